@@ -1,0 +1,413 @@
+//! Typed reading of the TOML tree, collecting every error instead of stopping at the first.
+//!
+//! Each reader returns `None` after recording an error that names the key path, shows where
+//! the value was written and says what to change; callers substitute a placeholder so the
+//! rest of the file is still checked (and references to a pool with one bad key do not
+//! produce a cascade of "unknown id" errors).
+
+use super::diagnostic::{Diagnostic, Span};
+use super::tree::{Entry, Node, NodeValue};
+use crate::time::{SimDuration, parse_duration};
+
+/// Collects the findings of one load.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Everything found so far, in the order found.
+    pub items: Vec<Diagnostic>,
+}
+
+impl Findings {
+    /// Records a finding.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    /// Records an error at `path`, pointing at `span`.
+    pub fn error(
+        &mut self,
+        path: &str,
+        span: Option<Span>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let help = help.into();
+        let mut diagnostic = Diagnostic::error(path, message).with_span(span);
+        if !help.is_empty() {
+            diagnostic = diagnostic.with_help(help);
+        }
+        self.push(diagnostic);
+    }
+
+    /// Whether any error was recorded.
+    pub fn has_errors(&self) -> bool {
+        self.items
+            .iter()
+            .any(|d| d.severity == super::diagnostic::Severity::Error)
+    }
+}
+
+/// `parent.key`, or `key` at the root.
+pub fn child_path(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// `parent[index]`.
+pub fn index_path(parent: &str, index: usize) -> String {
+    format!("{parent}[{index}]")
+}
+
+/// A table being read: knows its path and which keys it accepts.
+pub struct TableReader<'n> {
+    path: String,
+    span: Option<Span>,
+    entries: &'n [Entry],
+}
+
+impl<'n> TableReader<'n> {
+    /// Opens `node` as a table at `path`; reports a type error, and every key not in
+    /// `allowed`, naming the keys that are accepted.
+    pub fn open(
+        node: &'n Node,
+        path: &str,
+        allowed: &[&str],
+        findings: &mut Findings,
+    ) -> Option<Self> {
+        let NodeValue::Table(entries) = &node.value else {
+            findings.error(
+                path,
+                node.span.clone(),
+                format!("expected a table, found {}", node.value.type_name()),
+                format!("write `{path}` as a table, e.g. {{ key = value }}"),
+            );
+            return None;
+        };
+        for entry in entries {
+            if !allowed.contains(&entry.key.as_str()) {
+                let entry_path = child_path(path, &entry.key);
+                let suggestion = closest(&entry.key, allowed)
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                findings.error(
+                    &entry_path,
+                    entry.key_span.clone().or_else(|| entry.node.span.clone()),
+                    format!("unknown key `{}`", entry.key),
+                    format!(
+                        "{suggestion}{} accepts: {}",
+                        if path.is_empty() {
+                            "the top level"
+                        } else {
+                            path
+                        },
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+        Some(TableReader {
+            path: path.to_string(),
+            span: node.span.clone(),
+            entries,
+        })
+    }
+
+    /// The path of `key` in this table.
+    pub fn path_of(&self, key: &str) -> String {
+        child_path(&self.path, key)
+    }
+
+    /// This table's path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Where this table was written.
+    pub fn span(&self) -> Option<Span> {
+        self.span.clone()
+    }
+
+    /// The value of `key`, if present.
+    pub fn optional(&self, key: &str) -> Option<&'n Node> {
+        self.entries
+            .iter()
+            .find(|entry| entry.key == key)
+            .map(|entry| &entry.node)
+    }
+
+    /// Reads `key` with `reader` when present; `None` when absent or invalid.
+    pub fn read<T>(
+        &self,
+        key: &str,
+        findings: &mut Findings,
+        reader: impl FnOnce(&Node, &str, &mut Findings) -> Option<T>,
+    ) -> Option<T> {
+        let node = self.optional(key)?;
+        reader(node, &self.path_of(key), findings)
+    }
+
+    /// The value of `key`; reports it missing when absent.
+    pub fn required(&self, key: &str, findings: &mut Findings, example: &str) -> Option<&'n Node> {
+        let found = self.optional(key);
+        if found.is_none() {
+            findings.error(
+                &self.path_of(key),
+                self.span.clone(),
+                format!("missing key `{key}`"),
+                format!("add `{key} = {example}`"),
+            );
+        }
+        found
+    }
+}
+
+/// Suggests the allowed key closest to a misspelt one (edit distance at most 2).
+fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|candidate| (edit_distance(key, candidate), *candidate))
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b_chars: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b_chars.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b_chars.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b_chars.len()]
+}
+
+fn type_error(node: &Node, path: &str, expected: &str, findings: &mut Findings, help: &str) {
+    findings.error(
+        path,
+        node.span.clone(),
+        format!("expected {expected}, found {}", node.value.type_name()),
+        help,
+    );
+}
+
+/// Reads a string.
+pub fn read_string(node: &Node, path: &str, findings: &mut Findings) -> Option<String> {
+    match &node.value {
+        NodeValue::String(s) => Some(s.clone()),
+        _ => {
+            type_error(node, path, "a string", findings, "put the value in quotes");
+            None
+        }
+    }
+}
+
+/// Reads a non-empty identifier string (ids of sites and pools).
+pub fn read_id(node: &Node, path: &str, findings: &mut Findings) -> Option<String> {
+    let id = read_string(node, path, findings)?;
+    if id.trim().is_empty() {
+        findings.error(
+            path,
+            node.span.clone(),
+            "an id may not be empty",
+            "give it a short name such as \"dublin\"",
+        );
+        return None;
+    }
+    if id.contains('#') {
+        findings.error(
+            path,
+            node.span.clone(),
+            format!("id \"{id}\" contains `#`"),
+            "`#` separates a pool from a server number in outage targets (\"edge-dublin#2\"); remove it from the id",
+        );
+        return None;
+    }
+    Some(id)
+}
+
+/// Reads an integer in `min..=max`.
+pub fn read_integer(
+    node: &Node,
+    path: &str,
+    min: i64,
+    max: i64,
+    findings: &mut Findings,
+) -> Option<i64> {
+    let value = match &node.value {
+        NodeValue::Integer(i) => *i,
+        NodeValue::Float(f) => {
+            findings.error(
+                path,
+                node.span.clone(),
+                format!("expected a whole number, found {f}"),
+                "remove the decimal part",
+            );
+            return None;
+        }
+        _ => {
+            type_error(node, path, "an integer", findings, "write a whole number");
+            return None;
+        }
+    };
+    if value < min || value > max {
+        findings.error(
+            path,
+            node.span.clone(),
+            format!("{value} is out of range"),
+            format!("use a whole number from {min} to {max}"),
+        );
+        return None;
+    }
+    Some(value)
+}
+
+/// Reads a number (integer or float) that must be finite and satisfy `check`.
+pub fn read_number(
+    node: &Node,
+    path: &str,
+    findings: &mut Findings,
+    requirement: &str,
+    check: impl Fn(f64) -> bool,
+) -> Option<f64> {
+    let value = match &node.value {
+        NodeValue::Integer(i) => *i as f64,
+        NodeValue::Float(f) => *f,
+        NodeValue::String(s) => {
+            findings.error(
+                path,
+                node.span.clone(),
+                format!("expected a number, found the string \"{s}\""),
+                "write the number without quotes and without a unit",
+            );
+            return None;
+        }
+        _ => {
+            type_error(node, path, "a number", findings, "write a plain number");
+            return None;
+        }
+    };
+    if !value.is_finite() || !check(value) {
+        findings.error(
+            path,
+            node.span.clone(),
+            format!("{value} is not allowed here"),
+            format!("use {requirement}"),
+        );
+        return None;
+    }
+    Some(value)
+}
+
+/// Reads a duration string such as `"45m"`; a bare number is an error that says which unit to add.
+pub fn read_duration(node: &Node, path: &str, findings: &mut Findings) -> Option<SimDuration> {
+    match &node.value {
+        NodeValue::String(text) => match parse_duration(text) {
+            Ok(duration) => Some(duration),
+            Err(error) => {
+                findings.error(path, node.span.clone(), error.to_string(), "");
+                None
+            }
+        },
+        NodeValue::Integer(_) | NodeValue::Float(_) => {
+            let number = match node.value {
+                NodeValue::Integer(i) => i.to_string(),
+                NodeValue::Float(f) => f.to_string(),
+                _ => unreachable!("matched a number above"),
+            };
+            findings.error(
+                path,
+                node.span.clone(),
+                format!("bare number {number}: a duration needs a unit"),
+                format!(
+                    "write it as a string with a unit, e.g. \"{number}s\", \"{number}m\" or \"{number}h\" (units: ms, s, m, h, d, w, y)"
+                ),
+            );
+            None
+        }
+        _ => {
+            type_error(
+                node,
+                path,
+                "a duration string",
+                findings,
+                "write a number and a unit in quotes, e.g. \"45m\"",
+            );
+            None
+        }
+    }
+}
+
+/// Reads a duration that must be greater than zero.
+pub fn read_positive_duration(
+    node: &Node,
+    path: &str,
+    findings: &mut Findings,
+) -> Option<SimDuration> {
+    let duration = read_duration(node, path, findings)?;
+    if duration.is_zero() {
+        findings.error(
+            path,
+            node.span.clone(),
+            "must be greater than zero",
+            "give a positive duration, e.g. \"1h\"",
+        );
+        return None;
+    }
+    Some(duration)
+}
+
+/// Reads an array.
+pub fn read_array<'n>(node: &'n Node, path: &str, findings: &mut Findings) -> Option<&'n [Node]> {
+    match &node.value {
+        NodeValue::Array(items) => Some(items),
+        _ => {
+            type_error(
+                node,
+                path,
+                "an array",
+                findings,
+                "write a list in [ ... ] or repeat the [[table]] header",
+            );
+            None
+        }
+    }
+}
+
+/// Reads a string that must be one of `choices`, returning the matching value.
+pub fn read_choice<T: Copy>(
+    node: &Node,
+    path: &str,
+    choices: &[(&str, T)],
+    findings: &mut Findings,
+) -> Option<T> {
+    let text = read_string(node, path, findings)?;
+    if let Some((_, value)) = choices.iter().find(|(name, _)| *name == text) {
+        return Some(*value);
+    }
+    let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    findings.error(
+        path,
+        node.span.clone(),
+        format!("\"{text}\" is not one of the accepted values"),
+        format!("use one of {}", names.join(", ")),
+    );
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misspelt_keys_get_a_suggestion() {
+        assert_eq!(closest("serverz", &["id", "servers"]), Some("servers"));
+        assert_eq!(closest("colour", &["id", "servers"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

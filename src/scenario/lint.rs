@@ -1,0 +1,286 @@
+//! Disaster-recovery warnings (SPEC §2): designs that run, but are weaker than a planner
+//! may think. Each warning names the pools or records involved and the rule it comes from.
+
+use super::diagnostic::Diagnostic;
+use crate::topology::{EdgePoolIndex, InboundFederation, Simulation, Topology};
+
+/// The largest Edge pool Microsoft documents as supported (F4); Topology Builder accepts 20.
+pub const SUPPORTED_SERVERS_PER_POOL: u32 = 12;
+
+/// Every warning for one layout, in a stable order.
+pub fn lint(topology: &Topology, simulation: &Simulation) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    single_site(topology, &mut warnings);
+    federation_priorities(topology, &mut warnings);
+    blocked_pairs(topology, &mut warnings);
+    single_points_of_failure(topology, &mut warnings);
+    oversized_pools(topology, &mut warnings);
+    capacity(topology, &mut warnings);
+    outages_beyond_horizon(topology, simulation, &mut warnings);
+    warnings
+}
+
+fn pool_id(topology: &Topology, pool: EdgePoolIndex) -> &str {
+    &topology.edge_pools[pool.index()].id
+}
+
+fn quoted_list<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
+    ids.into_iter()
+        .map(|id| format!("\"{id}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// R2: disaster recovery needs Edge pools in separate sites.
+fn single_site(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    let Some(first) = topology.edge_pools.first() else {
+        return;
+    };
+    if topology
+        .edge_pools
+        .iter()
+        .all(|pool| pool.site == first.site)
+    {
+        let site = &topology.sites[first.site.index()].id;
+        warnings.push(
+            Diagnostic::warning(
+                "R2",
+                format!(
+                    "every Edge pool ({}) is at site \"{site}\": losing that site loses remote access, federation and XMPP together",
+                    quoted_list(topology.edge_pools.iter().map(|p| p.id.as_str()))
+                ),
+            )
+            .with_key_path("edge_pools")
+            .with_help("disaster recovery needs Edge pools at separate sites; add a pool at another site"),
+        );
+    }
+}
+
+/// R5 and F1: how inbound federation depends on SRV priorities.
+fn federation_priorities(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    if topology.federation.inbound != InboundFederation::SrvPriority {
+        return;
+    }
+    let records = &topology.dns.federation;
+    for group in records.priority_groups().filter(|group| group.len() > 1) {
+        warnings.push(
+            Diagnostic::warning(
+                "R5",
+                format!(
+                    "federation SRV records for {} share priority {}: a partner request that reaches a down pool does not fail over to its sibling",
+                    quoted_list(group.iter().map(|r| pool_id(topology, r.target))),
+                    group[0].priority
+                ),
+            )
+            .with_key_path("dns.federation")
+            .with_help("give each Edge pool its own priority in dns.federation (R5)"),
+        );
+    }
+    if records.records().len() > 1 {
+        warnings.push(
+            Diagnostic::warning(
+                "F1",
+                format!(
+                    "inbound federation survives the loss of a pool only through SRV-priority failback across {}; Microsoft withdrew that claim in 2019 (partners take one target and do not retry)",
+                    quoted_list(records.records().iter().map(|r| pool_id(topology, r.target)))
+                ),
+            )
+            .with_key_path("federation.inbound")
+            .with_help("compare a layout with inbound = \"single_target\" (Microsoft's position) or \"geo_dns\" (a global traffic manager)"),
+        );
+    }
+}
+
+/// R4: a blocked FE pool / Edge pool pair breaks remote-access failover for that pool.
+fn blocked_pairs(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    for (fe_index, front_end) in topology.front_end_pools.iter().enumerate() {
+        let blocked: Vec<&str> = topology
+            .edge_pools
+            .iter()
+            .enumerate()
+            .filter(|(edge_index, _)| {
+                !topology.firewall.allows(
+                    crate::topology::FrontEndPoolIndex(fe_index as u32),
+                    EdgePoolIndex(*edge_index as u32),
+                )
+            })
+            .map(|(_, edge)| edge.id.as_str())
+            .collect();
+        if !blocked.is_empty() {
+            warnings.push(
+                Diagnostic::warning(
+                    "R4",
+                    format!(
+                        "the firewall blocks Front End pool \"{}\" from Edge pool(s) {}: those pools are useless to its users, and failover to them does not work",
+                        front_end.id,
+                        quoted_list(blocked)
+                    ),
+                )
+                .with_key_path("firewall")
+                .with_help("let the Front End servers of every pool reach all Edge servers (R4)"),
+            );
+        }
+    }
+}
+
+/// R6, R7: the route and the gateway need somewhere to move to.
+fn single_points_of_failure(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    let roles = [
+        (
+            topology.federation.outbound_route,
+            "R6",
+            "outbound federation route",
+            "federation.outbound_route",
+        ),
+        (
+            topology.federation.xmpp_gateway,
+            "R7",
+            "XMPP gateway",
+            "federation.xmpp_gateway",
+        ),
+    ];
+    for (pool, rule, role, key) in roles {
+        let Some(pool) = pool else { continue };
+        let site = topology.edge_pools[pool.index()].site;
+        let has_fallback = topology
+            .edge_pools
+            .iter()
+            .enumerate()
+            .any(|(i, candidate)| {
+                candidate.site != site
+                    && (0..topology.front_end_pools.len()).all(|fe| {
+                        topology.firewall.allows(
+                            crate::topology::FrontEndPoolIndex(fe as u32),
+                            EdgePoolIndex(i as u32),
+                        )
+                    })
+            });
+        if !has_fallback {
+            warnings.push(
+                Diagnostic::warning(
+                    rule,
+                    format!(
+                        "the {role} \"{}\" is a single point of failure: no Edge pool at another site that every Front End pool may reach can take it over",
+                        pool_id(topology, pool)
+                    ),
+                )
+                .with_key_path(key)
+                .with_help("add an Edge pool at another site, reachable through the firewall from every Front End pool, for the administrator to move it to"),
+            );
+        }
+    }
+}
+
+/// F4: Microsoft documents Edge pools of 2 to 12 servers.
+fn oversized_pools(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    for pool in topology
+        .edge_pools
+        .iter()
+        .filter(|pool| pool.servers > SUPPORTED_SERVERS_PER_POOL)
+    {
+        warnings.push(
+            Diagnostic::warning(
+                "F4",
+                format!(
+                    "Edge pool \"{}\" has {} servers; Microsoft documents 2 to {SUPPORTED_SERVERS_PER_POOL} per pool (Topology Builder accepts 20)",
+                    pool.id, pool.servers
+                ),
+            )
+            .with_key_path("edge_pools")
+            .with_help("split it into two pools, or check the design is supported"),
+        );
+    }
+}
+
+/// Capacity: the remote users must fit in the Edge pools that remain when the Edge pools
+/// of one site are lost (the site's DMZ, or the whole site).
+fn capacity(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    let srv_capacity = |excluded_site: Option<crate::topology::SiteIndex>| -> u64 {
+        topology
+            .dns
+            .remote_access
+            .records()
+            .iter()
+            .map(|r| &topology.edge_pools[r.target.index()])
+            .filter(|pool| Some(pool.site) != excluded_site)
+            .map(|pool| pool.full_capacity())
+            .sum()
+    };
+    let total_remote: u64 = topology
+        .front_end_pools
+        .iter()
+        .map(|p| p.remote_users)
+        .sum();
+    if total_remote == 0 {
+        return;
+    }
+    let full = srv_capacity(None);
+    if total_remote > full {
+        warnings.push(
+            Diagnostic::warning(
+                "capacity",
+                format!(
+                    "{total_remote} remote users but the Edge pools in dns.remote_access hold only {full} with every server up"
+                ),
+            )
+            .with_key_path("edge_pools")
+            .with_help("add Edge servers (12,000 concurrent remote users each, F4)"),
+        );
+        return;
+    }
+    for (site_index, site) in topology.sites.iter().enumerate() {
+        let site_index = crate::topology::SiteIndex(site_index as u32);
+        if !topology.edge_pools.iter().any(|p| p.site == site_index) {
+            continue;
+        }
+        let surviving = srv_capacity(Some(site_index));
+        let others_remote: u64 = topology
+            .front_end_pools
+            .iter()
+            .filter(|p| p.site != site_index)
+            .map(|p| p.remote_users)
+            .sum();
+        if total_remote > surviving {
+            let whole_site = if others_remote > surviving {
+                format!(", and even with the site's own Front End pools down {others_remote} do")
+            } else {
+                String::new()
+            };
+            warnings.push(
+                Diagnostic::warning(
+                    "capacity",
+                    format!(
+                        "if the Edge pools at site \"{}\" fail, the Edge pools at other sites hold {surviving} remote users but {total_remote} need room{whole_site}",
+                        site.id
+                    ),
+                )
+                .with_key_path("edge_pools")
+                .with_help("add Edge servers at the other sites so each site's loss can be absorbed (12,000 remote users per server, F4)"),
+            );
+        }
+    }
+}
+
+fn outages_beyond_horizon(
+    topology: &Topology,
+    simulation: &Simulation,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    for outage in topology
+        .outages
+        .iter()
+        .filter(|o| o.start >= simulation.horizon)
+    {
+        warnings.push(
+            Diagnostic::warning(
+                "horizon",
+                format!(
+                    "the outage of \"{}\" starts at {}, at or after the horizon {}: it never happens",
+                    outage.target_id, outage.start, simulation.horizon
+                ),
+            )
+            .with_key_path("outages")
+            .with_help("move its start inside the horizon, or lengthen [simulation].horizon"),
+        );
+    }
+}

@@ -1,0 +1,898 @@
+//! The scenario format of SPEC §2, read from the TOML tree into plain structs whose
+//! references (ids) are still strings. Every table lists the keys it accepts here, so
+//! this file is the one place that says what a scenario may contain.
+//!
+//! Invalid values are reported and replaced by placeholders so that the rest of the file
+//! is still checked; a load with any error never returns a topology.
+
+use super::decode::{
+    Findings, TableReader, index_path, read_array, read_choice, read_duration, read_id,
+    read_integer, read_number, read_positive_duration, read_string,
+};
+use super::diagnostic::Span;
+use super::distribution::{DistributionUse, read_distribution};
+use super::tree::Node;
+use crate::distribution::Distribution;
+use crate::time::{MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration};
+use crate::topology::{Clients, Failback, InboundFederation, Operations, Simulation};
+
+/// Keys of the top level.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "simulation",
+    "sites",
+    "front_end_pools",
+    "edge_pools",
+    "dns",
+    "federation",
+    "firewall",
+    "failures",
+    "outages",
+    "clients",
+    "operations",
+    "layouts",
+];
+
+/// Top-level tables a layout may not change (SPEC §2).
+pub const LAYOUT_FORBIDDEN_KEYS: &[&str] = &["simulation", "failures", "outages", "sites"];
+
+/// Keys a `[[layouts]]` entry accepts.
+pub const LAYOUT_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "front_end_pools",
+    "edge_pools",
+    "dns",
+    "federation",
+    "firewall",
+    "clients",
+    "operations",
+];
+
+/// Keys a `[[layouts]]` entry may hold without being unknown: its own keys, and the
+/// forbidden ones (reported with a message of their own).
+pub const LAYOUT_KEYS_AND_FORBIDDEN: &[&str] = &[
+    "name",
+    "description",
+    "front_end_pools",
+    "edge_pools",
+    "dns",
+    "federation",
+    "firewall",
+    "clients",
+    "operations",
+    "simulation",
+    "failures",
+    "outages",
+    "sites",
+    "layouts",
+];
+
+/// The most replications a run may ask for (SPEC §2).
+pub const MAX_REPLICATIONS: u64 = 100_000_000;
+/// The longest horizon, in years (SPEC §2).
+pub const MAX_HORIZON_YEARS: u64 = 1_000;
+/// The most servers Topology Builder accepts in one Edge pool (F4).
+pub const MAX_SERVERS_PER_POOL: i64 = 20;
+
+/// A value with the place it was written, for messages about references.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    /// The value (an empty string for an id that could not be read).
+    pub value: T,
+    /// Where it was written.
+    pub span: Option<Span>,
+    /// Its key path.
+    pub path: String,
+}
+
+/// A scenario as written, before references are resolved.
+#[derive(Clone, Debug)]
+pub struct RawScenario {
+    /// `name`.
+    pub name: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// `[simulation]`.
+    pub simulation: Simulation,
+    /// `[[sites]]`.
+    pub sites: Vec<RawSite>,
+    /// `[[front_end_pools]]`.
+    pub front_end_pools: Vec<RawFrontEndPool>,
+    /// `[[edge_pools]]`.
+    pub edge_pools: Vec<RawEdgePool>,
+    /// `[dns]`.
+    pub dns: RawDns,
+    /// `[federation]`.
+    pub federation: RawFederation,
+    /// `[firewall]`.
+    pub firewall: RawFirewall,
+    /// `[failures]`.
+    pub failures: RawFailures,
+    /// `[[outages]]`.
+    pub outages: Vec<RawOutage>,
+    /// `[clients]`.
+    pub clients: Clients,
+    /// `[operations]`.
+    pub operations: Operations,
+}
+
+/// A failure/repair pair, either key possibly absent (overrides give only what changes).
+#[derive(Clone, Debug, Default)]
+pub struct RawFailureSpec {
+    /// `time_to_failure`, if given.
+    pub time_to_failure: Option<Distribution>,
+    /// `time_to_repair`, if given.
+    pub time_to_repair: Option<Distribution>,
+    /// Its key path.
+    pub path: String,
+    /// Where it was written.
+    pub span: Option<Span>,
+}
+
+/// `[failures]`: the default processes of each component kind.
+#[derive(Clone, Debug, Default)]
+pub struct RawFailures {
+    /// Each Edge server.
+    pub server: Option<RawFailureSpec>,
+    /// Each Edge pool as a whole.
+    pub edge_pool: Option<RawFailureSpec>,
+    /// Each site.
+    pub site: Option<RawFailureSpec>,
+    /// Each Front End pool.
+    pub front_end_pool: Option<RawFailureSpec>,
+}
+
+/// `[[sites]]` entry.
+#[derive(Clone, Debug)]
+pub struct RawSite {
+    /// `id`.
+    pub id: Spanned<String>,
+    /// `failures.site` override.
+    pub site_failure: Option<RawFailureSpec>,
+}
+
+/// `[[front_end_pools]]` entry.
+#[derive(Clone, Debug)]
+pub struct RawFrontEndPool {
+    /// `id`.
+    pub id: Spanned<String>,
+    /// `site`.
+    pub site: Spanned<String>,
+    /// `users`.
+    pub users: u64,
+    /// `remote_users`.
+    pub remote_users: Spanned<u64>,
+    /// `edge_pool`.
+    pub edge_pool: Spanned<String>,
+    /// `failures.front_end_pool` override.
+    pub pool_failure: Option<RawFailureSpec>,
+}
+
+/// `[[edge_pools]]` entry.
+#[derive(Clone, Debug)]
+pub struct RawEdgePool {
+    /// `id`.
+    pub id: Spanned<String>,
+    /// `site`.
+    pub site: Spanned<String>,
+    /// `servers`.
+    pub servers: u32,
+    /// `capacity_per_server`.
+    pub capacity_per_server: u64,
+    /// `internal_fqdn`.
+    pub internal_fqdn: Spanned<String>,
+    /// `external_fqdn`.
+    pub external_fqdn: Spanned<String>,
+    /// `failures.server` override.
+    pub server_failure: Option<RawFailureSpec>,
+    /// `failures.edge_pool` override.
+    pub pool_failure: Option<RawFailureSpec>,
+}
+
+/// One SRV record as written.
+#[derive(Clone, Debug)]
+pub struct RawSrvRecord {
+    /// `target`.
+    pub target: Spanned<String>,
+    /// `priority`.
+    pub priority: u16,
+    /// `weight`.
+    pub weight: u16,
+}
+
+/// `[dns]`.
+#[derive(Clone, Debug)]
+pub struct RawDns {
+    /// `ttl`.
+    pub ttl: SimDuration,
+    /// `[[dns.remote_access]]`.
+    pub remote_access: Vec<RawSrvRecord>,
+    /// `[[dns.federation]]`.
+    pub federation: Vec<RawSrvRecord>,
+}
+
+/// `[federation]`.
+#[derive(Clone, Debug)]
+pub struct RawFederation {
+    /// `outbound_route`.
+    pub outbound_route: Option<Spanned<String>>,
+    /// `xmpp_gateway`.
+    pub xmpp_gateway: Option<Spanned<String>>,
+    /// `inbound`.
+    pub inbound: Spanned<InboundFederation>,
+    /// `geo_dns_detect`, if written.
+    pub geo_dns_detect: Option<Spanned<SimDuration>>,
+    /// `failback`.
+    pub failback: Failback,
+}
+
+/// A Front End pool / Edge pool pair in `[firewall]`.
+#[derive(Clone, Debug)]
+pub struct RawFirewallPair {
+    /// `front_end`.
+    pub front_end: Spanned<String>,
+    /// `edge`.
+    pub edge: Spanned<String>,
+}
+
+/// `[firewall]`.
+#[derive(Clone, Debug)]
+pub struct RawFirewall {
+    /// `default = "allow"`.
+    pub default_allow: bool,
+    /// `deny`.
+    pub deny: Vec<RawFirewallPair>,
+    /// `allow`.
+    pub allow: Vec<RawFirewallPair>,
+}
+
+/// `[[outages]]` entry.
+#[derive(Clone, Debug)]
+pub struct RawOutage {
+    /// `target`.
+    pub target: Spanned<String>,
+    /// `start`.
+    pub start: Spanned<SimDuration>,
+    /// `duration`.
+    pub duration: SimDuration,
+}
+
+/// The `[clients]` defaults of SPEC §2 (with F4's 21 s connect timeout).
+pub fn default_clients() -> Clients {
+    Clients {
+        detect: Distribution::Uniform {
+            min: SimDuration::ZERO,
+            max: SimDuration::from_micros(5 * MICROS_PER_MINUTE),
+        },
+        connect_timeout: SimDuration::from_micros(21 * MICROS_PER_SECOND),
+        retry: Distribution::Uniform {
+            min: SimDuration::from_micros(30 * MICROS_PER_SECOND),
+            max: SimDuration::from_micros(2 * MICROS_PER_MINUTE),
+        },
+        session: SimDuration::from_hours(12),
+        mobile_share: 0.0,
+    }
+}
+
+/// The `[operations]` default of SPEC §2: log-normal, median 1 h, p95 3 h.
+pub fn default_operations() -> Operations {
+    Operations {
+        response: Distribution::lognormal_from_median_p95(
+            SimDuration::from_hours(1),
+            SimDuration::from_hours(3),
+        ),
+    }
+}
+
+fn spanned<T>(value: T, node: Option<&Node>, path: String) -> Spanned<T> {
+    Spanned {
+        value,
+        span: node.and_then(|n| n.span.clone()),
+        path,
+    }
+}
+
+/// Reads the whole scenario tree (the base, or a layout merged into it).
+pub fn read_scenario(root: &Node, findings: &mut Findings) -> RawScenario {
+    let empty = Node {
+        value: super::tree::NodeValue::Table(Vec::new()),
+        span: root.span.clone(),
+    };
+    let top = TableReader::open(root, "", TOP_LEVEL_KEYS, findings)
+        .or_else(|| TableReader::open(&empty, "", TOP_LEVEL_KEYS, findings))
+        .expect("an empty table always opens");
+    let name = top
+        .required("name", findings, "\"Contoso, three sites\"")
+        .and_then(|n| read_string(n, "name", findings))
+        .unwrap_or_default();
+    if top.optional("name").is_some() && name.trim().is_empty() {
+        findings.error(
+            "name",
+            top.optional("name").and_then(|n| n.span.clone()),
+            "the scenario name is empty",
+            "give the scenario a name; it appears in every report",
+        );
+    }
+    let description = top
+        .optional("description")
+        .and_then(|n| read_string(n, "description", findings));
+    let simulation = read_simulation(&top, findings);
+    RawScenario {
+        name,
+        description,
+        simulation,
+        sites: read_table_array(&top, "sites", findings, read_site),
+        front_end_pools: read_table_array(&top, "front_end_pools", findings, read_front_end_pool),
+        edge_pools: read_table_array(&top, "edge_pools", findings, read_edge_pool),
+        dns: read_dns(&top, findings),
+        federation: read_federation(&top, findings),
+        firewall: read_firewall(&top, findings),
+        failures: read_failures(&top, findings),
+        outages: read_table_array(&top, "outages", findings, read_outage),
+        clients: read_clients(&top, findings),
+        operations: read_operations(&top, findings),
+    }
+}
+
+fn read_simulation(top: &TableReader<'_>, findings: &mut Findings) -> Simulation {
+    let mut simulation = Simulation {
+        horizon: SimDuration::from_hours(1),
+        replications: 1000,
+        seed: 0,
+    };
+    let Some(node) = top.required("simulation", findings, "{ horizon = \"1y\" }") else {
+        return simulation;
+    };
+    let Some(table) = TableReader::open(
+        node,
+        "simulation",
+        &["horizon", "replications", "seed"],
+        findings,
+    ) else {
+        return simulation;
+    };
+    if let Some(horizon_node) = table.required("horizon", findings, "\"1y\"") {
+        let path = table.path_of("horizon");
+        if let Some(horizon) = read_positive_duration(horizon_node, &path, findings) {
+            if horizon.as_micros() > MAX_HORIZON_YEARS * crate::time::MICROS_PER_YEAR {
+                findings.error(
+                    &path,
+                    horizon_node.span.clone(),
+                    format!("horizon {horizon} is over {MAX_HORIZON_YEARS} years"),
+                    "use more replications instead of a longer horizon",
+                );
+            } else {
+                simulation.horizon = horizon;
+            }
+        }
+    }
+    if let Some(n) = table.optional("replications") {
+        let max = MAX_REPLICATIONS as i64;
+        if let Some(replications) =
+            read_integer(n, &table.path_of("replications"), 1, max, findings)
+        {
+            simulation.replications = replications as u64;
+        }
+    }
+    let seed = |n: &Node, p: &str, f: &mut Findings| read_integer(n, p, 0, i64::MAX, f);
+    if let Some(seed) = table.read("seed", findings, seed) {
+        simulation.seed = seed as u64;
+    }
+    simulation
+}
+
+/// Reads an optional array of tables at `key`, each with `read_item`.
+fn read_table_array<T>(
+    top: &TableReader<'_>,
+    key: &str,
+    findings: &mut Findings,
+    read_item: fn(&Node, &str, &mut Findings) -> Option<T>,
+) -> Vec<T> {
+    let path = top.path_of(key);
+    let Some(node) = top.optional(key) else {
+        return Vec::new();
+    };
+    let Some(items) = read_array(node, &path, findings) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| read_item(item, &index_path(&path, i), findings))
+        .collect()
+}
+
+fn read_required_id(
+    table: &TableReader<'_>,
+    key: &str,
+    findings: &mut Findings,
+    example: &str,
+) -> Spanned<String> {
+    let path = table.path_of(key);
+    let node = table.required(key, findings, example);
+    let value = node
+        .and_then(|n| read_id(n, &path, findings))
+        .unwrap_or_default();
+    spanned(value, node, path).with_fallback_span(table.span())
+}
+
+impl<T> Spanned<T> {
+    fn with_fallback_span(mut self, span: Option<Span>) -> Self {
+        if self.span.is_none() {
+            self.span = span;
+        }
+        self
+    }
+}
+
+fn read_optional_id(
+    table: &TableReader<'_>,
+    key: &str,
+    findings: &mut Findings,
+) -> Option<Spanned<String>> {
+    let path = table.path_of(key);
+    let node = table.optional(key)?;
+    let value = read_id(node, &path, findings).unwrap_or_default();
+    Some(spanned(value, Some(node), path))
+}
+
+fn read_site(node: &Node, path: &str, findings: &mut Findings) -> Option<RawSite> {
+    let table = TableReader::open(node, path, &["id", "failures"], findings)?;
+    let id = read_required_id(&table, "id", findings, "\"dublin\"");
+    let overrides = read_failure_overrides(&table, &["site"], findings);
+    Some(RawSite {
+        id,
+        site_failure: overrides.site,
+    })
+}
+
+fn read_front_end_pool(
+    node: &Node,
+    path: &str,
+    findings: &mut Findings,
+) -> Option<RawFrontEndPool> {
+    let table = TableReader::open(
+        node,
+        path,
+        &[
+            "id",
+            "site",
+            "users",
+            "remote_users",
+            "edge_pool",
+            "failures",
+        ],
+        findings,
+    )?;
+    let id = read_required_id(&table, "id", findings, "\"fe-dublin\"");
+    let site = read_required_id(&table, "site", findings, "\"dublin\"");
+    let users = table
+        .required("users", findings, "40000")
+        .and_then(|n| read_integer(n, &table.path_of("users"), 0, i64::MAX, findings))
+        .unwrap_or(0) as u64;
+    let remote_node = table.required("remote_users", findings, "12000");
+    let remote_users = remote_node
+        .and_then(|n| read_integer(n, &table.path_of("remote_users"), 0, i64::MAX, findings))
+        .unwrap_or(0) as u64;
+    let edge_pool = read_required_id(&table, "edge_pool", findings, "\"edge-dublin\"");
+    let overrides = read_failure_overrides(&table, &["front_end_pool"], findings);
+    Some(RawFrontEndPool {
+        id,
+        site,
+        users,
+        remote_users: spanned(remote_users, remote_node, table.path_of("remote_users")),
+        edge_pool,
+        pool_failure: overrides.front_end_pool,
+    })
+}
+
+fn read_edge_pool(node: &Node, path: &str, findings: &mut Findings) -> Option<RawEdgePool> {
+    let table = TableReader::open(
+        node,
+        path,
+        &[
+            "id",
+            "site",
+            "servers",
+            "capacity_per_server",
+            "internal_fqdn",
+            "external_fqdn",
+            "failures",
+        ],
+        findings,
+    )?;
+    let id = read_required_id(&table, "id", findings, "\"edge-dublin\"");
+    let site = read_required_id(&table, "site", findings, "\"dublin\"");
+    let servers = table
+        .required("servers", findings, "2")
+        .and_then(|n| {
+            read_integer(
+                n,
+                &table.path_of("servers"),
+                1,
+                MAX_SERVERS_PER_POOL,
+                findings,
+            )
+        })
+        .unwrap_or(1) as u32;
+    let capacity_per_server = table
+        .optional("capacity_per_server")
+        .map(|n| {
+            read_integer(
+                n,
+                &table.path_of("capacity_per_server"),
+                1,
+                1_000_000_000,
+                findings,
+            )
+            .unwrap_or(1) as u64
+        })
+        .unwrap_or(12_000);
+    let internal_fqdn = read_fqdn(
+        &table,
+        "internal_fqdn",
+        "\"edge-int.dublin.contoso.com\"",
+        findings,
+    );
+    let external_fqdn = read_fqdn(
+        &table,
+        "external_fqdn",
+        "\"sip.dublin.contoso.com\"",
+        findings,
+    );
+    let overrides = read_failure_overrides(&table, &["server", "edge_pool"], findings);
+    Some(RawEdgePool {
+        id,
+        site,
+        servers,
+        capacity_per_server,
+        internal_fqdn,
+        external_fqdn,
+        server_failure: overrides.server,
+        pool_failure: overrides.edge_pool,
+    })
+}
+
+/// Reads a host name: letters, digits and hyphens in dot-separated labels of 1 to 63
+/// characters (RFC 1123), at most 253 in all. Compared case-insensitively later.
+fn read_fqdn(
+    table: &TableReader<'_>,
+    key: &str,
+    example: &str,
+    findings: &mut Findings,
+) -> Spanned<String> {
+    let path = table.path_of(key);
+    let node = table.required(key, findings, example);
+    let mut value = node
+        .and_then(|n| read_string(n, &path, findings))
+        .unwrap_or_default();
+    if let Some(node) = node {
+        let trimmed = value.trim_end_matches('.');
+        let valid = !trimmed.is_empty()
+            && trimmed.len() <= 253
+            && trimmed.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !valid && matches!(node.value, super::tree::NodeValue::String(_)) {
+            findings.error(
+                &path,
+                node.span.clone(),
+                format!("\"{value}\" is not a valid host name"),
+                format!("write a fully qualified domain name such as {example}"),
+            );
+            value.clear();
+        }
+    }
+    spanned(value, node, path)
+}
+
+fn read_failure_spec(
+    node: &Node,
+    path: &str,
+    require_both: bool,
+    findings: &mut Findings,
+) -> Option<RawFailureSpec> {
+    let table = TableReader::open(node, path, &["time_to_failure", "time_to_repair"], findings)?;
+    let mut spec = RawFailureSpec {
+        path: path.to_string(),
+        span: node.span.clone(),
+        ..RawFailureSpec::default()
+    };
+    for (key, usage, example) in [
+        ("time_to_failure", DistributionUse::Failure, "\"1y\""),
+        ("time_to_repair", DistributionUse::Repair, "\"2h\""),
+    ] {
+        let found = if require_both {
+            table.required(key, findings, example)
+        } else {
+            table.optional(key)
+        };
+        // A key that is present but invalid keeps a placeholder: the error is already out.
+        let value = found.map(|n| {
+            read_distribution(n, &table.path_of(key), usage, findings)
+                .unwrap_or(Distribution::Never)
+        });
+        match key {
+            "time_to_failure" => spec.time_to_failure = value,
+            _ => spec.time_to_repair = value,
+        }
+    }
+    Some(spec)
+}
+
+fn read_failure_kinds(
+    node: &Node,
+    path: &str,
+    kinds: &[&str],
+    require_both: bool,
+    findings: &mut Findings,
+) -> RawFailures {
+    let mut failures = RawFailures::default();
+    let Some(table) = TableReader::open(node, path, kinds, findings) else {
+        return failures;
+    };
+    for kind in kinds {
+        let Some(node) = table.optional(kind) else {
+            continue;
+        };
+        let spec = read_failure_spec(node, &table.path_of(kind), require_both, findings);
+        match *kind {
+            "server" => failures.server = spec,
+            "edge_pool" => failures.edge_pool = spec,
+            "site" => failures.site = spec,
+            _ => failures.front_end_pool = spec,
+        }
+    }
+    failures
+}
+
+fn read_failures(top: &TableReader<'_>, findings: &mut Findings) -> RawFailures {
+    match top.optional("failures") {
+        Some(node) => read_failure_kinds(
+            node,
+            "failures",
+            &["server", "edge_pool", "site", "front_end_pool"],
+            true,
+            findings,
+        ),
+        None => RawFailures::default(),
+    }
+}
+
+/// Per-component `failures = { ... }` overrides: only the kinds that apply to it.
+fn read_failure_overrides(
+    table: &TableReader<'_>,
+    kinds: &[&str],
+    findings: &mut Findings,
+) -> RawFailures {
+    match table.optional("failures") {
+        Some(node) => read_failure_kinds(node, &table.path_of("failures"), kinds, false, findings),
+        None => RawFailures::default(),
+    }
+}
+
+fn read_srv_record(node: &Node, path: &str, findings: &mut Findings) -> Option<RawSrvRecord> {
+    let table = TableReader::open(node, path, &["target", "priority", "weight"], findings)?;
+    let target = read_required_id(&table, "target", findings, "\"edge-dublin\"");
+    let mut number = |key: &str, example: &str| {
+        table
+            .required(key, findings, example)
+            .and_then(|n| read_integer(n, &table.path_of(key), 0, 65_535, findings))
+            .unwrap_or(0) as u16
+    };
+    let priority = number("priority", "10");
+    let weight = number("weight", "100");
+    Some(RawSrvRecord {
+        target,
+        priority,
+        weight,
+    })
+}
+
+fn read_dns(top: &TableReader<'_>, findings: &mut Findings) -> RawDns {
+    let mut dns = RawDns {
+        ttl: SimDuration::from_hours(1),
+        remote_access: Vec::new(),
+        federation: Vec::new(),
+    };
+    let Some(node) = top.optional("dns") else {
+        return dns;
+    };
+    let Some(table) = TableReader::open(
+        node,
+        "dns",
+        &["ttl", "remote_access", "federation"],
+        findings,
+    ) else {
+        return dns;
+    };
+    if let Some(ttl) = table.optional("ttl") {
+        dns.ttl = read_duration(ttl, &table.path_of("ttl"), findings).unwrap_or(dns.ttl);
+    }
+    dns.remote_access = read_table_array(&table, "remote_access", findings, read_srv_record);
+    dns.federation = read_table_array(&table, "federation", findings, read_srv_record);
+    dns
+}
+
+fn read_federation(top: &TableReader<'_>, findings: &mut Findings) -> RawFederation {
+    let mut federation = RawFederation {
+        outbound_route: None,
+        xmpp_gateway: None,
+        inbound: spanned(
+            InboundFederation::SrvPriority,
+            None,
+            "federation.inbound".into(),
+        ),
+        geo_dns_detect: None,
+        failback: Failback::Return,
+    };
+    let Some(node) = top.optional("federation") else {
+        return federation;
+    };
+    let Some(table) = TableReader::open(
+        node,
+        "federation",
+        &[
+            "outbound_route",
+            "xmpp_gateway",
+            "inbound",
+            "geo_dns_detect",
+            "failback",
+        ],
+        findings,
+    ) else {
+        return federation;
+    };
+    federation.outbound_route = read_optional_id(&table, "outbound_route", findings);
+    federation.xmpp_gateway = read_optional_id(&table, "xmpp_gateway", findings);
+    if let Some(n) = table.optional("inbound") {
+        let choices = [
+            ("srv_priority", InboundFederation::SrvPriority),
+            ("single_target", InboundFederation::SingleTarget),
+            ("geo_dns", InboundFederation::GeoDns),
+        ];
+        let path = table.path_of("inbound");
+        let value =
+            read_choice(n, &path, &choices, findings).unwrap_or(InboundFederation::SrvPriority);
+        federation.inbound = spanned(value, Some(n), path);
+    }
+    if let Some(n) = table.optional("geo_dns_detect") {
+        let path = table.path_of("geo_dns_detect");
+        let value = read_duration(n, &path, findings).unwrap_or_default();
+        federation.geo_dns_detect = Some(spanned(value, Some(n), path));
+    }
+    if let Some(n) = table.optional("failback") {
+        let choices = [("return", Failback::Return), ("stay", Failback::Stay)];
+        federation.failback = read_choice(n, &table.path_of("failback"), &choices, findings)
+            .unwrap_or(Failback::Return);
+    }
+    federation
+}
+
+fn read_firewall_pair(node: &Node, path: &str, findings: &mut Findings) -> Option<RawFirewallPair> {
+    let table = TableReader::open(node, path, &["front_end", "edge"], findings)?;
+    Some(RawFirewallPair {
+        front_end: read_required_id(&table, "front_end", findings, "\"fe-amsterdam\""),
+        edge: read_required_id(&table, "edge", findings, "\"edge-dublin\""),
+    })
+}
+
+fn read_firewall(top: &TableReader<'_>, findings: &mut Findings) -> RawFirewall {
+    let mut firewall = RawFirewall {
+        default_allow: true,
+        deny: Vec::new(),
+        allow: Vec::new(),
+    };
+    let Some(node) = top.optional("firewall") else {
+        return firewall;
+    };
+    let Some(table) = TableReader::open(node, "firewall", &["default", "deny", "allow"], findings)
+    else {
+        return firewall;
+    };
+    if let Some(n) = table.optional("default") {
+        firewall.default_allow = read_choice(
+            n,
+            &table.path_of("default"),
+            &[("allow", true), ("deny", false)],
+            findings,
+        )
+        .unwrap_or(true);
+    }
+    firewall.deny = read_table_array(&table, "deny", findings, read_firewall_pair);
+    firewall.allow = read_table_array(&table, "allow", findings, read_firewall_pair);
+    firewall
+}
+
+fn read_outage(node: &Node, path: &str, findings: &mut Findings) -> Option<RawOutage> {
+    let table = TableReader::open(node, path, &["target", "start", "duration"], findings)?;
+    let target_path = table.path_of("target");
+    let target_node = table.required("target", findings, "\"edge-dublin\"");
+    let target = target_node
+        .and_then(|n| read_string(n, &target_path, findings))
+        .unwrap_or_default();
+    let start_path = table.path_of("start");
+    let start_node = table.required("start", findings, "\"30d\"");
+    let start = start_node
+        .and_then(|n| read_duration(n, &start_path, findings))
+        .unwrap_or_default();
+    let duration = table
+        .required("duration", findings, "\"6h\"")
+        .and_then(|n| read_positive_duration(n, &table.path_of("duration"), findings))
+        .unwrap_or(SimDuration::from_micros(1));
+    Some(RawOutage {
+        target: spanned(target, target_node, target_path),
+        start: spanned(start, start_node, start_path),
+        duration,
+    })
+}
+
+fn read_clients(top: &TableReader<'_>, findings: &mut Findings) -> Clients {
+    let mut clients = default_clients();
+    let Some(node) = top.optional("clients") else {
+        return clients;
+    };
+    let Some(table) = TableReader::open(
+        node,
+        "clients",
+        &[
+            "detect",
+            "connect_timeout",
+            "retry",
+            "session",
+            "mobile_share",
+        ],
+        findings,
+    ) else {
+        return clients;
+    };
+    let delay =
+        |n: &Node, p: &str, f: &mut Findings| read_distribution(n, p, DistributionUse::Delay, f);
+    if let Some(detect) = table.read("detect", findings, delay) {
+        clients.detect = detect;
+    }
+    if let Some(timeout) = table.read("connect_timeout", findings, read_duration) {
+        clients.connect_timeout = timeout;
+    }
+    if let Some(retry) = table.read("retry", findings, delay) {
+        clients.retry = retry;
+    }
+    if let Some(session) = table.read("session", findings, read_positive_duration) {
+        clients.session = session;
+    }
+    let share = |n: &Node, p: &str, f: &mut Findings| {
+        read_number(
+            n,
+            p,
+            f,
+            "a share from 0 to 1 (e.g. 0.25 for a quarter)",
+            |v| (0.0..=1.0).contains(&v),
+        )
+    };
+    if let Some(mobile_share) = table.read("mobile_share", findings, share) {
+        clients.mobile_share = mobile_share;
+    }
+    clients
+}
+
+fn read_operations(top: &TableReader<'_>, findings: &mut Findings) -> Operations {
+    let mut operations = default_operations();
+    let Some(node) = top.optional("operations") else {
+        return operations;
+    };
+    let Some(table) = TableReader::open(node, "operations", &["response"], findings) else {
+        return operations;
+    };
+    let delay =
+        |n: &Node, p: &str, f: &mut Findings| read_distribution(n, p, DistributionUse::Delay, f);
+    if let Some(response) = table.read("response", findings, delay) {
+        operations.response = response;
+    }
+    operations
+}

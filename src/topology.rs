@@ -1,0 +1,382 @@
+//! The resolved scenario the simulator reads: ids turned into dense indices, one
+//! [`Topology`] per layout, SRV records sorted, the firewall as a matrix and every
+//! distribution ready to sample. Nothing here needs a string look-up at run time.
+
+use crate::distribution::Distribution;
+use crate::time::SimDuration;
+
+macro_rules! index_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The position in its vector.
+            pub const fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+index_type!(
+    /// The position of a site in [`Topology::sites`].
+    SiteIndex
+);
+index_type!(
+    /// The position of a Front End pool in [`Topology::front_end_pools`].
+    FrontEndPoolIndex
+);
+index_type!(
+    /// The position of an Edge pool in [`Topology::edge_pools`].
+    EdgePoolIndex
+);
+
+/// A checked scenario: its settings and every layout, materialised.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The scenario's `name`.
+    pub name: String,
+    /// The scenario's `description`, if any.
+    pub description: Option<String>,
+    /// Horizon, replications and seed.
+    pub simulation: Simulation,
+    /// The layouts to compare; the first is the baseline. One layout named `base` when the
+    /// file has no `[[layouts]]`.
+    pub layouts: Vec<Topology>,
+}
+
+/// The `[simulation]` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Simulation {
+    /// Simulated time per replication.
+    pub horizon: SimDuration,
+    /// Number of independent replications.
+    pub replications: u64,
+    /// The seed all random streams derive from.
+    pub seed: u64,
+}
+
+/// One layout of the scenario, fully resolved.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    /// The layout's name (`base` when the scenario has no layouts).
+    pub layout_name: String,
+    /// Sites, in file order.
+    pub sites: Vec<Site>,
+    /// Front End pools, in file order.
+    pub front_end_pools: Vec<FrontEndPool>,
+    /// Edge pools, in file order.
+    pub edge_pools: Vec<EdgePool>,
+    /// DNS records and TTL.
+    pub dns: Dns,
+    /// Federation route, XMPP gateway and partner behaviour.
+    pub federation: Federation,
+    /// Which Front End pools may reach which Edge pools (R4).
+    pub firewall: Firewall,
+    /// Injected outages, identical in every replication.
+    pub outages: Vec<Outage>,
+    /// Client behaviour.
+    pub clients: Clients,
+    /// Administrator behaviour.
+    pub operations: Operations,
+}
+
+/// How a component fails and is repaired.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureProcess {
+    /// Time from repair (or time 0) to the next failure.
+    pub time_to_failure: Distribution,
+    /// Time from failure to repair.
+    pub time_to_repair: Distribution,
+}
+
+impl FailureProcess {
+    /// A component that never fails at random.
+    pub const NEVER: FailureProcess = FailureProcess {
+        time_to_failure: Distribution::Never,
+        time_to_repair: Distribution::Never,
+    };
+
+    /// Whether the component can fail at random.
+    pub fn can_fail(&self) -> bool {
+        self.time_to_failure != Distribution::Never
+    }
+}
+
+/// A site.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// The site's id.
+    pub id: String,
+    /// The key of its random streams (a stable hash of the id).
+    pub stream_key: u64,
+    /// How the whole site fails.
+    pub failure: FailureProcess,
+}
+
+/// A Front End pool and the users homed on it.
+#[derive(Clone, Debug)]
+pub struct FrontEndPool {
+    /// The pool's id.
+    pub id: String,
+    /// The key of its random streams (a stable hash of the id).
+    pub stream_key: u64,
+    /// Its site.
+    pub site: SiteIndex,
+    /// Users homed on the pool.
+    pub users: u64,
+    /// Of them, remote users signed in at the peak (held all year).
+    pub remote_users: u64,
+    /// The Edge pool associated with it at time 0 (R8).
+    pub edge_pool: EdgePoolIndex,
+    /// How the pool's own process fails.
+    pub failure: FailureProcess,
+}
+
+/// An Edge pool.
+#[derive(Clone, Debug)]
+pub struct EdgePool {
+    /// The pool's id.
+    pub id: String,
+    /// The key of its random streams (a stable hash of the id).
+    pub stream_key: u64,
+    /// Its site.
+    pub site: SiteIndex,
+    /// Number of Edge servers (1 to 20).
+    pub servers: u32,
+    /// Concurrent remote users one server holds.
+    pub capacity_per_server: u64,
+    /// Internal FQDN (unique, R2).
+    pub internal_fqdn: String,
+    /// External FQDN, the SRV target (unique, R2).
+    pub external_fqdn: String,
+    /// How the pool as a whole fails (common cause: DMZ, load balancer, certificate).
+    pub pool_failure: FailureProcess,
+    /// How each of its servers fails.
+    pub server_failure: FailureProcess,
+}
+
+impl EdgePool {
+    /// Concurrent remote users the pool holds with every server up.
+    pub fn full_capacity(&self) -> u64 {
+        self.capacity_per_server * u64::from(self.servers)
+    }
+
+    /// The stream key of server `server` (0-based), derived from the pool id and the
+    /// 1-based server number the planner sees, so it does not depend on other pools.
+    pub fn server_stream_key(&self, server: u32) -> u64 {
+        stream_key_of(&format!("{}#{}", self.id, server + 1))
+    }
+}
+
+/// One DNS SRV record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SrvRecord {
+    /// The Edge pool whose external FQDN is the target.
+    pub target: EdgePoolIndex,
+    /// Lower numbers are tried first.
+    pub priority: u16,
+    /// Relative share within a priority.
+    pub weight: u16,
+}
+
+/// The records of one SRV name, sorted by priority (file order within a priority).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SrvRecords {
+    records: Vec<SrvRecord>,
+}
+
+impl SrvRecords {
+    /// Sorts `records` by priority, keeping file order among equal priorities.
+    pub fn new(mut records: Vec<SrvRecord>) -> Self {
+        records.sort_by_key(|record| record.priority);
+        SrvRecords { records }
+    }
+
+    /// All records, lowest priority number first.
+    pub fn records(&self) -> &[SrvRecord] {
+        &self.records
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The records grouped by priority, lowest number first.
+    pub fn priority_groups(&self) -> impl Iterator<Item = &[SrvRecord]> {
+        self.records.chunk_by(|a, b| a.priority == b.priority)
+    }
+
+    /// Whether `pool` is a target.
+    pub fn contains(&self, pool: EdgePoolIndex) -> bool {
+        self.records.iter().any(|record| record.target == pool)
+    }
+}
+
+/// The `[dns]` table.
+#[derive(Clone, Debug)]
+pub struct Dns {
+    /// How long partners cache an answer (F3, geo_dns).
+    pub ttl: SimDuration,
+    /// `_sip._tls` records (remote access, R3).
+    pub remote_access: SrvRecords,
+    /// `_sipfederationtls._tcp` records (inbound federation, R5).
+    pub federation: SrvRecords,
+}
+
+/// How partners pick an Edge pool for inbound federation (SPEC §3.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InboundFederation {
+    /// Fail back across priority groups (R5, the 2014 text).
+    SrvPriority,
+    /// One target, no retry (F1, Microsoft's 2019 correction).
+    SingleTarget,
+    /// A traffic manager answers with a running pool after a health-check delay (F1).
+    GeoDns,
+}
+
+/// What happens to the administrator's changes when the failed pool is back (SPEC §3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failback {
+    /// One more response after recovery, the changes are undone.
+    Return,
+    /// The changes stay.
+    Stay,
+}
+
+/// The `[federation]` table.
+#[derive(Clone, Debug)]
+pub struct Federation {
+    /// The pool outbound federation leaves through (R6), if federation is configured.
+    pub outbound_route: Option<EdgePoolIndex>,
+    /// The XMPP gateway pool (R7), if XMPP is configured.
+    pub xmpp_gateway: Option<EdgePoolIndex>,
+    /// Partner behaviour for inbound federation.
+    pub inbound: InboundFederation,
+    /// geo_dns: health-check time before the traffic manager answers another pool.
+    pub geo_dns_detect: SimDuration,
+    /// Whether changes return to the repaired pool.
+    pub failback: Failback,
+}
+
+/// Which Front End pools may reach which Edge pools, as a dense matrix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Firewall {
+    edge_pool_count: usize,
+    allowed: Vec<bool>,
+}
+
+impl Firewall {
+    /// A firewall where every pair has the `default` verdict.
+    pub fn new(front_end_pool_count: usize, edge_pool_count: usize, default_allow: bool) -> Self {
+        Firewall {
+            edge_pool_count,
+            allowed: vec![default_allow; front_end_pool_count * edge_pool_count],
+        }
+    }
+
+    /// Sets the verdict for one pair.
+    pub fn set(&mut self, front_end: FrontEndPoolIndex, edge: EdgePoolIndex, allow: bool) {
+        self.allowed[front_end.index() * self.edge_pool_count + edge.index()] = allow;
+    }
+
+    /// Whether the Front End servers of `front_end` may reach the Edge servers of `edge`.
+    pub fn allows(&self, front_end: FrontEndPoolIndex, edge: EdgePoolIndex) -> bool {
+        self.allowed[front_end.index() * self.edge_pool_count + edge.index()]
+    }
+}
+
+/// What an injected outage takes down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutageTarget {
+    /// A whole site.
+    Site(SiteIndex),
+    /// A Front End pool.
+    FrontEndPool(FrontEndPoolIndex),
+    /// A whole Edge pool.
+    EdgePool(EdgePoolIndex),
+    /// One server of an Edge pool (0-based; `edge-dublin#2` is server 1).
+    EdgeServer {
+        /// The pool.
+        pool: EdgePoolIndex,
+        /// The server, 0-based.
+        server: u32,
+    },
+}
+
+/// An injected outage, identical in every replication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outage {
+    /// The target as the planner wrote it.
+    pub target_id: String,
+    /// What goes down.
+    pub target: OutageTarget,
+    /// When it starts, from time 0.
+    pub start: SimDuration,
+    /// How long it lasts.
+    pub duration: SimDuration,
+}
+
+/// The `[clients]` table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clients {
+    /// Time for a connected client to notice its Edge is gone.
+    pub detect: Distribution,
+    /// Time lost on each SRV target that does not answer (F4: 21 s).
+    pub connect_timeout: SimDuration,
+    /// Wait before walking the SRV list again.
+    pub retry: Distribution,
+    /// Mean time between sign-ins (exponential).
+    pub session: SimDuration,
+    /// Share of remote users with no SRV fallback (F2).
+    pub mobile_share: f64,
+}
+
+/// The `[operations]` table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operations {
+    /// Time from an Edge pool failure to the administrator's published change.
+    pub response: Distribution,
+}
+
+/// A stable 64-bit hash of a component id (FNV-1a), the key of its random streams.
+///
+/// Stable across platforms and versions on purpose: it must not change when the
+/// standard library's hasher does, or results would change with it.
+pub fn stream_key_of(id: &str) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    id.bytes().fold(OFFSET_BASIS, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_keys_are_the_published_fnv1a_values() {
+        // FNV-1a 64 test vectors from the reference implementation.
+        assert_eq!(stream_key_of(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(stream_key_of("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(stream_key_of("foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn srv_records_sort_by_priority_and_keep_file_order_within() {
+        let record = |target, priority| SrvRecord {
+            target: EdgePoolIndex(target),
+            priority,
+            weight: 1,
+        };
+        let records = SrvRecords::new(vec![record(0, 20), record(1, 10), record(2, 20)]);
+        let targets: Vec<u32> = records.records().iter().map(|r| r.target.0).collect();
+        assert_eq!(targets, vec![1, 0, 2]);
+        let sizes: Vec<usize> = records.priority_groups().map(<[_]>::len).collect();
+        assert_eq!(sizes, vec![1, 2]);
+    }
+}
