@@ -26,6 +26,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a scenario (the built-in example when none is given).
+    Run(RunArgs),
     /// Check scenario files: print what was loaded and any disaster-recovery warnings.
     Validate {
         /// Scenario files (TOML).
@@ -34,11 +36,32 @@ pub enum Command {
     },
 }
 
+/// The options of `edgesim run` (SPEC §5). Command-line flags override the file.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file; without one, the built-in example (contoso-three-site.toml).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Number of replications (overrides [simulation].replications).
+    #[arg(short = 'n', long = "replications", value_name = "N")]
+    pub replications: Option<u64>,
+    /// Simulated time per replication, e.g. "1y" (overrides [simulation].horizon).
+    #[arg(long, value_name = "DUR")]
+    pub horizon: Option<String>,
+    /// Seed of every random stream (overrides [simulation].seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Only these layouts (repeatable); all by default.
+    #[arg(long = "layout", value_name = "NAME")]
+    pub layouts: Vec<String>,
+}
+
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Validate { scenarios } => validate(&scenarios),
+        Command::Run(args) => run(&args),
     };
     ExitCode::from(code)
 }
@@ -64,4 +87,82 @@ fn validate(paths: &[PathBuf]) -> u8 {
         }
     }
     if failed { EXIT_FAILURE } else { EXIT_OK }
+}
+
+/// Loads the scenario `run` was given, or the built-in example.
+fn load_for_run(args: &RunArgs) -> Result<scenario::LoadedScenario, scenario::LoadError> {
+    match &args.scenario {
+        Some(path) => scenario::load_file(path),
+        None => scenario::load_str(scenario::BUILTIN_EXAMPLE_NAME, scenario::BUILTIN_EXAMPLE),
+    }
+}
+
+/// `edgesim run`: so far it loads and checks the scenario and applies the overrides; the
+/// simulation itself is not built yet (issues #3 to #5), so nothing is written.
+fn run(args: &RunArgs) -> u8 {
+    let mut loaded = match load_for_run(args) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("{error}");
+            return EXIT_FAILURE;
+        }
+    };
+    if let Err(message) = apply_overrides(&mut loaded.scenario, args) {
+        eprintln!("error: {message}");
+        return EXIT_FAILURE;
+    }
+    println!("{}", loaded.summary());
+    if !loaded.warnings.is_empty() {
+        println!("\n{}", loaded.rendered_warnings());
+    }
+    println!(
+        "\nThe scenario is valid. The simulator is not built yet, so nothing was simulated or written."
+    );
+    EXIT_OK
+}
+
+/// Applies the command-line overrides of SPEC §5 to a loaded scenario.
+fn apply_overrides(scenario: &mut crate::topology::Scenario, args: &RunArgs) -> Result<(), String> {
+    if let Some(replications) = args.replications {
+        if !(1..=scenario::schema::MAX_REPLICATIONS).contains(&replications) {
+            return Err(format!(
+                "-n {replications}: use 1 to {} replications",
+                scenario::schema::MAX_REPLICATIONS
+            ));
+        }
+        scenario.simulation.replications = replications;
+    }
+    if let Some(text) = &args.horizon {
+        let horizon = crate::time::parse_duration(text).map_err(|e| format!("--horizon: {e}"))?;
+        let max = scenario::schema::MAX_HORIZON_YEARS * crate::time::MICROS_PER_YEAR;
+        if horizon.is_zero() || horizon.as_micros() > max {
+            return Err(format!(
+                "--horizon {text}: use a positive horizon of at most {} years",
+                scenario::schema::MAX_HORIZON_YEARS
+            ));
+        }
+        scenario.simulation.horizon = horizon;
+    }
+    if let Some(seed) = args.seed {
+        scenario.simulation.seed = seed;
+    }
+    if !args.layouts.is_empty() {
+        for name in &args.layouts {
+            if !scenario.layouts.iter().any(|t| &t.layout_name == name) {
+                let known: Vec<&str> = scenario
+                    .layouts
+                    .iter()
+                    .map(|t| t.layout_name.as_str())
+                    .collect();
+                return Err(format!(
+                    "--layout {name}: the scenario has no such layout (it has: {})",
+                    known.join(", ")
+                ));
+            }
+        }
+        scenario
+            .layouts
+            .retain(|t| args.layouts.contains(&t.layout_name));
+    }
+    Ok(())
 }

@@ -307,6 +307,31 @@ fn materialise_layouts(
     materialised
 }
 
+/// One line about a layout's components: sites, pools, servers, users, records, outages.
+fn describe_components(topology: &Topology) -> String {
+    let servers: u64 = topology
+        .edge_pools
+        .iter()
+        .map(|p| u64::from(p.servers))
+        .sum();
+    let capacity: u64 = topology.edge_pools.iter().map(|p| p.full_capacity()).sum();
+    let users: u64 = topology.front_end_pools.iter().map(|p| p.users).sum();
+    let remote: u64 = topology
+        .front_end_pools
+        .iter()
+        .map(|p| p.remote_users)
+        .sum();
+    format!(
+        "{} sites, {} Front End pools ({users} users, {remote} remote), {} Edge pools ({servers} servers, room for {capacity} remote users), {} remote-access and {} federation SRV records, {} injected outages",
+        topology.sites.len(),
+        topology.front_end_pools.len(),
+        topology.edge_pools.len(),
+        topology.dns.remote_access.records().len(),
+        topology.dns.federation.records().len(),
+        topology.outages.len(),
+    )
+}
+
 impl LoadedScenario {
     /// A short description of what was loaded: sites, pools, servers, users and layouts.
     pub fn summary(&self) -> String {
@@ -319,34 +344,27 @@ impl LoadedScenario {
                 simulation.horizon, simulation.replications, simulation.seed
             ),
         ];
+        // Layouts that differ only in settings share one line about their components.
+        let mut groups: Vec<(Vec<String>, String)> = Vec::new();
         for (i, topology) in scenario.layouts.iter().enumerate() {
-            let servers: u64 = topology
-                .edge_pools
-                .iter()
-                .map(|p| u64::from(p.servers))
-                .sum();
-            let capacity: u64 = topology.edge_pools.iter().map(|p| p.full_capacity()).sum();
-            let users: u64 = topology.front_end_pools.iter().map(|p| p.users).sum();
-            let remote: u64 = topology
-                .front_end_pools
-                .iter()
-                .map(|p| p.remote_users)
-                .sum();
-            let role = if scenario.layouts.len() > 1 && i == 0 {
-                " (baseline)"
+            let name = if scenario.layouts.len() > 1 && i == 0 {
+                format!("{} (baseline)", topology.layout_name)
             } else {
-                ""
+                topology.layout_name.clone()
             };
-            lines.push(format!(
-                "  layout {}{role}: {} sites, {} Front End pools ({users} users, {remote} remote), {} Edge pools ({servers} servers, room for {capacity} remote users), {} remote-access and {} federation SRV records, {} injected outages",
-                topology.layout_name,
-                topology.sites.len(),
-                topology.front_end_pools.len(),
-                topology.edge_pools.len(),
-                topology.dns.remote_access.records().len(),
-                topology.dns.federation.records().len(),
-                topology.outages.len(),
-            ));
+            let components = describe_components(topology);
+            match groups.iter_mut().find(|(_, text)| *text == components) {
+                Some((names, _)) => names.push(name),
+                None => groups.push((vec![name], components)),
+            }
+        }
+        for (names, components) in groups {
+            let label = if names.len() == 1 {
+                "layout"
+            } else {
+                "layouts"
+            };
+            lines.push(format!("  {label} {}: {components}", names.join(", ")));
         }
         let count = self.warnings.len();
         lines.push(format!(
@@ -363,5 +381,211 @@ impl LoadedScenario {
             .map(|w| self.source.render(w))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::Distribution;
+    use crate::time::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration};
+    use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, InboundFederation, OutageTarget};
+
+    const BASE: &str = include_str!("../../tests/valid-base.toml");
+
+    fn load(text: &str) -> LoadedScenario {
+        match load_str("test.toml", text) {
+            Ok(loaded) => loaded,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    #[test]
+    fn the_built_in_example_loads_with_three_layouts() {
+        let loaded = load(BUILTIN_EXAMPLE);
+        let names: Vec<&str> = loaded
+            .scenario
+            .layouts
+            .iter()
+            .map(|t| t.layout_name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["distinct-priorities", "equal-priorities", "single-target"]
+        );
+        assert_eq!(loaded.scenario.simulation.seed, 20_140_312);
+        assert_eq!(loaded.scenario.simulation.replications, 2000);
+    }
+
+    #[test]
+    fn layouts_change_only_what_they_name() {
+        let loaded = load(BUILTIN_EXAMPLE);
+        let [distinct, equal, single] = &loaded.scenario.layouts[..] else {
+            panic!("three layouts")
+        };
+        let priorities = |t: &Topology| -> Vec<(u32, u16, u16)> {
+            t.dns
+                .federation
+                .records()
+                .iter()
+                .map(|r| (r.target.0, r.priority, r.weight))
+                .collect()
+        };
+        assert_eq!(priorities(distinct), vec![(0, 10, 100), (1, 20, 100)]);
+        assert_eq!(priorities(equal), vec![(0, 10, 50), (1, 10, 50)]);
+        assert_eq!(priorities(single), priorities(distinct));
+        assert_eq!(distinct.federation.inbound, InboundFederation::SrvPriority);
+        assert_eq!(equal.federation.inbound, InboundFederation::SrvPriority);
+        assert_eq!(single.federation.inbound, InboundFederation::SingleTarget);
+        // Merging the federation table key by key keeps the route and gateway.
+        assert_eq!(single.federation.outbound_route, Some(EdgePoolIndex(0)));
+        assert_eq!(single.federation.xmpp_gateway, Some(EdgePoolIndex(0)));
+    }
+
+    #[test]
+    fn defaults_are_those_of_the_spec() {
+        let minimal = load(include_str!("../../scenarios/two-site-minimal.toml"));
+        assert_eq!(minimal.scenario.simulation.replications, 1000);
+        assert_eq!(minimal.scenario.simulation.seed, 0);
+        let topology = &minimal.scenario.layouts[0];
+        assert_eq!(topology.layout_name, "base");
+        assert_eq!(topology.edge_pools[0].capacity_per_server, 12_000);
+        assert_eq!(topology.dns.ttl, SimDuration::from_hours(1));
+        assert_eq!(topology.federation.inbound, InboundFederation::SrvPriority);
+        assert_eq!(
+            topology.federation.geo_dns_detect,
+            SimDuration::from_micros(2 * MICROS_PER_MINUTE)
+        );
+        assert_eq!(
+            topology.clients.connect_timeout,
+            SimDuration::from_micros(21 * MICROS_PER_SECOND)
+        );
+        assert_eq!(topology.clients.session, SimDuration::from_hours(12));
+        assert_eq!(topology.clients.mobile_share, 0.0);
+        assert!(
+            topology
+                .firewall
+                .allows(FrontEndPoolIndex(1), EdgePoolIndex(0))
+        );
+        // No [failures] for sites or FE pools: they never fail at random.
+        assert!(!topology.sites[0].failure.can_fail());
+        assert!(!topology.front_end_pools[0].failure.can_fail());
+        // A bare duration in time_to_failure is an exponential mean.
+        assert_eq!(
+            topology.edge_pools[0].server_failure.time_to_failure,
+            Distribution::Exponential {
+                mean: SimDuration::from_micros(365 * MICROS_PER_DAY)
+            }
+        );
+    }
+
+    #[test]
+    fn a_bare_duration_is_fixed_outside_failures() {
+        let text = BASE.replace(
+            "retry = { dist = \"uniform\", min = \"30s\", max = \"2m\" }",
+            "retry = \"45s\"\ndetect = \"0s\"",
+        );
+        let topology = &load(&text).scenario.layouts[0];
+        assert_eq!(
+            topology.clients.retry,
+            Distribution::Fixed(SimDuration::from_micros(45 * MICROS_PER_SECOND))
+        );
+        assert_eq!(
+            topology.clients.detect,
+            Distribution::Fixed(SimDuration::ZERO)
+        );
+    }
+
+    #[test]
+    fn per_pool_overrides_merge_key_by_key_with_the_defaults() {
+        let text = BASE.replace(
+            "servers = 2\ninternal_fqdn = \"edge-int.west",
+            "servers = 2\nfailures = { server = { time_to_failure = \"2y\" } }\ninternal_fqdn = \"edge-int.west",
+        );
+        let topology = &load(&text).scenario.layouts[0];
+        let west = &topology.edge_pools[1].server_failure;
+        assert_eq!(
+            west.time_to_failure,
+            Distribution::Exponential {
+                mean: SimDuration::from_micros(2 * 365 * MICROS_PER_DAY)
+            }
+        );
+        // The repair time is inherited from [failures].server.
+        assert_eq!(
+            west.time_to_repair,
+            Distribution::Exponential {
+                mean: SimDuration::from_hours(4)
+            }
+        );
+        assert_eq!(
+            topology.edge_pools[0].server_failure.time_to_failure,
+            Distribution::Exponential {
+                mean: SimDuration::from_micros(365 * MICROS_PER_DAY)
+            }
+        );
+    }
+
+    #[test]
+    fn server_outages_are_one_based_in_the_file_and_zero_based_inside() {
+        let text = BASE.replace(
+            "target = \"edge-east\"\nstart",
+            "target = \"edge-east#2\"\nstart",
+        );
+        let outage = &load(&text).scenario.layouts[0].outages[0];
+        assert_eq!(
+            outage.target,
+            OutageTarget::EdgeServer {
+                pool: EdgePoolIndex(0),
+                server: 1
+            }
+        );
+        assert_eq!(outage.start, SimDuration::from_micros(30 * MICROS_PER_DAY));
+        assert_eq!(outage.duration, SimDuration::from_hours(6));
+    }
+
+    #[test]
+    fn the_firewall_becomes_a_matrix() {
+        let text = BASE.replace(
+            "mobile_share = 0.1\n",
+            "mobile_share = 0.1\n\n[firewall]\ndefault = \"deny\"\nallow = [ { front_end = \"fe-east\", edge = \"edge-west\" } ]\n",
+        );
+        let firewall = &load(&text).scenario.layouts[0].firewall;
+        assert!(!firewall.allows(FrontEndPoolIndex(0), EdgePoolIndex(0)));
+        assert!(firewall.allows(FrontEndPoolIndex(0), EdgePoolIndex(1)));
+    }
+
+    #[test]
+    fn stream_keys_follow_ids_not_positions() {
+        let loaded = load(BUILTIN_EXAMPLE);
+        let reordered_text = BUILTIN_EXAMPLE
+            .replacen("id = \"dublin\"", "id = \"tmp\"", 1)
+            .replacen("id = \"redmond\"", "id = \"dublin\"", 1)
+            .replacen("id = \"tmp\"", "id = \"redmond\"", 1);
+        let reordered = load(&reordered_text);
+        let key = |l: &LoadedScenario, id: &str| {
+            l.scenario.layouts[0]
+                .sites
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.stream_key)
+                .unwrap()
+        };
+        assert_eq!(key(&loaded, "dublin"), key(&reordered, "dublin"));
+        assert_ne!(key(&loaded, "dublin"), key(&loaded, "redmond"));
+    }
+
+    #[test]
+    fn a_layout_may_resize_and_remove_pools() {
+        let text = format!(
+            "{BASE}\n[[layouts]]\nname = \"as-is\"\n\n[[layouts]]\nname = \"bigger-west\"\n[[layouts.edge_pools]]\nid = \"edge-east\"\nsite = \"east\"\nservers = 2\ninternal_fqdn = \"edge-int.east.example.com\"\nexternal_fqdn = \"sip.east.example.com\"\n[[layouts.edge_pools]]\nid = \"edge-west\"\nsite = \"west\"\nservers = 4\ninternal_fqdn = \"edge-int.west.example.com\"\nexternal_fqdn = \"sip.west.example.com\"\n"
+        );
+        let loaded = load(&text);
+        let [as_is, bigger] = &loaded.scenario.layouts[..] else {
+            panic!("two layouts")
+        };
+        assert_eq!(as_is.edge_pools[1].servers, 2);
+        assert_eq!(bigger.edge_pools[1].servers, 4);
+        assert_eq!(bigger.edge_pools[1].full_capacity(), 48_000);
+        assert_eq!(as_is.outages, bigger.outages);
     }
 }

@@ -132,7 +132,13 @@ impl<'r> Namespace<'r> {
                 findings.error(
                     &reference.path,
                     reference.span.clone(),
-                    format!("no {wanted_name} has the id \"{}\"", reference.value),
+                    format!(
+                        "there is no {} with the id \"{}\"",
+                        wanted_name
+                            .split_once(' ')
+                            .map_or(wanted_name, |(_, noun)| noun),
+                        reference.value
+                    ),
                     format!(
                         "fix the spelling or define it ({})",
                         self.ids_of_kind(wanted)

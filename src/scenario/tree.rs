@@ -66,7 +66,7 @@ impl Node {
     pub fn from_document_root(root: &toml_edit::Table) -> Node {
         Node {
             value: NodeValue::Table(table_entries(root)),
-            span: Some(0..0),
+            span: None,
         }
     }
 

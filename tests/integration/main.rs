@@ -1,0 +1,22 @@
+//! The one integration-test binary: runs the `edgesim` command line as a planner would.
+
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+/// The project root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under the project root.
+pub fn project_path(relative: &str) -> PathBuf {
+    root().join(relative)
+}
+
+/// The `edgesim` binary, run from the project root.
+pub fn edgesim() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("edgesim").expect("the binary is built");
+    command.current_dir(root());
+    command
+}

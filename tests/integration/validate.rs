@@ -1,0 +1,230 @@
+//! `edgesim validate`: every example loads, every malformed file is refused with a clear
+//! message, and warnings fire where the rules say they should.
+
+use std::fs;
+
+use crate::{edgesim, project_path};
+
+fn scenario_files(folder: &str) -> Vec<String> {
+    let mut files: Vec<String> = fs::read_dir(project_path(folder))
+        .expect("the folder exists")
+        .map(|entry| entry.expect("readable").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| format!("{folder}/{}", path.file_name().unwrap().to_string_lossy()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_example_scenario_validates() {
+    let files = scenario_files("scenarios");
+    assert!(
+        files.len() >= 4,
+        "expected the four example scenarios, found {files:?}"
+    );
+    for file in files {
+        let output = edgesim().args(["validate", &file]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{file} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains(": ok,"), "{file}: {stdout}");
+    }
+}
+
+#[test]
+fn every_example_starts_with_a_comment_explaining_it() {
+    for file in scenario_files("scenarios") {
+        let text = fs::read_to_string(project_path(&file)).unwrap();
+        assert!(text.starts_with("# "), "{file} has no header comment");
+        assert!(
+            text.contains("What it shows"),
+            "{file} does not say what it shows"
+        );
+    }
+}
+
+#[test]
+fn validate_describes_what_was_loaded() {
+    let output = edgesim()
+        .args(["validate", "scenarios/contoso-three-site.toml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Hand count of the file: 3 sites, 3 FE pools with 40,000 + 30,000 + 20,000 users
+    // (12,000 + 9,000 + 6,000 remote), 3 pools of 2 servers of 12,000.
+    assert!(stdout.contains("3 sites"), "{stdout}");
+    assert!(stdout.contains("90000 users, 27000 remote"), "{stdout}");
+    assert!(
+        stdout.contains("6 servers, room for 72000 remote users"),
+        "{stdout}"
+    );
+    for layout in ["distinct-priorities", "equal-priorities", "single-target"] {
+        assert!(stdout.contains(layout), "{stdout}");
+    }
+}
+
+#[test]
+fn misconfigured_example_yields_every_warning_kind() {
+    let output = edgesim()
+        .args(["validate", "scenarios/misconfigured.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for kind in [
+        "warning[R2]",
+        "warning[R4]",
+        "warning[R5]",
+        "warning[F1]",
+        "warning[R6]",
+        "warning[R7]",
+        "warning[F4]",
+        "warning[capacity]",
+    ] {
+        assert!(stdout.contains(kind), "missing {kind} in:\n{stdout}");
+    }
+    // Each warning names what it is about.
+    assert!(stdout.contains("\"fe-branch\" from Edge pool(s) \"edge-small\""));
+    assert!(stdout.contains("\"edge-big\" has 13 servers"));
+    // Capacity by hand: hq holds both Edge pools, so 0 is left for 15,000 + 1,500 users,
+    // of whom the 1,500 of fe-branch still need room while hq's FE pool is down too.
+    assert!(stdout.contains("hold 0 remote users but 16500 need room"));
+    assert!(stdout.contains("1500 do"));
+}
+
+#[test]
+fn a_sound_design_has_no_structural_warnings() {
+    let output = edgesim()
+        .args(["validate", "scenarios/two-site-minimal.toml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for kind in ["R2", "R4", "R5", "R6", "R7", "F4", "capacity"] {
+        assert!(
+            !stdout.contains(&format!("warning[{kind}]")),
+            "{kind} in:\n{stdout}"
+        );
+    }
+}
+
+/// The expectations a malformed file states about itself in `# expect:` lines.
+fn expectations(file: &str, bytes: &[u8]) -> Vec<String> {
+    if file.ends_with("/empty.toml") {
+        // An empty file has room for no comment: it lacks the two required keys.
+        return vec![
+            "missing key `name`".into(),
+            "missing key `simulation`".into(),
+        ];
+    }
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter_map(|line| line.strip_prefix("# expect: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_malformed_file_is_refused_with_a_message_that_names_the_key() {
+    let files = scenario_files("tests/malformed");
+    assert!(
+        files.len() >= 30,
+        "expected at least 30 malformed files, found {}",
+        files.len()
+    );
+    for file in files {
+        let bytes = fs::read(project_path(&file)).unwrap();
+        let expected = expectations(&file, &bytes);
+        assert!(!expected.is_empty(), "{file} states no expectation");
+        let output = edgesim().args(["validate", &file]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{file} was not refused:\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{file} panicked:\n{stderr}");
+        assert!(
+            stderr.contains(&file),
+            "{file}: the message does not name the file:\n{stderr}"
+        );
+        for text in &expected {
+            assert!(
+                stderr.contains(text.as_str()),
+                "{file}: expected `{text}` in:\n{stderr}"
+            );
+        }
+        assert!(
+            output.stdout.is_empty(),
+            "{file}: a refused file printed a summary"
+        );
+    }
+}
+
+#[test]
+fn the_base_of_the_malformed_files_is_itself_valid() {
+    // Otherwise a malformed file could fail for a reason other than its one defect.
+    edgesim()
+        .args(["validate", "tests/valid-base.toml"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn every_error_is_reported_not_only_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string(project_path("tests/valid-base.toml")).unwrap();
+    let broken = base
+        .replace(
+            "servers = 2\ninternal_fqdn = \"edge-int.west",
+            "servers = 0\ninternal_fqdn = \"edge-int.west",
+        )
+        .replace("ttl = \"1h\"", "ttl = 3600")
+        .replace("edge_pool = \"edge-east\"", "edge_pool = \"edge-nowhere\"");
+    let path = dir.path().join("three-defects.toml");
+    fs::write(&path, broken).unwrap();
+    let output = edgesim().arg("validate").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    for key in [
+        "edge_pools[1].servers",
+        "dns.ttl",
+        "front_end_pools[0].edge_pool",
+    ] {
+        assert!(stderr.contains(key), "missing {key}:\n{stderr}");
+    }
+    assert!(stderr.contains("3 errors found"), "{stderr}");
+}
+
+#[test]
+fn a_missing_file_is_an_error_not_a_panic() {
+    let output = edgesim()
+        .args(["validate", "scenarios/does-not-exist.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("does-not-exist.toml") && stderr.contains("cannot read"));
+}
+
+#[test]
+fn usage_errors_exit_with_code_2() {
+    edgesim().arg("validate").assert().code(2);
+    edgesim().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn one_bad_file_among_good_ones_fails_the_command() {
+    edgesim()
+        .args([
+            "validate",
+            "scenarios/two-site-minimal.toml",
+            "tests/malformed/zero-servers.toml",
+        ])
+        .assert()
+        .code(1);
+}
