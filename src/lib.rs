@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod distribution;
+pub mod engine;
 pub mod scenario;
 pub mod time;
 pub mod topology;
