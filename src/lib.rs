@@ -2,11 +2,13 @@
 //! Lync Server 2013 deployment (see SPEC.md and docs/).
 //!
 //! Data flows one way: [`scenario`] turns a file into a checked [`topology::Scenario`];
-//! the simulator (next issues) reads only the resolved topology.
+//! [`model`] simulates one replication of one layout on the [`engine`]'s event queue and
+//! random streams; [`trace`] shows one replication event by event.
 
 pub mod cli;
 pub mod distribution;
 pub mod engine;
+pub mod model;
 pub mod scenario;
 pub mod time;
 pub mod topology;

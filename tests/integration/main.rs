@@ -1,5 +1,6 @@
 //! The one integration-test binary: runs the `edgesim` command line as a planner would.
 
+mod remote_access;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,229 @@
+//! Failure processes (SPEC §3.1, R1): servers, Edge pools, sites and Front End pools
+//! alternate up and down by their distributions; injected outages hold a target down on
+//! top of that. From these, the derived state the rest of the model reads: which FE pools
+//! are up, and each Edge pool's up servers and capacity.
+
+use crate::distribution::Distribution;
+use crate::engine::rng::{Purpose, Stream};
+use crate::time::SimDuration;
+use crate::topology::{EdgePoolIndex, FailureProcess, FrontEndPoolIndex, OutageTarget, Topology};
+
+/// A component that can fail: the flat index of a site, FE pool, Edge pool or server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ComponentId(pub u32);
+
+/// What a component is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ComponentKind {
+    /// A site.
+    Site(u32),
+    /// A Front End pool.
+    FrontEndPool(FrontEndPoolIndex),
+    /// An Edge pool's own process (common-cause failures).
+    EdgePool(EdgePoolIndex),
+    /// One Edge server (0-based within its pool).
+    EdgeServer(EdgePoolIndex, u32),
+}
+
+struct ComponentState {
+    kind: ComponentKind,
+    failed: bool,
+    outage_holds: u32,
+    stream: Option<Stream>,
+}
+
+/// The up/down state of every component of one replication.
+pub struct Components {
+    states: Vec<ComponentState>,
+    front_end_offset: u32,
+    edge_pool_offset: u32,
+    server_offsets: Vec<u32>,
+}
+
+/// The state the remote-access model reads, derived from the components.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Derived {
+    /// Per FE pool: its own process and its site are up.
+    pub front_end_up: Vec<bool>,
+    /// Per Edge pool: servers up, counted only while the pool process and site are up
+    /// (0 means the pool is down).
+    pub edge_servers_up: Vec<u32>,
+}
+
+impl Derived {
+    /// Whether Edge pool `pool` is up.
+    pub fn edge_up(&self, pool: usize) -> bool {
+        self.edge_servers_up[pool] > 0
+    }
+}
+
+impl Components {
+    /// Every component up, with its failure stream for replication `replication`.
+    pub fn new(topology: &Topology, seed: u64, replication: u64) -> Self {
+        let mut states = Vec::new();
+        let stream_for = |process: &FailureProcess, key: u64| {
+            process
+                .can_fail()
+                .then(|| Stream::new(seed, replication, key, Purpose::Failures))
+        };
+        for (i, site) in topology.sites.iter().enumerate() {
+            states.push(ComponentState {
+                kind: ComponentKind::Site(i as u32),
+                failed: false,
+                outage_holds: 0,
+                stream: stream_for(&site.failure, site.stream_key),
+            });
+        }
+        let front_end_offset = states.len() as u32;
+        for (i, pool) in topology.front_end_pools.iter().enumerate() {
+            states.push(ComponentState {
+                kind: ComponentKind::FrontEndPool(FrontEndPoolIndex(i as u32)),
+                failed: false,
+                outage_holds: 0,
+                stream: stream_for(&pool.failure, pool.stream_key),
+            });
+        }
+        let edge_pool_offset = states.len() as u32;
+        for (i, pool) in topology.edge_pools.iter().enumerate() {
+            states.push(ComponentState {
+                kind: ComponentKind::EdgePool(EdgePoolIndex(i as u32)),
+                failed: false,
+                outage_holds: 0,
+                stream: stream_for(&pool.pool_failure, pool.stream_key),
+            });
+        }
+        let mut server_offsets = Vec::with_capacity(topology.edge_pools.len());
+        for (i, pool) in topology.edge_pools.iter().enumerate() {
+            server_offsets.push(states.len() as u32);
+            for server in 0..pool.servers {
+                states.push(ComponentState {
+                    kind: ComponentKind::EdgeServer(EdgePoolIndex(i as u32), server),
+                    failed: false,
+                    outage_holds: 0,
+                    stream: stream_for(&pool.server_failure, pool.server_stream_key(server)),
+                });
+            }
+        }
+        Components {
+            states,
+            front_end_offset,
+            edge_pool_offset,
+            server_offsets,
+        }
+    }
+
+    /// All component ids.
+    pub fn ids(&self) -> impl Iterator<Item = ComponentId> + use<> {
+        (0..self.states.len() as u32).map(ComponentId)
+    }
+
+    /// What component `id` is.
+    pub fn kind(&self, id: ComponentId) -> ComponentKind {
+        self.states[id.0 as usize].kind
+    }
+
+    /// The id an injected outage's target has.
+    pub fn outage_component(&self, target: OutageTarget) -> ComponentId {
+        ComponentId(match target {
+            OutageTarget::Site(site) => site.0,
+            OutageTarget::FrontEndPool(pool) => self.front_end_offset + pool.0,
+            OutageTarget::EdgePool(pool) => self.edge_pool_offset + pool.0,
+            OutageTarget::EdgeServer { pool, server } => self.server_offsets[pool.index()] + server,
+        })
+    }
+
+    /// The id and name of a component, as the planner writes it.
+    pub fn name(&self, topology: &Topology, id: ComponentId) -> String {
+        match self.kind(id) {
+            ComponentKind::Site(i) => topology.sites[i as usize].id.clone(),
+            ComponentKind::FrontEndPool(i) => topology.front_end_pools[i.index()].id.clone(),
+            ComponentKind::EdgePool(i) => topology.edge_pools[i.index()].id.clone(),
+            ComponentKind::EdgeServer(pool, server) => {
+                format!("{}#{}", topology.edge_pools[pool.index()].id, server + 1)
+            }
+        }
+    }
+
+    fn process<'t>(&self, topology: &'t Topology, id: ComponentId) -> &'t FailureProcess {
+        match self.kind(id) {
+            ComponentKind::Site(i) => &topology.sites[i as usize].failure,
+            ComponentKind::FrontEndPool(i) => &topology.front_end_pools[i.index()].failure,
+            ComponentKind::EdgePool(i) => &topology.edge_pools[i.index()].pool_failure,
+            ComponentKind::EdgeServer(pool, _) => &topology.edge_pools[pool.index()].server_failure,
+        }
+    }
+
+    fn draw(
+        &mut self,
+        topology: &Topology,
+        id: ComponentId,
+        pick: fn(&FailureProcess) -> &Distribution,
+    ) -> Option<SimDuration> {
+        let distribution = pick(self.process(topology, id));
+        let stream = self.states[id.0 as usize].stream.as_mut()?;
+        distribution.sample(stream)
+    }
+
+    /// Draws the time until component `id` next fails, if it can fail.
+    pub fn draw_time_to_failure(
+        &mut self,
+        topology: &Topology,
+        id: ComponentId,
+    ) -> Option<SimDuration> {
+        self.draw(topology, id, |p| &p.time_to_failure)
+    }
+
+    /// Draws how long component `id` stays down once failed.
+    pub fn draw_time_to_repair(
+        &mut self,
+        topology: &Topology,
+        id: ComponentId,
+    ) -> Option<SimDuration> {
+        self.draw(topology, id, |p| &p.time_to_repair)
+    }
+
+    /// Marks a random failure or its repair.
+    pub fn set_failed(&mut self, id: ComponentId, failed: bool) {
+        self.states[id.0 as usize].failed = failed;
+    }
+
+    /// Adds (`true`) or removes (`false`) one injected-outage hold.
+    pub fn hold(&mut self, id: ComponentId, start: bool) {
+        let holds = &mut self.states[id.0 as usize].outage_holds;
+        *holds = if start {
+            *holds + 1
+        } else {
+            holds.saturating_sub(1)
+        };
+    }
+
+    fn down(&self, id: u32) -> bool {
+        let state = &self.states[id as usize];
+        state.failed || state.outage_holds > 0
+    }
+
+    /// The derived state: FE pools up, Edge servers up per pool.
+    pub fn derive(&self, topology: &Topology, into: &mut Derived) {
+        into.front_end_up.clear();
+        into.front_end_up.extend(
+            topology
+                .front_end_pools
+                .iter()
+                .enumerate()
+                .map(|(i, pool)| {
+                    !self.down(self.front_end_offset + i as u32) && !self.down(pool.site.0)
+                }),
+        );
+        into.edge_servers_up.clear();
+        into.edge_servers_up
+            .extend(topology.edge_pools.iter().enumerate().map(|(i, pool)| {
+                if self.down(self.edge_pool_offset + i as u32) || self.down(pool.site.0) {
+                    return 0;
+                }
+                let first = self.server_offsets[i];
+                (first..first + pool.servers)
+                    .filter(|&s| !self.down(s))
+                    .count() as u32
+            }));
+    }
+}

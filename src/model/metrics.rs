@@ -1,0 +1,120 @@
+//! What a replication measures (SPEC §4): unserved user-time by cause, outages (maximal
+//! intervals with at least one whole user unserved), and each Edge pool's peak load and
+//! time refusing users for lack of room. Times are integer microseconds; user-time is a
+//! float (users are a continuous quantity) summed in a fixed event order.
+
+use crate::time::SimDuration;
+
+/// Why a moment is unserved; the first cause that holds, in this order (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cause {
+    /// The user's FE pool is down.
+    FrontEndDown = 0,
+    /// No target is up.
+    AllPoolsDown = 1,
+    /// No up target that the FE pool may reach.
+    Firewall = 2,
+    /// No reachable up target with room.
+    Capacity = 3,
+    /// A needed administrator change is pending.
+    AwaitingAdmin = 4,
+    /// Partners still use an old DNS answer.
+    DnsCache = 5,
+    /// A request failed on a down pool while another was up.
+    DnsDesign = 6,
+    /// Clients detecting, timing out and retrying.
+    ClientFailover = 7,
+}
+
+/// The number of causes.
+pub const CAUSE_COUNT: usize = 8;
+
+impl Cause {
+    /// Every cause, in precedence order.
+    pub const ALL: [Cause; CAUSE_COUNT] = [
+        Cause::FrontEndDown,
+        Cause::AllPoolsDown,
+        Cause::Firewall,
+        Cause::Capacity,
+        Cause::AwaitingAdmin,
+        Cause::DnsCache,
+        Cause::DnsDesign,
+        Cause::ClientFailover,
+    ];
+
+    /// The name used in files and traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::FrontEndDown => "front_end_down",
+            Cause::AllPoolsDown => "all_pools_down",
+            Cause::Firewall => "firewall",
+            Cause::Capacity => "capacity",
+            Cause::AwaitingAdmin => "awaiting_admin",
+            Cause::DnsCache => "dns_cache",
+            Cause::DnsDesign => "dns_design",
+            Cause::ClientFailover => "client_failover",
+        }
+    }
+}
+
+/// An amount of users below this counts as nobody (float residue of splitting cohorts).
+pub const NOBODY: f64 = 1e-9;
+/// At least one whole user unserved makes an outage (SPEC §4); the tolerance absorbs
+/// float residue when exactly one user is unserved.
+pub const WHOLE_USER: f64 = 1.0 - 1e-9;
+
+/// One service in one scope over one replication.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceTally {
+    /// Unserved user-microseconds, by cause.
+    pub unserved_user_micros: [f64; CAUSE_COUNT],
+    /// Number of outages (zero-length ones are not outages).
+    pub outages: u64,
+    /// Total time in outage.
+    pub outage_micros: u64,
+}
+
+impl ServiceTally {
+    /// Total unserved user-microseconds.
+    pub fn unserved_total(&self) -> f64 {
+        self.unserved_user_micros.iter().sum()
+    }
+}
+
+/// Follows whether a scope is in outage and records each maximal interval.
+#[derive(Clone, Debug, Default)]
+pub struct OutageTracker {
+    started: Option<SimDuration>,
+}
+
+impl OutageTracker {
+    /// Updates the tracker at `now` with whether the scope is in outage.
+    pub fn update(&mut self, now: SimDuration, in_outage: bool, tally: &mut ServiceTally) {
+        match (self.started, in_outage) {
+            (None, true) => self.started = Some(now),
+            (Some(start), false) => {
+                self.started = None;
+                if now > start {
+                    tally.outages += 1;
+                    tally.outage_micros += now.as_micros() - start.as_micros();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether an outage is open.
+    pub fn is_open(&self) -> bool {
+        self.started.is_some()
+    }
+}
+
+/// An Edge pool over one replication.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EdgePoolTally {
+    /// The most remote users connected at once.
+    pub peak_load: f64,
+    /// Time the pool was up and full while users who may reach it were refused for lack
+    /// of room.
+    pub overload_micros: u64,
+}

@@ -1,0 +1,457 @@
+//! Remote access (SPEC §3.1, §3.2, §4) against hand calculations and closed forms.
+//! Every expected value is derived in the comment above it, never from an earlier run.
+
+use edgesim::model::metrics::Cause;
+use edgesim::model::{NoObserver, ReplicationResult, TraceRecord, simulate_replication};
+use edgesim::scenario::load_str;
+use edgesim::topology::{Simulation, Topology};
+
+const SECOND: f64 = 1e6;
+
+/// Two sites, one FE pool at "a" with `remote` users, Edge pools "edge-a" (priority 10)
+/// and "edge-b" (priority 20). `extra` is appended (outages, firewall, clients, ...).
+fn two_sites(remote: u64, servers_a: u32, servers_b: u32, clients: &str, extra: &str) -> String {
+    format!(
+        r#"
+name = "hand-computed"
+[simulation]
+horizon = "7d"
+replications = 1
+[[sites]]
+id = "a"
+[[sites]]
+id = "b"
+[[front_end_pools]]
+id = "fe-a"
+site = "a"
+users = {users}
+remote_users = {remote}
+edge_pool = "edge-a"
+[[edge_pools]]
+id = "edge-a"
+site = "a"
+servers = {servers_a}
+internal_fqdn = "int.a.example.com"
+external_fqdn = "sip.a.example.com"
+[[edge_pools]]
+id = "edge-b"
+site = "b"
+servers = {servers_b}
+internal_fqdn = "int.b.example.com"
+external_fqdn = "sip.b.example.com"
+[dns]
+remote_access = [ {{ target = "edge-a", priority = 10, weight = 100 }},
+                  {{ target = "edge-b", priority = 20, weight = 100 }} ]
+[clients]
+{clients}
+{extra}
+"#,
+        users = remote.max(1) * 3,
+    )
+}
+
+const FIXED_CLIENTS: &str = r#"detect = "30s"
+connect_timeout = "20s"
+retry = "5m""#;
+
+fn topology(text: &str) -> (Topology, Simulation) {
+    let loaded = match load_str("test.toml", text) {
+        Ok(loaded) => loaded,
+        Err(error) => panic!("{error}"),
+    };
+    let mut scenario = loaded.scenario;
+    (scenario.layouts.remove(0), scenario.simulation)
+}
+
+fn simulate(text: &str) -> ReplicationResult {
+    let (topology, simulation) = topology(text);
+    simulate_replication(&topology, &simulation, 0, &mut NoObserver)
+}
+
+fn unserved_seconds(result: &ReplicationResult, front_end: usize, cause: Cause) -> f64 {
+    result.remote_access.as_ref().unwrap().per_front_end[front_end].unserved_user_micros
+        [cause as usize]
+        / SECOND
+}
+
+fn total_unserved_seconds(result: &ReplicationResult, front_end: usize) -> f64 {
+    result.remote_access.as_ref().unwrap().per_front_end[front_end].unserved_total() / SECOND
+}
+
+fn assert_close(actual: f64, expected: f64, what: &str) {
+    let tolerance = 1e-6 * expected.abs().max(1.0);
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "{what}: {actual} ≠ {expected}"
+    );
+}
+
+#[test]
+fn losing_the_top_priority_pool_costs_detect_plus_one_timeout() {
+    // At 1 d edge-a goes down for 6 h. Each user notices after 30 s, tries edge-a (down:
+    // 20 s lost) and connects to edge-b: 50 s per user, 1,000 users → 50,000 user-seconds,
+    // all of it client failover, in one outage of 50 s.
+    let text = two_sites(
+        1000,
+        2,
+        2,
+        FIXED_CLIENTS,
+        "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
+    );
+    let result = simulate(&text);
+    assert_close(total_unserved_seconds(&result, 0), 50_000.0, "unserved");
+    assert_close(
+        unserved_seconds(&result, 0, Cause::ClientFailover),
+        50_000.0,
+        "client failover",
+    );
+    let tally = &result.remote_access.as_ref().unwrap().per_front_end[0];
+    assert_eq!(tally.outages, 1);
+    assert_eq!(tally.outage_micros, 50 * 1_000_000);
+    // Availability over 7 days: 1 − 50 s / 604,800 s.
+    let availability = result
+        .remote_access
+        .as_ref()
+        .unwrap()
+        .availability(None, result.horizon);
+    assert_close(availability, 1.0 - 50.0 / 604_800.0, "availability");
+}
+
+#[test]
+fn a_blocked_fallback_leaves_users_down_until_the_first_walk_after_return() {
+    // Firewall: fe-a may not reach edge-b. edge-a is down from T0 = 1 d for 21,600 s.
+    // Walk k starts at T0 + 30 + 340 k: edge-a (down, 20 s), edge-b (blocked, 20 s), then
+    // retry 300 s. The first walk starting at or after T0 + 21,600 is k = ceil(21,570/340)
+    // = 64, at T0 + 21,790: edge-a answers. Each user loses 21,790 s: 21,600 s while
+    // edge-b is up but blocked (firewall), then 190 s of client failover.
+    let text = two_sites(
+        1000,
+        2,
+        2,
+        FIXED_CLIENTS,
+        "[firewall]\ndeny = [ { front_end = \"fe-a\", edge = \"edge-b\" } ]\n[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
+    );
+    let result = simulate(&text);
+    assert_close(
+        total_unserved_seconds(&result, 0),
+        1000.0 * 21_790.0,
+        "unserved",
+    );
+    assert_close(
+        unserved_seconds(&result, 0, Cause::Firewall),
+        1000.0 * 21_600.0,
+        "firewall",
+    );
+    assert_close(
+        unserved_seconds(&result, 0, Cause::ClientFailover),
+        1000.0 * 190.0,
+        "client failover",
+    );
+}
+
+#[test]
+fn a_site_outage_costs_its_front_end_pool_exactly_the_outage() {
+    // Site a holds fe-a and edge-a. For 6 h fe-a is down: its 1,000 users are unserved
+    // (front_end_down) and when the site returns they walk at once to edge-a, which is
+    // back at the same instant: exactly 6 h each. fe-b at site b also uses edge-a first:
+    // its 500 users lose 30 s + 20 s = 50 s each.
+    let text = two_sites(1000, 2, 2, FIXED_CLIENTS, "[[outages]]\ntarget = \"a\"\nstart = \"1d\"\nduration = \"6h\"\n")
+        .replace(
+            "[[edge_pools]]\nid = \"edge-a\"",
+            "[[front_end_pools]]\nid = \"fe-b\"\nsite = \"b\"\nusers = 1500\nremote_users = 500\nedge_pool = \"edge-b\"\n[[edge_pools]]\nid = \"edge-a\"",
+        );
+    let result = simulate(&text);
+    assert_close(
+        total_unserved_seconds(&result, 0),
+        1000.0 * 21_600.0,
+        "fe-a unserved",
+    );
+    assert_close(
+        unserved_seconds(&result, 0, Cause::FrontEndDown),
+        1000.0 * 21_600.0,
+        "fe-a front_end_down",
+    );
+    assert_close(
+        total_unserved_seconds(&result, 1),
+        500.0 * 50.0,
+        "fe-b unserved",
+    );
+    let all = &result.remote_access.as_ref().unwrap().all;
+    // The two outages overlap (fe-b's 50 s inside fe-a's 6 h): one outage for scope all.
+    assert_eq!(all.outages, 1);
+    assert_eq!(all.outage_micros, 21_600 * 1_000_000);
+}
+
+#[test]
+fn a_too_small_survivor_leaves_exactly_the_excess_unserved() {
+    // 30,000 users on edge-a (3 servers, room 36,000); edge-b has 1 server (12,000).
+    // retry = 0: walk again at the next Edge pool change. edge-a is down 6 h from T0.
+    // All 30,000 lose 50 s (detect + edge-a's timeout); at T0 + 50 s edge-b takes 12,000,
+    // the other 18,000 time out on it and wait until edge-a returns at T0 + 21,600 s,
+    // then connect at once: 30,000 × 50 + 18,000 × (21,600 − 50) user-seconds.
+    let clients = "detect = \"30s\"\nconnect_timeout = \"20s\"\nretry = \"0s\"";
+    let text = two_sites(
+        30_000,
+        3,
+        1,
+        clients,
+        "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
+    );
+    let result = simulate(&text);
+    let expected = 30_000.0 * 50.0 + 18_000.0 * 21_550.0;
+    assert_close(total_unserved_seconds(&result, 0), expected, "unserved");
+    // From T0 + 50 s edge-b is full and nothing else is up: capacity.
+    assert_close(
+        unserved_seconds(&result, 0, Cause::Capacity),
+        18_000.0 * 21_550.0,
+        "capacity",
+    );
+    let pools = &result.edge_pools;
+    assert_close(pools[1].peak_load, 12_000.0, "edge-b peak");
+    assert_close(pools[0].peak_load, 30_000.0, "edge-a peak");
+    assert_eq!(
+        pools[1].overload_micros,
+        21_550 * 1_000_000,
+        "edge-b refused users for 21,550 s"
+    );
+    assert_eq!(pools[0].overload_micros, 0);
+}
+
+#[test]
+fn a_server_failure_with_room_left_costs_its_share_exactly_detect() {
+    // edge-a has 3 servers and 12,000 users: 4,000 per server. Server 2 fails for 6 h:
+    // its 4,000 users notice after 30 s and reconnect to edge-a, which has room.
+    let text = two_sites(
+        12_000,
+        3,
+        2,
+        FIXED_CLIENTS,
+        "[[outages]]\ntarget = \"edge-a#2\"\nstart = \"1d\"\nduration = \"6h\"\n",
+    );
+    let result = simulate(&text);
+    assert_close(
+        total_unserved_seconds(&result, 0),
+        4_000.0 * 30.0,
+        "unserved",
+    );
+    assert_close(result.edge_pools[1].peak_load, 0.0, "nobody went to edge-b");
+}
+
+#[test]
+fn a_front_end_pool_outage_costs_exactly_the_outage() {
+    let text = two_sites(
+        1000,
+        2,
+        2,
+        FIXED_CLIENTS,
+        "[[outages]]\ntarget = \"fe-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
+    );
+    let result = simulate(&text);
+    assert_close(
+        total_unserved_seconds(&result, 0),
+        1000.0 * 21_600.0,
+        "unserved",
+    );
+    assert_close(
+        unserved_seconds(&result, 0, Cause::FrontEndDown),
+        1000.0 * 21_600.0,
+        "front_end_down",
+    );
+}
+
+#[test]
+fn a_front_end_pool_outage_releases_its_edge_capacity() {
+    // edge-a and edge-b have 1 server each (12,000). fe-a and fe-b have 12,000 remote
+    // users each and share one SRV list (edge-a first): at time 0 they share edge-a's room
+    // in proportion to their users, 6,000 each, and put their other 6,000 on edge-b.
+    // At 1 d fe-a goes down and releases its 6,000 places on edge-a: fe-b's 6,000 on
+    // edge-b sign in again onto it at rate 1/12 h (session), so at 1 d + 1 h
+    // 6,000·e^(−1/12) are still on edge-b. edge-b then fails: those users notice after
+    // 30 s and find room on edge-a at once. fe-b loses 6,000·e^(−1/12)·30 user-seconds.
+    // Had fe-a kept its capacity, edge-a would be full and they would wait two hours.
+    let text = two_sites(
+        12_000,
+        1,
+        1,
+        "detect = \"30s\"\nconnect_timeout = \"20s\"\nretry = \"5m\"\nsession = \"12h\"",
+        "[[outages]]\ntarget = \"fe-a\"\nstart = \"1d\"\nduration = \"6h\"\n[[outages]]\ntarget = \"edge-b\"\nstart = \"25h\"\nduration = \"2h\"\n",
+    )
+    .replace(
+        "[[edge_pools]]\nid = \"edge-a\"",
+        "[[front_end_pools]]\nid = \"fe-b\"\nsite = \"b\"\nusers = 36000\nremote_users = 12000\nedge_pool = \"edge-b\"\n[[edge_pools]]\nid = \"edge-a\"",
+    );
+    let result = simulate(&text);
+    let expected = 6_000.0 * (-1.0f64 / 12.0).exp() * 30.0;
+    let actual = total_unserved_seconds(&result, 1);
+    assert!(
+        (actual - expected).abs() < 1e-6 * expected,
+        "fe-b lost {actual}, expected {expected}"
+    );
+}
+
+#[test]
+fn users_return_to_the_preferred_pool_as_they_sign_in_again() {
+    // After edge-a's 6 h outage, the 1,000 users on edge-b move back at rate 1/12 h.
+    // Trace the served fraction: it never drops after they reconnected (no loss on the
+    // way back), and the total loss stays 50 s per user.
+    let text = two_sites(
+        1000,
+        2,
+        2,
+        FIXED_CLIENTS,
+        "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
+    );
+    let (topology, simulation) = topology(&text);
+    let mut trace: Vec<TraceRecord> = Vec::new();
+    let result = simulate_replication(&topology, &simulation, 0, &mut trace);
+    assert_close(total_unserved_seconds(&result, 0), 50_000.0, "unserved");
+    let last = trace.last().expect("events");
+    assert_close(last.remote_access_served, 1.0, "served at the end");
+}
+
+/// Mean and standard error of per-replication unavailability of remote access.
+fn unavailability_over(text: &str, replications: u64) -> (f64, f64) {
+    let (topology, simulation) = topology(text);
+    let samples: Vec<f64> = (0..replications)
+        .map(|r| {
+            let result = simulate_replication(&topology, &simulation, r, &mut NoObserver);
+            1.0 - result
+                .remote_access
+                .unwrap()
+                .availability(None, result.horizon)
+        })
+        .collect();
+    let n = samples.len() as f64;
+    let mean = samples.iter().sum::<f64>() / n;
+    let variance = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (variance / n).sqrt())
+}
+
+/// Two pools of two servers; each server fails and is repaired independently; nothing
+/// else fails; zero client delays; capacity never binds.
+fn four_servers(failure: &str, repair: &str) -> String {
+    two_sites(
+        1000,
+        2,
+        2,
+        "detect = \"0s\"\nconnect_timeout = \"0s\"\nretry = \"0s\"",
+        &format!(
+            "[failures]\nserver = {{ time_to_failure = {failure}, time_to_repair = {repair} }}\n"
+        ),
+    )
+    .replace("horizon = \"7d\"", "horizon = \"1y\"")
+}
+
+#[test]
+fn two_pools_of_two_servers_are_down_exactly_when_all_four_servers_are() {
+    // Closed form (DOMAIN-NOTES §4c): with independent servers and zero client delays,
+    // remote access is down exactly while all 2n = 4 servers are down, so its
+    // unavailability is q^4 with q = MTTR / (MTBF + MTTR) = 1 h / 4 h = 0.25:
+    // 0.25^4 = 0.00390625. Checked within 4 standard errors over 30 replication-years.
+    let (mean, standard_error) = unavailability_over(&four_servers("\"3h\"", "\"1h\""), 30);
+    let expected = 0.25f64.powi(4);
+    assert!(
+        (mean - expected).abs() < 4.0 * standard_error,
+        "unavailability {mean} ± {standard_error}, closed form {expected}"
+    );
+    eprintln!("closed form: {mean} ± {standard_error} vs {expected}");
+    assert!(
+        standard_error < 0.1 * expected,
+        "the check is too loose to fail: SE {standard_error}"
+    );
+}
+
+#[test]
+fn only_the_means_of_failure_and_repair_matter_in_the_long_run() {
+    // Insensitivity (DOMAIN-NOTES §4c): for independent alternating renewal processes
+    // the stationary probability that a server is down is MTTR / (MTBF + MTTR) whatever
+    // the distributions. Weibull(shape 0.8) with mean 3 h: scale = 3 h / Γ(1 + 1/0.8) =
+    // 3 h / Γ(2.25) = 3 h / 1.1330031 = 9,532.19 s. Log-normal repair with mean 1 h:
+    // mu = −σ²/2 = −0.5 with σ = 1 (ln hours). The unavailability is still 0.25^4.
+    let scale_seconds = 3.0 * 3600.0 / edgesim::distribution::gamma_function(2.25);
+    let failure = format!(
+        "{{ dist = \"weibull\", shape = 0.8, scale = \"{:.3}s\" }}",
+        scale_seconds
+    );
+    let repair = "{ dist = \"lognormal\", mu = -0.5, sigma = 1.0 }";
+    let (mean, standard_error) = unavailability_over(&four_servers(&failure, repair), 30);
+    let expected = 0.25f64.powi(4);
+    assert!(
+        (mean - expected).abs() < 4.0 * standard_error,
+        "unavailability {mean} ± {standard_error}, closed form {expected}"
+    );
+    eprintln!("insensitivity: {mean} ± {standard_error} vs {expected}");
+    assert!(
+        standard_error < 0.15 * expected,
+        "the check is too loose to fail: SE {standard_error}"
+    );
+}
+
+#[test]
+fn the_same_seed_and_replication_give_identical_results() {
+    let text = four_servers("\"3h\"", "\"1h\"");
+    let (topology, simulation) = topology(&text);
+    let first = simulate_replication(&topology, &simulation, 5, &mut NoObserver);
+    let second = simulate_replication(&topology, &simulation, 5, &mut NoObserver);
+    assert_eq!(first, second);
+    let other = simulate_replication(&topology, &simulation, 6, &mut NoObserver);
+    assert_ne!(first, other);
+}
+
+fn failure_times(text: &str, component: &str) -> Vec<(u64, &'static str)> {
+    let (topology, simulation) = topology(text);
+    let mut trace: Vec<TraceRecord> = Vec::new();
+    simulate_replication(&topology, &simulation, 3, &mut trace);
+    trace
+        .into_iter()
+        .filter(|r| r.target == component && (r.event == "failure" || r.event == "repair"))
+        .map(|r| (r.time.as_micros(), r.event))
+        .collect()
+}
+
+#[test]
+fn a_pool_that_serves_no_one_does_not_change_the_failures_of_others() {
+    let text = four_servers("\"3h\"", "\"1h\"");
+    // A third pool, listed first, in no SRV record and associated with no FE pool.
+    let with_idle_pool = text.replace(
+        "[[edge_pools]]\nid = \"edge-a\"",
+        "[[edge_pools]]\nid = \"edge-idle\"\nsite = \"b\"\nservers = 4\ninternal_fqdn = \"int.idle.example.com\"\nexternal_fqdn = \"sip.idle.example.com\"\n[[edge_pools]]\nid = \"edge-a\"",
+    );
+    for server in ["edge-a#1", "edge-a#2", "edge-b#1", "edge-b#2"] {
+        let before = failure_times(&text, server);
+        assert!(before.len() > 10, "{server} should fail often");
+        assert_eq!(before, failure_times(&with_idle_pool, server), "{server}");
+    }
+}
+
+#[test]
+fn mobile_users_wait_for_their_associated_pool() {
+    // mobile_share 0.5: 500 of fe-a's 1,000 users are mobile, pinned to edge-a (F2).
+    // edge-a is down 6 h: the 500 desktop users lose 50 s each; the 500 mobile users are
+    // unserved the whole 21,600 s (another pool is up, so they await an administrator's
+    // re-association) and reconnect the instant edge-a is back.
+    let clients = format!("{FIXED_CLIENTS}\nmobile_share = 0.5");
+    let text = two_sites(
+        1000,
+        2,
+        2,
+        &clients,
+        "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
+    );
+    let result = simulate(&text);
+    assert_close(
+        total_unserved_seconds(&result, 0),
+        500.0 * 50.0 + 500.0 * 21_600.0,
+        "unserved",
+    );
+    assert_close(
+        unserved_seconds(&result, 0, Cause::AwaitingAdmin),
+        500.0 * 21_600.0,
+        "awaiting admin",
+    );
+    assert_close(
+        unserved_seconds(&result, 0, Cause::ClientFailover),
+        500.0 * 50.0,
+        "client failover",
+    );
+}
