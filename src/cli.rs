@@ -28,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario (the built-in example when none is given).
     Run(RunArgs),
+    /// Simulate one replication event by event: write trace.csv and print its story.
+    Trace(TraceArgs),
     /// Check scenario files: print what was loaded and any disaster-recovery warnings.
     Validate {
         /// Scenario files (TOML).
@@ -56,12 +58,30 @@ pub struct RunArgs {
     pub layouts: Vec<String>,
 }
 
+/// The options of `edgesim trace` (SPEC §5).
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// The scenario file.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// The layout to trace; the first (the baseline) by default.
+    #[arg(long = "layout", value_name = "NAME")]
+    pub layout: Option<String>,
+    /// The replication to trace (numbered from 0).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub replication: u64,
+    /// Output folder; `output/<scenario file stem>/` by default.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Run(args) => run(&args),
+        Command::Trace(args) => trace(&args),
     };
     ExitCode::from(code)
 }
@@ -165,4 +185,60 @@ fn apply_overrides(scenario: &mut crate::topology::Scenario, args: &RunArgs) -> 
             .retain(|t| args.layouts.contains(&t.layout_name));
     }
     Ok(())
+}
+
+/// `edgesim trace`: one replication, written to `trace.csv` and told as a story.
+fn trace(args: &TraceArgs) -> u8 {
+    let loaded = match scenario::load_file(&args.scenario) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("{error}");
+            return EXIT_FAILURE;
+        }
+    };
+    let scenario = &loaded.scenario;
+    let topology = match &args.layout {
+        None => &scenario.layouts[0],
+        Some(name) => match scenario.layouts.iter().find(|t| &t.layout_name == name) {
+            Some(topology) => topology,
+            None => {
+                let known: Vec<&str> = scenario
+                    .layouts
+                    .iter()
+                    .map(|t| t.layout_name.as_str())
+                    .collect();
+                eprintln!(
+                    "error: --layout {name}: the scenario has no such layout (it has: {})",
+                    known.join(", ")
+                );
+                return EXIT_FAILURE;
+            }
+        },
+    };
+    if args.replication >= scenario.simulation.replications {
+        eprintln!(
+            "error: --replication {}: the scenario has replications 0 to {}",
+            args.replication,
+            scenario.simulation.replications - 1
+        );
+        return EXIT_FAILURE;
+    }
+    let traced = crate::trace::trace(topology, &scenario.simulation, args.replication);
+    let folder = args
+        .output
+        .clone()
+        .unwrap_or_else(|| crate::output::default_folder(&loaded.source.name));
+    let path = folder.join("trace.csv");
+    if let Err(error) =
+        crate::output::write_atomically(&path, &crate::trace::to_csv(&traced.records))
+    {
+        eprintln!("error: {error}");
+        return EXIT_FAILURE;
+    }
+    print!(
+        "{}",
+        crate::trace::story(topology, &scenario.simulation, args.replication, &traced)
+    );
+    println!("Wrote {}", path.display());
+    EXIT_OK
 }

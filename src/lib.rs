@@ -9,6 +9,8 @@ pub mod cli;
 pub mod distribution;
 pub mod engine;
 pub mod model;
+pub mod output;
 pub mod scenario;
 pub mod time;
 pub mod topology;
+pub mod trace;

@@ -95,6 +95,20 @@ impl fmt::Display for SimDuration {
     }
 }
 
+/// A duration for people: `45 s`, `12.5 min`, `3.02 h`, `2.50 d`.
+pub fn human(duration: SimDuration) -> String {
+    let micros = duration.as_micros() as f64;
+    if micros < MICROS_PER_MINUTE as f64 {
+        format!("{:.1} s", micros / MICROS_PER_SECOND as f64)
+    } else if micros < MICROS_PER_HOUR as f64 {
+        format!("{:.1} min", micros / MICROS_PER_MINUTE as f64)
+    } else if micros < MICROS_PER_DAY as f64 {
+        format!("{:.2} h", micros / MICROS_PER_HOUR as f64)
+    } else {
+        format!("{:.2} d", micros / MICROS_PER_DAY as f64)
+    }
+}
+
 /// Why a duration string could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
@@ -288,6 +302,14 @@ mod tests {
             parse_duration("1000000y"),
             Err(DurationError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn human_durations_pick_a_readable_unit() {
+        assert_eq!(human(parse_duration("45s").unwrap()), "45.0 s");
+        assert_eq!(human(parse_duration("90s").unwrap()), "1.5 min");
+        assert_eq!(human(parse_duration("3h").unwrap()), "3.00 h");
+        assert_eq!(human(parse_duration("60h").unwrap()), "2.50 d");
     }
 
     #[test]

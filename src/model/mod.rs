@@ -349,7 +349,7 @@ impl<'t> Replication<'t> {
                     "failure",
                     self.name_if(describe, id),
                     if describe {
-                        format!("repair in {repair}")
+                        format!("repair in {}", crate::time::human(repair))
                     } else {
                         String::new()
                     },
@@ -374,7 +374,10 @@ impl<'t> Replication<'t> {
                 self.components.hold(id, starts);
                 self.reconcile();
                 let detail = if describe && starts {
-                    format!("injected outage for {}", outage.duration)
+                    format!(
+                        "injected outage for {}",
+                        crate::time::human(outage.duration)
+                    )
                 } else {
                     String::new()
                 };
@@ -391,8 +394,13 @@ impl<'t> Replication<'t> {
                     queue: &mut self.queue,
                     derived: &self.derived,
                 };
-                let report = self.remote.cohort_step(&mut ctx, slot, generation)?;
-                Some(("client", String::new(), report.detail))
+                let report = self
+                    .remote
+                    .cohort_step(&mut ctx, slot, generation, describe)?;
+                let target = topology.front_end_pools[report.front_end as usize]
+                    .id
+                    .clone();
+                Some(("client", target, report.detail))
             }
             Event::FlowLimit { generation } => {
                 (generation == self.remote.flow_generation()).then(|| {

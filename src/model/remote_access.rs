@@ -20,6 +20,13 @@ use super::Event;
 use super::components::Derived;
 use super::metrics::{Cause, EdgePoolTally, NOBODY, ServiceTally};
 
+/// Formats a trace detail only when a trace is being recorded.
+macro_rules! detail {
+    ($describe:expr, $($arg:tt)*) => {
+        if $describe { format!($($arg)*) } else { String::new() }
+    };
+}
+
 /// How many cohorts a displaced group is split into (SPEC §3.2 asks for at least 4).
 pub const COHORTS_PER_GROUP: usize = 8;
 
@@ -73,6 +80,8 @@ struct Flow {
 /// What one cohort step did, for traces.
 #[derive(Clone, Debug, Default)]
 pub struct StepReport {
+    /// The FE pool whose users moved.
+    pub front_end: u32,
     /// Users connected in this step, and where.
     pub connected: Option<(f64, u32)>,
     /// A human description of the step.
@@ -122,6 +131,8 @@ pub struct RemoteAccess {
     parked: Vec<u32>,
     streams: Vec<Stream>,
     order_scratch: Vec<(u32, u64)>,
+    shares_scratch: Vec<(u32, f64)>,
+    open_pools: Vec<bool>,
     flows: Vec<Flow>,
     net_inflow: Vec<f64>,
     flow_generation: u64,
@@ -168,6 +179,8 @@ impl RemoteAccess {
                 .map(|p| Stream::new(seed, replication, p.stream_key, Purpose::Clients))
                 .collect(),
             order_scratch: Vec::new(),
+            shares_scratch: Vec::new(),
+            open_pools: vec![false; edge_count],
             flows: Vec::new(),
             net_inflow: vec![0.0; edge_count],
             flow_generation: 0,
@@ -204,6 +217,14 @@ impl RemoteAccess {
 
     fn room(&self, ctx: &Context<'_>, edge: u32) -> f64 {
         (ctx.capacity(edge as usize) - self.load[edge as usize]).max(0.0)
+    }
+
+    /// Recomputes which Edge pools are up with room (before the firewall is applied).
+    fn refresh_open_pools(&mut self, ctx: &Context<'_>) {
+        for edge in 0..self.edge_count {
+            self.open_pools[edge] =
+                ctx.derived.edge_up(edge) && self.room(ctx, edge as u32) > NOBODY;
+        }
     }
 
     fn answers(&self, ctx: &Context<'_>, front_end: u32, edge: u32) -> bool {
@@ -502,6 +523,7 @@ impl RemoteAccess {
         ctx: &mut Context<'_>,
         slot: u32,
         generation: u32,
+        describe: bool,
     ) -> Option<StepReport> {
         let cohort = &self.cohorts[slot as usize];
         if cohort.generation != generation || matches!(cohort.phase, Phase::Free | Phase::Parked) {
@@ -515,17 +537,19 @@ impl RemoteAccess {
                 self.mobile_waiting[front_end as usize] += amount;
                 self.release(slot);
                 Some(StepReport {
+                    front_end,
                     connected: None,
-                    detail: format!(
+                    detail: detail!(
+                        describe,
                         "{amount:.1} mobile users of {fe_id} noticed; they wait for their associated Edge pool"
                     ),
                 })
             }
             Phase::Detecting | Phase::Retrying => {
                 self.begin_walk(ctx, slot);
-                Some(self.arrive(ctx, slot))
+                Some(self.arrive(ctx, slot, describe))
             }
-            Phase::Walking => Some(self.arrive(ctx, slot)),
+            Phase::Walking => Some(self.arrive(ctx, slot, describe)),
             Phase::Exhausted => {
                 let walk_took_no_time = self.cohorts[slot as usize].walk_started == ctx.now;
                 let retry = if self.retry_is_zero {
@@ -547,8 +571,10 @@ impl RemoteAccess {
                             Event::Cohort { slot, generation },
                         );
                         Some(StepReport {
+                            front_end,
                             connected: None,
-                            detail: format!(
+                            detail: detail!(
+                                describe,
                                 "{amount:.1} users of {fe_id} found no Edge pool; retry in {wait}"
                             ),
                         })
@@ -557,8 +583,10 @@ impl RemoteAccess {
                         cohort.phase = Phase::Parked;
                         self.parked.push(slot);
                         Some(StepReport {
+                            front_end,
                             connected: None,
-                            detail: format!(
+                            detail: detail!(
+                                describe,
                                 "{amount:.1} users of {fe_id} found no Edge pool; they wait for an Edge pool to change"
                             ),
                         })
@@ -587,7 +615,7 @@ impl RemoteAccess {
 
     /// The cohort reaches the target at its position: connect as far as room allows,
     /// and send the rest on after `connect_timeout`.
-    fn arrive(&mut self, ctx: &mut Context<'_>, slot: u32) -> StepReport {
+    fn arrive(&mut self, ctx: &mut Context<'_>, slot: u32, describe: bool) -> StepReport {
         let cohort = &self.cohorts[slot as usize];
         let (front_end, target, generation) = (
             cohort.front_end,
@@ -596,7 +624,10 @@ impl RemoteAccess {
         );
         let fe_id = &ctx.topology.front_end_pools[front_end as usize].id;
         let edge_id = &ctx.topology.edge_pools[target as usize].id;
-        let mut report = StepReport::default();
+        let mut report = StepReport {
+            front_end,
+            ..StepReport::default()
+        };
         if self.answers(ctx, front_end, target) {
             let take = cohort.amount.min(self.room(ctx, target));
             self.connect(front_end, target, take, false);
@@ -604,7 +635,10 @@ impl RemoteAccess {
             let cohort = &mut self.cohorts[slot as usize];
             cohort.amount -= take;
             report.connected = Some((take, target));
-            report.detail = format!("{take:.1} users of {fe_id} connected to {edge_id}");
+            report.detail = detail!(
+                describe,
+                "{take:.1} users of {fe_id} connected to {edge_id}"
+            );
             if cohort.amount <= NOBODY {
                 self.unserved_desktop[front_end as usize] -= cohort.amount;
                 self.release(slot);
@@ -621,7 +655,8 @@ impl RemoteAccess {
             } else {
                 "full"
             };
-            report.detail = format!(
+            report.detail = detail!(
+                describe,
                 "{:.1} users of {fe_id} tried {edge_id}: {why}",
                 cohort.amount
             );
@@ -648,28 +683,39 @@ impl RemoteAccess {
         self.flows.clear();
         self.flow_generation += 1;
         self.net_inflow.iter_mut().for_each(|x| *x = 0.0);
+        self.refresh_open_pools(ctx);
         let groups = &ctx.topology.dns.remote_access;
+        let mut shares = std::mem::take(&mut self.shares_scratch);
         for front_end in 0..self.remote_users.len() as u32 {
             if !ctx.derived.front_end_up[front_end as usize] {
                 continue;
             }
-            let best = groups
+            let open = |edge: u32| self.open_pools[edge as usize] && ctx.allows(front_end, edge);
+            let Some((best_rank, best_group)) = groups
                 .priority_groups()
                 .enumerate()
-                .find_map(|(rank, group)| {
-                    let open: Vec<(u32, u16)> = group
-                        .iter()
-                        .map(|r| (r.target.0, r.weight))
-                        .filter(|&(edge, _)| self.answers(ctx, front_end, edge))
-                        .collect();
-                    (!open.is_empty()).then_some((rank as u32, open))
-                });
-            let Some((best_rank, open)) = best else {
+                .find(|(_, group)| group.iter().any(|r| open(r.target.0)))
+            else {
                 continue;
             };
-            let shares = weight_shares(&open);
+            let best_rank = best_rank as u32;
+            let row = front_end as usize * self.edge_count;
+            let has_worse = (0..self.edge_count).any(|source| {
+                self.desktop_on[row + source] > NOBODY
+                    && self.srv_rank[source].is_some_and(|rank| rank > best_rank)
+            });
+            if !has_worse {
+                continue;
+            }
+            weight_shares_into(
+                best_group
+                    .iter()
+                    .filter(|r| open(r.target.0))
+                    .map(|r| (r.target.0, r.weight)),
+                &mut shares,
+            );
             for source in 0..self.edge_count as u32 {
-                let amount = self.desktop_on[self.cell(front_end, source)];
+                let amount = self.desktop_on[row + source as usize];
                 let worse = self.srv_rank[source as usize].is_some_and(|rank| rank > best_rank);
                 if amount <= NOBODY || !worse {
                     continue;
@@ -687,6 +733,7 @@ impl RemoteAccess {
                 }
             }
         }
+        self.shares_scratch = shares;
         let session_micros = ctx.topology.clients.session.as_micros() as f64;
         let mut first_fill: Option<f64> = None;
         for edge in 0..self.edge_count as u32 {
@@ -838,18 +885,28 @@ impl RemoteAccess {
 
 /// Shares of equal-priority targets by weight; all-zero weights share equally.
 fn weight_shares(targets: &[(u32, u16)]) -> Vec<(u32, f64)> {
-    let total: u64 = targets.iter().map(|&(_, w)| u64::from(w)).sum();
-    targets
-        .iter()
-        .map(|&(edge, weight)| {
-            let share = if total == 0 {
-                1.0 / targets.len() as f64
-            } else {
-                f64::from(weight) / total as f64
-            };
-            (edge, share)
-        })
-        .collect()
+    let mut shares = Vec::with_capacity(targets.len());
+    weight_shares_into(targets.iter().copied(), &mut shares);
+    shares
+}
+
+/// [`weight_shares`] into a reused buffer.
+fn weight_shares_into(
+    targets: impl Iterator<Item = (u32, u16)> + Clone,
+    out: &mut Vec<(u32, f64)>,
+) {
+    out.clear();
+    let (count, total) = targets.clone().fold((0usize, 0u64), |(n, sum), (_, w)| {
+        (n + 1, sum + u64::from(w))
+    });
+    out.extend(targets.map(|(edge, weight)| {
+        let share = if total == 0 {
+            1.0 / count as f64
+        } else {
+            f64::from(weight) / total as f64
+        };
+        (edge, share)
+    }));
 }
 
 /// A uniform integer in 0..=max.

@@ -1,6 +1,7 @@
 //! The one integration-test binary: runs the `edgesim` command line as a planner would.
 
 mod remote_access;
+mod trace;
 mod validate;
 
 use std::path::{Path, PathBuf};
