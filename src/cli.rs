@@ -136,7 +136,7 @@ fn run(args: &RunArgs) -> u8 {
         println!("\n{}", loaded.rendered_warnings());
     }
     println!(
-        "\nThe scenario is valid. The simulator is not built yet, so nothing was simulated or written."
+        "\nThe scenario is valid. Monte Carlo runs and their output files are not built yet, so nothing was written; `edgesim trace` simulates one replication."
     );
     EXIT_OK
 }
