@@ -4,22 +4,30 @@
 use std::fmt::Write as _;
 
 use crate::model::metrics::{Cause, ServiceTally};
+use crate::model::services::Service;
 use crate::model::{ReplicationResult, TraceRecord, simulate_replication};
 use crate::time::{
     MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration,
 };
 use crate::topology::{Simulation, Topology};
 
-/// The header of `trace.csv`.
-pub const TRACE_HEADER: [&str; 5] = [
+/// The header of `trace.csv`: the event, then the served fraction of each service after
+/// it (empty for a service the layout does not have).
+pub const TRACE_HEADER: [&str; 10] = [
     "time_s",
     "event",
     "target",
     "detail",
     "remote_access_served",
+    "federation_inbound_served",
+    "federation_outbound_served",
+    "xmpp_inbound_served",
+    "xmpp_outbound_served",
+    "edge_association_served",
 ];
 
-/// The most component events the printed story lists before summarising the rest.
+/// The most component and administrator events the printed story lists before
+/// summarising the rest.
 pub const STORY_EVENT_LINES: usize = 40;
 
 /// A traced replication.
@@ -65,15 +73,19 @@ pub fn to_csv(records: &[TraceRecord]) -> Vec<u8> {
         .write_record(TRACE_HEADER)
         .expect("writing to memory");
     for record in records {
-        writer
-            .write_record([
-                seconds(record.time).as_str(),
-                record.event,
-                record.target.as_str(),
-                record.detail.as_str(),
-                format!("{:.12}", record.remote_access_served).as_str(),
-            ])
-            .expect("writing to memory");
+        let mut fields = vec![
+            seconds(record.time),
+            record.event.to_string(),
+            record.target.clone(),
+            record.detail.clone(),
+        ];
+        fields.extend(
+            record
+                .served
+                .iter()
+                .map(|served| served.map_or_else(String::new, |s| format!("{s:.12}"))),
+        );
+        writer.write_record(&fields).expect("writing to memory");
     }
     writer.into_inner().expect("writing to memory")
 }
@@ -94,6 +106,39 @@ fn cause_breakdown(tally: &ServiceTally) -> String {
         .join(", ")
 }
 
+fn story_line(record: &TraceRecord) -> String {
+    let what = match record.event {
+        "failure" => "failed",
+        "repair" => "repaired",
+        "outage_start" => "injected outage starts",
+        "outage_end" => "injected outage ends",
+        _ => "administrator:",
+    };
+    let detail = match (record.event, record.detail.is_empty()) {
+        (_, true) => String::new(),
+        ("admin", false) => format!(" {}", record.detail),
+        _ => format!(" ({})", record.detail),
+    };
+    let degraded: Vec<String> = Service::ALL
+        .iter()
+        .filter_map(|&service| {
+            let fraction = record.served[service as usize]?;
+            (fraction < 1.0 - 1e-12).then(|| format!("{} {:.2}%", service.name(), 100.0 * fraction))
+        })
+        .collect();
+    let served = if degraded.is_empty() {
+        "everything served".to_string()
+    } else {
+        format!("served: {}", degraded.join(", "))
+    };
+    let target = if record.target.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", record.target)
+    };
+    format!("  {}  {target}{what}{detail}; {served}", clock(record.time))
+}
+
 /// A short readable account of the replication.
 pub fn story(
     topology: &Topology,
@@ -110,79 +155,66 @@ pub fn story(
         simulation.horizon,
         trace.records.len()
     );
-    let component_events: Vec<&TraceRecord> = trace
+    let notable: Vec<&TraceRecord> = trace
         .records
         .iter()
         .filter(|r| {
             matches!(
                 r.event,
-                "failure" | "repair" | "outage_start" | "outage_end"
+                "failure" | "repair" | "outage_start" | "outage_end" | "admin"
             )
         })
         .collect();
-    if component_events.is_empty() {
+    if notable.is_empty() {
         let _ = writeln!(out, "Nothing failed.");
     } else {
-        let _ = writeln!(out, "What failed and came back:");
-        for record in component_events.iter().take(STORY_EVENT_LINES) {
-            let what = match record.event {
-                "failure" => "failed",
-                "repair" => "repaired",
-                "outage_start" => "injected outage starts",
-                _ => "injected outage ends",
-            };
-            let detail = if record.detail.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", record.detail)
-            };
-            let _ = writeln!(
-                out,
-                "  {}  {} {what}{detail}; remote access {:.4}% served",
-                clock(record.time),
-                record.target,
-                100.0 * record.remote_access_served
-            );
+        let _ = writeln!(
+            out,
+            "What failed, what the administrator changed, what came back:"
+        );
+        for record in notable.iter().take(STORY_EVENT_LINES) {
+            let _ = writeln!(out, "{}", story_line(record));
         }
-        if component_events.len() > STORY_EVENT_LINES {
+        if notable.len() > STORY_EVENT_LINES {
             let _ = writeln!(
                 out,
                 "  ... and {} more (see trace.csv)",
-                component_events.len() - STORY_EVENT_LINES
+                notable.len() - STORY_EVENT_LINES
             );
         }
     }
     let horizon = trace.result.horizon;
-    match &trace.result.remote_access {
-        None => {
-            let _ = writeln!(out, "No remote users: remote access is not configured.");
-        }
-        Some(remote) => {
+    if trace.result.services.is_empty() {
+        let _ = writeln!(out, "No service is configured.");
+    }
+    for result in &trace.result.services {
+        let _ = writeln!(
+            out,
+            "{}: availability {:.8}; {} outage(s), {:.2} min in outage; unserved: {}.",
+            result.service.name(),
+            result.availability(None, horizon),
+            result.all.outages,
+            result.all.outage_micros as f64 / MICROS_PER_MINUTE as f64,
+            cause_breakdown(&result.all)
+        );
+        for (i, pool) in topology.front_end_pools.iter().enumerate() {
+            let Some(tally) = result.per_front_end.get(i) else {
+                continue;
+            };
+            if result.weights[i] <= 0.0 || tally.unserved_total() <= 0.0 {
+                continue;
+            }
+            let lost_minutes =
+                tally.unserved_total() / result.weights[i] / MICROS_PER_MINUTE as f64;
             let _ = writeln!(
                 out,
-                "Remote access: availability {:.8}; {} outage(s), {:.2} min in outage; unserved: {}.",
-                remote.availability(None, horizon),
-                remote.all.outages,
-                remote.all.outage_micros as f64 / MICROS_PER_MINUTE as f64,
-                cause_breakdown(&remote.all)
+                "  {}: each user unserved {:.2} min on average; {} outage(s), {:.2} min; why: {}",
+                pool.id,
+                lost_minutes,
+                tally.outages,
+                tally.outage_micros as f64 / MICROS_PER_MINUTE as f64,
+                cause_breakdown(tally)
             );
-            for (i, pool) in topology.front_end_pools.iter().enumerate() {
-                let tally = &remote.per_front_end[i];
-                if pool.remote_users == 0 {
-                    continue;
-                }
-                let lost_minutes =
-                    tally.unserved_total() / remote.remote_users[i] / MICROS_PER_MINUTE as f64;
-                let _ = writeln!(
-                    out,
-                    "  {}: each remote user unserved {:.2} min on average; {} outage(s), {:.2} min; why: {}",
-                    pool.id,
-                    lost_minutes,
-                    tally.outages,
-                    tally.outage_micros as f64 / MICROS_PER_MINUTE as f64,
-                    cause_breakdown(tally)
-                );
-            }
         }
     }
     let _ = writeln!(

@@ -2,20 +2,28 @@
 //!
 //! One loop serves every rule family: each event is applied to the component state, the
 //! derived state is reconciled (which FE pools and Edge pools changed), the behaviours
-//! react to the changes, and the metrics accrue between events. New rule families plug in
-//! as new [`Event`] kinds and state, not as a second loop.
+//! react to the changes (remote access, the administrator, the geo-DNS traffic manager),
+//! and after each event a snapshot of who is unserved, and why, is taken for every
+//! service; the time to the next event multiplies it into the tallies.
 
+pub mod admin;
 pub mod components;
+pub mod dns;
+pub mod federation;
 pub mod metrics;
 pub mod remote_access;
+pub mod services;
 
 use crate::engine::queue::{EventClass, EventQueue};
 use crate::time::SimDuration;
-use crate::topology::{Simulation, Topology};
+use crate::topology::{InboundFederation, Simulation, Topology};
 
+use admin::{Administration, Moment, preference_order};
 use components::{ComponentId, Components, Derived};
-use metrics::{EdgePoolTally, OutageTracker, ServiceTally, WHOLE_USER};
+use dns::TrafficManager;
+use metrics::EdgePoolTally;
 use remote_access::{Context, RemoteAccess};
+use services::{SERVICE_COUNT, Service, ServiceAccumulator, ServiceResult};
 
 /// Something that happens at an instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +48,25 @@ pub enum Event {
         /// The flow plan's generation.
         generation: u64,
     },
+    /// The administrator's response to an incident has elapsed.
+    AdminResponse {
+        /// The incident.
+        incident: u32,
+    },
+    /// The administrator fails an incident's changes back.
+    AdminFailback {
+        /// The incident.
+        incident: u32,
+    },
+    /// A published DNS answer reaches partners' caches.
+    DnsExpiry,
+    /// The geo-DNS traffic manager's health checks see an Edge pool's change.
+    HealthCheck {
+        /// The pool.
+        pool: u32,
+        /// Whether it is now seen up.
+        up: bool,
+    },
 }
 
 /// One processed event, as a trace shows it.
@@ -47,14 +74,22 @@ pub enum Event {
 pub struct TraceRecord {
     /// When.
     pub time: SimDuration,
-    /// What kind of event (`failure`, `repair`, `outage_start`, `client`, ...).
+    /// What kind of event (`failure`, `repair`, `outage_start`, `client`, `admin`, ...).
     pub event: &'static str,
     /// The component or FE pool concerned.
     pub target: String,
     /// What happened.
     pub detail: String,
-    /// The served fraction of remote access after the event.
-    pub remote_access_served: f64,
+    /// The served fraction of each service after the event, in [`Service::ALL`] order;
+    /// `None` for a service the layout does not have.
+    pub served: [Option<f64>; SERVICE_COUNT],
+}
+
+impl TraceRecord {
+    /// The served fraction of remote access after the event (1 when not configured).
+    pub fn remote_access_served(&self) -> f64 {
+        self.served[Service::RemoteAccess as usize].unwrap_or(1.0)
+    }
 }
 
 /// Receives each processed event; the default does nothing and costs nothing.
@@ -81,43 +116,62 @@ impl Observer for Vec<TraceRecord> {
     }
 }
 
-/// Remote access over one replication.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RemoteAccessResult {
-    /// Remote users per FE pool (the weights).
-    pub remote_users: Vec<f64>,
-    /// Per FE pool.
-    pub per_front_end: Vec<ServiceTally>,
-    /// All FE pools together (outages united).
-    pub all: ServiceTally,
-}
-
 /// What one replication of one layout measured.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicationResult {
     /// The simulated time.
     pub horizon: SimDuration,
-    /// Remote access, when the layout has remote users.
-    pub remote_access: Option<RemoteAccessResult>,
+    /// The services the layout has, in [`Service::ALL`] order.
+    pub services: Vec<ServiceResult>,
     /// Per Edge pool: peak load and overload time.
     pub edge_pools: Vec<EdgePoolTally>,
     /// Events processed (stale ones excluded).
     pub events: u64,
 }
 
-impl RemoteAccessResult {
-    /// Availability of the FE pool `front_end` (or of all, with `None`): the served
-    /// fraction of remote-user time.
-    pub fn availability(&self, front_end: Option<usize>, horizon: SimDuration) -> f64 {
-        let (tally, users) = match front_end {
-            Some(i) => (&self.per_front_end[i], self.remote_users[i]),
-            None => (&self.all, self.remote_users.iter().sum()),
-        };
-        if users <= 0.0 {
-            return 1.0;
-        }
-        1.0 - tally.unserved_total() / (users * horizon.as_micros() as f64)
+impl ReplicationResult {
+    /// The result of `service`, if the layout has it.
+    pub fn service(&self, service: Service) -> Option<&ServiceResult> {
+        self.services.iter().find(|s| s.service == service)
     }
+}
+
+/// The services a layout has (SPEC §4: no rows for a service that is not configured),
+/// each with its per-FE-pool weights.
+pub fn configured_services(topology: &Topology) -> Vec<(Service, Vec<f64>)> {
+    let users: Vec<f64> = topology
+        .front_end_pools
+        .iter()
+        .map(|p| p.users as f64)
+        .collect();
+    let remote: Vec<f64> = topology
+        .front_end_pools
+        .iter()
+        .map(|p| p.remote_users as f64)
+        .collect();
+    let has_users = users.iter().sum::<f64>() > 0.0;
+    let mut services = Vec::new();
+    for service in Service::ALL {
+        let configured = match service {
+            Service::RemoteAccess => remote.iter().sum::<f64>() > 0.0,
+            Service::FederationInbound => !topology.dns.federation.is_empty(),
+            Service::FederationOutbound => {
+                topology.federation.outbound_route.is_some() && has_users
+            }
+            Service::XmppInbound | Service::XmppOutbound => {
+                topology.federation.xmpp_gateway.is_some()
+            }
+            Service::EdgeAssociation => has_users,
+        };
+        if configured {
+            let weights = match service {
+                Service::RemoteAccess => remote.clone(),
+                _ => users.clone(),
+            };
+            services.push((service, weights));
+        }
+    }
+    services
 }
 
 /// Simulates replication `replication` of `topology`, telling `observer` every event.
@@ -141,13 +195,38 @@ struct Replication<'t> {
     derived: Derived,
     next_derived: Derived,
     remote: RemoteAccess,
-    per_front_end: Vec<ServiceTally>,
-    all: ServiceTally,
-    trackers: Vec<OutageTracker>,
-    all_tracker: OutageTracker,
+    admin: Administration,
+    traffic_manager: Option<TrafficManager>,
+    services: Vec<ServiceAccumulator>,
+    service_slot: [Option<usize>; SERVICE_COUNT],
     pools: Vec<EdgePoolTally>,
     refusing: Vec<bool>,
     events: u64,
+}
+
+/// Builds a [`Context`] from disjoint fields of the replication.
+macro_rules! context {
+    ($run:ident, $derived:expr) => {
+        Context {
+            topology: $run.topology,
+            now: $run.now,
+            queue: &mut $run.queue,
+            derived: $derived,
+            association: &$run.admin.association,
+        }
+    };
+}
+
+/// Builds a [`Moment`] from disjoint fields of the replication.
+macro_rules! moment {
+    ($run:ident) => {
+        Moment {
+            topology: $run.topology,
+            now: $run.now,
+            queue: &mut $run.queue,
+            derived: &$run.derived,
+        }
+    };
 }
 
 impl<'t> Replication<'t> {
@@ -176,7 +255,24 @@ impl<'t> Replication<'t> {
                 Event::OutageEnd(i as u32),
             );
         }
-        let fe_count = topology.front_end_pools.len();
+        let traffic_manager = (topology.federation.inbound == InboundFederation::GeoDns
+            && !topology.dns.federation.is_empty())
+        .then(|| {
+            let records = topology.dns.federation.records().len();
+            let mut preference =
+                preference_order(&topology.dns.federation, topology.edge_pools.len());
+            preference.truncate(records);
+            TrafficManager::new(preference, topology.edge_pools.len(), topology.dns.ttl)
+        });
+        let mut service_slot = [None; SERVICE_COUNT];
+        let services: Vec<ServiceAccumulator> = configured_services(topology)
+            .into_iter()
+            .enumerate()
+            .map(|(slot, (service, weights))| {
+                service_slot[service as usize] = Some(slot);
+                ServiceAccumulator::new(service, weights)
+            })
+            .collect();
         let mut run = Replication {
             topology,
             horizon: simulation.horizon,
@@ -186,20 +282,15 @@ impl<'t> Replication<'t> {
             next_derived: derived.clone(),
             derived,
             remote: RemoteAccess::new(topology, simulation.seed, replication),
-            per_front_end: vec![ServiceTally::default(); fe_count],
-            all: ServiceTally::default(),
-            trackers: vec![OutageTracker::default(); fe_count],
-            all_tracker: OutageTracker::default(),
+            admin: Administration::new(topology, simulation.seed, replication),
+            traffic_manager,
+            services,
+            service_slot,
             pools: vec![EdgePoolTally::default(); topology.edge_pools.len()],
             refusing: Vec::new(),
             events: 0,
         };
-        let mut ctx = Context {
-            topology,
-            now: SimDuration::ZERO,
-            queue: &mut run.queue,
-            derived: &run.derived,
-        };
+        let mut ctx = context!(run, &run.derived);
         run.remote.connect_initially(&mut ctx);
         run.settle();
         run
@@ -212,16 +303,25 @@ impl<'t> Replication<'t> {
             }
             let (at, event) = self.queue.pop().expect("peeked");
             self.advance(at);
-            if let Some((kind, target, detail)) = self.handle(event, observer.enabled()) {
+            let describe = observer.enabled();
+            if let Some((kind, target, mut detail)) = self.handle(event, describe) {
                 self.events += 1;
-                self.settle();
-                if observer.enabled() {
+                let made = self.settle();
+                if let Some(made) = made.filter(|_| describe) {
+                    detail.push_str(if detail.is_empty() { "" } else { "; " });
+                    detail.push_str(&made);
+                }
+                if describe {
+                    let mut served = [None; SERVICE_COUNT];
+                    for accumulator in &self.services {
+                        served[accumulator.service as usize] = Some(accumulator.served_fraction());
+                    }
                     observer.record(TraceRecord {
                         time: at,
                         event: kind,
                         target,
                         detail,
-                        remote_access_served: self.served_fraction(),
+                        served,
                     });
                 }
             }
@@ -229,86 +329,50 @@ impl<'t> Replication<'t> {
         self.advance(self.horizon);
     }
 
-    fn finish(mut self) -> ReplicationResult {
-        let now = self.horizon;
-        for (tracker, tally) in self.trackers.iter_mut().zip(&mut self.per_front_end) {
-            tracker.update(now, false, tally);
-        }
-        self.all_tracker.update(now, false, &mut self.all);
-        let remote_users: Vec<f64> = (0..self.topology.front_end_pools.len())
-            .map(|i| self.remote.remote_users(i))
-            .collect();
-        let remote_access =
-            (remote_users.iter().sum::<f64>() > 0.0).then_some(RemoteAccessResult {
-                remote_users,
-                per_front_end: self.per_front_end,
-                all: self.all,
-            });
+    fn finish(self) -> ReplicationResult {
+        let horizon = self.horizon;
         ReplicationResult {
-            horizon: self.horizon,
-            remote_access,
+            horizon,
+            services: self
+                .services
+                .into_iter()
+                .map(|s| s.finish(horizon))
+                .collect(),
             edge_pools: self.pools,
             events: self.events,
         }
     }
 
-    /// The served fraction of all remote users now.
-    fn served_fraction(&self) -> f64 {
-        let mut users = 0.0;
-        let mut unserved = 0.0;
-        for front_end in 0..self.topology.front_end_pools.len() {
-            users += self.remote.remote_users(front_end);
-            unserved += self.unserved(front_end);
-        }
-        if users <= 0.0 {
-            1.0
-        } else {
-            1.0 - unserved / users
-        }
-    }
-
-    fn unserved(&self, front_end: usize) -> f64 {
-        if self.derived.front_end_up[front_end] {
-            let (desktop, mobile) = self.remote.unserved(front_end);
-            desktop + mobile
-        } else {
-            self.remote.remote_users(front_end)
-        }
-    }
-
-    /// Accrues metrics and moves sign-in flows from now to `to`.
+    /// Accrues the current snapshot and moves sign-in flows from now to `to`.
     fn advance(&mut self, to: SimDuration) {
         if to <= self.now {
             return;
         }
         let elapsed = SimDuration::from_micros(to.as_micros() - self.now.as_micros());
-        let ctx = Context {
-            topology: self.topology,
-            now: self.now,
-            queue: &mut self.queue,
-            derived: &self.derived,
-        };
-        self.remote.accrue(
-            &ctx,
-            elapsed,
-            &mut self.per_front_end,
-            &mut self.all,
-            &mut self.pools,
-            &mut self.refusing,
-        );
+        for accumulator in &mut self.services {
+            accumulator.accrue(elapsed);
+        }
+        for (tally, &refusing) in self.pools.iter_mut().zip(&self.refusing) {
+            if refusing {
+                tally.overload_micros += elapsed.as_micros();
+            }
+        }
+        let ctx = context!(self, &self.derived);
         self.remote.apply_flows(&ctx, elapsed);
         self.now = to;
         self.remote.record_peaks(&mut self.pools);
     }
 
-    /// After an event: mobile users reconnect, flows are re-planned, outages updated.
-    fn settle(&mut self) {
-        let ctx = Context {
-            topology: self.topology,
-            now: self.now,
-            queue: &mut self.queue,
-            derived: &self.derived,
-        };
+    fn accumulator(&mut self, service: Service) -> Option<&mut ServiceAccumulator> {
+        self.service_slot[service as usize].map(|slot| &mut self.services[slot])
+    }
+
+    /// After an event: pending administrator changes whose target came up are made,
+    /// waiting mobile users connect, flows are re-planned, and every service's snapshot
+    /// and outages are updated. Returns the administrator's changes, if any.
+    fn settle(&mut self) -> Option<String> {
+        let made = self.admin.make_all_pending(&mut moment!(self));
+        let ctx = context!(self, &self.derived);
         self.remote.connect_waiting_mobile(&ctx);
         if let Some(at) = self.remote.plan_flows(&ctx) {
             let generation = self.remote.flow_generation();
@@ -316,17 +380,60 @@ impl<'t> Replication<'t> {
                 .push(at, EventClass::Client, Event::FlowLimit { generation });
         }
         self.remote.record_peaks(&mut self.pools);
-        let mut any = false;
-        for front_end in 0..self.topology.front_end_pools.len() {
-            let in_outage = self.unserved(front_end) >= WHOLE_USER;
-            any |= in_outage;
-            self.trackers[front_end].update(
-                self.now,
-                in_outage,
-                &mut self.per_front_end[front_end],
+        for accumulator in &mut self.services {
+            accumulator.begin_snapshot();
+        }
+        let (topology, now) = (self.topology, self.now);
+        if let Some(slot) = self.service_slot[Service::RemoteAccess as usize] {
+            let ctx = context!(self, &self.derived);
+            self.remote
+                .fill_snapshot(&ctx, &mut self.services[slot].snapshot, &mut self.refusing);
+        } else {
+            self.refusing.clear();
+        }
+        if let Some(accumulator) = self.accumulator(Service::FederationOutbound) {
+            let mut snapshot = std::mem::take(&mut accumulator.snapshot);
+            federation::outbound(topology, &self.derived, &self.admin, &mut snapshot);
+            self.accumulator(Service::FederationOutbound)
+                .expect("present")
+                .snapshot = snapshot;
+        }
+        if let Some(accumulator) = self.accumulator(Service::EdgeAssociation) {
+            let mut snapshot = std::mem::take(&mut accumulator.snapshot);
+            federation::association(topology, &self.derived, &self.admin, &mut snapshot);
+            self.accumulator(Service::EdgeAssociation)
+                .expect("present")
+                .snapshot = snapshot;
+        }
+        if let (Some(inbound), Some(outbound)) = (
+            self.service_slot[Service::XmppInbound as usize],
+            self.service_slot[Service::XmppOutbound as usize],
+        ) {
+            let mut inbound_snapshot = std::mem::take(&mut self.services[inbound].snapshot);
+            let mut outbound_snapshot = std::mem::take(&mut self.services[outbound].snapshot);
+            federation::xmpp(
+                &self.derived,
+                &mut self.admin,
+                now,
+                &mut inbound_snapshot,
+                &mut outbound_snapshot,
+            );
+            self.services[inbound].snapshot = inbound_snapshot;
+            self.services[outbound].snapshot = outbound_snapshot;
+        }
+        if let Some(slot) = self.service_slot[Service::FederationInbound as usize] {
+            federation::inbound(
+                topology,
+                &self.derived,
+                self.traffic_manager.as_mut(),
+                now,
+                &mut self.services[slot].snapshot,
             );
         }
-        self.all_tracker.update(self.now, any, &mut self.all);
+        for accumulator in &mut self.services {
+            accumulator.update_outages(now);
+        }
+        made
     }
 
     /// Applies one event. Returns what it was, for traces, or `None` if it was stale.
@@ -345,15 +452,12 @@ impl<'t> Replication<'t> {
                     Event::Repair(id),
                 );
                 self.reconcile();
-                Some((
-                    "failure",
-                    self.name_if(describe, id),
-                    if describe {
-                        format!("repair in {}", crate::time::human(repair))
-                    } else {
-                        String::new()
-                    },
-                ))
+                let detail = if describe {
+                    format!("repair in {}", crate::time::human(repair))
+                } else {
+                    String::new()
+                };
+                Some(("failure", self.name_if(describe, id), detail))
             }
             Event::Repair(id) => {
                 self.components.set_failed(id, false);
@@ -381,19 +485,11 @@ impl<'t> Replication<'t> {
                 } else {
                     String::new()
                 };
-                Some((
-                    if starts { "outage_start" } else { "outage_end" },
-                    outage.target_id.clone(),
-                    detail,
-                ))
+                let kind = if starts { "outage_start" } else { "outage_end" };
+                Some((kind, outage.target_id.clone(), detail))
             }
             Event::Cohort { slot, generation } => {
-                let mut ctx = Context {
-                    topology,
-                    now: self.now,
-                    queue: &mut self.queue,
-                    derived: &self.derived,
-                };
+                let mut ctx = context!(self, &self.derived);
                 let report = self
                     .remote
                     .cohort_step(&mut ctx, slot, generation, describe)?;
@@ -411,6 +507,34 @@ impl<'t> Replication<'t> {
                     )
                 })
             }
+            Event::AdminResponse { incident } => {
+                let said = self.admin.respond(&mut moment!(self), incident)?;
+                Some(("admin", String::new(), said))
+            }
+            Event::AdminFailback { incident } => {
+                let said = self.admin.fail_back(&mut moment!(self), incident)?;
+                Some(("admin", String::new(), said))
+            }
+            Event::DnsExpiry => Some((
+                "dns",
+                String::new(),
+                "partners' cached answers expire".to_string(),
+            )),
+            Event::HealthCheck { pool, up } => {
+                let manager = self.traffic_manager.as_mut()?;
+                if let Some(expiry) = manager.health(self.now, pool, up) {
+                    self.queue
+                        .push(expiry, EventClass::Client, Event::DnsExpiry);
+                }
+                let named = &topology.edge_pools[manager.answer.published() as usize].id;
+                let seen = if up { "up" } else { "down" };
+                let pool_id = topology.edge_pools[pool as usize].id.clone();
+                Some((
+                    "geo_dns",
+                    pool_id,
+                    format!("health checks see it {seen}; the traffic manager answers {named}"),
+                ))
+            }
         }
     }
 
@@ -424,7 +548,9 @@ impl<'t> Replication<'t> {
 
     /// Applies the consequences of a change of component state, in the order of
     /// SPEC §3: FE pools that went down release their users first; then Edge pools that
-    /// lost servers or went down displace their users; then FE pools that came back walk.
+    /// lost servers or went down displace their users and open incidents; then FE pools
+    /// that came back walk (and open an incident if their associated pool is down); then
+    /// Edge pools that came back end their incidents' pending parts.
     fn reconcile(&mut self) {
         self.components
             .derive(self.topology, &mut self.next_derived);
@@ -450,28 +576,49 @@ impl<'t> Replication<'t> {
                 } else {
                     f64::from(before - after) / f64::from(before)
                 };
-                let mut ctx = Context {
-                    topology,
-                    now: self.now,
-                    queue: &mut self.queue,
-                    derived: &self.next_derived,
-                };
+                let mut ctx = context!(self, &self.next_derived);
                 self.remote.edge_lost(&mut ctx, edge as u32, fraction);
             }
         }
         std::mem::swap(&mut self.derived, &mut self.next_derived);
-        let mut ctx = Context {
-            topology,
-            now: self.now,
-            queue: &mut self.queue,
-            derived: &self.derived,
-        };
-        for front_end in 0..topology.front_end_pools.len() {
-            if !self.next_derived.front_end_up[front_end] && self.derived.front_end_up[front_end] {
-                self.remote.front_end_up(&mut ctx, front_end as u32);
+        let (before, after) = (&self.next_derived, &self.derived);
+        let went_down: Vec<u32> = (0..topology.edge_pools.len())
+            .filter(|&e| before.edge_up(e) && !after.edge_up(e))
+            .map(|e| e as u32)
+            .collect();
+        let came_up: Vec<u32> = (0..topology.edge_pools.len())
+            .filter(|&e| !before.edge_up(e) && after.edge_up(e))
+            .map(|e| e as u32)
+            .collect();
+        let front_ends_up: Vec<u32> = (0..topology.front_end_pools.len())
+            .filter(|&fe| !before.front_end_up[fe] && after.front_end_up[fe])
+            .map(|fe| fe as u32)
+            .collect();
+        for &pool in &went_down {
+            self.admin.pool_down(&mut moment!(self), pool);
+        }
+        for &front_end in &front_ends_up {
+            let mut ctx = context!(self, &self.derived);
+            self.remote.front_end_up(&mut ctx, front_end);
+            self.admin.front_end_up(&mut moment!(self), front_end);
+        }
+        for &pool in &came_up {
+            self.admin.pool_up(&mut moment!(self), pool);
+        }
+        if self.traffic_manager.is_some() {
+            let detect = topology.federation.geo_dns_detect;
+            let at = self.now.saturating_add(detect);
+            for (&pool, up) in went_down
+                .iter()
+                .map(|p| (p, false))
+                .chain(came_up.iter().map(|p| (p, true)))
+            {
+                self.queue
+                    .push(at, EventClass::Client, Event::HealthCheck { pool, up });
             }
         }
         if edge_changed {
+            let mut ctx = context!(self, &self.derived);
             self.remote.edge_changed(&mut ctx);
         }
     }

@@ -18,7 +18,8 @@ use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, Topology};
 
 use super::Event;
 use super::components::Derived;
-use super::metrics::{Cause, EdgePoolTally, NOBODY, ServiceTally};
+use super::metrics::{Cause, EdgePoolTally, NOBODY};
+use super::services::Snapshot;
 
 /// Formats a trace detail only when a trace is being recorded.
 macro_rules! detail {
@@ -98,6 +99,8 @@ pub struct Context<'a> {
     pub queue: &'a mut EventQueue<Event>,
     /// Which components are up.
     pub derived: &'a Derived,
+    /// Each FE pool's associated Edge pool now (mobile users use only it, F2).
+    pub association: &'a [u32],
 }
 
 impl Context<'_> {
@@ -124,7 +127,6 @@ pub struct RemoteAccess {
     unserved_desktop: Vec<f64>,
     unserved_mobile: Vec<f64>,
     mobile_waiting: Vec<f64>,
-    association: Vec<u32>,
     srv_rank: Vec<Option<u32>>,
     cohorts: Vec<Cohort>,
     free_slots: Vec<u32>,
@@ -164,11 +166,6 @@ impl RemoteAccess {
             unserved_desktop: vec![0.0; fe_count],
             unserved_mobile: vec![0.0; fe_count],
             mobile_waiting: vec![0.0; fe_count],
-            association: topology
-                .front_end_pools
-                .iter()
-                .map(|p| p.edge_pool.0)
-                .collect(),
             srv_rank,
             cohorts: Vec::new(),
             free_slots: Vec::new(),
@@ -200,11 +197,6 @@ impl RemoteAccess {
     /// Users connected to Edge pool `edge`.
     pub fn load(&self, edge: usize) -> f64 {
         self.load[edge]
-    }
-
-    /// The Edge pool FE pool `front_end` is associated with now.
-    pub fn association(&self, front_end: usize) -> u32 {
-        self.association[front_end]
     }
 
     /// Unserved remote users of an up FE pool `front_end`: (desktop, mobile).
@@ -259,7 +251,7 @@ impl RemoteAccess {
             .iter()
             .map(|r| r * (1.0 - self.mobile_share))
             .collect();
-        for (edge, demands) in self.demands_by_pool(ctx, &mobile_left, |fe, _| self.association[fe])
+        for (edge, demands) in self.demands_by_pool(ctx, &mobile_left, |fe, _| ctx.association[fe])
         {
             let granted = self.share_room(ctx, edge, &demands);
             for (fe, amount) in granted {
@@ -504,7 +496,7 @@ impl RemoteAccess {
             if waiting <= NOBODY || !ctx.derived.front_end_up[front_end] {
                 continue;
             }
-            let edge = self.association[front_end];
+            let edge = ctx.association[front_end];
             if !self.answers(ctx, front_end as u32, edge) {
                 continue;
             }
@@ -781,35 +773,26 @@ impl RemoteAccess {
         }
     }
 
-    /// Adds `elapsed` of unserved user-time by cause to each FE pool's tally and to
-    /// `all`, and overload time to the Edge pools refusing users for lack of room.
-    pub fn accrue(
+    /// Writes who is unserved now, and why, into `snapshot`, and marks in `refusing` the
+    /// Edge pools that refuse users for lack of room.
+    pub fn fill_snapshot(
         &self,
         ctx: &Context<'_>,
-        elapsed: SimDuration,
-        per_front_end: &mut [ServiceTally],
-        all: &mut ServiceTally,
-        pools: &mut [EdgePoolTally],
+        snapshot: &mut Snapshot,
         refusing: &mut Vec<bool>,
     ) {
-        let micros = elapsed.as_micros() as f64;
         refusing.clear();
         refusing.resize(self.edge_count, false);
         for front_end in 0..self.remote_users.len() {
-            let mut add = |cause: Cause, users: f64| {
-                if users > NOBODY {
-                    per_front_end[front_end].unserved_user_micros[cause as usize] += users * micros;
-                    all.unserved_user_micros[cause as usize] += users * micros;
-                }
-            };
+            let unserved = &mut snapshot.per_front_end[front_end];
             if !ctx.derived.front_end_up[front_end] {
-                add(Cause::FrontEndDown, self.remote_users[front_end]);
+                unserved[Cause::FrontEndDown as usize] += self.remote_users[front_end];
                 continue;
             }
             let (desktop, mobile) = self.unserved(front_end);
             if desktop > NOBODY {
                 let cause = self.desktop_cause(ctx, front_end as u32);
-                add(cause, desktop);
+                unserved[cause as usize] += desktop;
                 if cause == Cause::Capacity {
                     for record in ctx.topology.dns.remote_access.records() {
                         if ctx.derived.edge_up(record.target.index())
@@ -822,15 +805,10 @@ impl RemoteAccess {
             }
             if mobile > NOBODY {
                 let cause = self.mobile_cause(ctx, front_end as u32);
-                add(cause, mobile);
+                unserved[cause as usize] += mobile;
                 if cause == Cause::Capacity {
-                    refusing[self.association[front_end] as usize] = true;
+                    refusing[ctx.association[front_end] as usize] = true;
                 }
-            }
-        }
-        for (edge, tally) in pools.iter_mut().enumerate() {
-            if refusing[edge] {
-                tally.overload_micros += elapsed.as_micros();
             }
         }
     }
@@ -859,7 +837,7 @@ impl RemoteAccess {
     /// Why unserved mobile users of an up FE pool are unserved now (F2: they only use the
     /// associated pool, so another pool being up helps only after re-association).
     pub fn mobile_cause(&self, ctx: &Context<'_>, front_end: u32) -> Cause {
-        let edge = self.association[front_end as usize];
+        let edge = ctx.association[front_end as usize];
         if !ctx.derived.edge_up(edge as usize) {
             if (0..self.edge_count).any(|e| ctx.derived.edge_up(e)) {
                 Cause::AwaitingAdmin

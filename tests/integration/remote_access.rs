@@ -2,6 +2,7 @@
 //! Every expected value is derived in the comment above it, never from an earlier run.
 
 use edgesim::model::metrics::Cause;
+use edgesim::model::services::Service;
 use edgesim::model::{NoObserver, ReplicationResult, TraceRecord, simulate_replication};
 use edgesim::scenario::load_str;
 use edgesim::topology::{Simulation, Topology};
@@ -69,13 +70,14 @@ fn simulate(text: &str) -> ReplicationResult {
 }
 
 fn unserved_seconds(result: &ReplicationResult, front_end: usize, cause: Cause) -> f64 {
-    result.remote_access.as_ref().unwrap().per_front_end[front_end].unserved_user_micros
+    result.service(Service::RemoteAccess).unwrap().per_front_end[front_end].unserved_user_micros
         [cause as usize]
         / SECOND
 }
 
 fn total_unserved_seconds(result: &ReplicationResult, front_end: usize) -> f64 {
-    result.remote_access.as_ref().unwrap().per_front_end[front_end].unserved_total() / SECOND
+    result.service(Service::RemoteAccess).unwrap().per_front_end[front_end].unserved_total()
+        / SECOND
 }
 
 fn assert_close(actual: f64, expected: f64, what: &str) {
@@ -105,13 +107,12 @@ fn losing_the_top_priority_pool_costs_detect_plus_one_timeout() {
         50_000.0,
         "client failover",
     );
-    let tally = &result.remote_access.as_ref().unwrap().per_front_end[0];
+    let tally = &result.service(Service::RemoteAccess).unwrap().per_front_end[0];
     assert_eq!(tally.outages, 1);
     assert_eq!(tally.outage_micros, 50 * 1_000_000);
     // Availability over 7 days: 1 − 50 s / 604,800 s.
     let availability = result
-        .remote_access
-        .as_ref()
+        .service(Service::RemoteAccess)
         .unwrap()
         .availability(None, result.horizon);
     assert_close(availability, 1.0 - 50.0 / 604_800.0, "availability");
@@ -176,7 +177,7 @@ fn a_site_outage_costs_its_front_end_pool_exactly_the_outage() {
         500.0 * 50.0,
         "fe-b unserved",
     );
-    let all = &result.remote_access.as_ref().unwrap().all;
+    let all = &result.service(Service::RemoteAccess).unwrap().all;
     // The two outages overlap (fe-b's 50 s inside fe-a's 6 h): one outage for scope all.
     assert_eq!(all.outages, 1);
     assert_eq!(all.outage_micros, 21_600 * 1_000_000);
@@ -306,7 +307,7 @@ fn users_return_to_the_preferred_pool_as_they_sign_in_again() {
     let result = simulate_replication(&topology, &simulation, 0, &mut trace);
     assert_close(total_unserved_seconds(&result, 0), 50_000.0, "unserved");
     let last = trace.last().expect("events");
-    assert_close(last.remote_access_served, 1.0, "served at the end");
+    assert_close(last.remote_access_served(), 1.0, "served at the end");
 }
 
 /// Mean and standard error of per-replication unavailability of remote access.
@@ -316,7 +317,7 @@ fn unavailability_over(text: &str, replications: u64) -> (f64, f64) {
         .map(|r| {
             let result = simulate_replication(&topology, &simulation, r, &mut NoObserver);
             1.0 - result
-                .remote_access
+                .service(Service::RemoteAccess)
                 .unwrap()
                 .availability(None, result.horizon)
         })
@@ -426,27 +427,23 @@ fn a_pool_that_serves_no_one_does_not_change_the_failures_of_others() {
 
 #[test]
 fn mobile_users_wait_for_their_associated_pool() {
-    // mobile_share 0.5: 500 of fe-a's 1,000 users are mobile, pinned to edge-a (F2).
-    // edge-a is down 6 h: the 500 desktop users lose 50 s each; the 500 mobile users are
-    // unserved the whole 21,600 s (another pool is up, so they await an administrator's
-    // re-association) and reconnect the instant edge-a is back.
+    // mobile_share 0.5: 500 of fe-a's 1,000 users are mobile, pinned to the associated
+    // pool (F2). edge-a is down 6 h and the administrator re-associates fe-a with edge-b
+    // after a fixed 45 min response: the 500 desktop users lose 50 s each; the 500 mobile
+    // users are unserved for 2,700 s (awaiting the administrator, since edge-b is up) and
+    // connect to edge-b the instant the association changes. The failback moves the
+    // association back with no loss: connected users stay connected.
     let clients = format!("{FIXED_CLIENTS}\nmobile_share = 0.5");
-    let text = two_sites(
-        1000,
-        2,
-        2,
-        &clients,
-        "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
-    );
-    let result = simulate(&text);
+    let extra = "[operations]\nresponse = \"45m\"\n[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n";
+    let result = simulate(&two_sites(1000, 2, 2, &clients, extra));
     assert_close(
         total_unserved_seconds(&result, 0),
-        500.0 * 50.0 + 500.0 * 21_600.0,
+        500.0 * 50.0 + 500.0 * 2_700.0,
         "unserved",
     );
     assert_close(
         unserved_seconds(&result, 0, Cause::AwaitingAdmin),
-        500.0 * 21_600.0,
+        500.0 * 2_700.0,
         "awaiting admin",
     );
     assert_close(

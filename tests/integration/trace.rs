@@ -66,7 +66,7 @@ fn trace_writes_the_events_and_tells_the_story() {
     // By hand: 30 s to notice + 20 s on the dead edge-a = 50 s = 0.83 min per user.
     assert!(stdout.contains("edge-a injected outage starts"), "{stdout}");
     assert!(
-        stdout.contains("fe-a: each remote user unserved 0.83 min"),
+        stdout.contains("fe-a: each user unserved 0.83 min"),
         "{stdout}"
     );
     assert!(stdout.contains("client_failover 100.0%"), "{stdout}");
@@ -79,7 +79,12 @@ fn trace_writes_the_events_and_tells_the_story() {
             "event",
             "target",
             "detail",
-            "remote_access_served"
+            "remote_access_served",
+            "federation_inbound_served",
+            "federation_outbound_served",
+            "xmpp_inbound_served",
+            "xmpp_outbound_served",
+            "edge_association_served",
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();

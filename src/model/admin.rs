@@ -1,0 +1,519 @@
+//! The administrator (SPEC §3.6; rules R6, R7, R8): what is published — the outbound
+//! federation route, the XMPP gateway and each FE pool's associated Edge pool — and the
+//! incidents that change it.
+//!
+//! Each Edge pool failure opens its own incident. After one `operations.response` draw
+//! (from a stream keyed by the pool and the incident number, so layouts share it) the
+//! administrator publishes, in one change, everything this pool's loss still requires,
+//! with targets chosen at publish time. A part with no candidate waits and is made the
+//! moment one comes up; pending parts lapse when the pool returns. If the pool is back
+//! before the change, the incident closes with no change. With `failback = "return"`,
+//! one more response after the pool is back, whatever still points where the incident
+//! moved it returns.
+
+use std::fmt::Write as _;
+
+use crate::engine::queue::{EventClass, EventQueue};
+use crate::engine::rng::{Purpose, Stream};
+use crate::time::SimDuration;
+use crate::topology::{EdgePoolIndex, Failback, FrontEndPoolIndex, SrvRecords, Topology};
+
+use super::Event;
+use super::components::Derived;
+use super::dns::DelayedAnswer;
+
+/// What the administrator's steps need to see and where they schedule.
+pub struct Moment<'a> {
+    /// The topology.
+    pub topology: &'a Topology,
+    /// Now.
+    pub now: SimDuration,
+    /// Where new events go.
+    pub queue: &'a mut EventQueue<Event>,
+    /// Which components are up.
+    pub derived: &'a Derived,
+}
+
+impl Moment<'_> {
+    fn edge_up(&self, edge: u32) -> bool {
+        self.derived.edge_up(edge as usize)
+    }
+
+    fn allows(&self, front_end: usize, edge: u32) -> bool {
+        self.topology
+            .firewall
+            .allows(FrontEndPoolIndex(front_end as u32), EdgePoolIndex(edge))
+    }
+
+    fn edge_id(&self, edge: u32) -> &str {
+        &self.topology.edge_pools[edge as usize].id
+    }
+
+    fn front_end_id(&self, front_end: u32) -> &str {
+        &self.topology.front_end_pools[front_end as usize].id
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    /// An Edge pool failed: route, gateway and every association it held.
+    Pool,
+    /// A FE pool came back associated with a down Edge pool: only its association.
+    Association(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    AwaitingResponse,
+    Published,
+    AwaitingFailback,
+    Closed,
+}
+
+struct Incident {
+    pool: u32,
+    scope: Scope,
+    stream: Stream,
+    stage: Stage,
+    moved_route: Option<u32>,
+    moved_gateway: Option<u32>,
+    moved_associations: Vec<(u32, u32)>,
+    pending_route: bool,
+    pending_gateway: bool,
+    pending_associations: Vec<u32>,
+}
+
+impl Incident {
+    fn has_pending(&self) -> bool {
+        self.pending_route || self.pending_gateway || !self.pending_associations.is_empty()
+    }
+
+    fn has_moves(&self) -> bool {
+        self.moved_route.is_some()
+            || self.moved_gateway.is_some()
+            || !self.moved_associations.is_empty()
+    }
+}
+
+/// What is published now, and the incidents that change it.
+pub struct Administration {
+    /// The pool outbound federation leaves through (R6).
+    pub route: Option<u32>,
+    /// The XMPP gateway pool (R7).
+    pub gateway: Option<u32>,
+    /// Each FE pool's associated Edge pool (R8).
+    pub association: Vec<u32>,
+    /// The published XMPP DNS records, with partners' caching (F3).
+    pub xmpp_dns: Option<DelayedAnswer>,
+    incidents: Vec<Incident>,
+    pool_incidents: Vec<u64>,
+    association_incidents: Vec<u64>,
+    federation_order: Vec<u32>,
+    remote_access_order: Vec<u32>,
+    failback: Failback,
+    seed: u64,
+    replication: u64,
+}
+
+/// Edge pools in SRV preference order (priority, then weight descending, then file
+/// order), followed by every other pool in file order: the order in which the
+/// administrator considers targets.
+pub fn preference_order(records: &SrvRecords, edge_pools: usize) -> Vec<u32> {
+    let mut listed: Vec<(u16, std::cmp::Reverse<u16>, usize, u32)> = records
+        .records()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.priority, std::cmp::Reverse(r.weight), i, r.target.0))
+        .collect();
+    listed.sort();
+    let mut order: Vec<u32> = listed.into_iter().map(|(_, _, _, target)| target).collect();
+    for edge in 0..edge_pools as u32 {
+        if !order.contains(&edge) {
+            order.push(edge);
+        }
+    }
+    order
+}
+
+impl Administration {
+    /// The published state at time 0.
+    pub fn new(topology: &Topology, seed: u64, replication: u64) -> Self {
+        let gateway = topology.federation.xmpp_gateway.map(|g| g.0);
+        Administration {
+            route: topology.federation.outbound_route.map(|r| r.0),
+            gateway,
+            association: topology
+                .front_end_pools
+                .iter()
+                .map(|p| p.edge_pool.0)
+                .collect(),
+            xmpp_dns: gateway.map(|g| DelayedAnswer::new(g, topology.dns.ttl)),
+            incidents: Vec::new(),
+            pool_incidents: vec![0; topology.edge_pools.len()],
+            association_incidents: vec![0; topology.front_end_pools.len()],
+            federation_order: preference_order(&topology.dns.federation, topology.edge_pools.len()),
+            remote_access_order: preference_order(
+                &topology.dns.remote_access,
+                topology.edge_pools.len(),
+            ),
+            failback: topology.federation.failback,
+            seed,
+            replication,
+        }
+    }
+
+    fn open(&mut self, moment: &mut Moment<'_>, pool: u32, scope: Scope) {
+        let (key, number) = match scope {
+            Scope::Pool => {
+                self.pool_incidents[pool as usize] += 1;
+                (
+                    moment.topology.edge_pools[pool as usize].stream_key,
+                    self.pool_incidents[pool as usize],
+                )
+            }
+            Scope::Association(front_end) => {
+                self.association_incidents[front_end as usize] += 1;
+                (
+                    moment.topology.front_end_pools[front_end as usize].stream_key,
+                    self.association_incidents[front_end as usize],
+                )
+            }
+        };
+        let mut stream = Stream::new(
+            self.seed,
+            self.replication,
+            key,
+            Purpose::AdministratorResponse(number),
+        );
+        let response = moment
+            .topology
+            .operations
+            .response
+            .sample(&mut stream)
+            .unwrap_or_default();
+        let index = self.incidents.len() as u32;
+        self.incidents.push(Incident {
+            pool,
+            scope,
+            stream,
+            stage: Stage::AwaitingResponse,
+            moved_route: None,
+            moved_gateway: None,
+            moved_associations: Vec::new(),
+            pending_route: false,
+            pending_gateway: false,
+            pending_associations: Vec::new(),
+        });
+        moment.queue.push(
+            moment.now.saturating_add(response),
+            EventClass::Administrator,
+            Event::AdminResponse { incident: index },
+        );
+    }
+
+    /// Edge pool `pool` went down: a new incident.
+    pub fn pool_down(&mut self, moment: &mut Moment<'_>, pool: u32) {
+        self.open(moment, pool, Scope::Pool);
+    }
+
+    /// FE pool `front_end` came back: if its associated pool is down, an incident of its own.
+    pub fn front_end_up(&mut self, moment: &mut Moment<'_>, front_end: u32) {
+        let pool = self.association[front_end as usize];
+        if !moment.edge_up(pool) {
+            self.open(moment, pool, Scope::Association(front_end));
+        }
+    }
+
+    /// Edge pool `pool` is back: pending parts lapse, and changes go back one response
+    /// later with `failback = "return"`.
+    pub fn pool_up(&mut self, moment: &mut Moment<'_>, pool: u32) {
+        for index in 0..self.incidents.len() {
+            let incident = &mut self.incidents[index];
+            if incident.pool != pool || incident.stage != Stage::Published {
+                continue;
+            }
+            incident.pending_route = false;
+            incident.pending_gateway = false;
+            incident.pending_associations.clear();
+            if self.failback == Failback::Return && incident.has_moves() {
+                let wait = moment
+                    .topology
+                    .operations
+                    .response
+                    .sample(&mut incident.stream)
+                    .unwrap_or_default();
+                incident.stage = Stage::AwaitingFailback;
+                moment.queue.push(
+                    moment.now.saturating_add(wait),
+                    EventClass::Administrator,
+                    Event::AdminFailback {
+                        incident: index as u32,
+                    },
+                );
+            } else {
+                incident.stage = Stage::Closed;
+            }
+        }
+    }
+
+    /// The route or gateway target: the first up pool in federation order that every up
+    /// FE pool may reach; else the up pool reachable by the up FE pools with the most
+    /// users (ties in that order); none while no up FE pool may reach any up pool.
+    fn federation_candidate(&self, moment: &Moment<'_>) -> Option<u32> {
+        let up_front_ends: Vec<usize> = (0..moment.topology.front_end_pools.len())
+            .filter(|&fe| moment.derived.front_end_up[fe])
+            .collect();
+        let up_pools = self
+            .federation_order
+            .iter()
+            .copied()
+            .filter(|&e| moment.edge_up(e));
+        if let Some(first) = up_pools
+            .clone()
+            .find(|&edge| up_front_ends.iter().all(|&fe| moment.allows(fe, edge)))
+        {
+            return Some(first);
+        }
+        let mut best: Option<(u64, u32)> = None;
+        for edge in up_pools {
+            let users: u64 = up_front_ends
+                .iter()
+                .filter(|&&fe| moment.allows(fe, edge))
+                .map(|&fe| moment.topology.front_end_pools[fe].users.max(1))
+                .sum();
+            if users > 0 && best.is_none_or(|(most, _)| users > most) {
+                best = Some((users, edge));
+            }
+        }
+        best.map(|(_, edge)| edge)
+    }
+
+    /// The association target for `front_end` after `failed` was lost: the first up pool
+    /// at another site that it may reach, in remote-access SRV order.
+    fn association_candidate(
+        &self,
+        moment: &Moment<'_>,
+        front_end: u32,
+        failed: u32,
+    ) -> Option<u32> {
+        let failed_site = moment.topology.edge_pools[failed as usize].site;
+        self.remote_access_order.iter().copied().find(|&edge| {
+            moment.edge_up(edge)
+                && moment.topology.edge_pools[edge as usize].site != failed_site
+                && moment.allows(front_end as usize, edge)
+        })
+    }
+
+    fn move_gateway(&mut self, moment: &mut Moment<'_>, to: u32) {
+        self.gateway = Some(to);
+        if let Some(expiry) = self
+            .xmpp_dns
+            .as_mut()
+            .and_then(|dns| dns.publish(moment.now, to))
+        {
+            moment
+                .queue
+                .push(expiry, EventClass::Client, Event::DnsExpiry);
+        }
+    }
+
+    /// The response to incident `index` has elapsed: publish what the loss still needs.
+    /// Returns a description of what happened, or `None` for a stale event.
+    pub fn respond(&mut self, moment: &mut Moment<'_>, index: u32) -> Option<String> {
+        let incident = &self.incidents[index as usize];
+        if incident.stage != Stage::AwaitingResponse {
+            return None;
+        }
+        let pool = incident.pool;
+        let scope = incident.scope;
+        let mut said = String::new();
+        if moment.edge_up(pool) {
+            self.incidents[index as usize].stage = Stage::Closed;
+            return Some(format!(
+                "{} was back before the change: nothing to publish",
+                moment.edge_id(pool)
+            ));
+        }
+        if scope == Scope::Pool {
+            if self.route == Some(pool) {
+                self.incidents[index as usize].pending_route = true;
+            }
+            if self.gateway == Some(pool) {
+                self.incidents[index as usize].pending_gateway = true;
+            }
+        }
+        let front_ends: Vec<u32> = match scope {
+            Scope::Pool => (0..self.association.len() as u32).collect(),
+            Scope::Association(front_end) => vec![front_end],
+        };
+        for front_end in front_ends {
+            if moment.derived.front_end_up[front_end as usize]
+                && self.association[front_end as usize] == pool
+            {
+                self.incidents[index as usize]
+                    .pending_associations
+                    .push(front_end);
+            }
+        }
+        self.incidents[index as usize].stage = Stage::Published;
+        self.make_pending(moment, index, &mut said);
+        let incident = &mut self.incidents[index as usize];
+        if incident.pending_route {
+            said.push_str("; no target yet for the outbound federation route");
+        }
+        if incident.pending_gateway {
+            said.push_str("; no target yet for the XMPP gateway");
+        }
+        for &front_end in &incident.pending_associations {
+            let _ = write!(
+                said,
+                "; no Edge pool yet for {}",
+                moment.front_end_id(front_end)
+            );
+        }
+        if !incident.has_pending() && !incident.has_moves() {
+            incident.stage = Stage::Closed;
+            said.push_str("; nothing needed changing");
+        }
+        Some(format!(
+            "response to the loss of {}{said}",
+            moment.edge_id(pool)
+        ))
+    }
+
+    /// Makes every pending part of incident `index` that now has a candidate.
+    fn make_pending(&mut self, moment: &mut Moment<'_>, index: u32, said: &mut String) {
+        let pool = self.incidents[index as usize].pool;
+        if self.incidents[index as usize].pending_route {
+            if self.route != Some(pool) {
+                self.incidents[index as usize].pending_route = false;
+            } else if let Some(to) = self.federation_candidate(moment) {
+                self.route = Some(to);
+                let incident = &mut self.incidents[index as usize];
+                incident.pending_route = false;
+                incident.moved_route = Some(to);
+                let _ = write!(
+                    said,
+                    "; outbound federation route {} → {}",
+                    moment.edge_id(pool),
+                    moment.edge_id(to)
+                );
+            }
+        }
+        if self.incidents[index as usize].pending_gateway {
+            if self.gateway != Some(pool) {
+                self.incidents[index as usize].pending_gateway = false;
+            } else if let Some(to) = self.federation_candidate(moment) {
+                self.move_gateway(moment, to);
+                let incident = &mut self.incidents[index as usize];
+                incident.pending_gateway = false;
+                incident.moved_gateway = Some(to);
+                let _ = write!(
+                    said,
+                    "; XMPP gateway {} → {}",
+                    moment.edge_id(pool),
+                    moment.edge_id(to)
+                );
+            }
+        }
+        let pending = std::mem::take(&mut self.incidents[index as usize].pending_associations);
+        let mut still_pending = Vec::new();
+        for front_end in pending {
+            if !moment.derived.front_end_up[front_end as usize]
+                || self.association[front_end as usize] != pool
+            {
+                continue;
+            }
+            match self.association_candidate(moment, front_end, pool) {
+                Some(to) => {
+                    self.association[front_end as usize] = to;
+                    self.incidents[index as usize]
+                        .moved_associations
+                        .push((front_end, to));
+                    let _ = write!(
+                        said,
+                        "; {} associated with {}",
+                        moment.front_end_id(front_end),
+                        moment.edge_id(to)
+                    );
+                }
+                None => still_pending.push(front_end),
+            }
+        }
+        self.incidents[index as usize].pending_associations = still_pending;
+    }
+
+    /// Makes pending parts whose candidate has come up. Returns what changed, if anything.
+    pub fn make_all_pending(&mut self, moment: &mut Moment<'_>) -> Option<String> {
+        let mut said = String::new();
+        for index in 0..self.incidents.len() {
+            let incident = &self.incidents[index];
+            if incident.stage == Stage::Published && incident.has_pending() {
+                self.make_pending(moment, index as u32, &mut said);
+            }
+        }
+        (!said.is_empty()).then(|| said.trim_start_matches("; ").to_string())
+    }
+
+    /// The failback of incident `index`: what still points where it moved it returns to
+    /// the repaired pool. Dropped if the pool failed again meanwhile (its new incident
+    /// takes over).
+    pub fn fail_back(&mut self, moment: &mut Moment<'_>, index: u32) -> Option<String> {
+        let incident = &mut self.incidents[index as usize];
+        if incident.stage != Stage::AwaitingFailback {
+            return None;
+        }
+        incident.stage = Stage::Closed;
+        let pool = incident.pool;
+        if !moment.edge_up(pool) {
+            return Some(format!(
+                "failback to {} dropped: it is down again",
+                moment.edge_id(pool)
+            ));
+        }
+        let (route, gateway) = (incident.moved_route, incident.moved_gateway);
+        let associations = std::mem::take(&mut incident.moved_associations);
+        let mut said = format!("failback to {}", moment.edge_id(pool));
+        if route.is_some() && self.route == route {
+            self.route = Some(pool);
+            said.push_str("; outbound federation route returns");
+        }
+        if gateway.is_some() && self.gateway == gateway {
+            self.move_gateway(moment, pool);
+            said.push_str("; XMPP gateway returns");
+        }
+        for (front_end, to) in associations {
+            if self.association[front_end as usize] == to {
+                self.association[front_end as usize] = pool;
+                let _ = write!(
+                    said,
+                    "; {} associated with it again",
+                    moment.front_end_id(front_end)
+                );
+            }
+        }
+        Some(said)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::SrvRecord;
+
+    #[test]
+    fn preference_is_priority_then_weight_descending_then_file_order_then_the_rest() {
+        let record = |target, priority, weight| SrvRecord {
+            target: EdgePoolIndex(target),
+            priority,
+            weight,
+        };
+        let records = SrvRecords::new(vec![
+            record(2, 20, 10),
+            record(0, 10, 10),
+            record(3, 10, 50),
+            record(4, 10, 10),
+        ]);
+        assert_eq!(preference_order(&records, 6), vec![3, 0, 4, 2, 1, 5]);
+    }
+}

@@ -1,0 +1,191 @@
+//! Federation, XMPP and the Edge association as services (SPEC §3.3–§3.5, §3.7): who is
+//! unserved now, and why, from the component state and what the administrator published.
+
+use crate::time::SimDuration;
+use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, InboundFederation, Topology};
+
+use super::admin::Administration;
+use super::components::Derived;
+use super::dns::TrafficManager;
+use super::metrics::Cause;
+use super::services::Snapshot;
+
+fn allows(topology: &Topology, front_end: usize, edge: u32) -> bool {
+    topology
+        .firewall
+        .allows(FrontEndPoolIndex(front_end as u32), EdgePoolIndex(edge))
+}
+
+fn any_pool_up(derived: &Derived) -> bool {
+    derived.edge_servers_up.iter().any(|&servers| servers > 0)
+}
+
+fn reachable_pool_up(topology: &Topology, derived: &Derived, front_end: usize) -> bool {
+    (0..topology.edge_pools.len())
+        .any(|edge| derived.edge_up(edge) && allows(topology, front_end, edge as u32))
+}
+
+/// Why a user of an up FE pool lacks a pool the administrator must provide.
+fn awaiting_cause(topology: &Topology, derived: &Derived, front_end: usize) -> Cause {
+    if !any_pool_up(derived) {
+        Cause::AllPoolsDown
+    } else if !reachable_pool_up(topology, derived, front_end) {
+        Cause::Firewall
+    } else {
+        Cause::AwaitingAdmin
+    }
+}
+
+/// Outbound federation (R6, SPEC §3.4), per user: served while the user's FE pool is up,
+/// the current route pool is up, and the firewall lets the FE pool reach it.
+pub fn outbound(
+    topology: &Topology,
+    derived: &Derived,
+    admin: &Administration,
+    snapshot: &mut Snapshot,
+) {
+    let Some(route) = admin.route else { return };
+    for (front_end, pool) in topology.front_end_pools.iter().enumerate() {
+        let users = pool.users as f64;
+        let cause = if !derived.front_end_up[front_end] {
+            Cause::FrontEndDown
+        } else if derived.edge_up(route as usize) {
+            if allows(topology, front_end, route) {
+                continue;
+            }
+            Cause::Firewall
+        } else {
+            awaiting_cause(topology, derived, front_end)
+        };
+        snapshot.per_front_end[front_end][cause as usize] += users;
+    }
+}
+
+/// The Edge association (R8, SPEC §3.7), per user: served while the FE pool is up and
+/// its currently associated Edge pool is up.
+pub fn association(
+    topology: &Topology,
+    derived: &Derived,
+    admin: &Administration,
+    snapshot: &mut Snapshot,
+) {
+    for (front_end, pool) in topology.front_end_pools.iter().enumerate() {
+        let cause = if !derived.front_end_up[front_end] {
+            Cause::FrontEndDown
+        } else if derived.edge_up(admin.association[front_end] as usize) {
+            continue;
+        } else {
+            awaiting_cause(topology, derived, front_end)
+        };
+        snapshot.per_front_end[front_end][cause as usize] += pool.users as f64;
+    }
+}
+
+/// XMPP (R7, F3, SPEC §3.5): outbound is up while the gateway is up; inbound also needs
+/// partners' cached answer to name the current gateway.
+pub fn xmpp(
+    derived: &Derived,
+    admin: &mut Administration,
+    now: SimDuration,
+    inbound: &mut Snapshot,
+    outbound: &mut Snapshot,
+) {
+    let Some(gateway) = admin.gateway else { return };
+    if !derived.edge_up(gateway as usize) {
+        let cause = if any_pool_up(derived) {
+            Cause::AwaitingAdmin
+        } else {
+            Cause::AllPoolsDown
+        };
+        inbound.organisation[cause as usize] = 1.0;
+        outbound.organisation[cause as usize] = 1.0;
+        return;
+    }
+    let cached = admin
+        .xmpp_dns
+        .as_mut()
+        .map_or(gateway, |dns| dns.cached(now));
+    if cached != gateway {
+        inbound.organisation[Cause::DnsCache as usize] = 1.0;
+    }
+}
+
+/// Inbound federation (R5, F1, SPEC §3.3): the exact share of partners' requests that
+/// fail now.
+///
+/// - `srv_priority`: a partner picks a target in the lowest-priority group by weight; if
+///   it is down it fails back to the next group (never to a sibling). With p_g the
+///   weight share of up targets in group g, the failing share is Π_g (1 − p_g).
+/// - `single_target`: the lowest priority, then the highest weight, ties split evenly;
+///   the failing share is the share of those targets that are down.
+/// - `geo_dns`: partners use the traffic manager's answer of one TTL ago; it fails while
+///   that pool is down.
+pub fn inbound(
+    topology: &Topology,
+    derived: &Derived,
+    traffic_manager: Option<&mut TrafficManager>,
+    now: SimDuration,
+    snapshot: &mut Snapshot,
+) {
+    let records = &topology.dns.federation;
+    if records.is_empty() {
+        return;
+    }
+    let up = |edge: EdgePoolIndex| derived.edge_up(edge.index());
+    let failing = match topology.federation.inbound {
+        InboundFederation::SrvPriority => records
+            .priority_groups()
+            .map(|group| {
+                let total: u64 = group.iter().map(|r| u64::from(r.weight)).sum();
+                let up_share: f64 = if total == 0 {
+                    group.iter().filter(|r| up(r.target)).count() as f64 / group.len() as f64
+                } else {
+                    group
+                        .iter()
+                        .filter(|r| up(r.target))
+                        .map(|r| f64::from(r.weight))
+                        .sum::<f64>()
+                        / total as f64
+                };
+                1.0 - up_share
+            })
+            .product::<f64>(),
+        InboundFederation::SingleTarget => {
+            let first = records
+                .priority_groups()
+                .next()
+                .expect("records are not empty");
+            let heaviest = first.iter().map(|r| r.weight).max().unwrap_or(0);
+            let chosen: Vec<_> = first.iter().filter(|r| r.weight == heaviest).collect();
+            chosen.iter().filter(|r| !up(r.target)).count() as f64 / chosen.len() as f64
+        }
+        InboundFederation::GeoDns => {
+            let manager = traffic_manager.expect("geo_dns has a traffic manager");
+            let cached = manager.answer.cached(now);
+            if derived.edge_up(cached as usize) {
+                0.0
+            } else {
+                let cause = if manager.answer.published() != cached {
+                    Cause::DnsCache
+                } else {
+                    Cause::DnsDesign
+                };
+                let cause = if records.records().iter().any(|r| up(r.target)) {
+                    cause
+                } else {
+                    Cause::AllPoolsDown
+                };
+                snapshot.organisation[cause as usize] = 1.0;
+                return;
+            }
+        }
+    };
+    if failing > 0.0 {
+        let cause = if records.records().iter().any(|r| up(r.target)) {
+            Cause::DnsDesign
+        } else {
+            Cause::AllPoolsDown
+        };
+        snapshot.organisation[cause as usize] = failing;
+    }
+}
