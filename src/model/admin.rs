@@ -106,6 +106,9 @@ pub struct Administration {
     /// The published XMPP DNS records, with partners' caching (F3).
     pub xmpp_dns: Option<DelayedAnswer>,
     incidents: Vec<Incident>,
+    /// Incidents not closed, oldest first (so a replication's work does not grow with
+    /// the number of incidents it has had).
+    active: Vec<u32>,
     pool_incidents: Vec<u64>,
     association_incidents: Vec<u64>,
     federation_order: Vec<u32>,
@@ -149,6 +152,7 @@ impl Administration {
                 .collect(),
             xmpp_dns: gateway.map(|g| DelayedAnswer::new(g, topology.dns.ttl)),
             incidents: Vec::new(),
+            active: Vec::new(),
             pool_incidents: vec![0; topology.edge_pools.len()],
             association_incidents: vec![0; topology.front_end_pools.len()],
             federation_order: preference_order(&topology.dns.federation, topology.edge_pools.len()),
@@ -192,6 +196,7 @@ impl Administration {
             .sample(&mut stream)
             .unwrap_or_default();
         let index = self.incidents.len() as u32;
+        self.active.push(index);
         self.incidents.push(Incident {
             pool,
             scope,
@@ -227,8 +232,8 @@ impl Administration {
     /// Edge pool `pool` is back: pending parts lapse, and changes go back one response
     /// later with `failback = "return"`.
     pub fn pool_up(&mut self, moment: &mut Moment<'_>, pool: u32) {
-        for index in 0..self.incidents.len() {
-            let incident = &mut self.incidents[index];
+        for &index in &self.active {
+            let incident = &mut self.incidents[index as usize];
             if incident.pool != pool || incident.stage != Stage::Published {
                 continue;
             }
@@ -246,14 +251,19 @@ impl Administration {
                 moment.queue.push(
                     moment.now.saturating_add(wait),
                     EventClass::Administrator,
-                    Event::AdminFailback {
-                        incident: index as u32,
-                    },
+                    Event::AdminFailback { incident: index },
                 );
             } else {
                 incident.stage = Stage::Closed;
             }
         }
+        self.forget_closed();
+    }
+
+    fn forget_closed(&mut self) {
+        let incidents = &self.incidents;
+        self.active
+            .retain(|&i| incidents[i as usize].stage != Stage::Closed);
     }
 
     /// The route or gateway target: the first up pool in federation order that every up
@@ -329,6 +339,7 @@ impl Administration {
         let mut said = String::new();
         if moment.edge_up(pool) {
             self.incidents[index as usize].stage = Stage::Closed;
+            self.forget_closed();
             return Some(format!(
                 "{} was back before the change: nothing to publish",
                 moment.edge_id(pool)
@@ -446,10 +457,11 @@ impl Administration {
     /// Makes pending parts whose candidate has come up. Returns what changed, if anything.
     pub fn make_all_pending(&mut self, moment: &mut Moment<'_>) -> Option<String> {
         let mut said = String::new();
-        for index in 0..self.incidents.len() {
-            let incident = &self.incidents[index];
+        for position in 0..self.active.len() {
+            let index = self.active[position];
+            let incident = &self.incidents[index as usize];
             if incident.stage == Stage::Published && incident.has_pending() {
-                self.make_pending(moment, index as u32, &mut said);
+                self.make_pending(moment, index, &mut said);
             }
         }
         (!said.is_empty()).then(|| said.trim_start_matches("; ").to_string())
@@ -465,6 +477,8 @@ impl Administration {
         }
         incident.stage = Stage::Closed;
         let pool = incident.pool;
+        self.forget_closed();
+        let incident = &mut self.incidents[index as usize];
         if !moment.edge_up(pool) {
             return Some(format!(
                 "failback to {} dropped: it is down again",
