@@ -30,6 +30,8 @@ pub enum Command {
     Run(RunArgs),
     /// Simulate one replication event by event: write trace.csv and print its story.
     Trace(TraceArgs),
+    /// Combine the folders of `run --shard K/N` into the files a single run writes.
+    Merge(MergeArgs),
     /// Check scenario files: print what was loaded and any disaster-recovery warnings.
     Validate {
         /// Scenario files (TOML).
@@ -53,9 +55,39 @@ pub struct RunArgs {
     /// Seed of every random stream (overrides [simulation].seed).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// Only these layouts (repeatable); all by default.
+    /// Only these layouts (repeatable); all by default. The first is the baseline.
     #[arg(long = "layout", value_name = "NAME")]
     pub layouts: Vec<String>,
+    /// Worker threads; all cores by default. Results do not depend on it.
+    #[arg(short = 'j', long = "threads", value_name = "THREADS")]
+    pub threads: Option<usize>,
+    /// Output folder; `output/<scenario file stem>/` by default.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Run only shard K of N (replications congruent to K−1 modulo N) and write a part
+    /// file for `edgesim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Draw no charts (charts are not drawn yet; accepted for scripts).
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Do not write runs.csv (for very large studies).
+    #[arg(long)]
+    pub no_runs: bool,
+    /// No progress bar and no final table.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The options of `edgesim merge` (SPEC §5).
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Where the merged files go.
+    #[arg(short = 'o', long = "output", value_name = "DIR", required = true)]
+    pub output: PathBuf,
+    /// The shard folders written by `edgesim run --shard K/N`.
+    #[arg(value_name = "PART_DIR", required = true)]
+    pub parts: Vec<PathBuf>,
 }
 
 /// The options of `edgesim trace` (SPEC §5).
@@ -82,6 +114,7 @@ pub fn main() -> ExitCode {
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Run(args) => run(&args),
         Command::Trace(args) => trace(&args),
+        Command::Merge(args) => merge(&args),
     };
     ExitCode::from(code)
 }
@@ -117,28 +150,205 @@ fn load_for_run(args: &RunArgs) -> Result<scenario::LoadedScenario, scenario::Lo
     }
 }
 
-/// `edgesim run`: so far it loads and checks the scenario and applies the overrides; the
-/// simulation itself is not built yet (issues #3 to #5), so nothing is written.
+/// `edgesim run`: every layout, every replication, the files of SPEC §4.
 fn run(args: &RunArgs) -> u8 {
-    let mut loaded = match load_for_run(args) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            eprintln!("{error}");
-            return EXIT_FAILURE;
+    match run_study(args) {
+        Ok(()) => EXIT_OK,
+        Err(message) => {
+            eprintln!("{message}");
+            EXIT_FAILURE
         }
+    }
+}
+
+fn run_study(args: &RunArgs) -> Result<(), String> {
+    let mut loaded = load_for_run(args).map_err(|error| error.to_string())?;
+    apply_overrides(&mut loaded.scenario, args).map_err(|message| format!("error: {message}"))?;
+    if args.threads == Some(0) {
+        return Err("error: -j 0: use at least one thread".to_string());
+    }
+    let shard = match &args.shard {
+        Some(text) => {
+            Some(crate::montecarlo::Shard::parse(text).map_err(|m| format!("error: {m}"))?)
+        }
+        None => None,
     };
-    if let Err(message) = apply_overrides(&mut loaded.scenario, args) {
-        eprintln!("error: {message}");
-        return EXIT_FAILURE;
+    if !args.quiet && !loaded.warnings.is_empty() {
+        eprintln!("{}", loaded.rendered_warnings());
     }
-    println!("{}", loaded.summary());
-    if !loaded.warnings.is_empty() {
-        println!("\n{}", loaded.rendered_warnings());
+    let scenario = &loaded.scenario;
+    let folder = args
+        .output
+        .clone()
+        .unwrap_or_else(|| crate::output::default_folder(&loaded.source.name));
+    let fail = |error: crate::output::WriteError| format!("error: {error}");
+    let mut staging = crate::output::Staging::new(&folder).map_err(fail)?;
+    let mut runs = if args.no_runs {
+        None
+    } else {
+        let file = staging.create("runs.csv").map_err(fail)?;
+        Some(
+            crate::report::RunsWriter::new(file, scenario.simulation.horizon)
+                .map_err(|e| format!("error: cannot write runs.csv: {e}"))?,
+        )
+    };
+    let part = shard.unwrap_or(crate::montecarlo::Shard::WHOLE);
+    let progress = progress_bar(part.size(scenario.simulation.replications), args.quiet);
+    let empty = crate::stats::Study::new(scenario);
+    let study = crate::montecarlo::run(scenario, part, args.threads, |replication, results| {
+        progress.inc(1);
+        match &mut runs {
+            Some(writer) => writer
+                .write(&empty, replication, results)
+                .map_err(|e| format!("error: cannot write runs.csv: {e}")),
+            None => Ok(()),
+        }
+    })?;
+    progress.finish_and_clear();
+    if let Some(writer) = runs {
+        writer
+            .finish()
+            .map_err(|e| format!("error: cannot write runs.csv: {e}"))?;
     }
+    let info = crate::report::RunInfo::new(scenario, &loaded.source.name, &loaded.source.text);
+    crate::report::stage_results(&mut staging, &info, &study).map_err(fail)?;
+    if let Some(shard) = shard {
+        let part = crate::report::Part {
+            info: info.clone(),
+            shard,
+            has_runs: !args.no_runs,
+            study: study.clone(),
+        };
+        let text = serde_json::to_string(&part)
+            .map_err(|e| format!("error: cannot write the part file: {e}"))?;
+        staging
+            .write(crate::report::PART_FILE, text.as_bytes())
+            .map_err(fail)?;
+    }
+    let written = staging.commit().map_err(fail)?;
+    if !args.quiet {
+        print!("{}", crate::report::terminal_table(&study));
+        println!("\nWrote {} files to {}", written.len(), folder.display());
+    }
+    Ok(())
+}
+
+/// A progress bar on a terminal; hidden in a pipe or with `-q`.
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal as _;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} replications, {per_sec}, {eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// `edgesim merge`: shard folders into the files a single run writes.
+fn merge(args: &MergeArgs) -> u8 {
+    match merge_parts(args) {
+        Ok(()) => EXIT_OK,
+        Err(message) => {
+            eprintln!("error: {message}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+fn merge_parts(args: &MergeArgs) -> Result<(), String> {
+    use std::io::{BufRead as _, Write as _};
+    let mut parts: Vec<(PathBuf, crate::report::Part)> = Vec::new();
+    for folder in &args.parts {
+        let path = folder.join(crate::report::PART_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "cannot read {}: {e} (give the folders written by `edgesim run --shard K/N`)",
+                path.display()
+            )
+        })?;
+        let part: crate::report::Part = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not an edgesim part file: {e}", path.display()))?;
+        parts.push((folder.clone(), part));
+    }
+    parts.sort_by_key(|(_, part)| part.shard.index);
+    let (first_folder, first) = &parts[0];
+    for (folder, part) in &parts[1..] {
+        if part.info != first.info
+            || part.shard.count != first.shard.count
+            || part.has_runs != first.has_runs
+        {
+            return Err(format!(
+                "{} does not belong to the same run as {} (scenario, flags or edgesim version differ: fingerprints {} and {})",
+                folder.display(),
+                first_folder.display(),
+                part.info.fingerprint,
+                first.info.fingerprint
+            ));
+        }
+    }
+    let count = first.shard.count;
+    let indices: Vec<u64> = parts.iter().map(|(_, p)| p.shard.index).collect();
+    if indices != (0..count).collect::<Vec<_>>() {
+        let given: Vec<String> = indices
+            .iter()
+            .map(|i| format!("{}/{count}", i + 1))
+            .collect();
+        return Err(format!(
+            "merge needs every shard 1/{count} to {count}/{count} exactly once; got {}",
+            given.join(", ")
+        ));
+    }
+    let mut study = first.study.clone();
+    for (_, part) in &parts[1..] {
+        study.merge(&part.study);
+    }
+    let fail = |error: crate::output::WriteError| error.to_string();
+    let mut staging = crate::output::Staging::new(&args.output).map_err(fail)?;
+    if first.has_runs {
+        let rows_per_replication: usize = study
+            .layouts
+            .iter()
+            .flat_map(|l| &l.services)
+            .map(|s| s.scopes.len())
+            .sum();
+        let mut readers = Vec::new();
+        for (folder, _) in &parts {
+            let path = folder.join("runs.csv");
+            let file = std::fs::File::open(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let mut lines = std::io::BufReader::new(file).lines();
+            lines.next();
+            readers.push((path, lines));
+        }
+        let mut out = staging.create("runs.csv").map_err(fail)?;
+        let io = |e: std::io::Error| format!("cannot write runs.csv: {e}");
+        writeln!(out, "{}", crate::report::RUNS_HEADER).map_err(io)?;
+        for replication in 0..first.info.replications {
+            let (path, lines) = &mut readers[(replication % count) as usize];
+            for _ in 0..rows_per_replication {
+                let line = lines
+                    .next()
+                    .ok_or_else(|| format!("{} ends early", path.display()))?
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                writeln!(out, "{line}").map_err(io)?;
+            }
+        }
+        out.flush().map_err(io)?;
+    }
+    crate::report::stage_results(&mut staging, &first.info, &study).map_err(fail)?;
+    let written = staging.commit().map_err(fail)?;
+    print!("{}", crate::report::terminal_table(&study));
     println!(
-        "\nThe scenario is valid. Monte Carlo runs and their output files are not built yet, so nothing was written; `edgesim trace` simulates one replication."
+        "\nMerged {} shards into {} files in {}",
+        count,
+        written.len(),
+        args.output.display()
     );
-    EXIT_OK
+    Ok(())
 }
 
 /// Applies the command-line overrides of SPEC §5 to a loaded scenario.

@@ -91,3 +91,87 @@ mod tests {
         );
     }
 }
+
+/// A set of result files written together: each goes to a temporary name in the output
+/// folder, and [`Staging::commit`] renames them all only after every one was written and
+/// every destination was checked, so a failed run changes none of the previous files.
+/// Temporary files left by a failure are removed when the staging is dropped.
+pub struct Staging {
+    folder: PathBuf,
+    staged: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staging {
+    /// Starts staging files for `folder`, creating it if needed.
+    pub fn new(folder: &Path) -> Result<Self, WriteError> {
+        fs::create_dir_all(folder).map_err(|source| WriteError {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        Ok(Staging {
+            folder: folder.to_path_buf(),
+            staged: Vec::new(),
+        })
+    }
+
+    /// The folder the files go to.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// Creates the temporary file for `name` and returns it for streaming.
+    pub fn create(&mut self, name: &str) -> Result<std::io::BufWriter<fs::File>, WriteError> {
+        let destination = self.folder.join(name);
+        let temporary = self
+            .folder
+            .join(format!(".{name}.{}.tmp", std::process::id()));
+        let file = fs::File::create(&temporary).map_err(|source| WriteError {
+            path: destination.clone(),
+            source,
+        })?;
+        self.staged.push((temporary, destination));
+        Ok(std::io::BufWriter::new(file))
+    }
+
+    /// Stages `contents` as `name`.
+    pub fn write(&mut self, name: &str, contents: &[u8]) -> Result<(), WriteError> {
+        let mut file = self.create(name)?;
+        file.write_all(contents)
+            .and_then(|()| file.flush())
+            .map_err(|source| WriteError {
+                path: self.folder.join(name),
+                source,
+            })
+    }
+
+    /// Renames every staged file over its destination, after checking that none of the
+    /// destinations is a folder (the one way a rename could fail half-way).
+    pub fn commit(mut self) -> Result<Vec<PathBuf>, WriteError> {
+        for (_, destination) in &self.staged {
+            if destination.is_dir() {
+                return Err(WriteError {
+                    path: destination.clone(),
+                    source: std::io::Error::other("a folder is in the way of this file"),
+                });
+            }
+        }
+        let staged = std::mem::take(&mut self.staged);
+        let mut written = Vec::with_capacity(staged.len());
+        for (temporary, destination) in staged {
+            fs::rename(&temporary, &destination).map_err(|source| WriteError {
+                path: destination.clone(),
+                source,
+            })?;
+            written.push(destination);
+        }
+        Ok(written)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        for (temporary, _) in &self.staged {
+            let _ = fs::remove_file(temporary);
+        }
+    }
+}

@@ -9,7 +9,10 @@ use crate::time::SimDuration;
 use super::metrics::{CAUSE_COUNT, NOBODY, OutageTracker, ServiceTally, WHOLE_USER};
 
 /// A service whose availability edgesim reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Service {
     /// Remote users reaching their FE pool through an Edge pool (R3, R4, F2); per remote user.
     RemoteAccess = 0,

@@ -1,0 +1,134 @@
+//! Many replications in parallel (SPEC §3, §6): every layout of a replication runs on
+//! the same random streams (common random numbers), replications run on a rayon pool in
+//! fixed-size chunks, and their results are folded and streamed out in replication
+//! order, so the output depends only on the scenario, the seed and the replication
+//! count — never on the number of threads or on sharding.
+
+use rayon::prelude::*;
+
+use crate::model::{NoObserver, ReplicationResult, simulate_replication};
+use crate::stats::Study;
+use crate::topology::Scenario;
+
+/// Replications simulated in parallel before their results are folded in order. Only
+/// memory depends on it, never the results.
+pub const CHUNK: usize = 256;
+
+/// One shard of a run: the replications whose index is congruent to `index` modulo
+/// `count` (SPEC §5: `--shard K/N` is `index = K − 1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// 0-based shard index.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole run.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `K/N` with 1 ≤ K ≤ N.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("--shard {text}: write K/N, e.g. 2/8"))?;
+        let k: u64 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {text}: K must be a whole number"))?;
+        let n: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {text}: N must be a whole number"))?;
+        if n == 0 || k == 0 || k > n {
+            return Err(format!("--shard {text}: use 1 ≤ K ≤ N"));
+        }
+        Ok(Shard {
+            index: k - 1,
+            count: n,
+        })
+    }
+
+    /// The replications of this shard, in order.
+    pub fn replications(self, total: u64) -> impl Iterator<Item = u64> {
+        (self.index..total).step_by(self.count as usize)
+    }
+
+    /// How many replications this shard runs.
+    pub fn size(self, total: u64) -> u64 {
+        if self.index >= total {
+            0
+        } else {
+            (total - self.index).div_ceil(self.count)
+        }
+    }
+}
+
+/// Simulates every layout of replication `replication`.
+pub fn simulate_all_layouts(scenario: &Scenario, replication: u64) -> Vec<ReplicationResult> {
+    scenario
+        .layouts
+        .iter()
+        .map(|topology| {
+            simulate_replication(topology, &scenario.simulation, replication, &mut NoObserver)
+        })
+        .collect()
+}
+
+/// Runs the shard's replications on `threads` threads (rayon's default when `None`),
+/// calling `each` with every replication's results in replication order, and returns
+/// the accumulated study.
+pub fn run(
+    scenario: &Scenario,
+    shard: Shard,
+    threads: Option<usize>,
+    mut each: impl FnMut(u64, &[ReplicationResult]) -> Result<(), String>,
+) -> Result<Study, String> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = threads {
+        builder = builder.num_threads(threads);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| format!("cannot start threads: {e}"))?;
+    let mut study = Study::new(scenario);
+    let indices: Vec<u64> = Vec::with_capacity(CHUNK);
+    let mut indices = indices;
+    let mut replications = shard
+        .replications(scenario.simulation.replications)
+        .peekable();
+    while replications.peek().is_some() {
+        indices.clear();
+        indices.extend(replications.by_ref().take(CHUNK));
+        let results: Vec<Vec<ReplicationResult>> = pool.install(|| {
+            indices
+                .par_iter()
+                .map(|&r| simulate_all_layouts(scenario, r))
+                .collect()
+        });
+        for (&replication, layouts) in indices.iter().zip(&results) {
+            study.add(layouts);
+            each(replication, layouts)?;
+        }
+    }
+    Ok(study)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_replications() {
+        let shard = Shard::parse("2/3").unwrap();
+        assert_eq!(shard, Shard { index: 1, count: 3 });
+        assert_eq!(shard.replications(8).collect::<Vec<_>>(), vec![1, 4, 7]);
+        assert_eq!(shard.size(8), 3);
+        assert_eq!(Shard::parse("3/3").unwrap().size(8), 2);
+        assert_eq!(Shard::parse("3/3").unwrap().size(2), 0);
+        assert!(Shard::parse("0/3").is_err());
+        assert!(Shard::parse("4/3").is_err());
+        assert!(Shard::parse("two").is_err());
+    }
+}

@@ -1,0 +1,579 @@
+//! Statistics over replications (SPEC §4): exact integer accumulators that fold in any
+//! order and merge across shards to the same bits, and the figures derived from them —
+//! means with Student-t intervals, nines, downtime percentiles, outage rates, downtime by
+//! cause, and paired differences between layouts.
+//!
+//! Each replication's unavailability is quantised to an integer number of 10⁻¹⁵ (far
+//! below any availability edgesim reports) before it is summed, so sums and sums of
+//! squares are exact `u128`s: a single run, any thread count, and any sharding give the
+//! same accumulators, hence byte-identical files.
+
+pub mod histogram;
+pub mod student_t;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::ReplicationResult;
+use crate::model::metrics::{CAUSE_COUNT, ServiceTally};
+use crate::model::services::{Service, ServiceResult};
+use crate::time::{MICROS_PER_MINUTE, MICROS_PER_YEAR, SimDuration};
+use crate::topology::Scenario;
+
+use histogram::Histogram;
+use student_t::t95;
+
+/// One unit of quantised unavailability: 10⁻¹⁵ of the horizon.
+pub const UNAVAILABILITY_SCALE: f64 = 1e15;
+/// Minutes in one year of 365 days (SPEC §2).
+pub const MINUTES_PER_YEAR: f64 = 525_600.0;
+
+/// Quantises an unserved amount over `weight × horizon` into unavailability units.
+fn quantise(unserved_user_micros: f64, weight: f64, horizon: SimDuration) -> u64 {
+    if weight <= 0.0 || horizon.is_zero() {
+        return 0;
+    }
+    let fraction = (unserved_user_micros / (weight * horizon.as_micros() as f64)).clamp(0.0, 1.0);
+    libm::round(fraction * UNAVAILABILITY_SCALE) as u64
+}
+
+/// Exact sums for a paired difference against the baseline layout.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairedAccumulator {
+    /// Replications paired.
+    pub replications: u64,
+    /// Σ (this − baseline), in unavailability units.
+    pub sum: i128,
+    /// Σ (this − baseline)².
+    pub sum_squares: u128,
+}
+
+/// Exact accumulators for one layout, service and scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeAccumulator {
+    /// `all` or a FE pool id.
+    pub scope: String,
+    /// Replications added.
+    pub replications: u64,
+    /// Σ unavailability, in units of 10⁻¹⁵.
+    pub sum: u128,
+    /// Σ unavailability².
+    pub sum_squares: u128,
+    /// Per-replication unavailability, in units of 10⁻¹⁵.
+    pub downtime: Histogram,
+    /// Outages seen.
+    pub outages: u64,
+    /// Time in outage, microseconds.
+    pub outage_micros: u128,
+    /// Σ unavailability by cause.
+    pub causes: [u128; CAUSE_COUNT],
+    /// The paired difference against the baseline's same service and scope, if it has one.
+    pub paired: Option<PairedAccumulator>,
+}
+
+/// One service of one layout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccumulator {
+    /// The service.
+    pub service: Service,
+    /// `all` first, then one per FE pool for per-user services.
+    pub scopes: Vec<ScopeAccumulator>,
+}
+
+/// One Edge pool of one layout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolAccumulator {
+    /// The pool's id.
+    pub edge_pool: String,
+    /// Its full capacity.
+    pub capacity: u64,
+    /// Per-replication peak load (users, rounded).
+    pub peak_load: Histogram,
+    /// Time refusing users for lack of room, microseconds.
+    pub overload_micros: u128,
+}
+
+/// One layout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutAccumulator {
+    /// The layout's name.
+    pub layout: String,
+    /// Its configured services.
+    pub services: Vec<ServiceAccumulator>,
+    /// Its Edge pools.
+    pub pools: Vec<PoolAccumulator>,
+}
+
+/// Everything a study has accumulated, for every layout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Study {
+    /// The horizon of every replication, microseconds.
+    pub horizon_micros: u64,
+    /// Per layout, in scenario order (the first is the baseline).
+    pub layouts: Vec<LayoutAccumulator>,
+}
+
+/// One replication's quantised figures for one service and scope, as `runs.csv` shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunFigure {
+    /// The scope.
+    pub scope_index: usize,
+    /// Unavailability in units of 10⁻¹⁵.
+    pub unavailability: u64,
+    /// Outages.
+    pub outages: u64,
+}
+
+/// The scopes of a service result: `all`, then each FE pool (per-user services).
+fn scope_tallies<'r>(
+    result: &'r ServiceResult,
+) -> impl Iterator<Item = (&'r ServiceTally, f64)> + 'r {
+    let all_weight = if result.service.per_user() {
+        result.weights.iter().sum()
+    } else {
+        1.0
+    };
+    std::iter::once((&result.all, all_weight)).chain(
+        result
+            .per_front_end
+            .iter()
+            .zip(result.weights.iter().copied()),
+    )
+}
+
+impl Study {
+    /// Empty accumulators for every layout of `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        let layouts = scenario
+            .layouts
+            .iter()
+            .map(|topology| LayoutAccumulator {
+                layout: topology.layout_name.clone(),
+                services: crate::model::configured_services(topology)
+                    .into_iter()
+                    .map(|(service, _)| {
+                        let mut scopes = vec!["all".to_string()];
+                        if service.per_user() {
+                            scopes.extend(topology.front_end_pools.iter().map(|p| p.id.clone()));
+                        }
+                        ServiceAccumulator {
+                            service,
+                            scopes: scopes
+                                .into_iter()
+                                .map(|scope| ScopeAccumulator {
+                                    scope,
+                                    ..ScopeAccumulator::default()
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+                pools: topology
+                    .edge_pools
+                    .iter()
+                    .map(|pool| PoolAccumulator {
+                        edge_pool: pool.id.clone(),
+                        capacity: pool.full_capacity(),
+                        peak_load: Histogram::default(),
+                        overload_micros: 0,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Study {
+            horizon_micros: scenario.simulation.horizon.as_micros(),
+            layouts,
+        }
+    }
+
+    fn horizon(&self) -> SimDuration {
+        SimDuration::from_micros(self.horizon_micros)
+    }
+
+    /// The quantised figures of one replication of one layout, per service and scope.
+    pub fn figures(&self, result: &ReplicationResult) -> Vec<(Service, Vec<RunFigure>)> {
+        let horizon = self.horizon();
+        result
+            .services
+            .iter()
+            .map(|service_result| {
+                let figures = scope_tallies(service_result)
+                    .enumerate()
+                    .map(|(scope_index, (tally, weight))| RunFigure {
+                        scope_index,
+                        unavailability: quantise(tally.unserved_total(), weight, horizon),
+                        outages: tally.outages,
+                    })
+                    .collect();
+                (service_result.service, figures)
+            })
+            .collect()
+    }
+
+    /// Adds one replication: `results` holds each layout's result, in layout order.
+    pub fn add(&mut self, results: &[ReplicationResult]) {
+        let horizon = self.horizon();
+        for (layout, result) in self.layouts.iter_mut().zip(results) {
+            for (accumulator, service_result) in layout.services.iter_mut().zip(&result.services) {
+                for (scope, (tally, weight)) in accumulator
+                    .scopes
+                    .iter_mut()
+                    .zip(scope_tallies(service_result))
+                {
+                    let q = quantise(tally.unserved_total(), weight, horizon);
+                    scope.replications += 1;
+                    scope.sum += u128::from(q);
+                    scope.sum_squares += u128::from(q) * u128::from(q);
+                    scope.downtime.record(q);
+                    scope.outages += tally.outages;
+                    scope.outage_micros += u128::from(tally.outage_micros);
+                    for (cause, sum) in scope.causes.iter_mut().enumerate() {
+                        *sum += u128::from(quantise(
+                            tally.unserved_user_micros[cause],
+                            weight,
+                            horizon,
+                        ));
+                    }
+                }
+            }
+            for (pool, tally) in layout.pools.iter_mut().zip(&result.edge_pools) {
+                pool.peak_load
+                    .record(libm::round(tally.peak_load.max(0.0)) as u64);
+                pool.overload_micros += u128::from(tally.overload_micros);
+            }
+        }
+        self.add_pairs(results);
+    }
+
+    /// Paired differences against the baseline: the same service and scope name, in the
+    /// same replication (so the common random numbers cancel).
+    fn add_pairs(&mut self, results: &[ReplicationResult]) {
+        let Some(baseline_result) = results.first() else {
+            return;
+        };
+        let baseline_figures = self.figures(baseline_result);
+        let horizon = self.horizon();
+        let (baseline, others) = self.layouts.split_at_mut(1);
+        for (layout, result) in others.iter_mut().zip(&results[1..]) {
+            for (accumulator, service_result) in layout.services.iter_mut().zip(&result.services) {
+                let Some(position) = baseline[0]
+                    .services
+                    .iter()
+                    .position(|s| s.service == accumulator.service)
+                else {
+                    continue;
+                };
+                let baseline_scopes = &baseline[0].services[position].scopes;
+                let figures = &baseline_figures[position].1;
+                for (scope, (tally, weight)) in accumulator
+                    .scopes
+                    .iter_mut()
+                    .zip(scope_tallies(service_result))
+                {
+                    let Some(index) = baseline_scopes.iter().position(|s| s.scope == scope.scope)
+                    else {
+                        continue;
+                    };
+                    let q = i128::from(quantise(tally.unserved_total(), weight, horizon));
+                    let difference = q - i128::from(figures[index].unavailability);
+                    let paired = scope.paired.get_or_insert_with(PairedAccumulator::default);
+                    paired.replications += 1;
+                    paired.sum += difference;
+                    paired.sum_squares += difference.unsigned_abs() * difference.unsigned_abs();
+                }
+            }
+        }
+    }
+
+    /// Adds another study's accumulators (a shard of the same run).
+    pub fn merge(&mut self, other: &Study) {
+        for (layout, other_layout) in self.layouts.iter_mut().zip(&other.layouts) {
+            for (service, other_service) in layout.services.iter_mut().zip(&other_layout.services) {
+                for (scope, other_scope) in service.scopes.iter_mut().zip(&other_service.scopes) {
+                    scope.replications += other_scope.replications;
+                    scope.sum += other_scope.sum;
+                    scope.sum_squares += other_scope.sum_squares;
+                    scope.downtime.merge(&other_scope.downtime);
+                    scope.outages += other_scope.outages;
+                    scope.outage_micros += other_scope.outage_micros;
+                    for (sum, other_sum) in scope.causes.iter_mut().zip(&other_scope.causes) {
+                        *sum += other_sum;
+                    }
+                    if let Some(other_paired) = &other_scope.paired {
+                        let paired = scope.paired.get_or_insert_with(PairedAccumulator::default);
+                        paired.replications += other_paired.replications;
+                        paired.sum += other_paired.sum;
+                        paired.sum_squares += other_paired.sum_squares;
+                    }
+                }
+            }
+            for (pool, other_pool) in layout.pools.iter_mut().zip(&other_layout.pools) {
+                pool.peak_load.merge(&other_pool.peak_load);
+                pool.overload_micros += other_pool.overload_micros;
+            }
+        }
+    }
+}
+
+/// Mean and sample standard deviation from exact sums, in the sums' units.
+fn mean_and_deviation(n: u64, sum: f64, sum_squares: f64) -> (f64, f64) {
+    let n_f = n as f64;
+    let mean = sum / n_f;
+    let deviation = if n >= 2 {
+        ((sum_squares - sum * mean) / (n_f - 1.0)).max(0.0).sqrt()
+    } else {
+        0.0
+    };
+    (mean, deviation)
+}
+
+/// One row of `summary.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SummaryRow {
+    /// Layout name.
+    pub layout: String,
+    /// Service name.
+    pub service: &'static str,
+    /// `all` or a FE pool id.
+    pub scope: String,
+    /// Replications.
+    pub replications: u64,
+    /// Mean availability.
+    pub availability: f64,
+    /// 95% interval of the mean availability (Student t; the rule of three when no
+    /// downtime was seen); `None` with one replication.
+    pub ci95: Option<(f64, f64)>,
+    /// Whether no replication had any downtime (the interval is then 1 − 3/n to 1).
+    pub no_downtime_seen: bool,
+    /// −log10(1 − availability); `None` when availability is 1.
+    pub nines: Option<f64>,
+    /// Mean downtime, minutes per year.
+    pub downtime_min_per_year: f64,
+    /// Median yearly downtime over replications, minutes.
+    pub downtime_p50: f64,
+    /// 95th percentile.
+    pub downtime_p95: f64,
+    /// 99th percentile.
+    pub downtime_p99: f64,
+    /// Outages per year.
+    pub outages_per_year: f64,
+    /// Mean outage length, minutes; `None` without outages.
+    pub mean_outage_min: Option<f64>,
+}
+
+/// One row of `causes.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CauseRow {
+    /// Layout name.
+    pub layout: String,
+    /// Service name.
+    pub service: &'static str,
+    /// Scope.
+    pub scope: String,
+    /// Cause name.
+    pub cause: &'static str,
+    /// Mean downtime from this cause, minutes per year.
+    pub downtime_min_per_year: f64,
+}
+
+/// One row of `pools.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PoolRow {
+    /// Layout name.
+    pub layout: String,
+    /// Edge pool id.
+    pub edge_pool: String,
+    /// Full capacity.
+    pub capacity: u64,
+    /// Median per-replication peak load.
+    pub peak_load_p50: u64,
+    /// 95th percentile.
+    pub peak_load_p95: u64,
+    /// Largest peak load seen.
+    pub peak_load_max: u64,
+    /// Mean time refusing users for lack of room, minutes per year.
+    pub overload_min_per_year: f64,
+}
+
+/// One row of `comparison.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComparisonRow {
+    /// Layout name.
+    pub layout: String,
+    /// The baseline layout.
+    pub baseline: String,
+    /// Service name.
+    pub service: &'static str,
+    /// Scope.
+    pub scope: String,
+    /// Mean paired difference in downtime, minutes per year (negative: less downtime).
+    pub delta_downtime_min_per_year: f64,
+    /// 95% interval of the paired difference; `None` with one replication.
+    pub ci95: Option<(f64, f64)>,
+}
+
+/// Minutes per year of a quantity in unavailability units.
+fn minutes_per_year(units: f64) -> f64 {
+    units / UNAVAILABILITY_SCALE * MINUTES_PER_YEAR
+}
+
+impl Study {
+    fn horizon_years(&self) -> f64 {
+        self.horizon_micros as f64 / MICROS_PER_YEAR as f64
+    }
+
+    /// The rows of `summary.csv`.
+    pub fn summary(&self) -> Vec<SummaryRow> {
+        let mut rows = Vec::new();
+        for layout in &self.layouts {
+            for service in &layout.services {
+                for scope in &service.scopes {
+                    rows.push(self.summary_row(&layout.layout, service.service, scope));
+                }
+            }
+        }
+        rows
+    }
+
+    fn summary_row(&self, layout: &str, service: Service, scope: &ScopeAccumulator) -> SummaryRow {
+        let n = scope.replications.max(1);
+        let (mean, deviation) = mean_and_deviation(n, scope.sum as f64, scope.sum_squares as f64);
+        let availability = 1.0 - mean / UNAVAILABILITY_SCALE;
+        let no_downtime_seen = scope.sum == 0;
+        let ci95 = t95(scope.replications).map(|t| {
+            if no_downtime_seen {
+                ((1.0 - 3.0 / n as f64).max(0.0), 1.0)
+            } else {
+                let half = t * deviation / (n as f64).sqrt() / UNAVAILABILITY_SCALE;
+                (
+                    (availability - half).max(0.0),
+                    (availability + half).min(1.0),
+                )
+            }
+        });
+        let percentile = |p: f64| minutes_per_year(scope.downtime.quantile(p).unwrap_or(0) as f64);
+        SummaryRow {
+            layout: layout.to_string(),
+            service: service.name(),
+            scope: scope.scope.clone(),
+            replications: scope.replications,
+            availability,
+            ci95,
+            no_downtime_seen,
+            nines: (availability < 1.0).then(|| -libm::log10(1.0 - availability)),
+            downtime_min_per_year: minutes_per_year(mean),
+            downtime_p50: percentile(0.50),
+            downtime_p95: percentile(0.95),
+            downtime_p99: percentile(0.99),
+            outages_per_year: scope.outages as f64 / (n as f64 * self.horizon_years()),
+            mean_outage_min: (scope.outages > 0).then(|| {
+                scope.outage_micros as f64 / scope.outages as f64 / MICROS_PER_MINUTE as f64
+            }),
+        }
+    }
+
+    /// The rows of `causes.csv`: every cause of every service and scope.
+    pub fn causes(&self) -> Vec<CauseRow> {
+        let mut rows = Vec::new();
+        for layout in &self.layouts {
+            for service in &layout.services {
+                for scope in &service.scopes {
+                    let n = scope.replications.max(1) as f64;
+                    for cause in crate::model::metrics::Cause::ALL {
+                        rows.push(CauseRow {
+                            layout: layout.layout.clone(),
+                            service: service.service.name(),
+                            scope: scope.scope.clone(),
+                            cause: cause.name(),
+                            downtime_min_per_year: minutes_per_year(
+                                scope.causes[cause as usize] as f64 / n,
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        rows
+    }
+
+    /// The rows of `pools.csv`.
+    pub fn pools(&self) -> Vec<PoolRow> {
+        let mut rows = Vec::new();
+        for layout in &self.layouts {
+            for pool in &layout.pools {
+                let n = pool.peak_load.total().max(1) as f64;
+                let overload_minutes = pool.overload_micros as f64 / MICROS_PER_MINUTE as f64;
+                rows.push(PoolRow {
+                    layout: layout.layout.clone(),
+                    edge_pool: pool.edge_pool.clone(),
+                    capacity: pool.capacity,
+                    peak_load_p50: pool.peak_load.quantile(0.5).unwrap_or(0),
+                    peak_load_p95: pool.peak_load.quantile(0.95).unwrap_or(0),
+                    peak_load_max: pool.peak_load.max(),
+                    overload_min_per_year: overload_minutes / n / self.horizon_years(),
+                });
+            }
+        }
+        rows
+    }
+
+    /// The rows of `comparison.csv` (empty with one layout).
+    pub fn comparison(&self) -> Vec<ComparisonRow> {
+        let mut rows = Vec::new();
+        let Some(baseline) = self.layouts.first() else {
+            return rows;
+        };
+        for layout in self.layouts.iter().skip(1) {
+            for service in &layout.services {
+                for scope in &service.scopes {
+                    let Some(paired) = &scope.paired else {
+                        continue;
+                    };
+                    let n = paired.replications.max(1);
+                    let (mean, deviation) =
+                        mean_and_deviation(n, paired.sum as f64, paired.sum_squares as f64);
+                    let ci95 = t95(paired.replications).map(|t| {
+                        let half = t * deviation / (n as f64).sqrt();
+                        (minutes_per_year(mean - half), minutes_per_year(mean + half))
+                    });
+                    rows.push(ComparisonRow {
+                        layout: layout.layout.clone(),
+                        baseline: baseline.layout.clone(),
+                        service: service.service.name(),
+                        scope: scope.scope.clone(),
+                        delta_downtime_min_per_year: minutes_per_year(mean),
+                        ci95,
+                    });
+                }
+            }
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn means_and_deviations_from_exact_sums() {
+        // Values 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sample variance 32/7.
+        let values = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let sum: f64 = values.iter().sum();
+        let squares: f64 = values.iter().map(|v| v * v).sum();
+        let (mean, deviation) = mean_and_deviation(8, sum, squares);
+        assert_eq!(mean, 5.0);
+        assert!((deviation - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn quantising_is_exact_for_simple_fractions() {
+        let horizon = SimDuration::from_hours(100);
+        // Half a user unserved for the whole horizon over one user: 0.5.
+        assert_eq!(
+            quantise(0.5 * horizon.as_micros() as f64, 1.0, horizon),
+            500_000_000_000_000
+        );
+        assert_eq!(quantise(1.0, 0.0, horizon), 0);
+        assert_eq!(minutes_per_year(UNAVAILABILITY_SCALE), MINUTES_PER_YEAR);
+    }
+}
