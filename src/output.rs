@@ -55,43 +55,6 @@ pub fn default_folder(scenario_name: &str) -> PathBuf {
     Path::new("output").join(stem)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_is_replaced_whole_and_no_temporary_is_left() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nested").join("a.csv");
-        write_atomically(&path, b"first").unwrap();
-        write_atomically(&path, b"second").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"second");
-        let names: Vec<_> = fs::read_dir(path.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("a.csv")]);
-    }
-
-    #[test]
-    fn an_unwritable_folder_is_an_error_and_keeps_the_old_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let blocker = dir.path().join("file");
-        fs::write(&blocker, b"keep").unwrap();
-        // A folder cannot be created under a regular file.
-        assert!(write_atomically(&blocker.join("x.csv"), b"new").is_err());
-        assert_eq!(fs::read(&blocker).unwrap(), b"keep");
-    }
-
-    #[test]
-    fn the_default_folder_is_named_after_the_file_stem() {
-        assert_eq!(
-            default_folder("scenarios/contoso-three-site.toml"),
-            Path::new("output/contoso-three-site")
-        );
-    }
-}
-
 /// A set of result files written together: each goes to a temporary name in the output
 /// folder, and [`Staging::commit`] renames them all only after every one was written and
 /// every destination was checked, so a failed run changes none of the previous files.
@@ -173,5 +136,42 @@ impl Drop for Staging {
         for (temporary, _) in &self.staged {
             let _ = fs::remove_file(temporary);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_replaced_whole_and_no_temporary_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("a.csv");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("a.csv")]);
+    }
+
+    #[test]
+    fn an_unwritable_folder_is_an_error_and_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        fs::write(&blocker, b"keep").unwrap();
+        // A folder cannot be created under a regular file.
+        assert!(write_atomically(&blocker.join("x.csv"), b"new").is_err());
+        assert_eq!(fs::read(&blocker).unwrap(), b"keep");
+    }
+
+    #[test]
+    fn the_default_folder_is_named_after_the_file_stem() {
+        assert_eq!(
+            default_folder("scenarios/contoso-three-site.toml"),
+            Path::new("output/contoso-three-site")
+        );
     }
 }
