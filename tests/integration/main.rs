@@ -2,6 +2,7 @@
 
 mod manual_failover;
 mod remote_access;
+mod run;
 mod trace;
 mod validate;
 

@@ -1,0 +1,386 @@
+//! `edgesim run` and `edgesim merge` (SPEC §4–§6): determinism across threads and shards,
+//! the statistics against hand calculations, paired comparisons, and safe writing.
+
+use std::fs;
+use std::path::Path;
+
+use crate::{edgesim, project_path};
+
+const FILES: [&str; 6] = [
+    "summary.csv",
+    "runs.csv",
+    "causes.csv",
+    "pools.csv",
+    "comparison.csv",
+    "summary.json",
+];
+
+fn run_into(dir: &Path, args: &[&str]) {
+    let output = edgesim()
+        .arg("run")
+        .args(args)
+        .arg("-q")
+        .arg("-o")
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn contoso() -> String {
+    project_path("scenarios/contoso-three-site.toml")
+        .display()
+        .to_string()
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
+}
+
+#[test]
+fn one_thread_and_two_threads_write_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("j1"), dir.path().join("j2"));
+    run_into(&one, &[&contoso(), "-n", "300", "-j", "1"]);
+    run_into(&two, &[&contoso(), "-n", "300", "-j", "2"]);
+    for file in FILES {
+        assert_eq!(
+            read(&one, file),
+            read(&two, file),
+            "{file} differs between -j 1 and -j 2"
+        );
+    }
+}
+
+#[test]
+fn three_shards_merge_into_the_single_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let single = dir.path().join("single");
+    run_into(&single, &[&contoso(), "-n", "301"]);
+    let shards: Vec<_> = (1..=3)
+        .map(|k| dir.path().join(format!("shard{k}")))
+        .collect();
+    for (k, shard) in shards.iter().enumerate() {
+        run_into(
+            shard,
+            &[&contoso(), "-n", "301", "--shard", &format!("{}/3", k + 1)],
+        );
+        assert!(shard.join("part.json").exists());
+    }
+    let merged = dir.path().join("merged");
+    let output = edgesim()
+        .args(["merge", "-o"])
+        .arg(&merged)
+        .arg(&shards[2])
+        .arg(&shards[0])
+        .arg(&shards[1])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for file in FILES {
+        assert_eq!(
+            read(&single, file),
+            read(&merged, file),
+            "{file} differs after merging"
+        );
+    }
+}
+
+#[test]
+fn merge_refuses_parts_of_different_runs_or_missing_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, other) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("other"),
+    );
+    run_into(&a, &[&contoso(), "-n", "20", "--shard", "1/2"]);
+    run_into(&b, &[&contoso(), "-n", "20", "--shard", "2/2"]);
+    run_into(
+        &other,
+        &[&contoso(), "-n", "20", "--seed", "9", "--shard", "2/2"],
+    );
+    let out = dir.path().join("out");
+    let refused = edgesim()
+        .args(["merge", "-o"])
+        .arg(&out)
+        .arg(&a)
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not belong to the same run"));
+    let missing = edgesim()
+        .args(["merge", "-o"])
+        .arg(&out)
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("every shard"));
+    assert!(
+        !out.join("summary.csv").exists(),
+        "a refused merge writes nothing"
+    );
+}
+
+/// Parses a CSV file, checking its header.
+fn rows(dir: &Path, file: &str, header: &str) -> Vec<csv::StringRecord> {
+    let mut reader = csv::Reader::from_path(dir.join(file)).unwrap();
+    let found: Vec<&str> = reader.headers().unwrap().iter().collect();
+    assert_eq!(found.join(","), header, "{file} header");
+    reader.records().map(Result::unwrap).collect()
+}
+
+fn field<'r>(rows: &'r [csv::StringRecord], key: &[(usize, &str)], column: usize) -> &'r str {
+    let row = rows
+        .iter()
+        .find(|r| key.iter().all(|&(i, v)| &r[i] == v))
+        .unwrap_or_else(|| panic!("no row {key:?}"));
+    &row[column]
+}
+
+const OUTAGE_SCENARIO: &str = r#"
+name = "one outage a week"
+[simulation]
+horizon = "7d"
+replications = 5
+[[sites]]
+id = "a"
+[[sites]]
+id = "b"
+[[front_end_pools]]
+id = "fe-a"
+site = "a"
+users = 3000
+remote_users = 1000
+edge_pool = "edge-a"
+[[edge_pools]]
+id = "edge-a"
+site = "a"
+servers = 2
+internal_fqdn = "int.a.example.com"
+external_fqdn = "sip.a.example.com"
+[[edge_pools]]
+id = "edge-b"
+site = "b"
+servers = 2
+internal_fqdn = "int.b.example.com"
+external_fqdn = "sip.b.example.com"
+[dns]
+remote_access = [ { target = "edge-a", priority = 10, weight = 100 },
+                  { target = "edge-b", priority = 20, weight = 100 } ]
+[clients]
+detect = "30s"
+connect_timeout = "20s"
+[[outages]]
+target = "edge-a"
+start = "1d"
+duration = "6h"
+"#;
+
+#[test]
+fn the_files_hold_hand_computed_figures_with_the_spec_headers() {
+    // Every replication is the same: each remote user loses 30 s + 20 s = 50 s of a 7-day
+    // horizon. Availability 1 − 50/604,800 = 0.999917328042328; zero variance, so the
+    // interval is that point; downtime 50/604,800 × 525,600 = 43.452381 min/year; one
+    // outage a week = 365/7 = 52.142857 per year, of 50 s = 0.833333 min. The edge
+    // association loses one default administrator response per week (varying).
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("outage.toml");
+    fs::write(&scenario, OUTAGE_SCENARIO).unwrap();
+    let out = dir.path().join("out");
+    run_into(&out, &[scenario.to_str().unwrap()]);
+
+    let summary = rows(&out, "summary.csv", edgesim::report::SUMMARY_HEADER);
+    // remote_access (all + fe-a), edge_association (all + fe-a): no federation, no XMPP.
+    assert_eq!(summary.len(), 4);
+    let key = [(1, "remote_access"), (2, "all")];
+    assert_eq!(field(&summary, &key, 3), "5");
+    assert_eq!(field(&summary, &key, 4), "0.999917328042328");
+    assert_eq!(field(&summary, &key, 5), "0.999917328042328");
+    assert_eq!(field(&summary, &key, 6), "0.999917328042328");
+    // nines = −log10(50/604,800) = log10(12,096) = 4.0826418.
+    assert_eq!(field(&summary, &key, 7), "4.082642");
+    assert_eq!(field(&summary, &key, 8), "43.452381");
+    assert_eq!(field(&summary, &key, 12), "52.142857");
+    assert_eq!(field(&summary, &key, 13), "0.833333");
+
+    let runs = rows(&out, "runs.csv", edgesim::report::RUNS_HEADER);
+    assert_eq!(runs.len(), 5 * 4);
+    let first = field(&runs, &[(1, "0"), (2, "remote_access"), (3, "fe-a")], 5);
+    assert_eq!(first, "0.833333", "downtime_min over the horizon: 50 s");
+
+    let causes = rows(&out, "causes.csv", edgesim::report::CAUSES_HEADER);
+    assert_eq!(
+        causes.len(),
+        4 * 8,
+        "every cause of every service and scope"
+    );
+    let client = field(
+        &causes,
+        &[(1, "remote_access"), (2, "all"), (3, "client_failover")],
+        4,
+    );
+    assert_eq!(client, "43.452381");
+
+    let pools = rows(&out, "pools.csv", edgesim::report::POOLS_HEADER);
+    // All 1,000 users start on edge-a; during the outage all 1,000 are on edge-b.
+    assert_eq!(field(&pools, &[(1, "edge-a")], 2), "24000");
+    assert_eq!(field(&pools, &[(1, "edge-a")], 5), "1000");
+    assert_eq!(field(&pools, &[(1, "edge-b")], 5), "1000");
+    assert!(
+        !out.join("comparison.csv").exists(),
+        "one layout has no comparison"
+    );
+
+    let json: serde_json::Value = serde_json::from_slice(&read(&out, "summary.json")).unwrap();
+    assert_eq!(json["run"]["scenario"], "one outage a week");
+    assert_eq!(json["run"]["replications"], 5);
+    assert_eq!(json["run"]["horizon"], "1w");
+    assert_eq!(json["run"]["random_crates"]["rand_chacha"], "0.10.0");
+    assert_eq!(json["summary"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn no_downtime_gives_the_rule_of_three_instead_of_a_zero_interval() {
+    // Without the outage nothing ever fails: availability 1 in 5 replications; the
+    // interval is [1 − 3/5, 1] = [0.4, 1] and nines are empty.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("calm.toml");
+    let calm = OUTAGE_SCENARIO.replace(
+        "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
+        "",
+    );
+    fs::write(&scenario, calm).unwrap();
+    let out = dir.path().join("out");
+    run_into(&out, &[scenario.to_str().unwrap()]);
+    let summary = rows(&out, "summary.csv", edgesim::report::SUMMARY_HEADER);
+    let key = [(1, "remote_access"), (2, "all")];
+    assert_eq!(field(&summary, &key, 4), "1.000000000000000");
+    assert_eq!(field(&summary, &key, 5), "0.400000000000000");
+    assert_eq!(field(&summary, &key, 6), "1.000000000000000");
+    assert_eq!(field(&summary, &key, 7), "");
+    assert_eq!(
+        field(&summary, &key, 13),
+        "",
+        "no outage, no mean outage length"
+    );
+}
+
+#[test]
+fn paired_differences_are_narrower_than_unpaired_and_exactly_zero_for_twins() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_into(&out, &[&contoso(), "-n", "200"]);
+    let summary = rows(&out, "summary.csv", edgesim::report::SUMMARY_HEADER);
+    let comparison = rows(&out, "comparison.csv", edgesim::report::COMPARISON_HEADER);
+    let half_width_minutes = |layout: &str| {
+        let key = [(0, layout), (1, "federation_inbound"), (2, "all")];
+        let low: f64 = field(&summary, &key, 5).parse().unwrap();
+        let high: f64 = field(&summary, &key, 6).parse().unwrap();
+        (high - low) / 2.0 * 525_600.0
+    };
+    // The unpaired interval of a difference of independent means has half-width
+    // sqrt(h₁² + h₂²).
+    let unpaired = (half_width_minutes("distinct-priorities").powi(2)
+        + half_width_minutes("equal-priorities").powi(2))
+    .sqrt();
+    let key = [
+        (0, "equal-priorities"),
+        (2, "federation_inbound"),
+        (3, "all"),
+    ];
+    let low: f64 = field(&comparison, &key, 5).parse().unwrap();
+    let high: f64 = field(&comparison, &key, 6).parse().unwrap();
+    let paired = (high - low) / 2.0;
+    assert!(
+        paired < unpaired,
+        "paired half-width {paired} not below unpaired {unpaired}"
+    );
+    // Equal priorities cost inbound federation downtime.
+    assert!(low > 0.0);
+    // The layouts differ only in federation: remote access differs by exactly nothing.
+    let key = [(0, "equal-priorities"), (2, "remote_access"), (3, "all")];
+    for column in 4..=6 {
+        assert_eq!(field(&comparison, &key, column), "0.000000");
+    }
+}
+
+#[test]
+fn a_failed_run_leaves_every_previous_file_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_into(&out, &[&contoso(), "-n", "30"]);
+    let before: Vec<Vec<u8>> = FILES.iter().map(|f| read(&out, f)).collect();
+
+    // An invalid scenario: refused before anything is written.
+    let output = edgesim()
+        .arg("run")
+        .arg(project_path("tests/malformed/zero-servers.toml"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    // A file that cannot be replaced (a folder stands where causes.csv goes).
+    fs::remove_file(out.join("causes.csv")).unwrap();
+    fs::create_dir(out.join("causes.csv")).unwrap();
+    let output = edgesim()
+        .arg("run")
+        .arg(contoso())
+        .args(["-n", "40", "-q", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("causes.csv"));
+    for (file, contents) in FILES.iter().zip(&before) {
+        if *file != "causes.csv" {
+            assert_eq!(&read(&out, file), contents, "{file} changed");
+        }
+    }
+    let leftovers: Vec<_> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn the_built_in_default_runs_with_no_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = edgesim()
+        .current_dir(dir.path())
+        .arg("run")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("Paired differences against distinct-priorities"),
+        "{stdout}"
+    );
+    let folder = dir.path().join("output/contoso-three-site");
+    for file in FILES {
+        assert!(folder.join(file).exists(), "{file} missing");
+    }
+    // Nothing on stdout is a progress bar: it shows only on a terminal.
+    assert!(!stdout.contains("replications,"), "{stdout}");
+}
