@@ -3,74 +3,27 @@
 
 use edgesim::model::metrics::Cause;
 use edgesim::model::services::Service;
-use edgesim::model::{NoObserver, ReplicationResult, TraceRecord, simulate_replication};
-use edgesim::scenario::load_str;
-use edgesim::topology::{Simulation, Topology};
+use edgesim::model::{ReplicationResult, TraceRecord, simulate_replication};
 
-/// Two sites; fe-a (3,000 users, 1,000 remote) at "a" associated with edge-a; edge-a is
-/// the federation route and XMPP gateway; federation SRV edge-a 10, edge-b 20 unless
-/// `federation` says otherwise; DNS TTL 1 h; fixed administrator response 45 min.
+use crate::fixtures::{self, SIX_HOURS_OF_EDGE_A, load, unavailability};
+
+/// The shared two-site scenario; edge-a is the federation route and XMPP gateway;
+/// federation SRV records as `federation`; DNS TTL 1 h; fixed administrator response
+/// 45 min; `settings` go under `[federation]`; `outages` are appended.
 fn scenario(federation: &str, settings: &str, outages: &str) -> String {
-    format!(
-        r#"
-name = "manual failover"
-[simulation]
-horizon = "7d"
-replications = 1
-[[sites]]
-id = "a"
-[[sites]]
-id = "b"
-[[front_end_pools]]
-id = "fe-a"
-site = "a"
-users = 3000
-remote_users = 1000
-edge_pool = "edge-a"
-[[edge_pools]]
-id = "edge-a"
-site = "a"
-servers = 2
-internal_fqdn = "int.a.example.com"
-external_fqdn = "sip.a.example.com"
-[[edge_pools]]
-id = "edge-b"
-site = "b"
-servers = 2
-internal_fqdn = "int.b.example.com"
-external_fqdn = "sip.b.example.com"
-[dns]
-ttl = "1h"
-remote_access = [ {{ target = "edge-a", priority = 10, weight = 100 }},
-                  {{ target = "edge-b", priority = 20, weight = 100 }} ]
-federation = {federation}
-[federation]
-outbound_route = "edge-a"
-xmpp_gateway = "edge-a"
-{settings}
-[clients]
-detect = "30s"
-connect_timeout = "20s"
-[operations]
-response = "45m"
-{outages}
-"#
+    fixtures::two_sites(
+        1000,
+        2,
+        2,
+        &format!("ttl = \"1h\"\nfederation = {federation}"),
+        &format!(
+            "[federation]\noutbound_route = \"edge-a\"\nxmpp_gateway = \"edge-a\"\n{settings}\n[clients]\ndetect = \"30s\"\nconnect_timeout = \"20s\"\n[operations]\nresponse = \"45m\"\n{outages}"
+        ),
     )
 }
 
 const DISTINCT: &str = r#"[ { target = "edge-a", priority = 10, weight = 100 }, { target = "edge-b", priority = 20, weight = 100 } ]"#;
 const EQUAL: &str = r#"[ { target = "edge-a", priority = 10, weight = 50 }, { target = "edge-b", priority = 10, weight = 50 } ]"#;
-const SIX_HOURS_OF_EDGE_A: &str =
-    "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n";
-
-fn load(text: &str) -> (Topology, Simulation) {
-    let loaded = match load_str("test.toml", text) {
-        Ok(loaded) => loaded,
-        Err(error) => panic!("{error}"),
-    };
-    let mut scenario = loaded.scenario;
-    (scenario.layouts.remove(0), scenario.simulation)
-}
 
 fn simulate(text: &str) -> (ReplicationResult, Vec<TraceRecord>) {
     let (topology, simulation) = load(text);
@@ -325,24 +278,6 @@ fn with_no_candidate_up_the_change_is_made_the_moment_one_comes_back() {
         })
         .expect("the route moves");
     assert_eq!(moved.time.as_micros(), (86_400 + 7_200) * 1_000_000);
-}
-
-/// Mean and standard error over replications of 1 − availability of `service`.
-fn unavailability(text: &str, service: Service, replications: u64) -> (f64, f64) {
-    let (topology, simulation) = load(text);
-    let samples: Vec<f64> = (0..replications)
-        .map(|r| {
-            let result = simulate_replication(&topology, &simulation, r, &mut NoObserver);
-            1.0 - result
-                .service(service)
-                .unwrap()
-                .availability(None, result.horizon)
-        })
-        .collect();
-    let n = samples.len() as f64;
-    let mean = samples.iter().sum::<f64>() / n;
-    let variance = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, (variance / n).sqrt())
 }
 
 /// Two pools of two servers, exponential failure (mean 20 h) and repair (mean 2 h) per

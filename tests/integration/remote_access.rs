@@ -4,50 +4,20 @@
 use edgesim::model::metrics::Cause;
 use edgesim::model::services::Service;
 use edgesim::model::{NoObserver, ReplicationResult, TraceRecord, simulate_replication};
-use edgesim::scenario::load_str;
 use edgesim::topology::{Simulation, Topology};
+
+use crate::fixtures;
 
 const SECOND: f64 = 1e6;
 
-/// Two sites, one FE pool at "a" with `remote` users, Edge pools "edge-a" (priority 10)
-/// and "edge-b" (priority 20). `extra` is appended (outages, firewall, clients, ...).
+/// The shared two-site scenario with `clients` under `[clients]` and `extra` appended.
 fn two_sites(remote: u64, servers_a: u32, servers_b: u32, clients: &str, extra: &str) -> String {
-    format!(
-        r#"
-name = "hand-computed"
-[simulation]
-horizon = "7d"
-replications = 1
-[[sites]]
-id = "a"
-[[sites]]
-id = "b"
-[[front_end_pools]]
-id = "fe-a"
-site = "a"
-users = {users}
-remote_users = {remote}
-edge_pool = "edge-a"
-[[edge_pools]]
-id = "edge-a"
-site = "a"
-servers = {servers_a}
-internal_fqdn = "int.a.example.com"
-external_fqdn = "sip.a.example.com"
-[[edge_pools]]
-id = "edge-b"
-site = "b"
-servers = {servers_b}
-internal_fqdn = "int.b.example.com"
-external_fqdn = "sip.b.example.com"
-[dns]
-remote_access = [ {{ target = "edge-a", priority = 10, weight = 100 }},
-                  {{ target = "edge-b", priority = 20, weight = 100 }} ]
-[clients]
-{clients}
-{extra}
-"#,
-        users = remote.max(1) * 3,
+    fixtures::two_sites(
+        remote,
+        servers_a,
+        servers_b,
+        "",
+        &format!("[clients]\n{clients}\n{extra}"),
     )
 }
 
@@ -56,12 +26,7 @@ connect_timeout = "20s"
 retry = "5m""#;
 
 fn topology(text: &str) -> (Topology, Simulation) {
-    let loaded = match load_str("test.toml", text) {
-        Ok(loaded) => loaded,
-        Err(error) => panic!("{error}"),
-    };
-    let mut scenario = loaded.scenario;
-    (scenario.layouts.remove(0), scenario.simulation)
+    fixtures::load(text)
 }
 
 fn simulate(text: &str) -> ReplicationResult {
@@ -310,22 +275,8 @@ fn users_return_to_the_preferred_pool_as_they_sign_in_again() {
     assert_close(last.remote_access_served(), 1.0, "served at the end");
 }
 
-/// Mean and standard error of per-replication unavailability of remote access.
 fn unavailability_over(text: &str, replications: u64) -> (f64, f64) {
-    let (topology, simulation) = topology(text);
-    let samples: Vec<f64> = (0..replications)
-        .map(|r| {
-            let result = simulate_replication(&topology, &simulation, r, &mut NoObserver);
-            1.0 - result
-                .service(Service::RemoteAccess)
-                .unwrap()
-                .availability(None, result.horizon)
-        })
-        .collect();
-    let n = samples.len() as f64;
-    let mean = samples.iter().sum::<f64>() / n;
-    let variance = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, (variance / n).sqrt())
+    fixtures::unavailability(text, Service::RemoteAccess, replications)
 }
 
 /// Two pools of two servers; each server fails and is repaired independently; nothing

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::{edgesim, project_path};
+use crate::{edgesim, fixtures, project_path};
 
 const FILES: [&str; 6] = [
     "summary.csv",
@@ -150,45 +150,6 @@ fn field<'r>(rows: &'r [csv::StringRecord], key: &[(usize, &str)], column: usize
     &row[column]
 }
 
-const OUTAGE_SCENARIO: &str = r#"
-name = "one outage a week"
-[simulation]
-horizon = "7d"
-replications = 5
-[[sites]]
-id = "a"
-[[sites]]
-id = "b"
-[[front_end_pools]]
-id = "fe-a"
-site = "a"
-users = 3000
-remote_users = 1000
-edge_pool = "edge-a"
-[[edge_pools]]
-id = "edge-a"
-site = "a"
-servers = 2
-internal_fqdn = "int.a.example.com"
-external_fqdn = "sip.a.example.com"
-[[edge_pools]]
-id = "edge-b"
-site = "b"
-servers = 2
-internal_fqdn = "int.b.example.com"
-external_fqdn = "sip.b.example.com"
-[dns]
-remote_access = [ { target = "edge-a", priority = 10, weight = 100 },
-                  { target = "edge-b", priority = 20, weight = 100 } ]
-[clients]
-detect = "30s"
-connect_timeout = "20s"
-[[outages]]
-target = "edge-a"
-start = "1d"
-duration = "6h"
-"#;
-
 #[test]
 fn the_files_hold_hand_computed_figures_with_the_spec_headers() {
     // Every replication is the same: each remote user loses 30 s + 20 s = 50 s of a 7-day
@@ -198,7 +159,7 @@ fn the_files_hold_hand_computed_figures_with_the_spec_headers() {
     // association loses one default administrator response per week (varying).
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("outage.toml");
-    fs::write(&scenario, OUTAGE_SCENARIO).unwrap();
+    fs::write(&scenario, fixtures::fifty_second_loss(5)).unwrap();
     let out = dir.path().join("out");
     run_into(&out, &[scenario.to_str().unwrap()]);
 
@@ -245,7 +206,7 @@ fn the_files_hold_hand_computed_figures_with_the_spec_headers() {
     );
 
     let json: serde_json::Value = serde_json::from_slice(&read(&out, "summary.json")).unwrap();
-    assert_eq!(json["run"]["scenario"], "one outage a week");
+    assert_eq!(json["run"]["scenario"], "two sites");
     assert_eq!(json["run"]["replications"], 5);
     assert_eq!(json["run"]["horizon"], "1w");
     assert_eq!(json["run"]["random_crates"]["rand_chacha"], "0.10.0");
@@ -258,10 +219,7 @@ fn no_downtime_gives_the_rule_of_three_instead_of_a_zero_interval() {
     // interval is [1 − 3/5, 1] = [0.4, 1] and nines are empty.
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("calm.toml");
-    let calm = OUTAGE_SCENARIO.replace(
-        "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
-        "",
-    );
+    let calm = fixtures::fifty_second_loss(5).replace(fixtures::SIX_HOURS_OF_EDGE_A, "");
     fs::write(&scenario, calm).unwrap();
     let out = dir.path().join("out");
     run_into(&out, &[scenario.to_str().unwrap()]);

@@ -2,52 +2,13 @@
 
 use std::fs;
 
-use crate::{edgesim, project_path};
-
-const SCENARIO: &str = r#"
-name = "trace test"
-[simulation]
-horizon = "7d"
-replications = 3
-[[sites]]
-id = "a"
-[[sites]]
-id = "b"
-[[front_end_pools]]
-id = "fe-a"
-site = "a"
-users = 3000
-remote_users = 1000
-edge_pool = "edge-a"
-[[edge_pools]]
-id = "edge-a"
-site = "a"
-servers = 2
-internal_fqdn = "int.a.example.com"
-external_fqdn = "sip.a.example.com"
-[[edge_pools]]
-id = "edge-b"
-site = "b"
-servers = 2
-internal_fqdn = "int.b.example.com"
-external_fqdn = "sip.b.example.com"
-[dns]
-remote_access = [ { target = "edge-a", priority = 10, weight = 100 },
-                  { target = "edge-b", priority = 20, weight = 100 } ]
-[clients]
-detect = "30s"
-connect_timeout = "20s"
-[[outages]]
-target = "edge-a"
-start = "1d"
-duration = "6h"
-"#;
+use crate::{edgesim, fixtures, project_path};
 
 #[test]
 fn trace_writes_the_events_and_tells_the_story() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("outage.toml");
-    fs::write(&scenario, SCENARIO).unwrap();
+    fs::write(&scenario, fixtures::fifty_second_loss(3)).unwrap();
     let out = dir.path().join("out");
     let output = edgesim()
         .arg("trace")
