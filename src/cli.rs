@@ -59,15 +59,15 @@ pub struct RunArgs {
     #[arg(long = "layout", value_name = "NAME")]
     pub layouts: Vec<String>,
     /// Worker threads; all cores by default. Results do not depend on it.
-    #[arg(short = 'j', long = "threads", value_name = "THREADS")]
-    pub threads: Option<usize>,
+    #[arg(short = 'j', long = "threads", value_name = "THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// Output folder; `output/<scenario file stem>/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Run only shard K of N (replications congruent to K−1 modulo N) and write a part
     /// file for `edgesim merge`.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+    #[arg(long, value_name = "K/N", value_parser = crate::montecarlo::Shard::parse)]
+    pub shard: Option<crate::montecarlo::Shard>,
     /// Draw no charts (charts are not drawn yet; accepted for scripts).
     #[arg(long)]
     pub no_charts: bool,
@@ -164,15 +164,7 @@ fn run(args: &RunArgs) -> u8 {
 fn run_study(args: &RunArgs) -> Result<(), String> {
     let mut loaded = load_for_run(args).map_err(|error| error.to_string())?;
     apply_overrides(&mut loaded.scenario, args).map_err(|message| format!("error: {message}"))?;
-    if args.threads == Some(0) {
-        return Err("error: -j 0: use at least one thread".to_string());
-    }
-    let shard = match &args.shard {
-        Some(text) => {
-            Some(crate::montecarlo::Shard::parse(text).map_err(|m| format!("error: {m}"))?)
-        }
-        None => None,
-    };
+    let shard = args.shard;
     if !args.quiet && !loaded.warnings.is_empty() {
         eprintln!("{}", loaded.rendered_warnings());
     }
@@ -195,15 +187,20 @@ fn run_study(args: &RunArgs) -> Result<(), String> {
     let part = shard.unwrap_or(crate::montecarlo::Shard::WHOLE);
     let progress = progress_bar(part.size(scenario.simulation.replications), args.quiet);
     let empty = crate::stats::Study::new(scenario);
-    let study = crate::montecarlo::run(scenario, part, args.threads, |replication, results| {
-        progress.inc(1);
-        match &mut runs {
-            Some(writer) => writer
-                .write(&empty, replication, results)
-                .map_err(|e| format!("error: cannot write runs.csv: {e}")),
-            None => Ok(()),
-        }
-    })?;
+    let study = crate::montecarlo::run(
+        scenario,
+        part,
+        args.threads.map(usize::from),
+        |replication, results| {
+            progress.inc(1);
+            match &mut runs {
+                Some(writer) => writer
+                    .write(&empty, replication, results)
+                    .map_err(|e| format!("error: cannot write runs.csv: {e}")),
+                None => Ok(()),
+            }
+        },
+    )?;
     progress.finish_and_clear();
     if let Some(writer) = runs {
         writer

@@ -215,6 +215,9 @@ fn a_missing_file_is_an_error_not_a_panic() {
 fn usage_errors_exit_with_code_2() {
     edgesim().arg("validate").assert().code(2);
     edgesim().arg("frobnicate").assert().code(2);
+    edgesim().args(["run", "--shard", "4/3"]).assert().code(2);
+    edgesim().args(["run", "-j", "0"]).assert().code(2);
+    edgesim().args(["merge", "-o", "x"]).assert().code(2);
 }
 
 #[test]
