@@ -73,6 +73,9 @@ pub const LAYOUT_KEYS_AND_FORBIDDEN: &[&str] = &[
 pub const MAX_REPLICATIONS: u64 = 100_000_000;
 /// The longest horizon, in years (SPEC §2).
 pub const MAX_HORIZON_YEARS: u64 = 1_000;
+/// The most users one Front End pool may have: far above Lync's 80,000 per pool, and
+/// small enough that totals over every pool cannot overflow.
+pub const MAX_USERS_PER_POOL: i64 = 1_000_000_000;
 /// The most servers Topology Builder accepts in one Edge pool (F4).
 pub const MAX_SERVERS_PER_POOL: i64 = 20;
 
@@ -470,11 +473,19 @@ fn read_front_end_pool(
     let site = read_required_id(&table, "site", findings, "\"dublin\"");
     let users = table
         .required("users", findings, "40000")
-        .and_then(|n| read_integer(n, &table.path_of("users"), 0, i64::MAX, findings))
+        .and_then(|n| read_integer(n, &table.path_of("users"), 0, MAX_USERS_PER_POOL, findings))
         .unwrap_or(0) as u64;
     let remote_node = table.required("remote_users", findings, "12000");
     let remote_users = remote_node
-        .and_then(|n| read_integer(n, &table.path_of("remote_users"), 0, i64::MAX, findings))
+        .and_then(|n| {
+            read_integer(
+                n,
+                &table.path_of("remote_users"),
+                0,
+                MAX_USERS_PER_POOL,
+                findings,
+            )
+        })
         .unwrap_or(0) as u64;
     let edge_pool = read_required_id(&table, "edge_pool", findings, "\"edge-dublin\"");
     let overrides = read_failure_overrides(&table, &["front_end_pool"], findings);

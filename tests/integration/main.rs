@@ -3,6 +3,7 @@
 mod fixtures;
 mod manual_failover;
 mod remote_access;
+mod robustness;
 mod run;
 mod trace;
 mod validate;
