@@ -186,6 +186,25 @@ pub fn simulate_replication<O: Observer>(
     run.finish()
 }
 
+/// What [`Replication::handle`] did with an event.
+struct Handled {
+    kind: &'static str,
+    target: String,
+    detail: String,
+    changes_state: bool,
+}
+
+impl Handled {
+    fn new(kind: &'static str, target: String, detail: String) -> Self {
+        Handled {
+            kind,
+            target,
+            detail,
+            changes_state: true,
+        }
+    }
+}
+
 struct Replication<'t> {
     topology: &'t Topology,
     horizon: SimDuration,
@@ -304,9 +323,17 @@ impl<'t> Replication<'t> {
             let (at, event) = self.queue.pop().expect("peeked");
             self.advance(at);
             let describe = observer.enabled();
-            if let Some((kind, target, mut detail)) = self.handle(event, describe) {
+            if let Some(Handled {
+                kind,
+                target,
+                mut detail,
+                changes_state,
+            }) = self.handle(event, describe)
+            {
                 self.events += 1;
-                let made = self.settle();
+                // A client step that connected nobody (a timeout, a retry wait) changes
+                // nothing the services, flows or outages depend on.
+                let made = if changes_state { self.settle() } else { None };
                 if let Some(made) = made.filter(|_| describe) {
                     detail.push_str(if detail.is_empty() { "" } else { "; " });
                     detail.push_str(&made);
@@ -437,7 +464,7 @@ impl<'t> Replication<'t> {
     }
 
     /// Applies one event. Returns what it was, for traces, or `None` if it was stale.
-    fn handle(&mut self, event: Event, describe: bool) -> Option<(&'static str, String, String)> {
+    fn handle(&mut self, event: Event, describe: bool) -> Option<Handled> {
         let topology = self.topology;
         match event {
             Event::Fail(id) => {
@@ -457,7 +484,7 @@ impl<'t> Replication<'t> {
                 } else {
                     String::new()
                 };
-                Some(("failure", self.name_if(describe, id), detail))
+                Some(Handled::new("failure", self.name_if(describe, id), detail))
             }
             Event::Repair(id) => {
                 self.components.set_failed(id, false);
@@ -469,7 +496,11 @@ impl<'t> Replication<'t> {
                     );
                 }
                 self.reconcile();
-                Some(("repair", self.name_if(describe, id), String::new()))
+                Some(Handled::new(
+                    "repair",
+                    self.name_if(describe, id),
+                    String::new(),
+                ))
             }
             Event::OutageStart(i) | Event::OutageEnd(i) => {
                 let starts = matches!(event, Event::OutageStart(_));
@@ -486,7 +517,7 @@ impl<'t> Replication<'t> {
                     String::new()
                 };
                 let kind = if starts { "outage_start" } else { "outage_end" };
-                Some((kind, outage.target_id.clone(), detail))
+                Some(Handled::new(kind, outage.target_id.clone(), detail))
             }
             Event::Cohort { slot, generation } => {
                 let mut ctx = context!(self, &self.derived);
@@ -496,11 +527,16 @@ impl<'t> Replication<'t> {
                 let target = topology.front_end_pools[report.front_end as usize]
                     .id
                     .clone();
-                Some(("client", target, report.detail))
+                Some(Handled {
+                    kind: "client",
+                    target,
+                    detail: report.detail,
+                    changes_state: report.changes_state,
+                })
             }
             Event::FlowLimit { generation } => {
                 (generation == self.remote.flow_generation()).then(|| {
-                    (
+                    Handled::new(
                         "sign_in_flow",
                         String::new(),
                         "a preferred Edge pool filled up".to_string(),
@@ -509,13 +545,13 @@ impl<'t> Replication<'t> {
             }
             Event::AdminResponse { incident } => {
                 let said = self.admin.respond(&mut moment!(self), incident)?;
-                Some(("admin", String::new(), said))
+                Some(Handled::new("admin", String::new(), said))
             }
             Event::AdminFailback { incident } => {
                 let said = self.admin.fail_back(&mut moment!(self), incident)?;
-                Some(("admin", String::new(), said))
+                Some(Handled::new("admin", String::new(), said))
             }
-            Event::DnsExpiry => Some((
+            Event::DnsExpiry => Some(Handled::new(
                 "dns",
                 String::new(),
                 "partners' cached answers expire".to_string(),
@@ -529,7 +565,7 @@ impl<'t> Replication<'t> {
                 let named = &topology.edge_pools[manager.answer.published() as usize].id;
                 let seen = if up { "up" } else { "down" };
                 let pool_id = topology.edge_pools[pool as usize].id.clone();
-                Some((
+                Some(Handled::new(
                     "geo_dns",
                     pool_id,
                     format!("health checks see it {seen}; the traffic manager answers {named}"),

@@ -85,6 +85,9 @@ pub struct StepReport {
     pub front_end: u32,
     /// Users connected in this step, and where.
     pub connected: Option<(f64, u32)>,
+    /// Whether the step changed who is connected or waiting (if not, nothing derived from
+    /// the state needs recomputing).
+    pub changes_state: bool,
     /// A human description of the step.
     pub detail: String,
 }
@@ -529,6 +532,7 @@ impl RemoteAccess {
                 self.mobile_waiting[front_end as usize] += amount;
                 self.release(slot);
                 Some(StepReport {
+                    changes_state: true,
                     front_end,
                     connected: None,
                     detail: detail!(
@@ -565,6 +569,7 @@ impl RemoteAccess {
                         Some(StepReport {
                             front_end,
                             connected: None,
+                            changes_state: false,
                             detail: detail!(
                                 describe,
                                 "{amount:.1} users of {fe_id} found no Edge pool; retry in {wait}"
@@ -577,6 +582,7 @@ impl RemoteAccess {
                         Some(StepReport {
                             front_end,
                             connected: None,
+                            changes_state: false,
                             detail: detail!(
                                 describe,
                                 "{amount:.1} users of {fe_id} found no Edge pool; they wait for an Edge pool to change"
@@ -627,6 +633,7 @@ impl RemoteAccess {
             let cohort = &mut self.cohorts[slot as usize];
             cohort.amount -= take;
             report.connected = Some((take, target));
+            report.changes_state = true;
             report.detail = detail!(
                 describe,
                 "{take:.1} users of {fe_id} connected to {edge_id}"
@@ -762,7 +769,7 @@ impl RemoteAccess {
                 fraction = fraction.min(self.room(ctx, edge) / net);
             }
         }
-        for flow in &self.flows {
+        for flow in &mut self.flows {
             let moved = flow.amount * fraction;
             let from = flow.front_end as usize * self.edge_count + flow.source as usize;
             let to = flow.front_end as usize * self.edge_count + flow.destination as usize;
@@ -770,6 +777,12 @@ impl RemoteAccess {
             self.desktop_on[to] += moved;
             self.load[flow.source as usize] -= moved;
             self.load[flow.destination as usize] += moved;
+            // What is left to move decays the same way, so the plan stays valid for the
+            // next interval if nothing else changes.
+            flow.amount -= moved;
+        }
+        for net in &mut self.net_inflow {
+            *net *= 1.0 - fraction;
         }
     }
 

@@ -256,6 +256,56 @@ fn a_front_end_pool_outage_releases_its_edge_capacity() {
 }
 
 #[test]
+fn sign_in_return_is_exact_across_events_that_change_nothing() {
+    // The previous test with a third FE pool, fe-c, whose users may only reach a third
+    // pool, edge-c (priority 30; the firewall blocks the others). During fe-b's sign-in
+    // flow, at 1 d + 10 min, edge-c fails: fe-c's users time out walking the list again
+    // and again, and at 1 d + 10 min + 15 s fe-c itself goes down, leaving its cohorts'
+    // scheduled steps stale. None of this touches fe-b, edge-a or edge-b, so fe-b still
+    // loses exactly 6,000·e^(−1/12)·30 user-seconds: the flow must be integrated exactly
+    // across every one of those events.
+    let text = two_sites(
+        12_000,
+        1,
+        1,
+        "detect = \"30s\"\nconnect_timeout = \"20s\"\nretry = \"1m\"\nsession = \"12h\"",
+        "[[outages]]\ntarget = \"fe-a\"\nstart = \"1d\"\nduration = \"6h\"\n[[outages]]\ntarget = \"edge-b\"\nstart = \"25h\"\nduration = \"2h\"\n\
+         [[outages]]\ntarget = \"edge-c\"\nstart = \"1450m\"\nduration = \"3h\"\n[[outages]]\ntarget = \"fe-c\"\nstart = \"87015s\"\nduration = \"20m\"\n\
+         [firewall]\ndeny = [ { front_end = \"fe-c\", edge = \"edge-a\" }, { front_end = \"fe-c\", edge = \"edge-b\" } ]\n",
+    )
+    .replace(
+        "[[edge_pools]]\nid = \"edge-a\"",
+        "[[front_end_pools]]\nid = \"fe-b\"\nsite = \"b\"\nusers = 36000\nremote_users = 12000\nedge_pool = \"edge-b\"\n\
+         [[front_end_pools]]\nid = \"fe-c\"\nsite = \"b\"\nusers = 3000\nremote_users = 1000\nedge_pool = \"edge-c\"\n\
+         [[edge_pools]]\nid = \"edge-c\"\nsite = \"b\"\nservers = 1\ninternal_fqdn = \"int.c.example.com\"\nexternal_fqdn = \"sip.c.example.com\"\n\
+         [[edge_pools]]\nid = \"edge-a\"",
+    )
+    .replace(
+        "{ target = \"edge-b\", priority = 20, weight = 100 } ]",
+        "{ target = \"edge-b\", priority = 20, weight = 100 },\n                  { target = \"edge-c\", priority = 30, weight = 100 } ]",
+    );
+    let (topology, simulation) = topology(&text);
+    let mut trace: Vec<TraceRecord> = Vec::new();
+    let result = simulate_replication(&topology, &simulation, 0, &mut trace);
+    let between = |r: &&TraceRecord| (86_400_000_000..90_000_000_000).contains(&r.time.as_micros());
+    let fe_c_steps = trace
+        .iter()
+        .filter(between)
+        .filter(|r| r.target == "fe-c")
+        .count();
+    assert!(
+        fe_c_steps >= 8,
+        "fe-c should walk during the flow: {fe_c_steps} steps"
+    );
+    let expected = 6_000.0 * (-1.0f64 / 12.0).exp() * 30.0;
+    let actual = total_unserved_seconds(&result, 1);
+    assert!(
+        (actual - expected).abs() < 1e-6 * expected,
+        "fe-b lost {actual}, expected {expected}"
+    );
+}
+
+#[test]
 fn users_return_to_the_preferred_pool_as_they_sign_in_again() {
     // After edge-a's 6 h outage, the 1,000 users on edge-b move back at rate 1/12 h.
     // Trace the served fraction: it never drops after they reconnected (no loss on the
