@@ -5,6 +5,8 @@
 //! [`model`] simulates one replication of one layout on the [`engine`]'s event queue and
 //! random streams; [`trace`] shows one replication event by event.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod distribution;
 pub mod engine;
