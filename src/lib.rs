@@ -3,7 +3,9 @@
 //!
 //! Data flows one way: [`scenario`] turns a file into a checked [`topology::Scenario`];
 //! [`model`] simulates one replication of one layout on the [`engine`]'s event queue and
-//! random streams; [`trace`] shows one replication event by event.
+//! random streams; [`montecarlo`] runs many replications in parallel and folds them into
+//! [`stats`]; [`report`] writes the files through [`output`]; [`trace`] shows one
+//! replication event by event; [`cli`] is the command line.
 
 #![warn(missing_docs)]
 
