@@ -517,7 +517,12 @@ impl<'t> Replication<'t> {
                     String::new()
                 };
                 let kind = if starts { "outage_start" } else { "outage_end" };
-                Some(Handled::new(kind, outage.target_id.clone(), detail))
+                let target = if describe {
+                    outage.target_id.clone()
+                } else {
+                    String::new()
+                };
+                Some(Handled::new(kind, target, detail))
             }
             Event::Cohort { slot, generation } => {
                 let mut ctx = context!(self, &self.derived);
@@ -617,40 +622,40 @@ impl<'t> Replication<'t> {
             }
         }
         std::mem::swap(&mut self.derived, &mut self.next_derived);
-        let (before, after) = (&self.next_derived, &self.derived);
-        let went_down: Vec<u32> = (0..topology.edge_pools.len())
-            .filter(|&e| before.edge_up(e) && !after.edge_up(e))
-            .map(|e| e as u32)
-            .collect();
-        let came_up: Vec<u32> = (0..topology.edge_pools.len())
-            .filter(|&e| !before.edge_up(e) && after.edge_up(e))
-            .map(|e| e as u32)
-            .collect();
-        let front_ends_up: Vec<u32> = (0..topology.front_end_pools.len())
-            .filter(|&fe| !before.front_end_up[fe] && after.front_end_up[fe])
-            .map(|fe| fe as u32)
-            .collect();
-        for &pool in &went_down {
-            self.admin.pool_down(&mut moment!(self), pool);
+        // `next_derived` now holds the state before the event, `derived` the state after.
+        let pools = topology.edge_pools.len() as u32;
+        let went_down = |run: &Self, e: u32| {
+            run.next_derived.edge_up(e as usize) && !run.derived.edge_up(e as usize)
+        };
+        let came_up = |run: &Self, e: u32| {
+            !run.next_derived.edge_up(e as usize) && run.derived.edge_up(e as usize)
+        };
+        for pool in 0..pools {
+            if went_down(self, pool) {
+                self.admin.pool_down(&mut moment!(self), pool);
+            }
         }
-        for &front_end in &front_ends_up {
-            let mut ctx = context!(self, &self.derived);
-            self.remote.front_end_up(&mut ctx, front_end);
-            self.admin.front_end_up(&mut moment!(self), front_end);
+        for front_end in 0..topology.front_end_pools.len() {
+            if !self.next_derived.front_end_up[front_end] && self.derived.front_end_up[front_end] {
+                let mut ctx = context!(self, &self.derived);
+                self.remote.front_end_up(&mut ctx, front_end as u32);
+                self.admin
+                    .front_end_up(&mut moment!(self), front_end as u32);
+            }
         }
-        for &pool in &came_up {
-            self.admin.pool_up(&mut moment!(self), pool);
+        for pool in 0..pools {
+            if came_up(self, pool) {
+                self.admin.pool_up(&mut moment!(self), pool);
+            }
         }
         if self.traffic_manager.is_some() {
-            let detect = topology.federation.geo_dns_detect;
-            let at = self.now.saturating_add(detect);
-            for (&pool, up) in went_down
-                .iter()
-                .map(|p| (p, false))
-                .chain(came_up.iter().map(|p| (p, true)))
-            {
-                self.queue
-                    .push(at, EventClass::Client, Event::HealthCheck { pool, up });
+            let at = self.now.saturating_add(topology.federation.geo_dns_detect);
+            for pool in 0..pools {
+                if went_down(self, pool) || came_up(self, pool) {
+                    let up = came_up(self, pool);
+                    self.queue
+                        .push(at, EventClass::Client, Event::HealthCheck { pool, up });
+                }
             }
         }
         if edge_changed {
