@@ -61,48 +61,50 @@ impl Components {
     /// Every component up, with its failure stream for replication `replication`.
     pub fn new(topology: &Topology, seed: u64, replication: u64) -> Self {
         let mut states = Vec::new();
-        let stream_for = |process: &FailureProcess, key: u64| {
-            process
-                .can_fail()
-                .then(|| Stream::new(seed, replication, key, Purpose::Failures))
+        let mut add = |kind: ComponentKind, process: &FailureProcess, key: u64| {
+            states.push(ComponentState {
+                kind,
+                failed: false,
+                outage_holds: 0,
+                stream: process
+                    .can_fail()
+                    .then(|| Stream::new(seed, replication, key, Purpose::Failures)),
+            });
         };
         for (i, site) in topology.sites.iter().enumerate() {
-            states.push(ComponentState {
-                kind: ComponentKind::Site(i as u32),
-                failed: false,
-                outage_holds: 0,
-                stream: stream_for(&site.failure, site.stream_key),
-            });
+            add(
+                ComponentKind::Site(i as u32),
+                &site.failure,
+                site.stream_key,
+            );
         }
-        let front_end_offset = states.len() as u32;
         for (i, pool) in topology.front_end_pools.iter().enumerate() {
-            states.push(ComponentState {
-                kind: ComponentKind::FrontEndPool(FrontEndPoolIndex(i as u32)),
-                failed: false,
-                outage_holds: 0,
-                stream: stream_for(&pool.failure, pool.stream_key),
-            });
+            add(
+                ComponentKind::FrontEndPool(FrontEndPoolIndex(i as u32)),
+                &pool.failure,
+                pool.stream_key,
+            );
         }
-        let edge_pool_offset = states.len() as u32;
         for (i, pool) in topology.edge_pools.iter().enumerate() {
-            states.push(ComponentState {
-                kind: ComponentKind::EdgePool(EdgePoolIndex(i as u32)),
-                failed: false,
-                outage_holds: 0,
-                stream: stream_for(&pool.pool_failure, pool.stream_key),
-            });
+            add(
+                ComponentKind::EdgePool(EdgePoolIndex(i as u32)),
+                &pool.pool_failure,
+                pool.stream_key,
+            );
         }
-        let mut server_offsets = Vec::with_capacity(topology.edge_pools.len());
         for (i, pool) in topology.edge_pools.iter().enumerate() {
-            server_offsets.push(states.len() as u32);
             for server in 0..pool.servers {
-                states.push(ComponentState {
-                    kind: ComponentKind::EdgeServer(EdgePoolIndex(i as u32), server),
-                    failed: false,
-                    outage_holds: 0,
-                    stream: stream_for(&pool.server_failure, pool.server_stream_key(server)),
-                });
+                let kind = ComponentKind::EdgeServer(EdgePoolIndex(i as u32), server);
+                add(kind, &pool.server_failure, pool.server_stream_key(server));
             }
+        }
+        let front_end_offset = topology.sites.len() as u32;
+        let edge_pool_offset = front_end_offset + topology.front_end_pools.len() as u32;
+        let mut server_offsets = Vec::with_capacity(topology.edge_pools.len());
+        let mut next = edge_pool_offset + topology.edge_pools.len() as u32;
+        for pool in &topology.edge_pools {
+            server_offsets.push(next);
+            next += pool.servers;
         }
         Components {
             states,
