@@ -470,3 +470,41 @@ fn equal_priorities_lose_the_mean_of_the_pools_down_probabilities() {
         "too loose to fail: SE {standard_error}"
     );
 }
+
+#[test]
+fn a_front_end_pool_back_on_a_down_edge_pool_gets_an_incident_of_its_own() {
+    // edge-a is down from 1 d for 6 h. fe-a is down from 1 d + 10 min to 1 d + 2 h, so
+    // when edge-a's incident publishes at 1 d + 45 min, fe-a is not up and is not
+    // re-associated. When fe-a comes back at 1 d + 2 h still associated with the down
+    // edge-a, it opens an incident of its own: 45 min later it is associated with
+    // edge-b. Edge association for fe-a: 600 s awaiting the administrator, 6,600 s with
+    // its FE pool down, then 2,700 s awaiting again = 9,900 s, 3,300 s of them
+    // awaiting_admin.
+    let outages = format!(
+        "{SIX_HOURS_OF_EDGE_A}[[outages]]\ntarget = \"fe-a\"\nstart = \"87000s\"\nduration = \"6600s\"\n"
+    );
+    let (result, trace) = simulate(&scenario(DISTINCT, "", &outages));
+    assert_seconds(
+        lost_seconds(&result, Service::EdgeAssociation),
+        9_900.0,
+        "edge association",
+    );
+    assert_seconds(
+        cause_seconds(&result, Service::EdgeAssociation, Cause::AwaitingAdmin),
+        3_300.0,
+        "awaiting admin",
+    );
+    assert_seconds(
+        cause_seconds(&result, Service::EdgeAssociation, Cause::FrontEndDown),
+        6_600.0,
+        "front end down",
+    );
+    let reassociated = trace
+        .iter()
+        .find(|r| r.event == "admin" && r.detail.contains("fe-a associated with edge-b"))
+        .expect("fe-a is re-associated");
+    assert_eq!(
+        reassociated.time.as_micros(),
+        (86_400 + 7_200 + 2_700) * 1_000_000
+    );
+}
