@@ -81,6 +81,37 @@ pub struct Topology {
     pub clients: Clients,
     /// Administrator behaviour.
     pub operations: Operations,
+    /// Where its parts were written, for messages; the simulator never reads it.
+    pub source: SourceSpans,
+}
+
+/// A byte range in the scenario file.
+pub type SourceSpan = std::ops::Range<usize>;
+
+/// Where the parts of a layout were written in the scenario file, so that warnings can
+/// point at the line; `None` where a part has no text of its own (a default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceSpans {
+    /// Each site's id.
+    pub sites: Vec<Option<SourceSpan>>,
+    /// Each FE pool's id.
+    pub front_end_pools: Vec<Option<SourceSpan>>,
+    /// Each Edge pool's id.
+    pub edge_pools: Vec<Option<SourceSpan>>,
+    /// Each Edge pool's `servers`.
+    pub edge_pool_servers: Vec<Option<SourceSpan>>,
+    /// Per Edge pool, the target of its federation SRV record, if it has one.
+    pub federation_records: Vec<Option<SourceSpan>>,
+    /// Per FE pool, the first firewall entry that names it.
+    pub firewall_entries: Vec<Option<SourceSpan>>,
+    /// `federation.outbound_route`.
+    pub outbound_route: Option<SourceSpan>,
+    /// `federation.xmpp_gateway`.
+    pub xmpp_gateway: Option<SourceSpan>,
+    /// `federation.inbound`.
+    pub inbound: Option<SourceSpan>,
+    /// Each injected outage's `start`.
+    pub outage_starts: Vec<Option<SourceSpan>>,
 }
 
 /// How a component fails and is repaired.

@@ -51,6 +51,7 @@ fn single_site(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_key_path("edge_pools")
+            .with_span(topology.source.edge_pools.first().cloned().flatten())
             .with_help("disaster recovery needs Edge pools at separate sites; add a pool at another site"),
         );
     }
@@ -73,6 +74,7 @@ fn federation_priorities(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_key_path("dns.federation")
+            .with_span(topology.source.federation_records[group[0].target.index()].clone())
             .with_help("give each Edge pool its own priority in dns.federation (R5)"),
         );
     }
@@ -86,6 +88,11 @@ fn federation_priorities(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_key_path("federation.inbound")
+            .with_span(
+                topology.source.inbound.clone().or_else(|| {
+                    topology.source.federation_records[records.records()[0].target.index()].clone()
+                }),
+            )
             .with_help("compare a layout with inbound = \"single_target\" (Microsoft's position) or \"geo_dns\" (a global traffic manager)"),
         );
     }
@@ -117,6 +124,11 @@ fn blocked_pairs(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_key_path("firewall")
+                .with_span(
+                    topology.source.firewall_entries[fe_index]
+                        .clone()
+                        .or_else(|| topology.source.front_end_pools[fe_index].clone()),
+                )
                 .with_help("let the Front End servers of every pool reach all Edge servers (R4)"),
             );
         }
@@ -131,15 +143,17 @@ fn single_points_of_failure(topology: &Topology, warnings: &mut Vec<Diagnostic>)
             "R6",
             "outbound federation route",
             "federation.outbound_route",
+            &topology.source.outbound_route,
         ),
         (
             topology.federation.xmpp_gateway,
             "R7",
             "XMPP gateway",
             "federation.xmpp_gateway",
+            &topology.source.xmpp_gateway,
         ),
     ];
-    for (pool, rule, role, key) in roles {
+    for (pool, rule, role, key, span) in roles {
         let Some(pool) = pool else { continue };
         let site = topology.edge_pools[pool.index()].site;
         let has_fallback = topology
@@ -165,6 +179,7 @@ fn single_points_of_failure(topology: &Topology, warnings: &mut Vec<Diagnostic>)
                     ),
                 )
                 .with_key_path(key)
+                .with_span(span.clone())
                 .with_help("add an Edge pool at another site, reachable through the firewall from every Front End pool, for the administrator to move it to"),
             );
         }
@@ -173,10 +188,11 @@ fn single_points_of_failure(topology: &Topology, warnings: &mut Vec<Diagnostic>)
 
 /// F4: Microsoft documents Edge pools of 2 to 12 servers.
 fn oversized_pools(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
-    for pool in topology
+    for (index, pool) in topology
         .edge_pools
         .iter()
-        .filter(|pool| pool.servers > SUPPORTED_SERVERS_PER_POOL)
+        .enumerate()
+        .filter(|(_, pool)| pool.servers > SUPPORTED_SERVERS_PER_POOL)
     {
         warnings.push(
             Diagnostic::warning(
@@ -187,6 +203,7 @@ fn oversized_pools(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_key_path("edge_pools")
+            .with_span(topology.source.edge_pool_servers[index].clone())
             .with_help("split it into two pools, or check the design is supported"),
         );
     }
@@ -255,6 +272,7 @@ fn capacity(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_key_path("edge_pools")
+                .with_span(topology.source.sites[site_index.index()].clone())
                 .with_help("add Edge servers at the other sites so each site's loss can be absorbed (12,000 remote users per server, F4)"),
             );
         }
@@ -266,10 +284,11 @@ fn outages_beyond_horizon(
     simulation: &Simulation,
     warnings: &mut Vec<Diagnostic>,
 ) {
-    for outage in topology
+    for (index, outage) in topology
         .outages
         .iter()
-        .filter(|o| o.start >= simulation.horizon)
+        .enumerate()
+        .filter(|(_, o)| o.start >= simulation.horizon)
     {
         warnings.push(
             Diagnostic::warning(
@@ -280,6 +299,7 @@ fn outages_beyond_horizon(
                 ),
             )
             .with_key_path("outages")
+            .with_span(topology.source.outage_starts[index].clone())
             .with_help("move its start inside the horizon, or lengthen [simulation].horizon"),
         );
     }

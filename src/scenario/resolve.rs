@@ -8,8 +8,8 @@ use super::decode::Findings;
 use super::schema::{RawFailureSpec, RawScenario, RawSrvRecord, Spanned};
 use crate::topology::{
     Dns, EdgePool, EdgePoolIndex, FailureProcess, Federation, Firewall, FrontEndPool,
-    FrontEndPoolIndex, InboundFederation, Outage, OutageTarget, Site, SiteIndex, SrvRecord,
-    SrvRecords, Topology, stream_key_of,
+    FrontEndPoolIndex, InboundFederation, Outage, OutageTarget, Site, SiteIndex, SourceSpan,
+    SourceSpans, SrvRecord, SrvRecords, Topology, stream_key_of,
 };
 
 /// The most sites, Front End pools or Edge pools of each kind in one layout. Far above any
@@ -421,7 +421,62 @@ pub fn resolve_topology(
         outages,
         clients: raw.clients.clone(),
         operations: raw.operations.clone(),
+        source: source_spans(raw, &namespace),
     })
+}
+
+/// Where the layout's parts were written, for warnings.
+fn source_spans(raw: &RawScenario, namespace: &Namespace<'_>) -> SourceSpans {
+    let edge_index = |id: &str| match namespace.by_id.get(id) {
+        Some((Component::EdgePool(i), _)) => Some(i.index()),
+        _ => None,
+    };
+    let mut federation_records = vec![None; raw.edge_pools.len()];
+    for record in &raw.dns.federation {
+        if let Some(i) = edge_index(&record.target.value) {
+            federation_records[i].get_or_insert(record.target.span.clone());
+        }
+    }
+    let mut firewall_entries: Vec<Option<SourceSpan>> = vec![None; raw.front_end_pools.len()];
+    for pair in raw.firewall.deny.iter().chain(&raw.firewall.allow) {
+        if let Some((Component::FrontEndPool(i), _)) =
+            namespace.by_id.get(pair.front_end.value.as_str())
+            && firewall_entries[i.index()].is_none()
+        {
+            firewall_entries[i.index()] = pair.front_end.span.clone();
+        }
+    }
+    SourceSpans {
+        sites: raw.sites.iter().map(|s| s.id.span.clone()).collect(),
+        front_end_pools: raw
+            .front_end_pools
+            .iter()
+            .map(|p| p.id.span.clone())
+            .collect(),
+        edge_pools: raw.edge_pools.iter().map(|p| p.id.span.clone()).collect(),
+        edge_pool_servers: raw
+            .edge_pools
+            .iter()
+            .map(|p| p.servers_span.clone())
+            .collect(),
+        federation_records: federation_records
+            .into_iter()
+            .map(Option::flatten)
+            .collect(),
+        firewall_entries,
+        outbound_route: raw
+            .federation
+            .outbound_route
+            .as_ref()
+            .and_then(|r| r.span.clone()),
+        xmpp_gateway: raw
+            .federation
+            .xmpp_gateway
+            .as_ref()
+            .and_then(|r| r.span.clone()),
+        inbound: raw.federation.inbound.span.clone(),
+        outage_starts: raw.outages.iter().map(|o| o.start.span.clone()).collect(),
+    }
 }
 
 fn resolve_srv(

@@ -182,6 +182,8 @@ pub struct RawEdgePool {
     pub site: Spanned<String>,
     /// `servers`.
     pub servers: u32,
+    /// Where `servers` was written.
+    pub servers_span: Option<Span>,
     /// `capacity_per_server`.
     pub capacity_per_server: u64,
     /// `internal_fqdn`.
@@ -516,6 +518,7 @@ fn read_edge_pool(node: &Node, path: &str, findings: &mut Findings) -> Option<Ra
     )?;
     let id = read_required_id(&table, "id", findings, "\"edge-dublin\"");
     let site = read_required_id(&table, "site", findings, "\"dublin\"");
+    let servers_span = table.optional("servers").and_then(|n| n.span.clone());
     let servers = table
         .required("servers", findings, "2")
         .and_then(|n| {
@@ -558,6 +561,7 @@ fn read_edge_pool(node: &Node, path: &str, findings: &mut Findings) -> Option<Ra
         id,
         site,
         servers,
+        servers_span,
         capacity_per_server,
         internal_fqdn,
         external_fqdn,

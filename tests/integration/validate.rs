@@ -231,3 +231,36 @@ fn one_bad_file_among_good_ones_fails_the_command() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn warnings_point_at_the_line_they_are_about() {
+    let output = edgesim()
+        .args(["validate", "scenarios/misconfigured.toml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let text = fs::read_to_string(project_path("scenarios/misconfigured.toml")).unwrap();
+    let line_of = |needle: &str| {
+        text.lines()
+            .position(|line| line.starts_with(needle))
+            .map(|i| i + 1)
+            .unwrap_or_else(|| panic!("no line starts with {needle}"))
+    };
+    for (rule, needle) in [
+        ("warning[R6]", "outbound_route ="),
+        ("warning[R7]", "xmpp_gateway ="),
+        ("warning[F4]", "servers = 13"),
+        ("warning[R4]", "deny ="),
+    ] {
+        let block = stdout
+            .split(rule)
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {rule}"));
+        let location = format!("misconfigured.toml:{}:", line_of(needle));
+        let first_lines: String = block.lines().take(2).collect();
+        assert!(
+            first_lines.contains(&location),
+            "{rule} should point at {location}:\n{block}"
+        );
+    }
+}
