@@ -32,34 +32,32 @@ fn simulate(text: &str) -> (ReplicationResult, Vec<TraceRecord>) {
     (result, trace)
 }
 
-/// Unserved seconds of `service` for scope all: user-seconds ÷ users for per-user
-/// services (the loss of each user when all lose the same), request-share-seconds for
-/// organisation-level ones.
-fn lost_seconds(result: &ReplicationResult, service: Service) -> f64 {
+fn seconds_lost(result: &ReplicationResult, service: Service, cause: Option<Cause>) -> f64 {
     let service_result = result.service(service).expect("configured");
     let weight: f64 = if service.per_user() {
         service_result.weights.iter().sum()
     } else {
         1.0
     };
-    service_result.all.unserved_total() / weight / 1e6
-}
-
-fn cause_seconds(result: &ReplicationResult, service: Service, cause: Cause) -> f64 {
-    let service_result = result.service(service).expect("configured");
-    let weight: f64 = if service.per_user() {
-        service_result.weights.iter().sum()
-    } else {
-        1.0
+    let unserved = match cause {
+        Some(cause) => service_result.all.unserved_user_micros[cause as usize],
+        None => service_result.all.unserved_total(),
     };
-    service_result.all.unserved_user_micros[cause as usize] / weight / 1e6
+    unserved / weight / 1e6
 }
 
-fn assert_seconds(actual: f64, expected: f64, what: &str) {
-    assert!(
-        (actual - expected).abs() < 1e-6 * expected.max(1.0),
-        "{what}: lost {actual} s, expected {expected} s"
-    );
+/// Asserts the seconds each service lost (scope all), from one cause or from all:
+/// user-seconds ÷ users for per-user services (the loss of each user when all lose the
+/// same), request-share-seconds for organisation-level ones.
+fn assert_losses(result: &ReplicationResult, expected: &[(Service, Option<Cause>, f64)]) {
+    for &(service, cause, seconds) in expected {
+        let actual = seconds_lost(result, service, cause);
+        assert!(
+            (actual - seconds).abs() < 1e-6 * seconds.max(1.0),
+            "{} ({cause:?}): lost {actual} s, expected {seconds} s",
+            service.name()
+        );
+    }
 }
 
 #[test]
@@ -72,46 +70,28 @@ fn losing_the_pool_that_holds_everything_costs_one_response_and_a_ttl() {
         "failback = \"stay\"",
         SIX_HOURS_OF_EDGE_A,
     ));
-    assert_seconds(
-        lost_seconds(&result, Service::FederationOutbound),
-        2_700.0,
-        "outbound federation",
-    );
-    assert_seconds(
-        lost_seconds(&result, Service::EdgeAssociation),
-        2_700.0,
-        "edge association",
-    );
-    assert_seconds(
-        lost_seconds(&result, Service::XmppOutbound),
-        2_700.0,
-        "XMPP outbound",
-    );
-    assert_seconds(
-        lost_seconds(&result, Service::XmppInbound),
-        2_700.0 + 3_600.0,
-        "XMPP inbound",
-    );
-    assert_seconds(
-        cause_seconds(&result, Service::XmppInbound, Cause::AwaitingAdmin),
-        2_700.0,
-        "XMPP awaiting admin",
-    );
-    assert_seconds(
-        cause_seconds(&result, Service::XmppInbound, Cause::DnsCache),
-        3_600.0,
-        "XMPP DNS cache",
+    assert_losses(
+        &result,
+        &[
+            (Service::FederationOutbound, None, 2_700.0),
+            (Service::EdgeAssociation, None, 2_700.0),
+            (Service::XmppOutbound, None, 2_700.0),
+            (Service::XmppInbound, None, 2_700.0 + 3_600.0),
+            (Service::XmppInbound, Some(Cause::AwaitingAdmin), 2_700.0),
+            (Service::XmppInbound, Some(Cause::DnsCache), 3_600.0),
+        ],
     );
     // Distinct federation priorities: partners fail back to edge-b at once (R5).
-    assert_seconds(
-        lost_seconds(&result, Service::FederationInbound),
-        0.0,
-        "inbound federation",
-    );
-    assert_seconds(
-        cause_seconds(&result, Service::FederationOutbound, Cause::AwaitingAdmin),
-        2_700.0,
-        "awaiting admin",
+    assert_losses(
+        &result,
+        &[
+            (Service::FederationInbound, None, 0.0),
+            (
+                Service::FederationOutbound,
+                Some(Cause::AwaitingAdmin),
+                2_700.0,
+            ),
+        ],
     );
 }
 
@@ -121,25 +101,14 @@ fn failback_returns_one_response_after_recovery_with_no_extra_loss() {
     // the association go back to edge-a, which is up: no loss for the route and the
     // association, but the gateway change makes partners' caches wait one more TTL.
     let (result, trace) = simulate(&scenario(DISTINCT, "", SIX_HOURS_OF_EDGE_A));
-    assert_seconds(
-        lost_seconds(&result, Service::FederationOutbound),
-        2_700.0,
-        "outbound federation",
-    );
-    assert_seconds(
-        lost_seconds(&result, Service::EdgeAssociation),
-        2_700.0,
-        "edge association",
-    );
-    assert_seconds(
-        lost_seconds(&result, Service::XmppOutbound),
-        2_700.0,
-        "XMPP outbound",
-    );
-    assert_seconds(
-        lost_seconds(&result, Service::XmppInbound),
-        2_700.0 + 3_600.0 + 3_600.0,
-        "XMPP inbound",
+    assert_losses(
+        &result,
+        &[
+            (Service::FederationOutbound, None, 2_700.0),
+            (Service::EdgeAssociation, None, 2_700.0),
+            (Service::XmppOutbound, None, 2_700.0),
+            (Service::XmppInbound, None, 2_700.0 + 3_600.0 + 3_600.0),
+        ],
     );
     let failback = trace
         .iter()
@@ -165,15 +134,12 @@ fn inbound_federation_under_each_partner_behaviour() {
     // Equal priorities, weights 50/50: half the requests pick the dead edge-a and are not
     // retried on the sibling: half of 6 h = 10,800 s.
     let (result, _) = simulate(&scenario(EQUAL, "", SIX_HOURS_OF_EDGE_A));
-    assert_seconds(
-        lost_seconds(&result, Service::FederationInbound),
-        10_800.0,
-        "equal priorities",
-    );
-    assert_seconds(
-        cause_seconds(&result, Service::FederationInbound, Cause::DnsDesign),
-        10_800.0,
-        "dns_design",
+    assert_losses(
+        &result,
+        &[
+            (Service::FederationInbound, None, 10_800.0),
+            (Service::FederationInbound, Some(Cause::DnsDesign), 10_800.0),
+        ],
     );
     // single_target (F1): partners take edge-a and never retry: all 6 h.
     let (result, _) = simulate(&scenario(
@@ -181,11 +147,7 @@ fn inbound_federation_under_each_partner_behaviour() {
         "inbound = \"single_target\"",
         SIX_HOURS_OF_EDGE_A,
     ));
-    assert_seconds(
-        lost_seconds(&result, Service::FederationInbound),
-        21_600.0,
-        "single target",
-    );
+    assert_losses(&result, &[(Service::FederationInbound, None, 21_600.0)]);
     // geo_dns: the traffic manager notices after 2 min (120 s), then partners' caches
     // name edge-a one more TTL (3,600 s).
     let (result, _) = simulate(&scenario(
@@ -193,20 +155,13 @@ fn inbound_federation_under_each_partner_behaviour() {
         "inbound = \"geo_dns\"\ngeo_dns_detect = \"2m\"",
         SIX_HOURS_OF_EDGE_A,
     ));
-    assert_seconds(
-        lost_seconds(&result, Service::FederationInbound),
-        3_720.0,
-        "geo-DNS",
-    );
-    assert_seconds(
-        cause_seconds(&result, Service::FederationInbound, Cause::DnsDesign),
-        120.0,
-        "detect window",
-    );
-    assert_seconds(
-        cause_seconds(&result, Service::FederationInbound, Cause::DnsCache),
-        3_600.0,
-        "cache",
+    assert_losses(
+        &result,
+        &[
+            (Service::FederationInbound, None, 3_720.0),
+            (Service::FederationInbound, Some(Cause::DnsDesign), 120.0),
+            (Service::FederationInbound, Some(Cause::DnsCache), 3_600.0),
+        ],
     );
 }
 
@@ -217,14 +172,15 @@ fn a_pool_back_before_the_response_closes_the_incident_with_no_change() {
     // DNS wait because the gateway never moved.
     let outage = "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"30m\"\n";
     let (result, trace) = simulate(&scenario(DISTINCT, "", outage));
-    for service in [
-        Service::FederationOutbound,
-        Service::EdgeAssociation,
-        Service::XmppOutbound,
-        Service::XmppInbound,
-    ] {
-        assert_seconds(lost_seconds(&result, service), 1_800.0, service.name());
-    }
+    assert_losses(
+        &result,
+        &[
+            (Service::FederationOutbound, None, 1_800.0),
+            (Service::EdgeAssociation, None, 1_800.0),
+            (Service::XmppOutbound, None, 1_800.0),
+            (Service::XmppInbound, None, 1_800.0),
+        ],
+    );
     let response = trace
         .iter()
         .find(|r| r.event == "admin")
@@ -250,25 +206,18 @@ fn with_no_candidate_up_the_change_is_made_the_moment_one_comes_back() {
     // no pool up; XMPP inbound another TTL.
     let outages = "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n[[outages]]\ntarget = \"edge-b\"\nstart = \"23h\"\nduration = \"3h\"\n";
     let (result, trace) = simulate(&scenario(DISTINCT, "failback = \"stay\"", outages));
-    assert_seconds(
-        lost_seconds(&result, Service::FederationOutbound),
-        7_200.0,
-        "outbound federation",
-    );
-    assert_seconds(
-        cause_seconds(&result, Service::FederationOutbound, Cause::AllPoolsDown),
-        7_200.0,
-        "all pools down",
-    );
-    assert_seconds(
-        lost_seconds(&result, Service::EdgeAssociation),
-        7_200.0,
-        "edge association",
-    );
-    assert_seconds(
-        lost_seconds(&result, Service::XmppInbound),
-        7_200.0 + 3_600.0,
-        "XMPP inbound",
+    assert_losses(
+        &result,
+        &[
+            (Service::FederationOutbound, None, 7_200.0),
+            (
+                Service::FederationOutbound,
+                Some(Cause::AllPoolsDown),
+                7_200.0,
+            ),
+            (Service::EdgeAssociation, None, 7_200.0),
+            (Service::XmppInbound, None, 7_200.0 + 3_600.0),
+        ],
     );
     let moved = trace
         .iter()
@@ -484,20 +433,17 @@ fn a_front_end_pool_back_on_a_down_edge_pool_gets_an_incident_of_its_own() {
         "{SIX_HOURS_OF_EDGE_A}[[outages]]\ntarget = \"fe-a\"\nstart = \"87000s\"\nduration = \"6600s\"\n"
     );
     let (result, trace) = simulate(&scenario(DISTINCT, "", &outages));
-    assert_seconds(
-        lost_seconds(&result, Service::EdgeAssociation),
-        9_900.0,
-        "edge association",
-    );
-    assert_seconds(
-        cause_seconds(&result, Service::EdgeAssociation, Cause::AwaitingAdmin),
-        3_300.0,
-        "awaiting admin",
-    );
-    assert_seconds(
-        cause_seconds(&result, Service::EdgeAssociation, Cause::FrontEndDown),
-        6_600.0,
-        "front end down",
+    assert_losses(
+        &result,
+        &[
+            (Service::EdgeAssociation, None, 9_900.0),
+            (
+                Service::EdgeAssociation,
+                Some(Cause::AwaitingAdmin),
+                3_300.0,
+            ),
+            (Service::EdgeAssociation, Some(Cause::FrontEndDown), 6_600.0),
+        ],
     );
     let reassociated = trace
         .iter()
