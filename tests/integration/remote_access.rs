@@ -34,15 +34,29 @@ fn simulate(text: &str) -> ReplicationResult {
     simulate_replication(&topology, &simulation, 0, &mut NoObserver)
 }
 
-fn unserved_seconds(result: &ReplicationResult, front_end: usize, cause: Cause) -> f64 {
-    result.service(Service::RemoteAccess).unwrap().per_front_end[front_end].unserved_user_micros
-        [cause as usize]
-        / SECOND
+/// Unserved user-seconds of remote access for FE pool `front_end`, from one cause or all.
+fn unserved_seconds(result: &ReplicationResult, front_end: usize, cause: Option<Cause>) -> f64 {
+    let tally = &result.service(Service::RemoteAccess).unwrap().per_front_end[front_end];
+    let micros = match cause {
+        Some(cause) => tally.unserved_user_micros[cause as usize],
+        None => tally.unserved_total(),
+    };
+    micros / SECOND
 }
 
-fn total_unserved_seconds(result: &ReplicationResult, front_end: usize) -> f64 {
-    result.service(Service::RemoteAccess).unwrap().per_front_end[front_end].unserved_total()
-        / SECOND
+/// Asserts the unserved user-seconds of FE pool `front_end`, from one cause or all.
+fn assert_unserved(
+    result: &ReplicationResult,
+    front_end: usize,
+    expected: &[(Option<Cause>, f64)],
+) {
+    for &(cause, user_seconds) in expected {
+        assert_close(
+            unserved_seconds(result, front_end, cause),
+            user_seconds,
+            &format!("{cause:?}"),
+        );
+    }
 }
 
 fn assert_close(actual: f64, expected: f64, what: &str) {
@@ -66,11 +80,10 @@ fn losing_the_top_priority_pool_costs_detect_plus_one_timeout() {
         "[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
     );
     let result = simulate(&text);
-    assert_close(total_unserved_seconds(&result, 0), 50_000.0, "unserved");
-    assert_close(
-        unserved_seconds(&result, 0, Cause::ClientFailover),
-        50_000.0,
-        "client failover",
+    assert_unserved(
+        &result,
+        0,
+        &[(None, 50_000.0), (Some(Cause::ClientFailover), 50_000.0)],
     );
     let tally = &result.service(Service::RemoteAccess).unwrap().per_front_end[0];
     assert_eq!(tally.outages, 1);
@@ -98,20 +111,14 @@ fn a_blocked_fallback_leaves_users_down_until_the_first_walk_after_return() {
         "[firewall]\ndeny = [ { front_end = \"fe-a\", edge = \"edge-b\" } ]\n[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
     );
     let result = simulate(&text);
-    assert_close(
-        total_unserved_seconds(&result, 0),
-        1000.0 * 21_790.0,
-        "unserved",
-    );
-    assert_close(
-        unserved_seconds(&result, 0, Cause::Firewall),
-        1000.0 * 21_600.0,
-        "firewall",
-    );
-    assert_close(
-        unserved_seconds(&result, 0, Cause::ClientFailover),
-        1000.0 * 190.0,
-        "client failover",
+    assert_unserved(
+        &result,
+        0,
+        &[
+            (None, 1000.0 * 21_790.0),
+            (Some(Cause::Firewall), 1000.0 * 21_600.0),
+            (Some(Cause::ClientFailover), 1000.0 * 190.0),
+        ],
     );
 }
 
@@ -127,21 +134,15 @@ fn a_site_outage_costs_its_front_end_pool_exactly_the_outage() {
             "[[front_end_pools]]\nid = \"fe-b\"\nsite = \"b\"\nusers = 1500\nremote_users = 500\nedge_pool = \"edge-b\"\n[[edge_pools]]\nid = \"edge-a\"",
         );
     let result = simulate(&text);
-    assert_close(
-        total_unserved_seconds(&result, 0),
-        1000.0 * 21_600.0,
-        "fe-a unserved",
+    assert_unserved(
+        &result,
+        0,
+        &[
+            (None, 1000.0 * 21_600.0),
+            (Some(Cause::FrontEndDown), 1000.0 * 21_600.0),
+        ],
     );
-    assert_close(
-        unserved_seconds(&result, 0, Cause::FrontEndDown),
-        1000.0 * 21_600.0,
-        "fe-a front_end_down",
-    );
-    assert_close(
-        total_unserved_seconds(&result, 1),
-        500.0 * 50.0,
-        "fe-b unserved",
-    );
+    assert_unserved(&result, 1, &[(None, 500.0 * 50.0)]);
     let all = &result.service(Service::RemoteAccess).unwrap().all;
     // The two outages overlap (fe-b's 50 s inside fe-a's 6 h): one outage for scope all.
     assert_eq!(all.outages, 1);
@@ -165,13 +166,9 @@ fn a_too_small_survivor_leaves_exactly_the_excess_unserved() {
     );
     let result = simulate(&text);
     let expected = 30_000.0 * 50.0 + 18_000.0 * 21_550.0;
-    assert_close(total_unserved_seconds(&result, 0), expected, "unserved");
+    assert_unserved(&result, 0, &[(None, expected)]);
     // From T0 + 50 s edge-b is full and nothing else is up: capacity.
-    assert_close(
-        unserved_seconds(&result, 0, Cause::Capacity),
-        18_000.0 * 21_550.0,
-        "capacity",
-    );
+    assert_unserved(&result, 0, &[(Some(Cause::Capacity), 18_000.0 * 21_550.0)]);
     let pools = &result.edge_pools;
     assert_close(pools[1].peak_load, 12_000.0, "edge-b peak");
     assert_close(pools[0].peak_load, 30_000.0, "edge-a peak");
@@ -195,11 +192,7 @@ fn a_server_failure_with_room_left_costs_its_share_exactly_detect() {
         "[[outages]]\ntarget = \"edge-a#2\"\nstart = \"1d\"\nduration = \"6h\"\n",
     );
     let result = simulate(&text);
-    assert_close(
-        total_unserved_seconds(&result, 0),
-        4_000.0 * 30.0,
-        "unserved",
-    );
+    assert_unserved(&result, 0, &[(None, 4_000.0 * 30.0)]);
     assert_close(result.edge_pools[1].peak_load, 0.0, "nobody went to edge-b");
 }
 
@@ -213,15 +206,13 @@ fn a_front_end_pool_outage_costs_exactly_the_outage() {
         "[[outages]]\ntarget = \"fe-a\"\nstart = \"1d\"\nduration = \"6h\"\n",
     );
     let result = simulate(&text);
-    assert_close(
-        total_unserved_seconds(&result, 0),
-        1000.0 * 21_600.0,
-        "unserved",
-    );
-    assert_close(
-        unserved_seconds(&result, 0, Cause::FrontEndDown),
-        1000.0 * 21_600.0,
-        "front_end_down",
+    assert_unserved(
+        &result,
+        0,
+        &[
+            (None, 1000.0 * 21_600.0),
+            (Some(Cause::FrontEndDown), 1000.0 * 21_600.0),
+        ],
     );
 }
 
@@ -247,11 +238,10 @@ fn a_front_end_pool_outage_releases_its_edge_capacity() {
         "[[front_end_pools]]\nid = \"fe-b\"\nsite = \"b\"\nusers = 36000\nremote_users = 12000\nedge_pool = \"edge-b\"\n[[edge_pools]]\nid = \"edge-a\"",
     );
     let result = simulate(&text);
-    let expected = 6_000.0 * (-1.0f64 / 12.0).exp() * 30.0;
-    let actual = total_unserved_seconds(&result, 1);
-    assert!(
-        (actual - expected).abs() < 1e-6 * expected,
-        "fe-b lost {actual}, expected {expected}"
+    assert_unserved(
+        &result,
+        1,
+        &[(None, 6_000.0 * (-1.0f64 / 12.0).exp() * 30.0)],
     );
 }
 
@@ -297,11 +287,10 @@ fn sign_in_return_is_exact_across_events_that_change_nothing() {
         fe_c_steps >= 8,
         "fe-c should walk during the flow: {fe_c_steps} steps"
     );
-    let expected = 6_000.0 * (-1.0f64 / 12.0).exp() * 30.0;
-    let actual = total_unserved_seconds(&result, 1);
-    assert!(
-        (actual - expected).abs() < 1e-6 * expected,
-        "fe-b lost {actual}, expected {expected}"
+    assert_unserved(
+        &result,
+        1,
+        &[(None, 6_000.0 * (-1.0f64 / 12.0).exp() * 30.0)],
     );
 }
 
@@ -320,7 +309,7 @@ fn users_return_to_the_preferred_pool_as_they_sign_in_again() {
     let (topology, simulation) = topology(&text);
     let mut trace: Vec<TraceRecord> = Vec::new();
     let result = simulate_replication(&topology, &simulation, 0, &mut trace);
-    assert_close(total_unserved_seconds(&result, 0), 50_000.0, "unserved");
+    assert_unserved(&result, 0, &[(None, 50_000.0)]);
     let last = trace.last().expect("events");
     assert_close(last.remote_access_served(), 1.0, "served at the end");
 }
@@ -437,19 +426,13 @@ fn mobile_users_wait_for_their_associated_pool() {
     let clients = format!("{FIXED_CLIENTS}\nmobile_share = 0.5");
     let extra = "[operations]\nresponse = \"45m\"\n[[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"6h\"\n";
     let result = simulate(&two_sites(1000, 2, 2, &clients, extra));
-    assert_close(
-        total_unserved_seconds(&result, 0),
-        500.0 * 50.0 + 500.0 * 2_700.0,
-        "unserved",
-    );
-    assert_close(
-        unserved_seconds(&result, 0, Cause::AwaitingAdmin),
-        500.0 * 2_700.0,
-        "awaiting admin",
-    );
-    assert_close(
-        unserved_seconds(&result, 0, Cause::ClientFailover),
-        500.0 * 50.0,
-        "client failover",
+    assert_unserved(
+        &result,
+        0,
+        &[
+            (None, 500.0 * 50.0 + 500.0 * 2_700.0),
+            (Some(Cause::AwaitingAdmin), 500.0 * 2_700.0),
+            (Some(Cause::ClientFailover), 500.0 * 50.0),
+        ],
     );
 }
