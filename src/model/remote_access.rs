@@ -83,8 +83,6 @@ struct Flow {
 pub struct StepReport {
     /// The FE pool whose users moved.
     pub front_end: u32,
-    /// Users connected in this step, and where.
-    pub connected: Option<(f64, u32)>,
     /// Whether the step changed who is connected or waiting (if not, nothing derived from
     /// the state needs recomputing).
     pub changes_state: bool,
@@ -534,7 +532,6 @@ impl RemoteAccess {
                 Some(StepReport {
                     changes_state: true,
                     front_end,
-                    connected: None,
                     detail: detail!(
                         describe,
                         "{amount:.1} mobile users of {fe_id} noticed; they wait for their associated Edge pool"
@@ -568,7 +565,6 @@ impl RemoteAccess {
                         );
                         Some(StepReport {
                             front_end,
-                            connected: None,
                             changes_state: false,
                             detail: detail!(
                                 describe,
@@ -581,7 +577,6 @@ impl RemoteAccess {
                         self.parked.push(slot);
                         Some(StepReport {
                             front_end,
-                            connected: None,
                             changes_state: false,
                             detail: detail!(
                                 describe,
@@ -632,7 +627,6 @@ impl RemoteAccess {
             self.unserved_desktop[front_end as usize] -= take;
             let cohort = &mut self.cohorts[slot as usize];
             cohort.amount -= take;
-            report.connected = Some((take, target));
             report.changes_state = true;
             report.detail = detail!(
                 describe,
