@@ -180,13 +180,12 @@ fn run_study(args: &RunArgs) -> Result<(), String> {
     } else {
         let file = staging.create("runs.csv").map_err(fail)?;
         Some(
-            crate::report::RunsWriter::new(file, scenario.simulation.horizon)
+            crate::report::RunsWriter::new(file, scenario)
                 .map_err(|e| format!("error: cannot write runs.csv: {e}"))?,
         )
     };
     let part = shard.unwrap_or(crate::montecarlo::Shard::WHOLE);
     let progress = progress_bar(part.size(scenario.simulation.replications), args.quiet);
-    let empty = crate::stats::Study::new(scenario);
     let study = crate::montecarlo::run(
         scenario,
         part,
@@ -195,7 +194,7 @@ fn run_study(args: &RunArgs) -> Result<(), String> {
             progress.inc(1);
             match &mut runs {
                 Some(writer) => writer
-                    .write(&empty, replication, results)
+                    .write(replication, results)
                     .map_err(|e| format!("error: cannot write runs.csv: {e}")),
                 None => Ok(()),
             }

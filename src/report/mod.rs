@@ -149,25 +149,29 @@ fn csv_field(text: &str) -> String {
 pub struct RunsWriter<W: std::io::Write> {
     out: W,
     horizon_minutes: f64,
+    /// The layouts, services and scopes of the run, in the order rows are written.
+    names: Study,
 }
 
 impl<W: std::io::Write> RunsWriter<W> {
-    /// Starts the file with its header.
-    pub fn new(mut out: W, horizon: SimDuration) -> std::io::Result<Self> {
+    /// Starts the file with its header, for runs of `scenario`.
+    pub fn new(mut out: W, scenario: &Scenario) -> std::io::Result<Self> {
         writeln!(out, "{RUNS_HEADER}")?;
+        let horizon: SimDuration = scenario.simulation.horizon;
         Ok(RunsWriter {
             out,
             horizon_minutes: horizon.as_micros() as f64 / MICROS_PER_MINUTE as f64,
+            names: Study::new(scenario),
         })
     }
 
     /// Writes one replication's rows: each layout, service and scope.
     pub fn write(
         &mut self,
-        study: &Study,
         replication: u64,
         results: &[ReplicationResult],
     ) -> std::io::Result<()> {
+        let study = &self.names;
         for (layout, result) in study.layouts.iter().zip(results) {
             for ((service, figures), accumulator) in
                 study.figures(result).into_iter().zip(&layout.services)

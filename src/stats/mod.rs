@@ -212,14 +212,25 @@ impl Study {
     /// Adds one replication: `results` holds each layout's result, in layout order.
     pub fn add(&mut self, results: &[ReplicationResult]) {
         let horizon = self.horizon();
-        for (layout, result) in self.layouts.iter_mut().zip(results) {
-            for (accumulator, service_result) in layout.services.iter_mut().zip(&result.services) {
-                for (scope, (tally, weight)) in accumulator
+        // Each layout's quantised unavailability per service and scope, computed once and
+        // used both for its own sums and for the paired differences.
+        let figures: Vec<Vec<(Service, Vec<RunFigure>)>> =
+            results.iter().map(|r| self.figures(r)).collect();
+        for ((layout, result), layout_figures) in self.layouts.iter_mut().zip(results).zip(&figures)
+        {
+            for ((accumulator, service_result), (_, service_figures)) in layout
+                .services
+                .iter_mut()
+                .zip(&result.services)
+                .zip(layout_figures)
+            {
+                for ((scope, (tally, weight)), figure) in accumulator
                     .scopes
                     .iter_mut()
                     .zip(scope_tallies(service_result))
+                    .zip(service_figures)
                 {
-                    let q = quantise(tally.unserved_total(), weight, horizon);
+                    let q = figure.unavailability;
                     scope.replications += 1;
                     scope.sum += u128::from(q);
                     scope.sum_squares += u128::from(q) * u128::from(q);
@@ -241,20 +252,20 @@ impl Study {
                 pool.overload_micros += u128::from(tally.overload_micros);
             }
         }
-        self.add_pairs(results);
+        self.add_pairs(&figures);
     }
 
     /// Paired differences against the baseline: the same service and scope name, in the
     /// same replication (so the common random numbers cancel).
-    fn add_pairs(&mut self, results: &[ReplicationResult]) {
-        let Some(baseline_result) = results.first() else {
+    fn add_pairs(&mut self, figures: &[Vec<(Service, Vec<RunFigure>)>]) {
+        let Some(baseline_figures) = figures.first() else {
             return;
         };
-        let baseline_figures = self.figures(baseline_result);
-        let horizon = self.horizon();
         let (baseline, others) = self.layouts.split_at_mut(1);
-        for (layout, result) in others.iter_mut().zip(&results[1..]) {
-            for (accumulator, service_result) in layout.services.iter_mut().zip(&result.services) {
+        for (layout, layout_figures) in others.iter_mut().zip(&figures[1..]) {
+            for (accumulator, (_, service_figures)) in
+                layout.services.iter_mut().zip(layout_figures)
+            {
                 let Some(position) = baseline[0]
                     .services
                     .iter()
@@ -263,18 +274,14 @@ impl Study {
                     continue;
                 };
                 let baseline_scopes = &baseline[0].services[position].scopes;
-                let figures = &baseline_figures[position].1;
-                for (scope, (tally, weight)) in accumulator
-                    .scopes
-                    .iter_mut()
-                    .zip(scope_tallies(service_result))
-                {
+                let baseline_service = &baseline_figures[position].1;
+                for (scope, figure) in accumulator.scopes.iter_mut().zip(service_figures) {
                     let Some(index) = baseline_scopes.iter().position(|s| s.scope == scope.scope)
                     else {
                         continue;
                     };
-                    let q = i128::from(quantise(tally.unserved_total(), weight, horizon));
-                    let difference = q - i128::from(figures[index].unavailability);
+                    let difference = i128::from(figure.unavailability)
+                        - i128::from(baseline_service[index].unavailability);
                     let paired = scope.paired.get_or_insert_with(PairedAccumulator::default);
                     paired.replications += 1;
                     paired.sum += difference;
