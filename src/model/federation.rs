@@ -8,6 +8,7 @@ use super::admin::Administration;
 use super::components::Derived;
 use super::dns::TrafficManager;
 use super::metrics::Cause;
+use super::remote_access::weight_share;
 use super::services::Snapshot;
 
 fn allows(topology: &Topology, front_end: usize, edge: u32) -> bool {
@@ -137,16 +138,11 @@ pub fn inbound(
             .priority_groups()
             .map(|group| {
                 let total: u64 = group.iter().map(|r| u64::from(r.weight)).sum();
-                let up_share: f64 = if total == 0 {
-                    group.iter().filter(|r| up(r.target)).count() as f64 / group.len() as f64
-                } else {
-                    group
-                        .iter()
-                        .filter(|r| up(r.target))
-                        .map(|r| f64::from(r.weight))
-                        .sum::<f64>()
-                        / total as f64
-                };
+                let up_share: f64 = group
+                    .iter()
+                    .filter(|r| up(r.target))
+                    .map(|r| weight_share(r.weight, total, group.len()))
+                    .sum();
                 1.0 - up_share
             })
             .product::<f64>(),

@@ -884,14 +884,17 @@ fn weight_shares_into(
     let (count, total) = targets.clone().fold((0usize, 0u64), |(n, sum), (_, w)| {
         (n + 1, sum + u64::from(w))
     });
-    out.extend(targets.map(|(edge, weight)| {
-        let share = if total == 0 {
-            1.0 / count as f64
-        } else {
-            f64::from(weight) / total as f64
-        };
-        (edge, share)
-    }));
+    out.extend(targets.map(|(edge, weight)| (edge, weight_share(weight, total, count))));
+}
+
+/// The share of one of `count` equal-priority targets with weight `weight`, out of the
+/// group's `total` weight (RFC 2782); a group whose weights are all zero shares equally.
+pub fn weight_share(weight: u16, total: u64, count: usize) -> f64 {
+    if total == 0 {
+        1.0 / count as f64
+    } else {
+        f64::from(weight) / total as f64
+    }
 }
 
 /// A uniform integer in 0..=max.
