@@ -26,8 +26,9 @@ fn reachable_pool_up(topology: &Topology, derived: &Derived, front_end: usize) -
         .any(|edge| derived.edge_up(edge) && allows(topology, front_end, edge as u32))
 }
 
-/// Why a user of an up FE pool lacks a pool the administrator must provide.
-fn awaiting_cause(topology: &Topology, derived: &Derived, front_end: usize) -> Cause {
+/// Why a user of an up FE pool lacks a pool the administrator must provide (a route,
+/// an association): no pool up, none it may reach, or the change is not made yet.
+pub fn awaiting_cause(topology: &Topology, derived: &Derived, front_end: usize) -> Cause {
     if !any_pool_up(derived) {
         Cause::AllPoolsDown
     } else if !reachable_pool_up(topology, derived, front_end) {

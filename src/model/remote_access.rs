@@ -846,11 +846,7 @@ impl RemoteAccess {
     pub fn mobile_cause(&self, ctx: &Context<'_>, front_end: u32) -> Cause {
         let edge = ctx.association[front_end as usize];
         if !ctx.derived.edge_up(edge as usize) {
-            if (0..self.edge_count).any(|e| ctx.derived.edge_up(e)) {
-                Cause::AwaitingAdmin
-            } else {
-                Cause::AllPoolsDown
-            }
+            super::federation::awaiting_cause(ctx.topology, ctx.derived, front_end as usize)
         } else if !ctx.allows(front_end, edge) {
             Cause::Firewall
         } else if self.room(ctx, edge) <= NOBODY {
