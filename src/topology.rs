@@ -356,8 +356,9 @@ pub struct Outage {
 pub struct Clients {
     /// Time for a connected client to notice its Edge is gone.
     pub detect: Distribution,
-    /// Time lost on each SRV target that does not answer (F4: 21 s).
-    pub connect_timeout: SimDuration,
+    /// Time lost on each SRV target that does not answer (F4: 21 s); drawn per cohort
+    /// and target.
+    pub connect_timeout: Distribution,
     /// Wait before walking the SRV list again.
     pub retry: Distribution,
     /// Mean time between sign-ins (exponential).

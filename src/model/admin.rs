@@ -103,6 +103,8 @@ pub struct Administration {
     pub gateway: Option<u32>,
     /// Each FE pool's associated Edge pool (R8).
     pub association: Vec<u32>,
+    /// Counts changes of `association` (remote access re-plans when it moves).
+    pub association_version: u64,
     /// The published XMPP DNS records, with partners' caching (F3).
     pub xmpp_dns: Option<DelayedAnswer>,
     incidents: Vec<Incident>,
@@ -150,6 +152,7 @@ impl Administration {
                 .iter()
                 .map(|p| p.edge_pool.0)
                 .collect(),
+            association_version: 0,
             xmpp_dns: gateway.map(|g| DelayedAnswer::new(g, topology.dns.ttl)),
             incidents: Vec::new(),
             active: Vec::new(),
@@ -216,8 +219,21 @@ impl Administration {
         );
     }
 
-    /// Edge pool `pool` went down: a new incident.
-    pub fn pool_down(&mut self, moment: &mut Moment<'_>, pool: u32) {
+    /// Edge pool `pool` went down: a new incident. An earlier incident of the pool that
+    /// still waits to fail back closes: the new incident handles the new loss.
+    pub fn pool_down(&mut self, moment: &mut Moment<'_>, pool: u32, said: &mut String) {
+        for &index in &self.active {
+            let incident = &mut self.incidents[index as usize];
+            if incident.pool == pool && incident.stage == Stage::AwaitingFailback {
+                incident.stage = Stage::Closed;
+                let _ = write!(
+                    said,
+                    "; failback to {} dropped: it is down again",
+                    moment.edge_id(pool)
+                );
+            }
+        }
+        self.forget_closed();
         self.open(moment, pool, Scope::Pool);
     }
 
@@ -229,12 +245,25 @@ impl Administration {
         }
     }
 
-    /// Edge pool `pool` is back: pending parts lapse, and changes go back one response
-    /// later with `failback = "return"`.
-    pub fn pool_up(&mut self, moment: &mut Moment<'_>, pool: u32) {
+    /// Edge pool `pool` is back: incidents still awaiting their response close with no
+    /// change (a new failure opens its own); published incidents' pending parts lapse,
+    /// and their changes go back one response later with `failback = "return"`.
+    pub fn pool_up(&mut self, moment: &mut Moment<'_>, pool: u32, said: &mut String) {
         for &index in &self.active {
             let incident = &mut self.incidents[index as usize];
-            if incident.pool != pool || incident.stage != Stage::Published {
+            if incident.pool != pool {
+                continue;
+            }
+            if incident.stage == Stage::AwaitingResponse {
+                incident.stage = Stage::Closed;
+                let _ = write!(
+                    said,
+                    "; {} was back before the administrator's change: nothing to publish",
+                    moment.edge_id(pool)
+                );
+                continue;
+            }
+            if incident.stage != Stage::Published {
                 continue;
             }
             incident.pending_route = false;
@@ -430,14 +459,15 @@ impl Administration {
         let pending = std::mem::take(&mut self.incidents[index as usize].pending_associations);
         let mut still_pending = Vec::new();
         for front_end in pending {
-            if !moment.derived.front_end_up[front_end as usize]
-                || self.association[front_end as usize] != pool
-            {
+            // Someone else moved it meanwhile. A FE pool that is down keeps its pending
+            // part: it is made the moment a candidate comes up.
+            if self.association[front_end as usize] != pool {
                 continue;
             }
             match self.association_candidate(moment, front_end, pool) {
                 Some(to) => {
                     self.association[front_end as usize] = to;
+                    self.association_version += 1;
                     self.incidents[index as usize]
                         .moved_associations
                         .push((front_end, to));
@@ -499,6 +529,7 @@ impl Administration {
         for (front_end, to) in associations {
             if self.association[front_end as usize] == to {
                 self.association[front_end as usize] = pool;
+                self.association_version += 1;
                 let _ = write!(
                     said,
                     "; {} associated with it again",

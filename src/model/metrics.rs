@@ -57,8 +57,13 @@ impl Cause {
     }
 }
 
-/// An amount of users below this counts as nobody (float residue of splitting cohorts).
-pub const NOBODY: f64 = 1e-9;
+/// An amount of users at or below this counts as nobody: a millionth of a user. Float
+/// residue of sums over up to millions of users (about 1e-12 relative) stays far below it,
+/// so whether a group is displaced, a pool has room or a cohort is done never depends on
+/// rounding, and never on where events fall (docs/model.md, "What moves between events").
+pub const NOBODY: f64 = 1e-6;
+/// A share of partners' requests at or below this counts as none (float residue).
+pub const NO_SHARE: f64 = 1e-12;
 /// At least one whole user unserved makes an outage (SPEC §4); the tolerance absorbs
 /// float residue when exactly one user is unserved.
 pub const WHOLE_USER: f64 = 1.0 - 1e-9;

@@ -3,8 +3,11 @@
 //! One loop serves every rule family: each event is applied to the component state, the
 //! derived state is reconciled (which FE pools and Edge pools changed), the behaviours
 //! react to the changes (remote access, the administrator, the geo-DNS traffic manager),
-//! and after each event a snapshot of who is unserved, and why, is taken for every
-//! service; the time to the next event multiplies it into the tallies.
+//! and the services whose inputs the event may have changed take a new snapshot of who is
+//! unserved, and why. Each service integrates its snapshots exactly between its own
+//! changes, and remote access integrates what moves between its events (sign-in flows,
+//! room freed, waiting users) from its last event on, so no result depends on an event
+//! that changes nothing it reads (docs/model.md, "What moves between events").
 
 pub mod admin;
 pub mod components;
@@ -22,8 +25,8 @@ use admin::{Administration, Moment, preference_order};
 use components::{ComponentId, Components, Derived};
 use dns::TrafficManager;
 use metrics::EdgePoolTally;
-use remote_access::{Context, RemoteAccess};
-use services::{SERVICE_COUNT, Service, ServiceAccumulator, ServiceResult};
+use remote_access::{Context, Refused, RemoteAccess};
+use services::{SERVICE_COUNT, Service, ServiceAccumulator, ServiceResult, Snapshot};
 
 /// Something that happens at an instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,9 +46,11 @@ pub enum Event {
         /// The slot's generation when the event was scheduled (stale if it changed).
         generation: u32,
     },
-    /// A sign-in return flow fills its destination (stale if the plan changed).
-    FlowLimit {
-        /// The flow plan's generation.
+    /// Something discrete changes along remote access's plan: a pool fills, waiting users
+    /// have all connected, or a FE pool's unserved users drop below one (stale if the
+    /// plan changed).
+    RemoteMilestone {
+        /// The plan's generation.
         generation: u64,
     },
     /// The administrator's response to an incident has elapsed.
@@ -67,6 +72,9 @@ pub enum Event {
         /// Whether it is now seen up.
         up: bool,
     },
+    /// Changes nothing, but makes every part of the model re-plan and take its snapshot
+    /// again (invariance tests: see [`simulate_replication_with_ticks`]).
+    Tick,
 }
 
 /// One processed event, as a trace shows it.
@@ -181,7 +189,24 @@ pub fn simulate_replication<O: Observer>(
     replication: u64,
     observer: &mut O,
 ) -> ReplicationResult {
+    simulate_replication_with_ticks(topology, simulation, replication, &[], observer)
+}
+
+/// [`simulate_replication`] with a no-op event at each of `ticks` that makes every part of
+/// the model re-plan and take its snapshot again, as if something had happened. A model
+/// that integrates exactly what moves between events gives the same results, to rounding,
+/// wherever ticks fall; the invariance tests use this to check it.
+pub fn simulate_replication_with_ticks<O: Observer>(
+    topology: &Topology,
+    simulation: &Simulation,
+    replication: u64,
+    ticks: &[SimDuration],
+    observer: &mut O,
+) -> ReplicationResult {
     let mut run = Replication::new(topology, simulation, replication);
+    for &at in ticks {
+        run.queue.push(at, EventClass::Client, Event::Tick);
+    }
     run.run(observer);
     run.finish()
 }
@@ -219,7 +244,21 @@ struct Replication<'t> {
     services: Vec<ServiceAccumulator>,
     service_slot: [Option<usize>; SERVICE_COUNT],
     pools: Vec<EdgePoolTally>,
+    /// Edge pools refusing users for lack of room since `refusing_since`.
     refusing: Vec<bool>,
+    refused: Vec<Refused>,
+    /// Remote access's snapshot when the layout has no remote users (nothing reads it).
+    unused_snapshot: Snapshot,
+    refusing_since: SimDuration,
+    /// Remote access must re-plan and take its snapshot (its state or inputs changed).
+    remote_changed: bool,
+    /// The other services must take their snapshots (components, the administrator's
+    /// changes or DNS answers changed).
+    others_changed: bool,
+    /// The association version remote access last planned with.
+    association_seen: u64,
+    /// What reconciling an event noted for traces (an incident closed, a failback dropped).
+    note: String,
     events: u64,
 }
 
@@ -289,7 +328,7 @@ impl<'t> Replication<'t> {
             .enumerate()
             .map(|(slot, (service, weights))| {
                 service_slot[service as usize] = Some(slot);
-                ServiceAccumulator::new(service, weights)
+                ServiceAccumulator::new(service, weights, topology.clients.session)
             })
             .collect();
         let mut run = Replication {
@@ -306,7 +345,14 @@ impl<'t> Replication<'t> {
             services,
             service_slot,
             pools: vec![EdgePoolTally::default(); topology.edge_pools.len()],
-            refusing: Vec::new(),
+            refusing: vec![false; topology.edge_pools.len()],
+            refused: Vec::new(),
+            unused_snapshot: Snapshot::default(),
+            refusing_since: SimDuration::ZERO,
+            remote_changed: true,
+            others_changed: true,
+            association_seen: 0,
+            note: String::new(),
             events: 0,
         };
         let mut ctx = context!(run, &run.derived);
@@ -321,43 +367,58 @@ impl<'t> Replication<'t> {
                 break;
             }
             let (at, event) = self.queue.pop().expect("peeked");
-            self.advance(at);
+            self.now = at;
             let describe = observer.enabled();
-            if let Some(Handled {
+            self.note.clear();
+            let handled = self.handle(event, describe);
+            if event == Event::Tick {
+                self.settle();
+                continue;
+            }
+            let Some(Handled {
                 kind,
                 target,
                 mut detail,
                 changes_state,
-            }) = self.handle(event, describe)
-            {
-                self.events += 1;
-                // A client step that connected nobody (a timeout, a retry wait) changes
-                // nothing the services, flows or outages depend on.
-                let made = if changes_state { self.settle() } else { None };
-                if let Some(made) = made.filter(|_| describe) {
+            }) = handled
+            else {
+                continue;
+            };
+            self.events += 1;
+            // A client step that connected nobody (a timeout, a retry wait) changes
+            // nothing the services, flows or outages depend on.
+            let made = if changes_state { self.settle() } else { None };
+            if describe {
+                for extra in [Some(self.note.trim_start_matches("; ")), made.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .filter(|text| !text.is_empty())
+                {
                     detail.push_str(if detail.is_empty() { "" } else { "; " });
-                    detail.push_str(&made);
+                    detail.push_str(extra);
                 }
-                if describe {
-                    let mut served = [None; SERVICE_COUNT];
-                    for accumulator in &self.services {
-                        served[accumulator.service as usize] = Some(accumulator.served_fraction());
-                    }
-                    observer.record(TraceRecord {
-                        time: at,
-                        event: kind,
-                        target,
-                        detail,
-                        served,
-                    });
+                let mut served = [None; SERVICE_COUNT];
+                for accumulator in &self.services {
+                    served[accumulator.service as usize] = Some(accumulator.served_fraction(at));
                 }
+                observer.record(TraceRecord {
+                    time: at,
+                    event: kind,
+                    target,
+                    detail,
+                    served,
+                });
             }
         }
-        self.advance(self.horizon);
     }
 
-    fn finish(self) -> ReplicationResult {
+    fn finish(mut self) -> ReplicationResult {
         let horizon = self.horizon;
+        self.now = horizon;
+        let ctx = context!(self, &self.derived);
+        self.remote.materialize(&ctx);
+        self.remote.record_peaks(&mut self.pools);
+        self.accrue_refusing();
         ReplicationResult {
             horizon,
             services: self
@@ -370,83 +431,120 @@ impl<'t> Replication<'t> {
         }
     }
 
-    /// Accrues the current snapshot and moves sign-in flows from now to `to`.
-    fn advance(&mut self, to: SimDuration) {
-        if to <= self.now {
-            return;
-        }
-        let elapsed = SimDuration::from_micros(to.as_micros() - self.now.as_micros());
-        for accumulator in &mut self.services {
-            accumulator.accrue(elapsed);
-        }
+    /// Adds the time since `refusing_since` to the pools refusing users since then.
+    fn accrue_refusing(&mut self) {
+        let elapsed = self
+            .now
+            .as_micros()
+            .saturating_sub(self.refusing_since.as_micros());
         for (tally, &refusing) in self.pools.iter_mut().zip(&self.refusing) {
             if refusing {
-                tally.overload_micros += elapsed.as_micros();
+                tally.overload_micros += elapsed;
             }
         }
-        let ctx = context!(self, &self.derived);
-        self.remote.apply_flows(&ctx, elapsed);
-        self.now = to;
-        self.remote.record_peaks(&mut self.pools);
+        self.refusing_since = self.now;
     }
 
-    fn accumulator(&mut self, service: Service) -> Option<&mut ServiceAccumulator> {
-        self.service_slot[service as usize].map(|slot| &mut self.services[slot])
-    }
-
-    /// After an event: pending administrator changes whose target came up are made,
-    /// waiting mobile users connect, flows are re-planned, and every service's snapshot
-    /// and outages are updated. Returns the administrator's changes, if any.
+    /// After an event: pending administrator changes whose target came up are made; if
+    /// remote access's state or inputs changed, it re-plans and takes its snapshot; if
+    /// components, published changes or DNS answers changed, so do the other services.
+    /// Returns the administrator's changes, if any.
     fn settle(&mut self) -> Option<String> {
         let made = self.admin.make_all_pending(&mut moment!(self));
+        if made.is_some() {
+            self.others_changed = true;
+        }
+        if self.admin.association_version != self.association_seen {
+            self.association_seen = self.admin.association_version;
+            // Only mobile users read the association (F2).
+            self.remote_changed |= self.remote.has_mobile_users();
+        }
+        if std::mem::take(&mut self.remote_changed) {
+            self.settle_remote();
+        }
+        if std::mem::take(&mut self.others_changed) {
+            self.settle_others();
+        }
+        made
+    }
+
+    /// Remote access from now on: waiting mobile users take free room, the plan of what
+    /// moves is made, the snapshot is taken and the next milestone scheduled.
+    fn settle_remote(&mut self) {
         let ctx = context!(self, &self.derived);
+        self.remote.materialize(&ctx);
         self.remote.connect_waiting_mobile(&ctx);
-        if let Some(at) = self.remote.plan_flows(&ctx) {
-            let generation = self.remote.flow_generation();
-            ctx.queue
-                .push(at, EventClass::Client, Event::FlowLimit { generation });
-        }
+        self.remote.plan(&ctx);
         self.remote.record_peaks(&mut self.pools);
-        for accumulator in &mut self.services {
-            accumulator.begin_snapshot();
+        self.accrue_refusing();
+        let slot = self.service_slot[Service::RemoteAccess as usize];
+        let snapshot = match slot {
+            Some(slot) => {
+                self.services[slot].begin_snapshot();
+                &mut self.services[slot].next
+            }
+            None => {
+                self.unused_snapshot
+                    .reset(self.topology.front_end_pools.len());
+                &mut self.unused_snapshot
+            }
+        };
+        let ctx = context!(self, &self.derived);
+        self.remote.fill_snapshot(&ctx, snapshot, &mut self.refused);
+        if let Some(at) = self.remote.next_milestone(&ctx, &self.refused) {
+            let generation = self.remote.plan_generation();
+            ctx.queue.push(
+                at,
+                EventClass::Client,
+                Event::RemoteMilestone { generation },
+            );
         }
+        for (refusing, refused) in self.refusing.iter_mut().zip(&self.refused) {
+            *refusing = refused.refuses();
+        }
+        if let Some(slot) = slot {
+            self.services[slot].commit(self.now);
+        }
+    }
+
+    /// Every service but remote access from now on: each reads only the components, what
+    /// the administrator published and partners' DNS caches.
+    fn settle_others(&mut self) {
         let (topology, now) = (self.topology, self.now);
-        if let Some(slot) = self.service_slot[Service::RemoteAccess as usize] {
-            let ctx = context!(self, &self.derived);
-            self.remote
-                .fill_snapshot(&ctx, &mut self.services[slot].snapshot, &mut self.refusing);
-        } else {
-            self.refusing.clear();
+        for accumulator in &mut self.services {
+            if accumulator.service != Service::RemoteAccess {
+                accumulator.begin_snapshot();
+            }
         }
-        if let Some(accumulator) = self.accumulator(Service::FederationOutbound) {
-            let mut snapshot = std::mem::take(&mut accumulator.snapshot);
-            federation::outbound(topology, &self.derived, &self.admin, &mut snapshot);
-            self.accumulator(Service::FederationOutbound)
-                .expect("present")
-                .snapshot = snapshot;
+        if let Some(slot) = self.service_slot[Service::FederationOutbound as usize] {
+            federation::outbound(
+                topology,
+                &self.derived,
+                &self.admin,
+                &mut self.services[slot].next,
+            );
         }
-        if let Some(accumulator) = self.accumulator(Service::EdgeAssociation) {
-            let mut snapshot = std::mem::take(&mut accumulator.snapshot);
-            federation::association(topology, &self.derived, &self.admin, &mut snapshot);
-            self.accumulator(Service::EdgeAssociation)
-                .expect("present")
-                .snapshot = snapshot;
+        if let Some(slot) = self.service_slot[Service::EdgeAssociation as usize] {
+            federation::association(
+                topology,
+                &self.derived,
+                &self.admin,
+                &mut self.services[slot].next,
+            );
         }
         if let (Some(inbound), Some(outbound)) = (
             self.service_slot[Service::XmppInbound as usize],
             self.service_slot[Service::XmppOutbound as usize],
         ) {
-            let mut inbound_snapshot = std::mem::take(&mut self.services[inbound].snapshot);
-            let mut outbound_snapshot = std::mem::take(&mut self.services[outbound].snapshot);
+            let mut inbound_snapshot = std::mem::take(&mut self.services[inbound].next);
             federation::xmpp(
                 &self.derived,
                 &mut self.admin,
                 now,
                 &mut inbound_snapshot,
-                &mut outbound_snapshot,
+                &mut self.services[outbound].next,
             );
-            self.services[inbound].snapshot = inbound_snapshot;
-            self.services[outbound].snapshot = outbound_snapshot;
+            self.services[inbound].next = inbound_snapshot;
         }
         if let Some(slot) = self.service_slot[Service::FederationInbound as usize] {
             federation::inbound(
@@ -454,13 +552,14 @@ impl<'t> Replication<'t> {
                 &self.derived,
                 self.traffic_manager.as_mut(),
                 now,
-                &mut self.services[slot].snapshot,
+                &mut self.services[slot].next,
             );
         }
         for accumulator in &mut self.services {
-            accumulator.update_outages(now);
+            if accumulator.service != Service::RemoteAccess {
+                accumulator.commit(now);
+            }
         }
-        made
     }
 
     /// Applies one event. Returns what it was, for traces, or `None` if it was stale.
@@ -526,9 +625,11 @@ impl<'t> Replication<'t> {
             }
             Event::Cohort { slot, generation } => {
                 let mut ctx = context!(self, &self.derived);
+                self.remote.materialize(&ctx);
                 let report = self
                     .remote
                     .cohort_step(&mut ctx, slot, generation, describe)?;
+                self.remote_changed |= report.changes_state;
                 let target = topology.front_end_pools[report.front_end as usize]
                     .id
                     .clone();
@@ -539,29 +640,42 @@ impl<'t> Replication<'t> {
                     changes_state: report.changes_state,
                 })
             }
-            Event::FlowLimit { generation } => {
-                (generation == self.remote.flow_generation()).then(|| {
-                    Handled::new(
-                        "sign_in_flow",
-                        String::new(),
-                        "a preferred Edge pool filled up".to_string(),
-                    )
-                })
+            Event::RemoteMilestone { generation } => {
+                if generation != self.remote.plan_generation() {
+                    return None;
+                }
+                self.remote_changed = true;
+                Some(Handled::new(
+                    "sign_in_flow",
+                    String::new(),
+                    self.remote.milestone_reason().to_string(),
+                ))
             }
             Event::AdminResponse { incident } => {
                 let said = self.admin.respond(&mut moment!(self), incident)?;
+                self.others_changed = true;
                 Some(Handled::new("admin", String::new(), said))
             }
             Event::AdminFailback { incident } => {
                 let said = self.admin.fail_back(&mut moment!(self), incident)?;
+                self.others_changed = true;
                 Some(Handled::new("admin", String::new(), said))
             }
-            Event::DnsExpiry => Some(Handled::new(
-                "dns",
-                String::new(),
-                "partners' cached answers expire".to_string(),
-            )),
+            Event::DnsExpiry => {
+                self.others_changed = true;
+                Some(Handled::new(
+                    "dns",
+                    String::new(),
+                    "partners' cached answers expire".to_string(),
+                ))
+            }
+            Event::Tick => {
+                self.remote_changed = true;
+                self.others_changed = true;
+                None
+            }
             Event::HealthCheck { pool, up } => {
+                self.others_changed = true;
                 let manager = self.traffic_manager.as_mut()?;
                 if let Some(expiry) = manager.health(self.now, pool, up) {
                     self.queue
@@ -598,6 +712,11 @@ impl<'t> Replication<'t> {
         if self.next_derived == self.derived {
             return;
         }
+        // Remote access moves to now under the state that held until now.
+        let ctx = context!(self, &self.derived);
+        self.remote.materialize(&ctx);
+        self.remote_changed = true;
+        self.others_changed = true;
         let topology = self.topology;
         for front_end in 0..topology.front_end_pools.len() {
             if self.derived.front_end_up[front_end] && !self.next_derived.front_end_up[front_end] {
@@ -632,7 +751,9 @@ impl<'t> Replication<'t> {
         };
         for pool in 0..pools {
             if went_down(self, pool) {
-                self.admin.pool_down(&mut moment!(self), pool);
+                let mut note = std::mem::take(&mut self.note);
+                self.admin.pool_down(&mut moment!(self), pool, &mut note);
+                self.note = note;
             }
         }
         for front_end in 0..topology.front_end_pools.len() {
@@ -645,7 +766,9 @@ impl<'t> Replication<'t> {
         }
         for pool in 0..pools {
             if came_up(self, pool) {
-                self.admin.pool_up(&mut moment!(self), pool);
+                let mut note = std::mem::take(&mut self.note);
+                self.admin.pool_up(&mut moment!(self), pool, &mut note);
+                self.note = note;
             }
         }
         if self.traffic_manager.is_some() {

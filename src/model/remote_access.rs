@@ -1,14 +1,24 @@
-//! Remote access (SPEC §3.2; rules R1, R3, R4, F2): remote users as a continuous quantity
-//! per Front End pool, connected to Edge pools or displaced and walking the `_sip._tls` SRV
-//! list in cohorts; users returning to preferred pools as they sign in again; mobile users
-//! pinned to their FE pool's associated Edge pool.
+//! Remote access (rules R1, R3, R4, F2; docs/model.md, "Remote access"): remote users as a
+//! continuous quantity per Front End pool, connected to Edge pools or displaced and walking
+//! the `_sip._tls` SRV list in cohorts; users returning to preferred pools as they sign in
+//! again; mobile users pinned to their FE pool's associated Edge pool.
 //!
 //! The cohort rule: users who lose service together form a displaced group that is split
 //! into [`COHORTS_PER_GROUP`] equal cohorts, each with its own draw of `detect`, of the SRV
-//! order and of `retry`. Every cohort's delays have the per-user distribution, so where
-//! capacity does not bind the expected served time is exactly the per-user one; where it
-//! binds, cohorts take room in the order they arrive. The cost is independent of the
-//! number of users.
+//! order, of each `connect_timeout` and of `retry`. Every cohort's delays have the
+//! per-user distribution, so where capacity does not bind the expected served time is
+//! exactly the per-user one; where it binds, cohorts take room in the order they arrive.
+//! The cost is independent of the number of users.
+//!
+//! Between its own events the state moves continuously, and is integrated exactly: the
+//! state is kept as it was at the last remote-access event (the anchor) together with a
+//! [`Plan`] of what moves from then on. Every movement is a fixed amount times
+//! g(Δ) = 1 − e^(−Δ/session), the share of users who have signed in again after Δ:
+//! sign-in return flows, and room that a full pool frees as its users leave, taken at once
+//! by mobile users waiting for that pool. Each instant at which something discrete
+//! changes (a pool fills, waiting users have all been connected, a FE pool's unserved
+//! users drop below one whole user) is an event. No other event reads or changes this
+//! state, so results never depend on unrelated events.
 
 use crate::distribution::Distribution;
 use crate::engine::queue::{EventClass, EventQueue};
@@ -18,7 +28,7 @@ use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, Topology};
 
 use super::Event;
 use super::components::Derived;
-use super::metrics::{Cause, EdgePoolTally, NOBODY};
+use super::metrics::{Cause, EdgePoolTally, NOBODY, WHOLE_USER};
 use super::services::Snapshot;
 
 /// Formats a trace detail only when a trace is being recorded.
@@ -28,7 +38,7 @@ macro_rules! detail {
     };
 }
 
-/// How many cohorts a displaced group is split into (SPEC §3.2 asks for at least 4).
+/// How many cohorts a displaced group is split into (at least 4, docs/model.md).
 pub const COHORTS_PER_GROUP: usize = 8;
 
 /// Where a cohort is in its failover.
@@ -70,12 +80,123 @@ pub enum Start {
     Retry,
 }
 
-/// One user movement of a sign-in return flow.
+/// Users of one FE pool moving from one Edge pool to another as they sign in again:
+/// `amount` · g(Δ) have moved Δ after the anchor.
 struct Flow {
     front_end: u32,
     source: u32,
     destination: u32,
     amount: f64,
+}
+
+/// What an Edge pool is to the plan, from the anchor on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PoolRole {
+    /// Down, or full with nothing leaving it.
+    Closed,
+    /// Up with room.
+    Open,
+    /// Full, but its users leave for better pools: the room they free goes to the users
+    /// who sign in again towards it, as far as it goes.
+    Freeing,
+    /// Full, its users leave, and mobile users wait for it: they take the freed room.
+    Absorbing,
+}
+
+/// What moves between remote-access events, and why users wait; see the module comment.
+#[derive(Default)]
+struct Plan {
+    /// Stale milestone events carry an older generation.
+    generation: u64,
+    flows: Vec<Flow>,
+    /// Per Edge pool: planned inflow − outflow (users, times g).
+    net_inflow: Vec<f64>,
+    /// Per Edge pool: planned outflow (users, times g): the room it frees.
+    outflow: Vec<f64>,
+    /// Per Edge pool: planned inflow granted to returning users (users, times g).
+    granted: Vec<f64>,
+    /// Per Edge pool: its role.
+    role: Vec<PoolRole>,
+    /// Per Edge pool: a freeing pool asked for more than it frees (its room stays 0).
+    binding: Vec<bool>,
+    /// Per Edge pool: mobile users waiting for it that take the room it frees.
+    waiting: Vec<f64>,
+    /// Per Edge pool: whether it has room from the anchor on (now, or the instant after).
+    has_room: Vec<bool>,
+    /// Per FE pool: the pool whose freed room its waiting mobile users take.
+    absorbing_into: Vec<Option<u32>>,
+    /// What the next milestone is, for traces.
+    milestone_reason: &'static str,
+}
+
+impl Plan {
+    fn clear(&mut self, edge_count: usize, fe_count: usize) {
+        self.generation += 1;
+        self.flows.clear();
+        for per_pool in [
+            &mut self.net_inflow,
+            &mut self.outflow,
+            &mut self.granted,
+            &mut self.waiting,
+        ] {
+            per_pool.clear();
+            per_pool.resize(edge_count, 0.0);
+        }
+        self.role.clear();
+        self.role.resize(edge_count, PoolRole::Closed);
+        self.binding.clear();
+        self.binding.resize(edge_count, false);
+        self.has_room.clear();
+        self.has_room.resize(edge_count, false);
+        self.absorbing_into.clear();
+        self.absorbing_into.resize(fe_count, None);
+    }
+}
+
+/// Desktop users of one FE pool on the pools of one SRV rank: they sign in again together
+/// and walk the same groups (rule R3), from the best group with a pool they may use down
+/// to the group before their own.
+struct Walker {
+    front_end: u32,
+    source_rank: u32,
+    /// Users on those pools.
+    demand: f64,
+    /// Of them, the share not yet granted in the groups planned so far.
+    left: f64,
+}
+
+/// One walker's part in one group: (walker, position in the group, weight share among
+/// its options there, granted).
+type Part = (usize, usize, f64, f64);
+
+/// Scratch space of the plan, kept between events.
+#[derive(Default)]
+struct PlanScratch {
+    walkers: Vec<Walker>,
+    parts: Vec<Part>,
+    binding: Vec<bool>,
+    captive_request: Vec<f64>,
+    free_request: Vec<f64>,
+    captive_grant: Vec<f64>,
+    free_grant: Vec<f64>,
+    absorbed: Vec<f64>,
+    open_later: Vec<bool>,
+}
+
+/// The users an Edge pool refuses for lack of room: `level − falling · g(Δ)` after Δ.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Refused {
+    /// Refused now.
+    pub level: f64,
+    /// How many of them the room it frees connects, times g.
+    pub falling: f64,
+}
+
+impl Refused {
+    /// Whether at least one whole user is refused now (the same threshold as an outage).
+    pub fn refuses(&self) -> bool {
+        self.level >= WHOLE_USER
+    }
 }
 
 /// What one cohort step did, for traces.
@@ -122,9 +243,14 @@ pub struct RemoteAccess {
     edge_count: usize,
     remote_users: Vec<f64>,
     mobile_share: f64,
+    session_micros: f64,
+    /// The instant the state below describes; the plan says what moves after it.
+    anchor: SimDuration,
     desktop_on: Vec<f64>,
     mobile_on: Vec<f64>,
     load: Vec<f64>,
+    /// Per Edge pool, the most users connected at once so far.
+    peak: Vec<f64>,
     unserved_desktop: Vec<f64>,
     unserved_mobile: Vec<f64>,
     mobile_waiting: Vec<f64>,
@@ -134,11 +260,8 @@ pub struct RemoteAccess {
     parked: Vec<u32>,
     streams: Vec<Stream>,
     order_scratch: Vec<(u32, u64)>,
-    shares_scratch: Vec<(u32, f64)>,
-    open_pools: Vec<bool>,
-    flows: Vec<Flow>,
-    net_inflow: Vec<f64>,
-    flow_generation: u64,
+    plan: Plan,
+    scratch: PlanScratch,
     retry_is_zero: bool,
 }
 
@@ -153,6 +276,8 @@ impl RemoteAccess {
                 srv_rank[record.target.index()] = Some(rank as u32);
             }
         }
+        let mut plan = Plan::default();
+        plan.clear(edge_count, fe_count);
         RemoteAccess {
             edge_count,
             remote_users: topology
@@ -161,9 +286,12 @@ impl RemoteAccess {
                 .map(|p| p.remote_users as f64)
                 .collect(),
             mobile_share: topology.clients.mobile_share,
+            session_micros: topology.clients.session.as_micros() as f64,
+            anchor: SimDuration::ZERO,
             desktop_on: vec![0.0; fe_count * edge_count],
             mobile_on: vec![0.0; fe_count * edge_count],
             load: vec![0.0; edge_count],
+            peak: vec![0.0; edge_count],
             unserved_desktop: vec![0.0; fe_count],
             unserved_mobile: vec![0.0; fe_count],
             mobile_waiting: vec![0.0; fe_count],
@@ -177,11 +305,8 @@ impl RemoteAccess {
                 .map(|p| Stream::new(seed, replication, p.stream_key, Purpose::Clients))
                 .collect(),
             order_scratch: Vec::new(),
-            shares_scratch: Vec::new(),
-            open_pools: vec![false; edge_count],
-            flows: Vec::new(),
-            net_inflow: vec![0.0; edge_count],
-            flow_generation: 0,
+            plan,
+            scratch: PlanScratch::default(),
             retry_is_zero: topology.clients.retry == Distribution::Fixed(SimDuration::ZERO),
         }
     }
@@ -190,17 +315,22 @@ impl RemoteAccess {
         front_end as usize * self.edge_count + edge as usize
     }
 
+    /// Whether any remote user is mobile (only then does the association matter here).
+    pub fn has_mobile_users(&self) -> bool {
+        self.mobile_share > 0.0 && self.remote_users.iter().any(|&r| r > 0.0)
+    }
+
     /// Remote users of FE pool `front_end` (all of them, connected or not).
     pub fn remote_users(&self, front_end: usize) -> f64 {
         self.remote_users[front_end]
     }
 
-    /// Users connected to Edge pool `edge`.
+    /// Users connected to Edge pool `edge` at the anchor.
     pub fn load(&self, edge: usize) -> f64 {
         self.load[edge]
     }
 
-    /// Unserved remote users of an up FE pool `front_end`: (desktop, mobile).
+    /// Unserved remote users of an up FE pool `front_end` at the anchor: (desktop, mobile).
     pub fn unserved(&self, front_end: usize) -> (f64, f64) {
         (
             self.unserved_desktop[front_end],
@@ -212,18 +342,29 @@ impl RemoteAccess {
         (ctx.capacity(edge as usize) - self.load[edge as usize]).max(0.0)
     }
 
-    /// Recomputes which Edge pools are up with room (before the firewall is applied).
-    fn refresh_open_pools(&mut self, ctx: &Context<'_>) {
-        for edge in 0..self.edge_count {
-            self.open_pools[edge] =
-                ctx.derived.edge_up(edge) && self.room(ctx, edge as u32) > NOBODY;
-        }
-    }
-
     fn answers(&self, ctx: &Context<'_>, front_end: u32, edge: u32) -> bool {
         ctx.derived.edge_up(edge as usize)
             && ctx.allows(front_end, edge)
             && self.room(ctx, edge) > NOBODY
+    }
+
+    /// Connects as many of `wanted` users as `edge` has room for and returns how many; a
+    /// pool whose room is all taken is left with exactly none.
+    fn connect_within_room(
+        &mut self,
+        ctx: &Context<'_>,
+        front_end: u32,
+        edge: u32,
+        wanted: f64,
+        mobile: bool,
+    ) -> f64 {
+        let room = self.room(ctx, edge);
+        let take = wanted.min(room);
+        self.connect(front_end, edge, take, mobile);
+        if take >= room {
+            self.load[edge as usize] = ctx.capacity(edge as usize);
+        }
+        take
     }
 
     fn connect(&mut self, front_end: u32, edge: u32, amount: f64, mobile: bool) {
@@ -234,12 +375,13 @@ impl RemoteAccess {
             self.desktop_on[cell] += amount;
         }
         self.load[edge as usize] += amount;
+        self.peak[edge as usize] = self.peak[edge as usize].max(self.load[edge as usize]);
     }
 
-    /// Time 0 (SPEC §3.2): everyone connected as if they had walked at no cost. Mobile
-    /// users take their associated pool first (they have no alternative); desktop users
-    /// fill pools in SRV order, sharing equal priorities by weight and a pool's room among
-    /// FE pools in proportion to their users. Users who fit nowhere walk after one retry.
+    /// Time 0: everyone connected as if they had walked at no cost. Mobile users take
+    /// their associated pool first (they have no alternative); desktop users fill pools in
+    /// SRV order, sharing equal priorities by weight and a pool's room among FE pools in
+    /// proportion to their users. Users who fit nowhere walk after one retry.
     pub fn connect_initially(&mut self, ctx: &mut Context<'_>) {
         let fe_count = self.remote_users.len();
         let mut mobile_left: Vec<f64> = self
@@ -255,9 +397,13 @@ impl RemoteAccess {
         for (edge, demands) in self.demands_by_pool(ctx, &mobile_left, |fe, _| ctx.association[fe])
         {
             let granted = self.share_room(ctx, edge, &demands);
+            let full = self.room(ctx, edge) <= demands.iter().map(|(_, a)| a).sum::<f64>();
             for (fe, amount) in granted {
                 self.connect(fe as u32, edge, amount, true);
                 mobile_left[fe] -= amount;
+            }
+            if full {
+                self.load[edge as usize] = ctx.capacity(edge as usize);
             }
         }
         let groups: Vec<Vec<(u32, u16)>> = ctx
@@ -293,9 +439,15 @@ impl RemoteAccess {
                     if demands.is_empty() {
                         continue;
                     }
-                    for (fe, amount) in self.share_room(ctx, edge as u32, &demands) {
+                    let granted = self.share_room(ctx, edge as u32, &demands);
+                    let full =
+                        self.room(ctx, edge as u32) <= demands.iter().map(|(_, a)| a).sum::<f64>();
+                    for (fe, amount) in granted {
                         self.connect(fe as u32, edge as u32, amount, false);
                         desktop_left[fe] -= amount;
+                    }
+                    if full {
+                        self.load[edge] = ctx.capacity(edge);
                     }
                 }
             }
@@ -494,15 +646,14 @@ impl RemoteAccess {
         let mut connected = 0.0;
         for front_end in 0..self.remote_users.len() {
             let waiting = self.mobile_waiting[front_end];
-            if waiting <= NOBODY || !ctx.derived.front_end_up[front_end] {
+            if waiting <= 0.0 || !ctx.derived.front_end_up[front_end] {
                 continue;
             }
             let edge = ctx.association[front_end];
             if !self.answers(ctx, front_end as u32, edge) {
                 continue;
             }
-            let take = waiting.min(self.room(ctx, edge));
-            self.connect(front_end as u32, edge, take, true);
+            let take = self.connect_within_room(ctx, front_end as u32, edge, waiting, true);
             self.mobile_waiting[front_end] -= take;
             self.unserved_mobile[front_end] -= take;
             connected += take;
@@ -622,8 +773,7 @@ impl RemoteAccess {
             ..StepReport::default()
         };
         if self.answers(ctx, front_end, target) {
-            let take = cohort.amount.min(self.room(ctx, target));
-            self.connect(front_end, target, take, false);
+            let take = self.connect_within_room(ctx, front_end, target, cohort.amount, false);
             self.unserved_desktop[front_end as usize] -= take;
             let cohort = &mut self.cohorts[slot as usize];
             cohort.amount -= take;
@@ -654,7 +804,12 @@ impl RemoteAccess {
                 cohort.amount
             );
         }
-        let timeout = ctx.topology.clients.connect_timeout;
+        let timeout = ctx
+            .topology
+            .clients
+            .connect_timeout
+            .sample(&mut self.streams[front_end as usize])
+            .unwrap_or_default();
         let cohort = &mut self.cohorts[slot as usize];
         cohort.position += 1;
         if cohort.position >= cohort.order.len() {
@@ -668,102 +823,40 @@ impl RemoteAccess {
         report
     }
 
-    /// Plans the sign-in return flows for the interval that starts now and returns when
-    /// the first destination fills, if one will. Desktop users of an up FE pool on a pool
-    /// in a worse SRV priority group than the best group with a reachable, up pool with
-    /// room move there at rate 1/`session`, shared by weight (SPEC §3.2).
-    pub fn plan_flows(&mut self, ctx: &Context<'_>) -> Option<SimDuration> {
-        self.flows.clear();
-        self.flow_generation += 1;
-        self.net_inflow.iter_mut().for_each(|x| *x = 0.0);
-        self.refresh_open_pools(ctx);
-        let groups = &ctx.topology.dns.remote_access;
-        let mut shares = std::mem::take(&mut self.shares_scratch);
-        for front_end in 0..self.remote_users.len() as u32 {
-            if !ctx.derived.front_end_up[front_end as usize] {
-                continue;
-            }
-            let open = |edge: u32| self.open_pools[edge as usize] && ctx.allows(front_end, edge);
-            let Some((best_rank, best_group)) = groups
-                .priority_groups()
-                .enumerate()
-                .find(|(_, group)| group.iter().any(|r| open(r.target.0)))
-            else {
-                continue;
-            };
-            let best_rank = best_rank as u32;
-            let row = front_end as usize * self.edge_count;
-            let has_worse = (0..self.edge_count).any(|source| {
-                self.desktop_on[row + source] > NOBODY
-                    && self.srv_rank[source].is_some_and(|rank| rank > best_rank)
-            });
-            if !has_worse {
-                continue;
-            }
-            weight_shares_into(
-                best_group
-                    .iter()
-                    .filter(|r| open(r.target.0))
-                    .map(|r| (r.target.0, r.weight)),
-                &mut shares,
-            );
-            for source in 0..self.edge_count as u32 {
-                let amount = self.desktop_on[row + source as usize];
-                let worse = self.srv_rank[source as usize].is_some_and(|rank| rank > best_rank);
-                if amount <= NOBODY || !worse {
-                    continue;
-                }
-                for &(destination, share) in &shares {
-                    let moving = amount * share;
-                    self.flows.push(Flow {
-                        front_end,
-                        source,
-                        destination,
-                        amount: moving,
-                    });
-                    self.net_inflow[destination as usize] += moving;
-                    self.net_inflow[source as usize] -= moving;
-                }
-            }
-        }
-        self.shares_scratch = shares;
-        let session_micros = ctx.topology.clients.session.as_micros() as f64;
-        let mut first_fill: Option<f64> = None;
-        for edge in 0..self.edge_count as u32 {
-            let net = self.net_inflow[edge as usize];
-            let room = self.room(ctx, edge);
-            if net > room && net > NOBODY {
-                // net · (1 − e^(−Δ/s)) = room  ⇒  Δ = −s · ln(1 − room/net).
-                let delta = -session_micros * libm::log1p(-room / net);
-                first_fill = Some(first_fill.map_or(delta, |d: f64| d.min(delta)));
-            }
-        }
-        first_fill.map(|delta| {
-            ctx.now
-                .saturating_add(SimDuration::from_micros(libm::ceil(delta.max(0.0)) as u64))
-        })
+    /// The generation of the current plan (a milestone event of another is stale).
+    pub fn plan_generation(&self) -> u64 {
+        self.plan.generation
     }
 
-    /// The generation of the current flow plan (a flow-limit event of another is stale).
-    pub fn flow_generation(&self) -> u64 {
-        self.flow_generation
+    /// Why the current plan's milestone happens, for traces.
+    pub fn milestone_reason(&self) -> &'static str {
+        self.plan.milestone_reason
     }
 
-    /// Moves users along the planned flows for `elapsed`, exactly integrating the
-    /// exponential sign-in return; no destination is filled beyond its room.
-    pub fn apply_flows(&mut self, ctx: &Context<'_>, elapsed: SimDuration) {
-        if self.flows.is_empty() || elapsed.is_zero() {
+    /// Moves the state from the anchor to `ctx.now` along the plan, exactly, and makes
+    /// `ctx.now` the anchor. `ctx.derived` must be the state that held since the anchor.
+    /// The plan's amounts shrink with what has moved, so it stays valid for what follows.
+    pub fn materialize(&mut self, ctx: &Context<'_>) {
+        let elapsed = ctx.now.as_micros().saturating_sub(self.anchor.as_micros());
+        self.anchor = self.anchor.max(ctx.now);
+        if elapsed == 0 || self.plan.flows.is_empty() {
             return;
         }
-        let session_micros = ctx.topology.clients.session.as_micros() as f64;
-        let mut fraction = -libm::expm1(-(elapsed.as_micros() as f64) / session_micros);
-        for edge in 0..self.edge_count as u32 {
-            let net = self.net_inflow[edge as usize];
-            if net > NOBODY {
-                fraction = fraction.min(self.room(ctx, edge) / net);
+        let mut fraction = -libm::expm1(-(elapsed as f64) / self.session_micros);
+        // Never past the instant an open pool fills: its milestone is rounded up to the
+        // next microsecond.
+        let mut filled = None;
+        for edge in 0..self.edge_count {
+            let net = self.plan.net_inflow[edge];
+            if self.plan.role[edge] == PoolRole::Open && net > 0.0 {
+                let fills_at = self.room(ctx, edge as u32) / net;
+                if fills_at <= fraction {
+                    fraction = fills_at;
+                    filled = Some(edge);
+                }
             }
         }
-        for flow in &mut self.flows {
+        for flow in &mut self.plan.flows {
             let moved = flow.amount * fraction;
             let from = flow.front_end as usize * self.edge_count + flow.source as usize;
             let to = flow.front_end as usize * self.edge_count + flow.destination as usize;
@@ -771,56 +864,478 @@ impl RemoteAccess {
             self.desktop_on[to] += moved;
             self.load[flow.source as usize] -= moved;
             self.load[flow.destination as usize] += moved;
-            // What is left to move decays the same way, so the plan stays valid for the
-            // next interval if nothing else changes.
             flow.amount -= moved;
         }
-        for net in &mut self.net_inflow {
-            *net *= 1.0 - fraction;
+        let absorbed = &mut self.scratch.absorbed;
+        absorbed.clear();
+        absorbed.extend((0..self.edge_count).map(|edge| {
+            if self.plan.role[edge] == PoolRole::Absorbing {
+                (self.plan.outflow[edge] * fraction).min(self.plan.waiting[edge])
+            } else {
+                0.0
+            }
+        }));
+        for front_end in 0..self.remote_users.len() {
+            let Some(edge) = self.plan.absorbing_into[front_end] else {
+                continue;
+            };
+            let edge = edge as usize;
+            let (absorbed, waiting) = (self.scratch.absorbed[edge], self.plan.waiting[edge]);
+            let take = if absorbed >= waiting {
+                self.mobile_waiting[front_end]
+            } else {
+                absorbed * self.mobile_waiting[front_end] / waiting
+            };
+            self.mobile_on[front_end * self.edge_count + edge] += take;
+            self.load[edge] += take;
+            self.mobile_waiting[front_end] -= take;
+            self.unserved_mobile[front_end] -= take;
+        }
+        for edge in 0..self.edge_count {
+            let absorbing = self.plan.role[edge] == PoolRole::Absorbing;
+            let absorbed = self.scratch.absorbed[edge];
+            // A pool that fills, binds, or whose waiting users take all it frees has no
+            // room, exactly (so that rounding never makes it look open).
+            let full = filled == Some(edge)
+                || (self.plan.role[edge] == PoolRole::Freeing && self.plan.binding[edge])
+                || (absorbing && absorbed < self.plan.waiting[edge]);
+            if full {
+                self.load[edge] = ctx.capacity(edge);
+            }
+            if absorbing {
+                self.plan.waiting[edge] -= absorbed.min(self.plan.waiting[edge]);
+            }
+            // Loads move monotonically along a plan, so the peak is at one end.
+            self.peak[edge] = self.peak[edge].max(self.load[edge]);
+            self.plan.net_inflow[edge] *= 1.0 - fraction;
+            self.plan.outflow[edge] *= 1.0 - fraction;
+            self.plan.granted[edge] *= 1.0 - fraction;
         }
     }
 
-    /// Writes who is unserved now, and why, into `snapshot`, and marks in `refusing` the
-    /// Edge pools that refuse users for lack of room.
+    fn role_of(&self, ctx: &Context<'_>, edge: usize) -> PoolRole {
+        let frees = self.plan.outflow[edge] > 0.0;
+        if !ctx.derived.edge_up(edge) {
+            PoolRole::Closed
+        } else if self.plan.waiting[edge] > 0.0 {
+            // Mobile users still wait for it after taking what room it had: whatever it
+            // frees is theirs.
+            if frees {
+                PoolRole::Absorbing
+            } else {
+                PoolRole::Closed
+            }
+        } else if ctx.capacity(edge) - self.load[edge] > 0.0 {
+            PoolRole::Open
+        } else if frees {
+            PoolRole::Freeing
+        } else {
+            PoolRole::Closed
+        }
+    }
+
+    /// Plans what moves from now on (the anchor must be now).
+    ///
+    /// Sign-in return (rule R3): desktop users of an up FE pool on a pool of SRV rank r
+    /// sign in again at rate 1/`session` and walk the groups before r, best first: in each
+    /// group they share themselves by weight among the pools they may use that have room
+    /// or free room; an open pool takes everyone, a freeing pool (full, but its own users
+    /// leave for better groups) no more than it frees. Walkers with nowhere else to go
+    /// before their own pool are served first there; the others share what is left and
+    /// go on, to the group's other pools and then to the next groups. What finds no room
+    /// stays. Groups are planned best first, because the room a pool frees comes from its
+    /// users leaving for better groups.
+    ///
+    /// Every amount planned is proportional to the users it comes from and every
+    /// threshold is at exactly zero, so planning again at any later instant continues
+    /// the same movement: the plan depends on the state only.
+    pub fn plan(&mut self, ctx: &Context<'_>) {
+        let fe_count = self.remote_users.len();
+        self.plan.clear(self.edge_count, fe_count);
+        // Mobile users still waiting for an up pool they may reach found it full: they
+        // take the room it frees (rule F2).
+        for front_end in 0..fe_count {
+            if self.mobile_waiting[front_end] <= 0.0 || !ctx.derived.front_end_up[front_end] {
+                continue;
+            }
+            let edge = ctx.association[front_end];
+            if ctx.derived.edge_up(edge as usize) && ctx.allows(front_end as u32, edge) {
+                self.plan.absorbing_into[front_end] = Some(edge);
+                self.plan.waiting[edge as usize] += self.mobile_waiting[front_end];
+            }
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.gather_walkers(ctx, &mut scratch);
+        for (rank, group) in ctx.topology.dns.remote_access.priority_groups().enumerate() {
+            for record in group {
+                self.plan.role[record.target.index()] = self.role_of(ctx, record.target.index());
+            }
+            self.plan_group(ctx, rank as u32, group, &mut scratch);
+        }
+        self.scratch = scratch;
+        for edge in 0..self.edge_count {
+            if self.srv_rank[edge].is_none() {
+                self.plan.role[edge] = self.role_of(ctx, edge);
+            }
+            let role = self.plan.role[edge];
+            // Room a walking client can use from now on: more than nobody now, or growing
+            // by more than nobody (users leave faster than returning users arrive).
+            self.plan.has_room[edge] = match role {
+                PoolRole::Open | PoolRole::Freeing => {
+                    !self.plan.binding[edge]
+                        && (self.room(ctx, edge as u32) > NOBODY
+                            || -self.plan.net_inflow[edge] > NOBODY)
+                }
+                PoolRole::Closed | PoolRole::Absorbing => false,
+            };
+            if role != PoolRole::Absorbing {
+                self.plan.waiting[edge] = 0.0;
+            }
+        }
+        for front_end in 0..fe_count {
+            if let Some(edge) = self.plan.absorbing_into[front_end]
+                && self.plan.role[edge as usize] != PoolRole::Absorbing
+            {
+                self.plan.absorbing_into[front_end] = None;
+            }
+        }
+    }
+
+    /// One walker per up FE pool and SRV rank that holds some of its desktop users.
+    fn gather_walkers(&self, ctx: &Context<'_>, scratch: &mut PlanScratch) {
+        scratch.walkers.clear();
+        let ranks = ctx.topology.dns.remote_access.priority_groups().count() as u32;
+        for front_end in 0..self.remote_users.len() as u32 {
+            if !ctx.derived.front_end_up[front_end as usize] {
+                continue;
+            }
+            let row = front_end as usize * self.edge_count;
+            for source_rank in 1..ranks {
+                let demand: f64 = (0..self.edge_count)
+                    .filter(|&source| self.srv_rank[source] == Some(source_rank))
+                    .map(|source| self.desktop_on[row + source].max(0.0))
+                    .sum();
+                if demand > 0.0 {
+                    scratch.walkers.push(Walker {
+                        front_end,
+                        source_rank,
+                        demand,
+                        left: demand,
+                    });
+                }
+            }
+        }
+    }
+
+    fn usable(&self, ctx: &Context<'_>, front_end: u32, edge: u32) -> bool {
+        matches!(
+            self.plan.role[edge as usize],
+            PoolRole::Open | PoolRole::Freeing
+        ) && ctx.allows(front_end, edge)
+    }
+
+    /// Plans the walkers that reach group `group` (rank `rank`) with users left.
+    fn plan_group(
+        &mut self,
+        ctx: &Context<'_>,
+        rank: u32,
+        group: &[crate::topology::SrvRecord],
+        scratch: &mut PlanScratch,
+    ) {
+        scratch.parts.clear();
+        scratch.open_later.clear();
+        for (index, walker) in scratch.walkers.iter().enumerate() {
+            if walker.source_rank <= rank || walker.left <= 0.0 {
+                continue;
+            }
+            let options: Vec<(u32, u16)> = group
+                .iter()
+                .enumerate()
+                .filter(|(_, record)| self.usable(ctx, walker.front_end, record.target.0))
+                .map(|(position, record)| (position as u32, record.weight))
+                .collect();
+            for (position, share) in weight_shares(&options) {
+                scratch.parts.push((index, position as usize, share, 0.0));
+            }
+        }
+        if scratch.parts.is_empty() {
+            return;
+        }
+        // Whether each walker finds an open pool in a later group before its own.
+        for walker in &scratch.walkers {
+            let later = ctx
+                .topology
+                .dns
+                .remote_access
+                .records()
+                .iter()
+                .any(|record| {
+                    let edge = record.target.index();
+                    self.srv_rank[edge].is_some_and(|r| r > rank && r < walker.source_rank)
+                        && ctx.derived.edge_up(edge)
+                        && ctx.capacity(edge) - self.load[edge] > 0.0
+                        && ctx.allows(walker.front_end, record.target.0)
+                });
+            scratch.open_later.push(later);
+        }
+        self.grant(group, scratch);
+        for &(index, position, _, granted) in &scratch.parts {
+            if granted <= 0.0 {
+                continue;
+            }
+            let walker = &scratch.walkers[index];
+            let destination = group[position].target.0;
+            self.plan.granted[destination as usize] += granted;
+            let row = walker.front_end as usize * self.edge_count;
+            for source in 0..self.edge_count {
+                let on = self.desktop_on[row + source];
+                if on <= 0.0 || self.srv_rank[source] != Some(walker.source_rank) {
+                    continue;
+                }
+                let amount = on * granted / walker.demand;
+                self.plan.flows.push(Flow {
+                    front_end: walker.front_end,
+                    source: source as u32,
+                    destination,
+                    amount,
+                });
+                self.plan.outflow[source] += amount;
+                self.plan.net_inflow[destination as usize] += amount;
+                self.plan.net_inflow[source] -= amount;
+            }
+        }
+        for &(index, _, _, granted) in &scratch.parts {
+            scratch.walkers[index].left -= granted;
+        }
+    }
+
+    /// Grants the walkers' parts in one group: open pools take everything, freeing pools
+    /// no more than they free. A freeing pool asked for more binds: walkers with no other
+    /// option in the group and no open pool later (captive) are served first, in
+    /// proportion; the others share what is left and send the rest to their options in
+    /// the group that do not bind, by weight, or on to the next groups.
+    fn grant(&mut self, group: &[crate::topology::SrvRecord], scratch: &mut PlanScratch) {
+        let size = group.len();
+        scratch.binding.clear();
+        scratch.binding.resize(size, false);
+        loop {
+            for per_position in [
+                &mut scratch.captive_request,
+                &mut scratch.free_request,
+                &mut scratch.captive_grant,
+                &mut scratch.free_grant,
+            ] {
+                per_position.clear();
+                per_position.resize(size, 0.0);
+            }
+            let binding = &scratch.binding;
+            // A walker is captive when every option it has here binds and nothing later
+            // is open to it.
+            let captive = |walker: usize, parts: &[Part], open_later: &[bool]| {
+                !open_later[walker] && parts.iter().filter(|p| p.0 == walker).all(|p| binding[p.1])
+            };
+            for &(walker, position, share, _) in &scratch.parts {
+                if binding[position] {
+                    let request = share * scratch.walkers[walker].left;
+                    if captive(walker, &scratch.parts, &scratch.open_later) {
+                        scratch.captive_request[position] += request;
+                    } else {
+                        scratch.free_request[position] += request;
+                    }
+                }
+            }
+            for position in (0..size).filter(|&p| binding[p]) {
+                let frees = self.plan.outflow[group[position].target.index()];
+                let (captive_request, free_request) = (
+                    scratch.captive_request[position],
+                    scratch.free_request[position],
+                );
+                if captive_request >= frees {
+                    scratch.captive_grant[position] = frees / captive_request;
+                } else {
+                    scratch.captive_grant[position] = 1.0;
+                    if free_request > 0.0 {
+                        scratch.free_grant[position] =
+                            ((frees - captive_request) / free_request).min(1.0);
+                    }
+                }
+            }
+            for walker in 0..scratch.walkers.len() {
+                let left = scratch.walkers[walker].left;
+                let is_captive = captive(walker, &scratch.parts, &scratch.open_later);
+                let mut rejected = 0.0;
+                let (mut free_weight, mut free_count) = (0u64, 0usize);
+                for part in scratch.parts.iter_mut().filter(|p| p.0 == walker) {
+                    let request = part.2 * left;
+                    if binding[part.1] {
+                        let grant = if is_captive {
+                            scratch.captive_grant[part.1]
+                        } else {
+                            scratch.free_grant[part.1]
+                        };
+                        part.3 = request * grant;
+                        rejected += request - part.3;
+                    } else {
+                        part.3 = request;
+                        free_weight += u64::from(group[part.1].weight);
+                        free_count += 1;
+                    }
+                }
+                // What a binding pool refused goes to the options here that do not bind,
+                // by weight; with none, it walks on to the next groups.
+                if free_count > 0 {
+                    for part in scratch.parts.iter_mut().filter(|p| p.0 == walker) {
+                        if !binding[part.1] {
+                            part.3 += rejected
+                                * weight_share(group[part.1].weight, free_weight, free_count);
+                        }
+                    }
+                }
+            }
+            let mut newly_binding = false;
+            for (position, record) in group.iter().enumerate() {
+                let edge = record.target.index();
+                if scratch.binding[position] || self.plan.role[edge] != PoolRole::Freeing {
+                    continue;
+                }
+                let asked: f64 = scratch
+                    .parts
+                    .iter()
+                    .filter(|p| p.1 == position)
+                    .map(|p| p.3)
+                    .sum();
+                if asked > self.plan.outflow[edge] {
+                    scratch.binding[position] = true;
+                    newly_binding = true;
+                }
+            }
+            if !newly_binding {
+                break;
+            }
+        }
+        for (position, record) in group.iter().enumerate() {
+            if scratch.binding[position] {
+                self.plan.binding[record.target.index()] = true;
+            }
+        }
+    }
+
+    /// The first instant, after now, at which something discrete changes along the plan:
+    /// an open pool fills, waiting mobile users have taken all the room they were waiting
+    /// for, a FE pool's unserved users drop below one whole user, or a pool stops refusing
+    /// a whole user for lack of room (`refused` as [`RemoteAccess::fill_snapshot`] gave it).
+    pub fn next_milestone(
+        &mut self,
+        ctx: &Context<'_>,
+        refused: &[Refused],
+    ) -> Option<SimDuration> {
+        let mut first: Option<(f64, &'static str)> = None;
+        let mut consider = |fraction: f64, reason: &'static str| {
+            if fraction < 1.0 && first.is_none_or(|(f, _)| fraction < f) {
+                first = Some((fraction.max(0.0), reason));
+            }
+        };
+        for edge in 0..self.edge_count {
+            match self.plan.role[edge] {
+                PoolRole::Open if self.plan.net_inflow[edge] > 0.0 => consider(
+                    self.room(ctx, edge as u32) / self.plan.net_inflow[edge],
+                    "users signing in again filled a preferred Edge pool",
+                ),
+                PoolRole::Absorbing => consider(
+                    self.plan.waiting[edge] / self.plan.outflow[edge],
+                    "mobile users waiting for room have all connected",
+                ),
+                _ => {}
+            }
+        }
+        for front_end in 0..self.remote_users.len() {
+            let Some(edge) = self.plan.absorbing_into[front_end] else {
+                continue;
+            };
+            let unserved = self.unserved_desktop[front_end] + self.unserved_mobile[front_end];
+            let falling = self.absorbing_rate(front_end, edge as usize);
+            if unserved >= WHOLE_USER && falling > 0.0 {
+                consider(
+                    (unserved - WHOLE_USER) / falling,
+                    "fewer than one user left unserved",
+                );
+            }
+        }
+        for pool in refused {
+            if pool.level >= WHOLE_USER && pool.falling > 0.0 {
+                consider(
+                    (pool.level - WHOLE_USER) / pool.falling,
+                    "an Edge pool no longer refuses a whole user",
+                );
+            }
+        }
+        let (fraction, reason) = first?;
+        self.plan.milestone_reason = reason;
+        // g(Δ) = fraction  ⇔  Δ = −session · ln(1 − fraction).
+        let delta = -self.session_micros * libm::log1p(-fraction);
+        let delta = SimDuration::from_micros((libm::ceil(delta) as u64).max(1));
+        Some(ctx.now.saturating_add(delta))
+    }
+
+    /// How many of FE pool `front_end`'s waiting mobile users the room freed on `edge`
+    /// connects, times g.
+    fn absorbing_rate(&self, front_end: usize, edge: usize) -> f64 {
+        self.mobile_waiting[front_end] * self.plan.outflow[edge] / self.plan.waiting[edge]
+    }
+
+    /// Writes who is unserved from now on, and why, into `snapshot`, and per Edge pool the
+    /// users it refuses for lack of room into `refused`.
     pub fn fill_snapshot(
         &self,
         ctx: &Context<'_>,
         snapshot: &mut Snapshot,
-        refusing: &mut Vec<bool>,
+        refused: &mut Vec<Refused>,
     ) {
-        refusing.clear();
-        refusing.resize(self.edge_count, false);
+        refused.clear();
+        refused.resize(self.edge_count, Refused::default());
         for front_end in 0..self.remote_users.len() {
-            let unserved = &mut snapshot.per_front_end[front_end];
+            let level = &mut snapshot.per_front_end[front_end];
             if !ctx.derived.front_end_up[front_end] {
-                unserved[Cause::FrontEndDown as usize] += self.remote_users[front_end];
+                level[Cause::FrontEndDown as usize] += self.remote_users[front_end];
                 continue;
             }
             let (desktop, mobile) = self.unserved(front_end);
             if desktop > NOBODY {
                 let cause = self.desktop_cause(ctx, front_end as u32);
-                unserved[cause as usize] += desktop;
+                level[cause as usize] += desktop;
                 if cause == Cause::Capacity {
                     for record in ctx.topology.dns.remote_access.records() {
                         if ctx.derived.edge_up(record.target.index())
                             && ctx.allows(front_end as u32, record.target.0)
                         {
-                            refusing[record.target.index()] = true;
+                            refused[record.target.index()].level += desktop;
                         }
                     }
                 }
             }
             if mobile > NOBODY {
                 let cause = self.mobile_cause(ctx, front_end as u32);
-                unserved[cause as usize] += mobile;
+                // Waiting users taking freed room: mobile − k·g(t) = (mobile − k) + k·e^(−t/s).
+                let falling = self.plan.absorbing_into[front_end]
+                    .map_or(0.0, |edge| self.absorbing_rate(front_end, edge as usize));
+                level[cause as usize] += mobile - falling;
+                snapshot.decaying_per_front_end[front_end][cause as usize] += falling;
                 if cause == Cause::Capacity {
-                    refusing[ctx.association[front_end] as usize] = true;
+                    let pool = &mut refused[ctx.association[front_end] as usize];
+                    pool.level += mobile;
+                    pool.falling += falling;
                 }
             }
         }
     }
 
-    /// Why unserved desktop users of an up FE pool are unserved now.
+    /// Whether `edge` has room from now on: room now, or room that its users free as they
+    /// sign in elsewhere and that no one waiting takes.
+    fn has_room(&self, edge: u32) -> bool {
+        self.plan.has_room[edge as usize]
+    }
+
+    /// Why unserved desktop users of an up FE pool are unserved from now on.
     pub fn desktop_cause(&self, ctx: &Context<'_>, front_end: u32) -> Cause {
         let records = ctx.topology.dns.remote_access.records();
         let up = |edge: u32| ctx.derived.edge_up(edge as usize);
@@ -831,35 +1346,34 @@ impl RemoteAccess {
             .any(|r| up(r.target.0) && ctx.allows(front_end, r.target.0))
         {
             Cause::Firewall
-        } else if !records
-            .iter()
-            .any(|r| self.answers(ctx, front_end, r.target.0))
-        {
+        } else if !records.iter().any(|r| {
+            up(r.target.0) && ctx.allows(front_end, r.target.0) && self.has_room(r.target.0)
+        }) {
             Cause::Capacity
         } else {
             Cause::ClientFailover
         }
     }
 
-    /// Why unserved mobile users of an up FE pool are unserved now (F2: they only use the
-    /// associated pool, so another pool being up helps only after re-association).
+    /// Why unserved mobile users of an up FE pool are unserved from now on (F2: they only
+    /// use the associated pool, so another pool being up helps only after re-association).
     pub fn mobile_cause(&self, ctx: &Context<'_>, front_end: u32) -> Cause {
         let edge = ctx.association[front_end as usize];
         if !ctx.derived.edge_up(edge as usize) {
             super::federation::awaiting_cause(ctx.topology, ctx.derived, front_end as usize)
         } else if !ctx.allows(front_end, edge) {
             Cause::Firewall
-        } else if self.room(ctx, edge) <= NOBODY {
+        } else if !self.has_room(edge) {
             Cause::Capacity
         } else {
             Cause::ClientFailover
         }
     }
 
-    /// Records each pool's peak load.
+    /// Records each pool's peak load so far.
     pub fn record_peaks(&self, pools: &mut [EdgePoolTally]) {
-        for (tally, &load) in pools.iter_mut().zip(&self.load) {
-            tally.peak_load = tally.peak_load.max(load);
+        for (tally, &peak) in pools.iter_mut().zip(&self.peak) {
+            tally.peak_load = peak;
         }
     }
 }

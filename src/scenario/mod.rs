@@ -458,7 +458,7 @@ mod tests {
         );
         assert_eq!(
             topology.clients.connect_timeout,
-            SimDuration::from_micros(21 * MICROS_PER_SECOND)
+            Distribution::Fixed(SimDuration::from_micros(21 * MICROS_PER_SECOND))
         );
         assert_eq!(topology.clients.session, SimDuration::from_hours(12));
         assert_eq!(topology.clients.mobile_share, 0.0);

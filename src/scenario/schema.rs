@@ -271,7 +271,7 @@ pub fn default_clients() -> Clients {
             min: SimDuration::ZERO,
             max: SimDuration::from_micros(5 * MICROS_PER_MINUTE),
         },
-        connect_timeout: SimDuration::from_micros(21 * MICROS_PER_SECOND),
+        connect_timeout: Distribution::Fixed(SimDuration::from_micros(21 * MICROS_PER_SECOND)),
         retry: Distribution::Uniform {
             min: SimDuration::from_micros(30 * MICROS_PER_SECOND),
             max: SimDuration::from_micros(2 * MICROS_PER_MINUTE),
@@ -872,7 +872,7 @@ fn read_clients(top: &TableReader<'_>, findings: &mut Findings) -> Clients {
     if let Some(detect) = table.read("detect", findings, delay) {
         clients.detect = detect;
     }
-    if let Some(timeout) = table.read("connect_timeout", findings, read_duration) {
+    if let Some(timeout) = table.read("connect_timeout", findings, delay) {
         clients.connect_timeout = timeout;
     }
     if let Some(retry) = table.read("retry", findings, delay) {

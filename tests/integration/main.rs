@@ -1,6 +1,7 @@
 //! The one integration-test binary: runs the `edgesim` command line as a planner would.
 
 mod fixtures;
+mod invariance;
 mod manual_failover;
 mod remote_access;
 mod robustness;

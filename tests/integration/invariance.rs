@@ -1,0 +1,392 @@
+//! No result may depend on an event that changes nothing it reads (docs/model.md, "What
+//! moves between events"). Two properties over generated scenarios that exercise capacity,
+//! mobile users, failback, sign-in flows, the administrator and the firewall:
+//!
+//! - event-boundary invariance: no-op events at random instants (ticks that make every
+//!   part of the model re-plan and take its snapshot again) change no service's
+//!   per-replication result beyond 1e-9 relative;
+//! - layout invariance on common random numbers: a layout that changes only settings a
+//!   service does not read gives that service bit-identical per-replication results.
+//!
+//! Cases are generated from a fixed seed, so the suite is deterministic; a failure prints
+//! the scenario that produced it.
+
+use edgesim::model::metrics::{CAUSE_COUNT, NOBODY, ServiceTally};
+use edgesim::model::services::Service;
+use edgesim::model::{NoObserver, ReplicationResult, simulate_replication_with_ticks};
+use edgesim::time::SimDuration;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+
+/// SplitMix64: a small, well-mixed generator for building scenarios from one seed.
+struct Genes(u64);
+
+impl Genes {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        edgesim::engine::rng::mix64(self.0)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
+        options[self.below(options.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// A generated scenario: its text with a first, unchanged layout `base`, and for each
+/// other layout the services that must not see it.
+struct Generated {
+    text: String,
+    layouts: Vec<(&'static str, Vec<Service>)>,
+}
+
+/// An Edge pool: id, site, servers, capacity per server.
+type Pool = (String, &'static str, u32, u32);
+
+fn edge_pools_inline(pools: &[Pool]) -> String {
+    let items: Vec<String> = pools
+        .iter()
+        .map(|(id, site, servers, capacity)| {
+            format!(
+                "{{ id = \"{id}\", site = \"{site}\", servers = {servers}, capacity_per_server = {capacity}, \
+                 internal_fqdn = \"int.{id}.example.com\", external_fqdn = \"sip.{id}.example.com\" }}"
+            )
+        })
+        .collect();
+    format!("[ {} ]", items.join(", "))
+}
+
+/// The client behaviour as an inline table. `kinds` picks each distribution's form (so a
+/// layout can keep the base's forms: distribution tables merge key by key) and `scale`
+/// its parameters.
+fn clients_inline(kinds: [u64; 3], scale: u64, mobile_share: &str) -> String {
+    let detect = match kinds[0] % 3 {
+        0 => format!(
+            "{{ dist = \"uniform\", min = \"0s\", max = \"{}s\" }}",
+            60 * scale
+        ),
+        1 => format!("\"{}s\"", 10 * scale),
+        _ => format!("{{ dist = \"exponential\", mean = \"{}s\" }}", 20 * scale),
+    };
+    let timeout = match kinds[1] % 3 {
+        0 => format!("\"{}s\"", 7 * scale),
+        1 => format!(
+            "{{ dist = \"uniform\", min = \"{}s\", max = \"30s\" }}",
+            scale
+        ),
+        _ => "\"0s\"".to_string(),
+    };
+    let retry = match kinds[2] % 3 {
+        0 => format!(
+            "{{ dist = \"uniform\", min = \"30s\", max = \"{}s\" }}",
+            30 + 30 * scale
+        ),
+        1 => "\"0s\"".to_string(),
+        _ => format!("\"{}m\"", scale),
+    };
+    let session = ["\"12h\"", "\"2h\"", "\"30m\"", "\"6h\""][scale as usize % 4];
+    format!(
+        "{{ detect = {detect}, connect_timeout = {timeout}, retry = {retry}, session = {session}, mobile_share = {mobile_share} }}"
+    )
+}
+
+const SHARES: [&str; 4] = ["0.0", "0.3", "0.5", "1.0"];
+
+/// A scenario over two or three sites, with one to three FE pools and two to four Edge
+/// pools whose capacity often binds; frequent failures of every kind over 60 days; and
+/// four layouts after `base` that each change one group of settings.
+fn generate(seed: u64) -> Generated {
+    let mut genes = Genes(seed);
+    let sites = ["a", "b", "c"];
+    let site_count = 2 + genes.below(2) as usize;
+    let edge_count = 2 + genes.below(3) as usize;
+    let fe_count = 1 + genes.below(3) as usize;
+    let mobile_share = genes.pick(&SHARES);
+    let response_kind = genes.below(3);
+    let response = |minutes: u64| match response_kind {
+        0 => format!(
+            "{{ dist = \"lognormal\", median = \"{minutes}m\", p95 = \"{}m\" }}",
+            3 * minutes
+        ),
+        1 => format!("\"{minutes}m\""),
+        _ => format!("{{ dist = \"exponential\", mean = \"{minutes}m\" }}"),
+    };
+    let kinds = [genes.next(), genes.next(), genes.next()];
+    let mut text = format!(
+        "name = \"generated\"\nclients = {}\noperations = {{ response = {} }}\n\
+         [simulation]\nhorizon = \"60d\"\nreplications = 2\nseed = 7\n",
+        clients_inline(kinds, 1 + genes.below(5), mobile_share),
+        response(10 + genes.below(120)),
+    );
+    for site in &sites[..site_count] {
+        text.push_str(&format!("[[sites]]\nid = \"{site}\"\n"));
+    }
+    let mut total_remote = 0;
+    for i in 0..fe_count {
+        let site = sites[genes.below(site_count as u64) as usize];
+        let users = 500 + 250 * genes.below(20);
+        let remote = users * (1 + genes.below(4)) / 4;
+        total_remote += remote;
+        let edge = genes.below(edge_count as u64);
+        text.push_str(&format!(
+            "[[front_end_pools]]\nid = \"fe-{i}\"\nsite = \"{site}\"\nusers = {users}\n\
+             remote_users = {remote}\nedge_pool = \"edge-{edge}\"\n"
+        ));
+    }
+    let mut pools: Vec<Pool> = Vec::new();
+    for i in 0..edge_count {
+        let site = if i < site_count {
+            sites[i]
+        } else {
+            sites[genes.below(site_count as u64) as usize]
+        };
+        // Each pool holds 40% to 130% of all remote users: capacity binds when pools fail.
+        let servers = 1 + genes.below(3) as u32;
+        let capacity =
+            (total_remote * (40 + 10 * genes.below(10)) / 100 / u64::from(servers)).max(1) as u32;
+        pools.push((format!("edge-{i}"), site, servers, capacity));
+        text.push_str(&format!(
+            "[[edge_pools]]\nid = \"edge-{i}\"\nsite = \"{site}\"\nservers = {servers}\n\
+             capacity_per_server = {capacity}\ninternal_fqdn = \"int.edge-{i}.example.com\"\n\
+             external_fqdn = \"sip.edge-{i}.example.com\"\n"
+        ));
+    }
+    let mut records = || -> String {
+        let items: Vec<String> = (0..edge_count)
+            .map(|i| {
+                let priority = 10 * (1 + genes.below(3));
+                let weight = genes.pick(&["0", "10", "50", "100"]);
+                format!("{{ target = \"edge-{i}\", priority = {priority}, weight = {weight} }}")
+            })
+            .collect();
+        format!("[ {} ]", items.join(", "))
+    };
+    let (remote_access, federation) = (records(), records());
+    text.push_str(&format!(
+        "[dns]\nttl = \"1h\"\nremote_access = {remote_access}\nfederation = {federation}\n"
+    ));
+    let route = genes.below(edge_count as u64);
+    let gateway = genes.below(edge_count as u64);
+    let failback = genes.pick(&["return", "stay"]);
+    text.push_str(&format!(
+        "[federation]\noutbound_route = \"edge-{route}\"\nxmpp_gateway = \"edge-{gateway}\"\n\
+         inbound = \"srv_priority\"\nfailback = \"{failback}\"\n"
+    ));
+    if genes.chance(50) {
+        let fe = genes.below(fe_count as u64);
+        let edge = genes.below(edge_count as u64);
+        text.push_str(&format!(
+            "[firewall]\ndeny = [ {{ front_end = \"fe-{fe}\", edge = \"edge-{edge}\" }} ]\n"
+        ));
+    }
+    let server_ttf = genes.pick(&["\"3d\"", "\"10d\"", "\"20d\""]);
+    text.push_str(&format!(
+        "[failures]\n\
+         server = {{ time_to_failure = {server_ttf}, time_to_repair = {{ dist = \"lognormal\", median = \"2h\", p95 = \"12h\" }} }}\n\
+         edge_pool = {{ time_to_failure = \"15d\", time_to_repair = \"4h\" }}\n\
+         site = {{ time_to_failure = \"40d\", time_to_repair = {{ dist = \"uniform\", min = \"2h\", max = \"1d\" }} }}\n\
+         front_end_pool = {{ time_to_failure = \"20d\", time_to_repair = \"2h\" }}\n"
+    ));
+
+    let mut layouts = Vec::new();
+    text.push_str("[[layouts]]\nname = \"base\"\n");
+    // Clients and capacity: only remote access reads them.
+    let mut resized = pools.clone();
+    for pool in &mut resized {
+        pool.3 += 100 * (1 + genes.below(10) as u32);
+    }
+    let other_share = genes.pick(&SHARES);
+    text.push_str(&format!(
+        "[[layouts]]\nname = \"clients\"\nclients = {}\nedge_pools = {}\n",
+        clients_inline(kinds, 1 + genes.below(5), other_share),
+        edge_pools_inline(&resized)
+    ));
+    layouts.push((
+        "clients",
+        vec![
+            Service::FederationInbound,
+            Service::FederationOutbound,
+            Service::XmppInbound,
+            Service::XmppOutbound,
+            Service::EdgeAssociation,
+        ],
+    ));
+    // Partners' side: DNS TTL and inbound behaviour.
+    let inbound = genes.pick(&["single_target", "geo_dns"]);
+    let ttl = genes.pick(&["\"5m\"", "\"1d\"", "\"0s\""]);
+    text.push_str(&format!(
+        "[[layouts]]\nname = \"partners\"\ndns = {{ ttl = {ttl} }}\n\
+         federation = {{ inbound = \"{inbound}\", geo_dns_detect = \"7m\" }}\n"
+    ));
+    layouts.push((
+        "partners",
+        vec![
+            Service::RemoteAccess,
+            Service::FederationOutbound,
+            Service::EdgeAssociation,
+        ],
+    ));
+    // The administrator: only services that wait for changes read it; remote access only
+    // through its mobile users.
+    let mut operations_invariant = vec![Service::FederationInbound];
+    if mobile_share == "0.0" {
+        operations_invariant.push(Service::RemoteAccess);
+    }
+    let other_failback = if failback == "return" {
+        "stay"
+    } else {
+        "return"
+    };
+    text.push_str(&format!(
+        "[[layouts]]\nname = \"operations\"\n\
+         operations = {{ response = {} }}\nfederation = {{ failback = \"{other_failback}\" }}\n",
+        response(5 + genes.below(240))
+    ));
+    layouts.push(("operations", operations_invariant));
+    // The route and the gateway.
+    let other_route = (route + 1) % edge_count as u64;
+    let other_gateway = (gateway + 1) % edge_count as u64;
+    text.push_str(&format!(
+        "[[layouts]]\nname = \"route\"\n\
+         federation = {{ outbound_route = \"edge-{other_route}\", xmpp_gateway = \"edge-{other_gateway}\" }}\n"
+    ));
+    layouts.push((
+        "route",
+        vec![
+            Service::RemoteAccess,
+            Service::FederationInbound,
+            Service::EdgeAssociation,
+        ],
+    ));
+    Generated { text, layouts }
+}
+
+fn all_layouts(text: &str) -> Vec<(edgesim::topology::Topology, edgesim::topology::Simulation)> {
+    let loaded = match edgesim::scenario::load_str("generated.toml", text) {
+        Ok(loaded) => loaded,
+        Err(error) => panic!("{error}\n{text}"),
+    };
+    let simulation = loaded.scenario.simulation;
+    loaded
+        .scenario
+        .layouts
+        .into_iter()
+        .map(|topology| (topology, simulation))
+        .collect()
+}
+
+/// Whether two tallies agree within `relative` of the tally's total unserved user-time
+/// (exactly, bit for bit, when it is 0): each cause, the outage count and time in outage.
+fn tallies_agree(a: &ServiceTally, b: &ServiceTally, relative: f64) -> bool {
+    let scale = a
+        .unserved_total()
+        .abs()
+        .max(b.unserved_total().abs())
+        .max(1.0);
+    let close = |x: f64, y: f64, scale: f64| {
+        if relative == 0.0 {
+            x.to_bits() == y.to_bits()
+        } else {
+            (x - y).abs() <= relative * scale
+        }
+    };
+    (0..CAUSE_COUNT).all(|c| close(a.unserved_user_micros[c], b.unserved_user_micros[c], scale))
+        && a.outages == b.outages
+        && close(
+            a.outage_micros as f64,
+            b.outage_micros as f64,
+            a.outage_micros.max(b.outage_micros).max(1) as f64,
+        )
+}
+
+/// The first difference of `service` between two results, if any.
+fn difference(
+    a: &ReplicationResult,
+    b: &ReplicationResult,
+    service: Service,
+    relative: f64,
+) -> Option<String> {
+    let (x, y) = (a.service(service)?, b.service(service)?);
+    if !tallies_agree(&x.all, &y.all, relative) {
+        return Some(format!(
+            "{}: all {:?} vs {:?}",
+            service.name(),
+            x.all,
+            y.all
+        ));
+    }
+    for (i, (p, q)) in x.per_front_end.iter().zip(&y.per_front_end).enumerate() {
+        if !tallies_agree(p, q, relative) {
+            return Some(format!("{}: fe-{i} {p:?} vs {q:?}", service.name()));
+        }
+    }
+    None
+}
+
+/// Generated scenarios per property in a normal test run (a few seconds).
+const DEFAULT_CASES: u32 = 48;
+
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        rng_seed: RngSeed::Fixed(20_261_126),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+proptest! {
+    // INVARIANCE_CASES=3000 runs a deeper search (minutes); CI runs the default.
+    #![proptest_config(config(std::env::var("INVARIANCE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_CASES)))]
+
+    #[test]
+    fn no_op_events_change_no_result(seed in any::<u64>(), tick_seconds in proptest::collection::vec(0u64..5_184_000, 1..60)) {
+        let generated = generate(seed);
+        let ticks: Vec<SimDuration> = tick_seconds
+            .iter()
+            .map(|s| SimDuration::from_micros(s * 1_000_000 + 123_457))
+            .collect();
+        for (topology, simulation) in all_layouts(&generated.text) {
+            for replication in 0..simulation.replications {
+                let plain = simulate_replication_with_ticks(&topology, &simulation, replication, &[], &mut NoObserver);
+                let ticked = simulate_replication_with_ticks(&topology, &simulation, replication, &ticks, &mut NoObserver);
+                for service in Service::ALL {
+                    if let Some(found) = difference(&plain, &ticked, service, 1e-9) {
+                        prop_assert!(false, "layout {}, replication {replication}, ticks at {tick_seconds:?} s: {found}\n{}", topology.layout_name, generated.text);
+                    }
+                }
+                for (p, q) in plain.edge_pools.iter().zip(&ticked.edge_pools) {
+                    // Amounts at or below NOBODY count as nobody, so a peak may differ by that.
+                    prop_assert!((p.peak_load - q.peak_load).abs() <= 1e-9 * p.peak_load + NOBODY, "peak {p:?} vs {q:?}\n{}", generated.text);
+                    prop_assert!(p.overload_micros.abs_diff(q.overload_micros) <= 1 + p.overload_micros / 1_000_000_000, "overload {p:?} vs {q:?}\n{}", generated.text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_layout_changing_what_a_service_does_not_read_leaves_it_bit_identical(seed in any::<u64>()) {
+        let generated = generate(seed);
+        let layouts = all_layouts(&generated.text);
+        let (base, simulation) = &layouts[0];
+        for (name, invariant) in &generated.layouts {
+            let (topology, _) = layouts
+                .iter()
+                .find(|(t, _)| t.layout_name == *name)
+                .expect("generated layout");
+            for replication in 0..simulation.replications {
+                let a = simulate_replication_with_ticks(base, simulation, replication, &[], &mut NoObserver);
+                let b = simulate_replication_with_ticks(topology, simulation, replication, &[], &mut NoObserver);
+                for &service in invariant {
+                    if let Some(found) = difference(&a, &b, service, 0.0) {
+                        prop_assert!(false, "layout {name}, replication {replication}: {found}\n{}", generated.text);
+                    }
+                }
+            }
+        }
+    }
+}
