@@ -390,3 +390,59 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn comparison_shows_exactly_zero_for_services_a_layout_does_not_touch() {
+    // Capacity binds (each pool holds 60% of the remote users), half the users are
+    // mobile, pools fail often. Layout "partners" changes the DNS TTL and how partners
+    // find the federation pool; layout "route" moves the outbound route and the XMPP
+    // gateway. Neither touches remote access or the Edge association: their paired
+    // differences are exactly zero with a zero interval. Inbound federation does change
+    // under "partners" (geo-DNS costs a detection delay and a TTL per failure).
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("crn.toml");
+    let text = crate::fixtures::two_sites(6_000, 2, 2, "", "")
+        .replace("horizon = \"7d\"", "horizon = \"60d\"")
+        .replace("servers = 2\n", "servers = 2\ncapacity_per_server = 1800\n")
+        + "[clients]\nmobile_share = 0.5\n\
+           [failures]\nserver = { time_to_failure = \"4d\", time_to_repair = \"6h\" }\n\
+           edge_pool = { time_to_failure = \"10d\", time_to_repair = \"3h\" }\n\
+           [federation]\noutbound_route = \"edge-a\"\nxmpp_gateway = \"edge-a\"\n\
+           [[layouts]]\nname = \"base\"\n\
+           [[layouts]]\nname = \"partners\"\ndns = { ttl = \"1d\" }\nfederation = { inbound = \"geo_dns\" }\n\
+           [[layouts]]\nname = \"route\"\nfederation = { outbound_route = \"edge-b\", xmpp_gateway = \"edge-b\" }\n";
+    let text = text.replace(
+        "[dns]\n",
+        "[dns]\nfederation = [ { target = \"edge-a\", priority = 10, weight = 100 }, { target = \"edge-b\", priority = 20, weight = 100 } ]\n",
+    );
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("out");
+    crate::edgesim()
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "-n",
+            "40",
+            "-q",
+            "--no-runs",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let comparison = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    let mut checked = 0;
+    for line in comparison.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        if matches!(fields[2], "remote_access" | "edge_association") {
+            assert_eq!(&fields[4..], ["0.000000", "0.000000", "0.000000"], "{line}");
+            checked += 1;
+        }
+    }
+    // Two layouts × two services × (all + fe-a).
+    assert_eq!(checked, 8, "{comparison}");
+    let inbound_moves = comparison.lines().any(|line| {
+        line.starts_with("partners,base,federation_inbound,all,") && !line.contains(",0.000000,")
+    });
+    assert!(inbound_moves, "{comparison}");
+}

@@ -3,6 +3,7 @@
 mod fixtures;
 mod invariance;
 mod manual_failover;
+mod regressions;
 mod remote_access;
 mod robustness;
 mod run;
