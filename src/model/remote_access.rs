@@ -181,6 +181,8 @@ struct PlanScratch {
     free_grant: Vec<f64>,
     absorbed: Vec<f64>,
     open_later: Vec<bool>,
+    shares: Vec<(u32, f64)>,
+    captive: Vec<bool>,
 }
 
 /// The users an Edge pool refuses for lack of room: `level − falling · g(Δ)` after Δ.
@@ -1048,13 +1050,13 @@ impl RemoteAccess {
             if walker.source_rank <= rank || walker.left <= 0.0 {
                 continue;
             }
-            let options: Vec<(u32, u16)> = group
+            let options = group
                 .iter()
                 .enumerate()
                 .filter(|(_, record)| self.usable(ctx, walker.front_end, record.target.0))
-                .map(|(position, record)| (position as u32, record.weight))
-                .collect();
-            for (position, share) in weight_shares(&options) {
+                .map(|(position, record)| (position as u32, record.weight));
+            weight_shares_into(options, &mut scratch.shares);
+            for &(position, share) in &scratch.shares {
                 scratch.parts.push((index, position as usize, share, 0.0));
             }
         }
@@ -1131,13 +1133,17 @@ impl RemoteAccess {
             let binding = &scratch.binding;
             // A walker is captive when every option it has here binds and nothing later
             // is open to it.
-            let captive = |walker: usize, parts: &[Part], open_later: &[bool]| {
-                !open_later[walker] && parts.iter().filter(|p| p.0 == walker).all(|p| binding[p.1])
-            };
+            scratch.captive.clear();
+            scratch
+                .captive
+                .extend(scratch.open_later.iter().map(|&open| !open));
+            for &(walker, position, _, _) in &scratch.parts {
+                scratch.captive[walker] &= binding[position];
+            }
             for &(walker, position, share, _) in &scratch.parts {
                 if binding[position] {
                     let request = share * scratch.walkers[walker].left;
-                    if captive(walker, &scratch.parts, &scratch.open_later) {
+                    if scratch.captive[walker] {
                         scratch.captive_request[position] += request;
                     } else {
                         scratch.free_request[position] += request;
@@ -1160,12 +1166,22 @@ impl RemoteAccess {
                     }
                 }
             }
-            for walker in 0..scratch.walkers.len() {
+            // Parts are grouped by walker, in walker order.
+            let mut first = 0;
+            while first < scratch.parts.len() {
+                let walker = scratch.parts[first].0;
+                let end = first
+                    + scratch.parts[first..]
+                        .iter()
+                        .take_while(|p| p.0 == walker)
+                        .count();
+                let parts = &mut scratch.parts[first..end];
+                first = end;
                 let left = scratch.walkers[walker].left;
-                let is_captive = captive(walker, &scratch.parts, &scratch.open_later);
+                let is_captive = scratch.captive[walker];
                 let mut rejected = 0.0;
                 let (mut free_weight, mut free_count) = (0u64, 0usize);
-                for part in scratch.parts.iter_mut().filter(|p| p.0 == walker) {
+                for part in parts.iter_mut() {
                     let request = part.2 * left;
                     if binding[part.1] {
                         let grant = if is_captive {
@@ -1184,7 +1200,7 @@ impl RemoteAccess {
                 // What a binding pool refused goes to the options here that do not bind,
                 // by weight; with none, it walks on to the next groups.
                 if free_count > 0 {
-                    for part in scratch.parts.iter_mut().filter(|p| p.0 == walker) {
+                    for part in parts.iter_mut() {
                         if !binding[part.1] {
                             part.3 += rejected
                                 * weight_share(group[part.1].weight, free_weight, free_count);
