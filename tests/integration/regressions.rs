@@ -417,3 +417,69 @@ fn a_connect_timeout_may_be_a_distribution() {
     // The draws differ between replications (the loss is not a constant 50 s).
     assert!(losses.iter().any(|&l| (l - losses[0]).abs() > 0.1));
 }
+
+/// Three sites, one pool each: edge-a (2 × 1,000, priority 10), edge-b (1 × 1,000,
+/// priority 20), edge-c (2 × 1,000, priority 30). fe-1 (1,000 remote users) may use every
+/// pool; the firewall keeps fe-2 (`fe2_remote` remote users) off edge-a. Fixed client
+/// delays: detect 30 s, timeout 21 s, retry 60 s; session 12 h.
+fn freeing_pool(fe2_remote: u64, blip: bool) -> String {
+    let blip = if blip {
+        "[[outages]]\ntarget = \"edge-c#1\"\nstart = \"22h\"\nduration = \"1s\"\n"
+    } else {
+        ""
+    };
+    let mut text =
+        String::from("name = \"freeing pool\"\n[simulation]\nhorizon = \"2d\"\nreplications = 1\n");
+    for site in ["a", "b", "c"] {
+        text.push_str(&format!("[[sites]]\nid = \"{site}\"\n"));
+    }
+    text.push_str(&format!(
+        "[[front_end_pools]]\nid = \"fe-1\"\nsite = \"a\"\nusers = 3000\nremote_users = 1000\nedge_pool = \"edge-a\"\n\
+         [[front_end_pools]]\nid = \"fe-2\"\nsite = \"b\"\nusers = 5000\nremote_users = {fe2_remote}\nedge_pool = \"edge-b\"\n"
+    ));
+    for (pool, servers) in [("a", 2), ("b", 1), ("c", 2)] {
+        text.push_str(&format!(
+            "[[edge_pools]]\nid = \"edge-{pool}\"\nsite = \"{pool}\"\nservers = {servers}\ncapacity_per_server = 1000\n\
+             internal_fqdn = \"int.{pool}.example.com\"\nexternal_fqdn = \"sip.{pool}.example.com\"\n"
+        ));
+    }
+    text.push_str(
+        "[dns]\nremote_access = [ { target = \"edge-a\", priority = 10, weight = 100 },\n\
+         { target = \"edge-b\", priority = 20, weight = 100 }, { target = \"edge-c\", priority = 30, weight = 100 } ]\n\
+         [firewall]\ndeny = [ { front_end = \"fe-2\", edge = \"edge-a\" } ]\n\
+         [clients]\ndetect = \"30s\"\nconnect_timeout = \"21s\"\nretry = \"60s\"\nsession = \"12h\"\n\
+         [[outages]]\ntarget = \"fe-2\"\nstart = \"1h\"\nduration = \"2h\"\n\
+         [[outages]]\ntarget = \"edge-a\"\nstart = \"61m\"\nduration = \"539m\"\n",
+    );
+    text.push_str(blip);
+    text
+}
+
+/// Remote access user-seconds a one-second failure of edge-c#1 at 22 h costs fe-2.
+fn blip_cost(fe2_remote: u64) -> f64 {
+    let (plain, _) = simulate(&freeing_pool(fe2_remote, false));
+    let (blipped, _) = simulate(&freeing_pool(fe2_remote, true));
+    user_seconds(&blipped, 1, None) - user_seconds(&plain, 1, None)
+}
+
+#[test]
+fn a_full_pool_gives_the_room_its_users_free_to_other_returning_users_as_far_as_it_goes() {
+    // fe-2 is down from 1 h to 3 h; edge-a from 61 min to 10 h. fe-1's 1,000 users on
+    // edge-a notice at 61 min 30 s, find it down and fill edge-b (its 1,000 places) at
+    // 61 min 51 s. When fe-2 returns at 3 h its users find edge-a blocked and edge-b full
+    // and connect to edge-c. At 10 h edge-a is back: fe-1's users on edge-b sign in again
+    // onto edge-a, 1,000·g(t) by t, g(t) = 1 − e^(−t/12 h); edge-b is full and frees
+    // exactly that room, and fe-2's users on edge-c, for whom edge-b is the best pool
+    // they may use, take it.
+    //
+    // With 1,500 on edge-c they ask for more than edge-b frees: they move 1,000·g(t),
+    // edge-b stays full, and at 22 h edge-c holds 1,500 − 1,000·(1 − e^(−1)). Its first
+    // server's half of them lose 30 s to notice, 21 s on the blocked edge-a and 21 s on
+    // the full edge-b before edge-c takes them back: 72 s each.
+    let on_edge_c = 1_500.0 - 1_000.0 * (1.0 - (-1.0f64).exp());
+    assert_close(blip_cost(1_500), on_edge_c / 2.0 * 72.0, "1,500 returning");
+    // With 500 on edge-c all of them move, 500·g(t): edge-b keeps the rest of what it
+    // frees, 500·g(t) places, which at 22 h take the 91.97 displaced users after 30 + 21 s.
+    let on_edge_c = 500.0 * (-1.0f64).exp();
+    assert_close(blip_cost(500), on_edge_c / 2.0 * 51.0, "500 returning");
+}
