@@ -4,20 +4,25 @@
 //! Data flows one way: [`scenario`] turns a file into a checked [`topology::Scenario`];
 //! [`model`] simulates one replication of one layout on the [`engine`]'s event queue and
 //! random streams; [`montecarlo`] runs many replications in parallel and folds them into
-//! [`stats`]; [`report`] writes the files through [`output`]; [`trace`] shows one
-//! replication event by event; [`cli`] is the command line.
+//! [`stats`]; [`results`] is a study's results, whatever produced them; every output is an
+//! exporter of it ([`export`], with the charts in [`plot`]), written through [`output`];
+//! [`study`] orchestrates `run`, `merge` and `trace`; [`trace`] shows one replication
+//! event by event; [`cli`] is the command line.
 
 #![warn(missing_docs)]
 
 pub mod cli;
 pub mod distribution;
 pub mod engine;
+pub mod export;
 pub mod model;
 pub mod montecarlo;
 pub mod output;
-pub mod report;
+pub mod plot;
+pub mod results;
 pub mod scenario;
 pub mod stats;
+pub mod study;
 pub mod time;
 pub mod topology;
 pub mod trace;

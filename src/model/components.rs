@@ -204,6 +204,12 @@ impl Components {
         state.failed || state.outage_holds > 0
     }
 
+    /// Whether component `id` itself is down (failed or held by an injected outage),
+    /// whatever the state of what it depends on.
+    pub fn is_down(&self, id: ComponentId) -> bool {
+        self.down(id.0)
+    }
+
     /// The derived state: FE pools up, Edge servers up per pool.
     pub fn derive(&self, topology: &Topology, into: &mut Derived) {
         into.front_end_up.clear();

@@ -91,6 +91,9 @@ pub struct TraceRecord {
     /// The served fraction of each service after the event, in [`Service::ALL`] order;
     /// `None` for a service the layout does not have.
     pub served: [Option<f64>; SERVICE_COUNT],
+    /// What is down after the event: sites and Edge servers that are down themselves, FE
+    /// pools and Edge pools that are not up (for whatever reason).
+    pub down: Vec<String>,
 }
 
 impl TraceRecord {
@@ -362,6 +365,15 @@ impl<'t> Replication<'t> {
     }
 
     fn run<O: Observer>(&mut self, observer: &mut O) {
+        if observer.enabled() {
+            let record = self.record(
+                SimDuration::ZERO,
+                "start",
+                String::new(),
+                "everyone connected as if they had walked the SRV list at no cost".to_string(),
+            );
+            observer.record(record);
+        }
         while let Some(at) = self.queue.peek_time() {
             if at > self.horizon {
                 break;
@@ -397,18 +409,53 @@ impl<'t> Replication<'t> {
                     detail.push_str(if detail.is_empty() { "" } else { "; " });
                     detail.push_str(extra);
                 }
-                let mut served = [None; SERVICE_COUNT];
-                for accumulator in &self.services {
-                    served[accumulator.service as usize] = Some(accumulator.served_fraction(at));
-                }
-                observer.record(TraceRecord {
-                    time: at,
-                    event: kind,
-                    target,
-                    detail,
-                    served,
-                });
+                let record = self.record(at, kind, target, detail);
+                observer.record(record);
             }
+        }
+    }
+
+    /// A trace record of the state now.
+    fn record(
+        &self,
+        time: SimDuration,
+        event: &'static str,
+        target: String,
+        detail: String,
+    ) -> TraceRecord {
+        let mut served = [None; SERVICE_COUNT];
+        for accumulator in &self.services {
+            served[accumulator.service as usize] = Some(accumulator.served_fraction(time));
+        }
+        let topology = self.topology;
+        let mut down = Vec::new();
+        for id in self.components.ids() {
+            let kind = self.components.kind(id);
+            let own_state_shown = matches!(
+                kind,
+                components::ComponentKind::Site(_) | components::ComponentKind::EdgeServer(..)
+            );
+            if own_state_shown && self.components.is_down(id) {
+                down.push(self.components.name(topology, id));
+            }
+        }
+        for (i, pool) in topology.front_end_pools.iter().enumerate() {
+            if !self.derived.front_end_up[i] {
+                down.push(pool.id.clone());
+            }
+        }
+        for (i, pool) in topology.edge_pools.iter().enumerate() {
+            if !self.derived.edge_up(i) {
+                down.push(pool.id.clone());
+            }
+        }
+        TraceRecord {
+            time,
+            event,
+            target,
+            detail,
+            served,
+            down,
         }
     }
 

@@ -54,6 +54,18 @@ impl Service {
         }
     }
 
+    /// The name a reader sees in charts and the report.
+    pub fn title(self) -> &'static str {
+        match self {
+            Service::RemoteAccess => "Remote access",
+            Service::FederationInbound => "Inbound federation",
+            Service::FederationOutbound => "Outbound federation",
+            Service::XmppInbound => "Inbound XMPP",
+            Service::XmppOutbound => "Outbound XMPP",
+            Service::EdgeAssociation => "Edge association (media)",
+        }
+    }
+
     /// Whether the service is measured per user and reported per FE pool (SPEC §4);
     /// the others are organisation-level, scope `all` only.
     pub fn per_user(self) -> bool {

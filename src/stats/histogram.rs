@@ -43,6 +43,11 @@ impl Histogram {
         self.max = self.max.max(other.max);
     }
 
+    /// Each bucket's lower bound and count, in increasing order.
+    pub fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.counts.iter().map(|(&bucket, &count)| (bucket, count))
+    }
+
     /// The number of values recorded.
     pub fn total(&self) -> u64 {
         self.total

@@ -153,7 +153,7 @@ fn the_files_hold_hand_computed_figures_with_the_spec_headers() {
     let out = dir.path().join("out");
     run_into(&out, &[scenario.to_str().unwrap()]);
 
-    let summary = rows(&out, "summary.csv", edgesim::report::SUMMARY_HEADER);
+    let summary = rows(&out, "summary.csv", edgesim::export::SUMMARY_HEADER);
     // remote_access (all + fe-a), edge_association (all + fe-a): no federation, no XMPP.
     assert_eq!(summary.len(), 4);
     let key = [(1, "remote_access"), (2, "all")];
@@ -167,12 +167,12 @@ fn the_files_hold_hand_computed_figures_with_the_spec_headers() {
     assert_eq!(field(&summary, &key, 12), "52.142857");
     assert_eq!(field(&summary, &key, 13), "0.833333");
 
-    let runs = rows(&out, "runs.csv", edgesim::report::RUNS_HEADER);
+    let runs = rows(&out, "runs.csv", edgesim::export::RUNS_HEADER);
     assert_eq!(runs.len(), 5 * 4);
     let first = field(&runs, &[(1, "0"), (2, "remote_access"), (3, "fe-a")], 5);
     assert_eq!(first, "0.833333", "downtime_min over the horizon: 50 s");
 
-    let causes = rows(&out, "causes.csv", edgesim::report::CAUSES_HEADER);
+    let causes = rows(&out, "causes.csv", edgesim::export::CAUSES_HEADER);
     assert_eq!(
         causes.len(),
         4 * 8,
@@ -185,7 +185,7 @@ fn the_files_hold_hand_computed_figures_with_the_spec_headers() {
     );
     assert_eq!(client, "43.452381");
 
-    let pools = rows(&out, "pools.csv", edgesim::report::POOLS_HEADER);
+    let pools = rows(&out, "pools.csv", edgesim::export::POOLS_HEADER);
     // All 1,000 users start on edge-a; during the outage all 1,000 are on edge-b.
     assert_eq!(field(&pools, &[(1, "edge-a")], 2), "24000");
     assert_eq!(field(&pools, &[(1, "edge-a")], 5), "1000");
@@ -213,7 +213,7 @@ fn no_downtime_gives_the_rule_of_three_instead_of_a_zero_interval() {
     fs::write(&scenario, calm).unwrap();
     let out = dir.path().join("out");
     run_into(&out, &[scenario.to_str().unwrap()]);
-    let summary = rows(&out, "summary.csv", edgesim::report::SUMMARY_HEADER);
+    let summary = rows(&out, "summary.csv", edgesim::export::SUMMARY_HEADER);
     let key = [(1, "remote_access"), (2, "all")];
     assert_eq!(field(&summary, &key, 4), "1.000000000000000");
     assert_eq!(field(&summary, &key, 5), "0.400000000000000");
@@ -231,8 +231,8 @@ fn paired_differences_are_narrower_than_unpaired_and_exactly_zero_for_twins() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     run_into(&out, &[&contoso(), "-n", "200"]);
-    let summary = rows(&out, "summary.csv", edgesim::report::SUMMARY_HEADER);
-    let comparison = rows(&out, "comparison.csv", edgesim::report::COMPARISON_HEADER);
+    let summary = rows(&out, "summary.csv", edgesim::export::SUMMARY_HEADER);
+    let comparison = rows(&out, "comparison.csv", edgesim::export::COMPARISON_HEADER);
     let half_width_minutes = |layout: &str| {
         let key = [(0, layout), (1, "federation_inbound"), (2, "all")];
         let low: f64 = field(&summary, &key, 5).parse().unwrap();

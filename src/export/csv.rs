@@ -1,0 +1,135 @@
+//! The CSV files: `summary.csv`, `causes.csv`, `pools.csv` and `comparison.csv`.
+
+use std::fmt::Write as _;
+
+use super::{ExportError, Exporter, csv_field, decimal, optional};
+use crate::results::Results;
+
+/// The header of `summary.csv`.
+pub const SUMMARY_HEADER: &str = "layout,service,scope,replications,availability,ci95_low,ci95_high,nines,downtime_min_per_year,downtime_p50,downtime_p95,downtime_p99,outages_per_year,mean_outage_min";
+/// The header of `causes.csv`.
+pub const CAUSES_HEADER: &str = "layout,service,scope,cause,downtime_min_per_year";
+/// The header of `pools.csv`.
+pub const POOLS_HEADER: &str =
+    "layout,edge_pool,capacity,peak_load_p50,peak_load_p95,peak_load_max,overload_min_per_year";
+/// The header of `comparison.csv`.
+pub const COMPARISON_HEADER: &str =
+    "layout,baseline,service,scope,delta_downtime_min_per_year,ci95_low,ci95_high";
+
+/// `summary.csv`: availability, interval, nines and downtime per layout, service, scope.
+pub struct SummaryCsv;
+
+impl Exporter for SummaryCsv {
+    fn file_name(&self) -> String {
+        "summary.csv".to_string()
+    }
+
+    fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
+        let mut out = format!("{SUMMARY_HEADER}\n");
+        for row in &results.summary {
+            let (low, high) = row.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                csv_field(&row.layout),
+                row.service,
+                csv_field(&row.scope),
+                row.replications,
+                decimal(row.availability, 15),
+                optional(low, 15),
+                optional(high, 15),
+                optional(row.nines, 6),
+                decimal(row.downtime_min_per_year, 6),
+                decimal(row.downtime_p50, 6),
+                decimal(row.downtime_p95, 6),
+                decimal(row.downtime_p99, 6),
+                decimal(row.outages_per_year, 6),
+                optional(row.mean_outage_min, 6),
+            );
+        }
+        Ok(Some(out.into_bytes()))
+    }
+}
+
+/// `causes.csv`: downtime by cause.
+pub struct CausesCsv;
+
+impl Exporter for CausesCsv {
+    fn file_name(&self) -> String {
+        "causes.csv".to_string()
+    }
+
+    fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
+        let mut out = format!("{CAUSES_HEADER}\n");
+        for row in &results.causes {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{}",
+                csv_field(&row.layout),
+                row.service,
+                csv_field(&row.scope),
+                row.cause,
+                decimal(row.downtime_min_per_year, 6)
+            );
+        }
+        Ok(Some(out.into_bytes()))
+    }
+}
+
+/// `pools.csv`: Edge pool capacity, peak loads and overload.
+pub struct PoolsCsv;
+
+impl Exporter for PoolsCsv {
+    fn file_name(&self) -> String {
+        "pools.csv".to_string()
+    }
+
+    fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
+        let mut out = format!("{POOLS_HEADER}\n");
+        for row in &results.pools {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{}",
+                csv_field(&row.layout),
+                csv_field(&row.edge_pool),
+                row.capacity,
+                row.peak_load_p50,
+                row.peak_load_p95,
+                row.peak_load_max,
+                decimal(row.overload_min_per_year, 6)
+            );
+        }
+        Ok(Some(out.into_bytes()))
+    }
+}
+
+/// `comparison.csv`: paired differences against the baseline (two layouts or more).
+pub struct ComparisonCsv;
+
+impl Exporter for ComparisonCsv {
+    fn file_name(&self) -> String {
+        "comparison.csv".to_string()
+    }
+
+    fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
+        if results.study.layouts.len() < 2 {
+            return Ok(None);
+        }
+        let mut out = format!("{COMPARISON_HEADER}\n");
+        for row in &results.comparison {
+            let (low, high) = row.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{}",
+                csv_field(&row.layout),
+                csv_field(&row.baseline),
+                row.service,
+                csv_field(&row.scope),
+                decimal(row.delta_downtime_min_per_year, 6),
+                optional(low, 6),
+                optional(high, 6)
+            );
+        }
+        Ok(Some(out.into_bytes()))
+    }
+}

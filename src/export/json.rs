@@ -1,0 +1,37 @@
+//! `summary.json`: everything but the runs, with what was run.
+
+use serde::Serialize;
+
+use super::{ExportError, Exporter};
+use crate::results::{Results, RunInfo};
+use crate::stats::{CauseRow, ComparisonRow, PoolRow, SummaryRow};
+
+/// `summary.json`.
+pub struct SummaryJson;
+
+impl Exporter for SummaryJson {
+    fn file_name(&self) -> String {
+        "summary.json".to_string()
+    }
+
+    fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
+        #[derive(Serialize)]
+        struct Document<'a> {
+            run: &'a RunInfo,
+            summary: &'a [SummaryRow],
+            causes: &'a [CauseRow],
+            pools: &'a [PoolRow],
+            comparison: &'a [ComparisonRow],
+        }
+        let document = Document {
+            run: &results.info,
+            summary: &results.summary,
+            causes: &results.causes,
+            pools: &results.pools,
+            comparison: &results.comparison,
+        };
+        let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
+        text.push('\n');
+        Ok(Some(text.into_bytes()))
+    }
+}

@@ -1,0 +1,463 @@
+//! `report.html`: one self-contained file to mail — no scripts, fonts or styles from the
+//! network; every chart inlined as SVG. It holds what was run, a verdict per service a
+//! manager can act on, a layouts × services scorecard, the summary and comparison
+//! tables, the scenario's warnings and every chart. It reads at 1280 px and prints on A4.
+
+use std::fmt::Write as _;
+
+use super::{ExportError, Exporter};
+use crate::model::metrics::Cause;
+use crate::model::services::Service;
+use crate::plot::{self, Chart};
+use crate::results::Results;
+use crate::stats::{ComparisonRow, SummaryRow};
+
+/// The report's file name.
+pub const REPORT_FILE: &str = "report.html";
+
+/// The report.
+pub struct Report;
+
+impl Exporter for Report {
+    fn file_name(&self) -> String {
+        REPORT_FILE.to_string()
+    }
+
+    fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
+        let mut charts = Vec::new();
+        for chart in plot::study_charts() {
+            if !chart.applies(results) {
+                continue;
+            }
+            let svg = plot::render_svg(chart.as_ref(), results).map_err(|message| {
+                ExportError::Chart {
+                    file: format!("{REPORT_FILE} ({})", chart.file_stem()),
+                    message,
+                }
+            })?;
+            charts.push((chart, svg));
+        }
+        Ok(Some(render(results, &charts).into_bytes()))
+    }
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { --ink: #222; --muted: #666; --rule: #ddd; --better: #d8f0e6; --worse: #f9dccb; --same: #eeeeee; --base: #ffffff; }
+* { box-sizing: border-box; }
+body { margin: 0; font-family: "Noto Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); background: #fff; line-height: 1.45; }
+main { max-width: 1200px; margin: 0 auto; padding: 24px 32px 48px; }
+h1 { font-size: 1.8rem; margin: 0 0 4px; }
+h2 { font-size: 1.3rem; margin: 32px 0 10px; border-bottom: 1px solid var(--rule); padding-bottom: 4px; }
+h3 { font-size: 1.05rem; margin: 24px 0 6px; }
+p.lead { color: var(--muted); margin: 0 0 12px; }
+dl.run { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 12px 0; font-size: 0.92rem; }
+dl.run dt { color: var(--muted); }
+dl.run dd { margin: 0; overflow-wrap: anywhere; }
+ul.verdict { padding-left: 20px; }
+ul.verdict li { margin: 6px 0; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.85rem; }
+th, td { border: 1px solid var(--rule); padding: 4px 8px; text-align: right; vertical-align: top; }
+th { background: #f5f5f5; }
+td.name, th.name { text-align: left; overflow-wrap: anywhere; max-width: 260px; }
+td.key, th.key { text-align: left; white-space: nowrap; }
+td.ci { white-space: nowrap; }
+td.better { background: var(--better); }
+td.worse { background: var(--worse); }
+td.same { background: var(--same); }
+td.base { background: var(--base); font-weight: 600; }
+.key span { display: inline-block; padding: 1px 8px; margin-right: 8px; border: 1px solid var(--rule); font-size: 0.85rem; }
+.scroll { overflow-x: auto; }
+pre.warning { background: #fbf7e9; border-left: 4px solid #e69f00; padding: 8px 12px; font-size: 0.8rem; overflow-x: auto; white-space: pre-wrap; }
+figure { margin: 16px 0 28px; }
+figure svg { display: block; max-width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: 0.85rem; margin-top: 4px; }
+footer { color: var(--muted); font-size: 0.8rem; margin-top: 40px; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  main { max-width: none; padding: 0; }
+  body { font-size: 9.5pt; }
+  h2 { break-after: avoid; }
+  figure, table, pre { break-inside: avoid; }
+  table { font-size: 7.5pt; }
+}
+"#;
+
+fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> String {
+    let info = &results.info;
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>edgesim report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(&info.scenario)
+    );
+    let _ = writeln!(html, "<h1>{}</h1>", escape(&info.scenario));
+    if !results.description.trim().is_empty() {
+        let _ = writeln!(
+            html,
+            "<p class=\"lead\">{}</p>",
+            escape(results.description.trim())
+        );
+    }
+    let _ = writeln!(html, "<dl class=\"run\">");
+    let layouts: Vec<&str> = results.layouts().collect();
+    let crates: Vec<String> = info
+        .random_crates
+        .iter()
+        .map(|(name, version)| format!("{name} {version}"))
+        .collect();
+    for (term, value) in [
+        ("scenario file", info.scenario_file.clone()),
+        ("layouts", layouts.join(", ")),
+        ("replications", plot::thousands(info.replications)),
+        ("horizon", info.horizon.clone()),
+        ("seed", info.seed.to_string()),
+        (
+            "edgesim",
+            format!(
+                "{} (random numbers: {})",
+                info.edgesim_version,
+                crates.join(", ")
+            ),
+        ),
+        ("fingerprint", info.fingerprint.clone()),
+    ] {
+        let _ = writeln!(html, "<dt>{term}</dt><dd>{}</dd>", escape(&value));
+    }
+    let _ = writeln!(html, "</dl>");
+
+    let _ = writeln!(html, "<h2>Verdict</h2>\n<ul class=\"verdict\">");
+    for service in results.services() {
+        let _ = writeln!(html, "<li>{}</li>", verdict(results, service));
+    }
+    let _ = writeln!(html, "</ul>");
+
+    scorecard(&mut html, results);
+    summary_table(&mut html, results);
+    comparison_table(&mut html, results);
+
+    let _ = writeln!(html, "<h2>Warnings</h2>");
+    if results.warnings.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p>The scenario raised no disaster-recovery warnings.</p>"
+        );
+    } else {
+        for warning in &results.warnings {
+            let _ = writeln!(html, "<pre class=\"warning\">{}</pre>", escape(warning));
+        }
+    }
+
+    let _ = writeln!(html, "<h2>Charts</h2>");
+    for (chart, svg) in charts {
+        let stem = chart.file_stem();
+        let _ = writeln!(
+            html,
+            "<figure id=\"{stem}\" aria-label=\"{}\">\n{}\n<figcaption>Also as {stem}.svg and {stem}.png in the output folder.</figcaption>\n</figure>",
+            escape(chart.title()),
+            svg.trim()
+        );
+    }
+    let _ = writeln!(
+        html,
+        "<footer>Made by edgesim {} from {}. Downtime is minutes per year (365 days); intervals are 95% (Student t over replications; \
+         the rule of three when no downtime was seen).</footer>\n</main>\n</body>\n</html>",
+        escape(&info.edgesim_version),
+        escape(&info.scenario_file)
+    );
+    html
+}
+
+/// What a cause means, in the verdict's words.
+fn cause_phrase(cause: Cause) -> &'static str {
+    match cause {
+        Cause::FrontEndDown => "Front End pools being down, which no Edge layout changes",
+        Cause::AllPoolsDown => "every Edge pool being down at once",
+        Cause::Firewall => "firewall rules that block the pools still up",
+        Cause::Capacity => "surviving Edge pools without room for the displaced users",
+        Cause::AwaitingAdmin => {
+            "waiting for an administrator to move the route, gateway or association (faster response or automation helps)"
+        }
+        Cause::DnsCache => "partners' DNS caches still naming the old pool (a shorter TTL helps)",
+        Cause::DnsDesign => {
+            "partners sent to a pool that is down while another is up (the DNS design)"
+        }
+        Cause::ClientFailover => "clients noticing the loss and walking the SRV list",
+    }
+}
+
+fn availability_percent(availability: f64) -> String {
+    let percent = availability * 100.0;
+    if percent >= 99.99 {
+        format!("{percent:.4}%")
+    } else {
+        format!("{percent:.3}%")
+    }
+}
+
+fn minutes(value: f64) -> String {
+    format!("{} min/yr", plot::minutes_label(value))
+}
+
+fn interval(row: &ComparisonRow) -> String {
+    row.ci95.map_or(
+        "no interval with one replication".to_string(),
+        |(low, high)| format!("95% interval {} to {}", signed(low), signed(high)),
+    )
+}
+
+fn signed(value: f64) -> String {
+    if value > 0.0 {
+        format!("+{}", plot::minutes_label(value))
+    } else if value < 0.0 {
+        format!("−{}", plot::minutes_label(-value))
+    } else {
+        "0".to_string()
+    }
+}
+
+/// One service's verdict: the best layout and by how much against the baseline, and
+/// what dominates its remaining downtime.
+fn verdict(results: &Results, service: Service) -> String {
+    let rows: Vec<&SummaryRow> = results
+        .layouts()
+        .filter_map(|l| results.summary_row(l, service, "all"))
+        .collect();
+    let title = format!("<strong>{}</strong>: ", escape(service.title()));
+    let Some(best) = rows
+        .iter()
+        .copied()
+        .min_by(|a, b| a.downtime_min_per_year.total_cmp(&b.downtime_min_per_year))
+    else {
+        return title + "not measured.";
+    };
+    let baseline = rows[0];
+    let mut text = title;
+    if rows.len() == 1 || best.layout == baseline.layout {
+        let _ = write!(
+            text,
+            "{} {} {} ({} available).",
+            escape(&baseline.layout),
+            if rows.len() == 1 {
+                "loses"
+            } else {
+                "(the baseline) loses the least:"
+            },
+            minutes(baseline.downtime_min_per_year),
+            availability_percent(baseline.availability)
+        );
+        if rows.len() > 1 {
+            let worse: Vec<String> = results
+                .layouts()
+                .skip(1)
+                .filter_map(|l| results.comparison_row(l, service, "all"))
+                .filter(|r| plot::comparison::verdict(r) > 0)
+                .map(|r| {
+                    format!(
+                        "{} ({})",
+                        escape(&r.layout),
+                        signed(r.delta_downtime_min_per_year)
+                    )
+                })
+                .collect();
+            if !worse.is_empty() {
+                let _ = write!(text, " Significantly worse: {}.", worse.join(", "));
+            } else {
+                let _ = write!(text, " No other layout differs significantly.");
+            }
+        }
+    } else if let Some(row) = results.comparison_row(&best.layout, service, "all") {
+        let significant = plot::comparison::verdict(row) < 0;
+        let _ = write!(
+            text,
+            "{} is best with {} ({} available), {} against {} ({}){}",
+            escape(&best.layout),
+            minutes(best.downtime_min_per_year),
+            availability_percent(best.availability),
+            signed(row.delta_downtime_min_per_year),
+            escape(&baseline.layout),
+            interval(row),
+            if significant {
+                ": a significant improvement."
+            } else {
+                ": not significant (the interval includes zero), so no layout is shown to be better."
+            }
+        );
+    }
+    let causes = results.causes_of(&best.layout, service, "all");
+    let total: f64 = causes.iter().map(|c| c.1).sum();
+    if total <= 0.0 {
+        let _ = write!(
+            text,
+            " No downtime was seen in {} replications.",
+            plot::thousands(best.replications)
+        );
+    } else if let Some((cause, value)) = causes.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)) {
+        let share = value / total * 100.0;
+        let _ = write!(
+            text,
+            " {} of its remaining downtime ({share:.0}%) is {}.",
+            if share >= 50.0 {
+                "Most"
+            } else {
+                "The largest part"
+            },
+            cause_phrase(cause)
+        );
+    }
+    text
+}
+
+/// Layouts × services in minutes per year, coloured against the baseline.
+fn scorecard(html: &mut String, results: &Results) {
+    let services = results.services();
+    let _ = writeln!(html, "<h2>Scorecard</h2>");
+    let _ = writeln!(
+        html,
+        "<p class=\"key\">Minutes of downtime per year (all users). Against the baseline: \
+         <span style=\"background:var(--better)\">significantly less</span>\
+         <span style=\"background:var(--worse)\">significantly more</span>\
+         <span style=\"background:var(--same)\">no significant difference</span>\
+         <span style=\"font-weight:600\">baseline</span></p>"
+    );
+    let _ = writeln!(
+        html,
+        "<div class=\"scroll\"><table class=\"scorecard\">\n<tr><th class=\"name\">layout</th>"
+    );
+    for service in &services {
+        let _ = write!(html, "<th>{}</th>", escape(service.title()));
+    }
+    let _ = writeln!(html, "</tr>");
+    for (index, layout) in results.layouts().enumerate() {
+        let _ = write!(html, "<tr><td class=\"name\">{}</td>", escape(layout));
+        for &service in &services {
+            let Some(row) = results.summary_row(layout, service, "all") else {
+                let _ = write!(html, "<td>—</td>");
+                continue;
+            };
+            let class = if index == 0 {
+                "base"
+            } else {
+                match results
+                    .comparison_row(layout, service, "all")
+                    .map(plot::comparison::verdict)
+                {
+                    Some(-1) => "better",
+                    Some(1) => "worse",
+                    _ => "same",
+                }
+            };
+            let _ = write!(
+                html,
+                "<td class=\"{class}\">{}</td>",
+                plot::minutes_label(row.downtime_min_per_year)
+            );
+        }
+        let _ = writeln!(html, "</tr>");
+    }
+    let _ = writeln!(html, "</table></div>");
+}
+
+fn summary_table(html: &mut String, results: &Results) {
+    let _ = writeln!(html, "<h2>Summary</h2>");
+    let _ = writeln!(
+        html,
+        "<p>Availability is the mean over replications with its 95% interval; downtime in minutes per year \
+         (mean and percentiles over replications). The same figures are in summary.csv.</p>"
+    );
+    for (heading, per_front_end) in [("All users", false), ("Per Front End pool", true)] {
+        let rows: Vec<&SummaryRow> = results
+            .summary
+            .iter()
+            .filter(|r| (r.scope != "all") == per_front_end)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(html, "<h3>{heading}</h3>\n<div class=\"scroll\"><table>");
+        let _ = writeln!(
+            html,
+            "<tr><th class=\"name\">layout</th><th class=\"key\">service</th><th class=\"key\">scope</th>\
+             <th>availability</th><th>95% interval</th><th>nines</th><th>min/yr</th><th>p50</th><th>p95</th>\
+             <th>p99</th><th>outages/yr</th><th>mean outage (min)</th></tr>"
+        );
+        for row in rows {
+            let ci = row.ci95.map_or("—".to_string(), |(low, high)| {
+                format!("{:.9} – {:.9}", low, high)
+            });
+            let _ = writeln!(
+                html,
+                "<tr><td class=\"name\">{}</td><td class=\"key\">{}</td><td class=\"key\">{}</td>\
+                 <td>{:.9}</td><td class=\"ci\">{ci}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td>\
+                 <td>{:.3}</td><td>{:.3}</td><td>{}</td></tr>",
+                escape(&row.layout),
+                row.service,
+                escape(&row.scope),
+                row.availability,
+                row.nines.map_or("—".to_string(), |n| format!("{n:.2}")),
+                row.downtime_min_per_year,
+                row.downtime_p50,
+                row.downtime_p95,
+                row.downtime_p99,
+                row.outages_per_year,
+                row.mean_outage_min
+                    .map_or("—".to_string(), |m| format!("{m:.1}")),
+            );
+        }
+        let _ = writeln!(html, "</table></div>");
+    }
+}
+
+fn comparison_table(html: &mut String, results: &Results) {
+    if results.comparison.is_empty() {
+        return;
+    }
+    let baseline = results.layouts().next().unwrap_or("");
+    let _ = writeln!(html, "<h2>Comparison against {}</h2>", escape(baseline));
+    let _ = writeln!(
+        html,
+        "<p>Paired differences in minutes of downtime per year (negative: less downtime than the baseline), \
+         with their 95% interval. The same figures are in comparison.csv.</p>\n<div class=\"scroll\"><table>"
+    );
+    let _ = writeln!(
+        html,
+        "<tr><th class=\"name\">layout</th><th class=\"key\">service</th><th class=\"key\">scope</th>\
+         <th>change (min/yr)</th><th>95% interval</th><th>verdict</th></tr>"
+    );
+    for row in &results.comparison {
+        let (class, word) = match plot::comparison::verdict(row) {
+            -1 => ("better", "less downtime"),
+            1 => ("worse", "more downtime"),
+            _ => ("same", "no significant difference"),
+        };
+        let ci = row.ci95.map_or("—".to_string(), |(low, high)| {
+            format!("{low:.3} – {high:.3}")
+        });
+        let _ = writeln!(
+            html,
+            "<tr><td class=\"name\">{}</td><td class=\"key\">{}</td><td class=\"key\">{}</td><td>{:.3}</td><td class=\"ci\">{ci}</td><td class=\"{class}\">{word}</td></tr>",
+            escape(&row.layout),
+            row.service,
+            escape(&row.scope),
+            row.delta_downtime_min_per_year,
+        );
+    }
+    let _ = writeln!(html, "</table></div>");
+}

@@ -1,0 +1,217 @@
+//! Downtime per Front End pool: for each per-user service, a heat map of FE pools (rows)
+//! by layouts (columns), coloured by minutes of downtime per year on a log scale, so that
+//! a site that suffers stands out.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::{
+    Chart, DrawResult, INK, MUTED, anchored, fail, log_range, log_tick_label, minutes_label,
+    on_both_backends, shorten, text, text_width, titled,
+};
+use crate::model::services::Service;
+use crate::results::Results;
+
+/// The chart.
+pub struct FrontEnds;
+
+const CELL_WIDTH: i32 = 112;
+const CELL_HEIGHT: i32 = 26;
+const PANEL_HEAD: i32 = 56;
+const PANEL_GAP: i32 = 18;
+const SCALE_HEIGHT: i32 = 58;
+
+/// Viridis, from low to high: readable for every common colour vision.
+const VIRIDIS: [(u8, u8, u8); 5] = [
+    (0xFD, 0xE7, 0x25),
+    (0x5E, 0xC9, 0x62),
+    (0x21, 0x91, 0x8C),
+    (0x3B, 0x52, 0x8B),
+    (0x44, 0x01, 0x54),
+];
+
+/// The colour at `t` in 0..=1 along [`VIRIDIS`].
+fn viridis(t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
+    let i = (t.floor() as usize).min(VIRIDIS.len() - 2);
+    let f = t - i as f64;
+    let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn per_user_services(results: &Results) -> Vec<Service> {
+    results
+        .services()
+        .into_iter()
+        .filter(|s| s.per_user())
+        .collect()
+}
+
+/// The FE pools, in the order the first layout that has them lists them.
+fn front_ends(results: &Results) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for row in &results.summary {
+        if row.scope != "all" && !names.contains(&row.scope) {
+            names.push(row.scope.clone());
+        }
+    }
+    names
+}
+
+impl FrontEnds {
+    fn label_width(front_ends: &[String]) -> i32 {
+        text_width(
+            front_ends
+                .iter()
+                .map(|f| shorten(f, 28).chars().count())
+                .max()
+                .unwrap_or(4),
+            13,
+        ) as i32
+            + 28
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        results: &Results,
+        area: &DrawingArea<DB, Shift>,
+    ) -> DrawResult {
+        let body = titled(
+            area,
+            self.title(),
+            "Minutes of downtime per year for each FE pool's users (mean over replications); \
+             darker is worse. Empty: the layout has no such FE pool.",
+        )?;
+        let front_ends = front_ends(results);
+        let services = per_user_services(results);
+        let layouts: Vec<&str> = results.layouts().collect();
+        let values = results
+            .summary
+            .iter()
+            .filter(|r| r.scope != "all")
+            .map(|r| r.downtime_min_per_year);
+        let (low, high) = log_range(values, &[]);
+        let position = |minutes: f64| {
+            if minutes <= 0.0 {
+                0.0
+            } else {
+                ((minutes.max(low).ln() - low.ln()) / (high.ln() - low.ln())).clamp(0.0, 1.0)
+            }
+        };
+        let (x0, y0) = body.get_base_pixel();
+        let left = x0 + Self::label_width(&front_ends);
+        // The colour scale.
+        let bar_width = CELL_WIDTH * 4;
+        for step in 0..bar_width {
+            let t = step as f64 / (bar_width - 1) as f64;
+            area.draw(&Rectangle::new(
+                [(left + step, y0 + 8), (left + step + 1, y0 + 24)],
+                viridis(t).filled(),
+            ))
+            .map_err(fail)?;
+        }
+        let mut decade = low;
+        while decade <= high * 1.0001 {
+            let x = left + (position(decade) * (bar_width - 1) as f64).round() as i32;
+            area.draw(&PathElement::new(
+                [(x, y0 + 24), (x, y0 + 29)],
+                INK.stroke_width(1),
+            ))
+            .map_err(fail)?;
+            area.draw(&Text::new(
+                log_tick_label(&decade),
+                (x, y0 + 31),
+                anchored(text(11, &INK), HPos::Center, VPos::Top),
+            ))
+            .map_err(fail)?;
+            decade *= 10.0;
+        }
+        area.draw(&Text::new(
+            "minutes per year",
+            (left + bar_width + 12, y0 + 16),
+            anchored(text(12, &MUTED), HPos::Left, VPos::Center),
+        ))
+        .map_err(fail)?;
+        let mut top = y0 + SCALE_HEIGHT;
+        for &service in &services {
+            area.draw(&Text::new(
+                service.title(),
+                (x0 + 16, top + 4),
+                anchored(
+                    (super::FONT, 15, FontStyle::Bold).into_font().color(&INK),
+                    HPos::Left,
+                    VPos::Top,
+                ),
+            ))
+            .map_err(fail)?;
+            for (column, layout) in layouts.iter().enumerate() {
+                area.draw(&Text::new(
+                    shorten(layout, 16),
+                    (
+                        left + column as i32 * CELL_WIDTH + CELL_WIDTH / 2,
+                        top + PANEL_HEAD - 6,
+                    ),
+                    anchored(text(12, &INK), HPos::Center, VPos::Bottom),
+                ))
+                .map_err(fail)?;
+            }
+            for (row, front_end) in front_ends.iter().enumerate() {
+                let y = top + PANEL_HEAD + row as i32 * CELL_HEIGHT;
+                area.draw(&Text::new(
+                    shorten(front_end, 28),
+                    (left - 10, y + CELL_HEIGHT / 2),
+                    anchored(text(13, &INK), HPos::Right, VPos::Center),
+                ))
+                .map_err(fail)?;
+                for (column, layout) in layouts.iter().enumerate() {
+                    let x = left + column as i32 * CELL_WIDTH;
+                    let cell = [(x + 1, y + 1), (x + CELL_WIDTH - 1, y + CELL_HEIGHT - 1)];
+                    let Some(row) = results.summary_row(layout, service, front_end) else {
+                        area.draw(&Rectangle::new(cell, RGBColor(0xF2, 0xF2, 0xF2).filled()))
+                            .map_err(fail)?;
+                        continue;
+                    };
+                    let t = position(row.downtime_min_per_year);
+                    area.draw(&Rectangle::new(cell, viridis(t).filled()))
+                        .map_err(fail)?;
+                    let ink = if t > 0.45 { WHITE } else { INK };
+                    area.draw(&Text::new(
+                        minutes_label(row.downtime_min_per_year),
+                        (x + CELL_WIDTH / 2, y + CELL_HEIGHT / 2),
+                        anchored(text(12, &ink), HPos::Center, VPos::Center),
+                    ))
+                    .map_err(fail)?;
+                }
+            }
+            top += PANEL_HEAD + CELL_HEIGHT * front_ends.len() as i32 + PANEL_GAP;
+        }
+        Ok(())
+    }
+}
+
+impl Chart<Results> for FrontEnds {
+    fn file_stem(&self) -> &'static str {
+        "front-end-pools"
+    }
+
+    fn title(&self) -> &'static str {
+        "Downtime per Front End pool"
+    }
+
+    fn applies(&self, results: &Results) -> bool {
+        !per_user_services(results).is_empty() && !front_ends(results).is_empty()
+    }
+
+    fn size(&self, results: &Results) -> (u32, u32) {
+        let front_ends = front_ends(results);
+        let layouts = results.layouts().count() as i32;
+        let width = (Self::label_width(&front_ends) + layouts * CELL_WIDTH + 32).max(760);
+        let panels = per_user_services(results).len() as i32
+            * (PANEL_HEAD + CELL_HEIGHT * front_ends.len() as i32 + PANEL_GAP);
+        (width as u32, (58 + SCALE_HEIGHT + panels + 10) as u32)
+    }
+
+    on_both_backends!(Results);
+}

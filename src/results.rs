@@ -1,0 +1,174 @@
+//! A study's results as one object that does not know how it was produced (one run, or
+//! shards merged): what was run, the scenario's description and warnings, the exact
+//! accumulators, and every table derived from them. Every output — the CSV and JSON
+//! files, the part file, the terminal table, each chart and the report — is an exporter
+//! of it ([`crate::export`], [`crate::plot`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::metrics::Cause;
+use crate::model::services::Service;
+use crate::stats::{CauseRow, ComparisonRow, PoolRow, Study, SummaryRow};
+use crate::topology::Scenario;
+
+/// The versions of the crates that make the random numbers (kept equal to Cargo.lock by a
+/// test), reported in `summary.json` so a result can be reproduced.
+pub const RANDOM_CRATES: [(&str, &str); 2] = [("rand_chacha", "0.10.0"), ("libm", "0.2.16")];
+
+/// What was run: reported in `summary.json` and the report, and checked by `merge`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The scenario file as given.
+    pub scenario_file: String,
+    /// The seed.
+    pub seed: u64,
+    /// Replications of the whole run (all shards).
+    pub replications: u64,
+    /// The horizon, in the scenario syntax.
+    pub horizon: String,
+    /// The horizon in microseconds.
+    pub horizon_micros: u64,
+    /// The layouts run, baseline first.
+    pub layouts: Vec<String>,
+    /// edgesim's version.
+    pub edgesim_version: String,
+    /// The random-number crates and their versions.
+    pub random_crates: BTreeMap<String, String>,
+    /// A hash of the scenario text, the flags that change results, and edgesim's version.
+    pub fingerprint: String,
+}
+
+impl RunInfo {
+    /// Describes a run of `scenario` (already with command-line overrides) from the file
+    /// `scenario_file` whose text is `source`.
+    pub fn new(scenario: &Scenario, scenario_file: &str, source: &str) -> Self {
+        let simulation = &scenario.simulation;
+        let layouts: Vec<String> = scenario
+            .layouts
+            .iter()
+            .map(|t| t.layout_name.clone())
+            .collect();
+        let version = env!("CARGO_PKG_VERSION").to_string();
+        let fingerprint_text = format!(
+            "{version}\n{}\n{}\n{}\n{}\n{source}",
+            simulation.replications,
+            simulation.horizon.as_micros(),
+            simulation.seed,
+            layouts.join("\n"),
+        );
+        RunInfo {
+            scenario: scenario.name.clone(),
+            scenario_file: scenario_file.to_string(),
+            seed: simulation.seed,
+            replications: simulation.replications,
+            horizon: simulation.horizon.to_string(),
+            horizon_micros: simulation.horizon.as_micros(),
+            layouts,
+            edgesim_version: version,
+            random_crates: RANDOM_CRATES
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            fingerprint: format!("{:016x}", crate::topology::stream_key_of(&fingerprint_text)),
+        }
+    }
+}
+
+/// Everything a study produced, and the tables derived from it.
+#[derive(Clone, Debug)]
+pub struct Results {
+    /// What was run.
+    pub info: RunInfo,
+    /// The scenario's description (may be empty).
+    pub description: String,
+    /// The scenario's disaster-recovery warnings, rendered as text.
+    pub warnings: Vec<String>,
+    /// The exact accumulators.
+    pub study: Study,
+    /// The rows of `summary.csv`.
+    pub summary: Vec<SummaryRow>,
+    /// The rows of `causes.csv`.
+    pub causes: Vec<CauseRow>,
+    /// The rows of `pools.csv`.
+    pub pools: Vec<PoolRow>,
+    /// The rows of `comparison.csv` (empty with one layout).
+    pub comparison: Vec<ComparisonRow>,
+}
+
+impl Results {
+    /// Derives every table from `study`.
+    pub fn new(info: RunInfo, description: String, warnings: Vec<String>, study: Study) -> Self {
+        Results {
+            summary: study.summary(),
+            causes: study.causes(),
+            pools: study.pools(),
+            comparison: study.comparison(),
+            info,
+            description,
+            warnings,
+            study,
+        }
+    }
+
+    /// The layouts, baseline first.
+    pub fn layouts(&self) -> impl Iterator<Item = &str> {
+        self.study.layouts.iter().map(|l| l.layout.as_str())
+    }
+
+    /// The services any layout has, in report order.
+    pub fn services(&self) -> Vec<Service> {
+        Service::ALL
+            .into_iter()
+            .filter(|service| {
+                self.study
+                    .layouts
+                    .iter()
+                    .any(|l| l.services.iter().any(|s| s.service == *service))
+            })
+            .collect()
+    }
+
+    /// The summary row of `layout`, `service` and `scope`.
+    pub fn summary_row(&self, layout: &str, service: Service, scope: &str) -> Option<&SummaryRow> {
+        self.summary
+            .iter()
+            .find(|r| r.layout == layout && r.service == service.name() && r.scope == scope)
+    }
+
+    /// The paired difference of `layout` against the baseline for `service` and `scope`.
+    pub fn comparison_row(
+        &self,
+        layout: &str,
+        service: Service,
+        scope: &str,
+    ) -> Option<&ComparisonRow> {
+        self.comparison
+            .iter()
+            .find(|r| r.layout == layout && r.service == service.name() && r.scope == scope)
+    }
+
+    /// Downtime by cause of `layout`, `service` and `scope`, minutes per year, in cause
+    /// order.
+    pub fn causes_of(&self, layout: &str, service: Service, scope: &str) -> Vec<(Cause, f64)> {
+        Cause::ALL
+            .into_iter()
+            .map(|cause| {
+                let minutes = self
+                    .causes
+                    .iter()
+                    .find(|r| {
+                        r.layout == layout
+                            && r.service == service.name()
+                            && r.scope == scope
+                            && r.cause == cause.name()
+                    })
+                    .map_or(0.0, |r| r.downtime_min_per_year);
+                (cause, minutes)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,352 @@
+//! Orchestration of the commands that produce files: `run` (load, apply the overrides,
+//! simulate, stream `runs.csv`, export every file, commit them together), `merge` (shard
+//! folders into the files of a single run) and `trace` (one replication, its CSV and its
+//! timeline). The command line only parses arguments, calls these and maps errors to
+//! exit codes.
+
+use std::path::{Path, PathBuf};
+
+use crate::export::part::{Part, PartFile};
+use crate::export::runs::RunsWriter;
+use crate::export::{self, Exporter};
+use crate::montecarlo::Shard;
+use crate::output::Staging;
+use crate::results::{Results, RunInfo};
+use crate::scenario::{self, LoadedScenario};
+
+/// What `edgesim run` was asked for. Every field but the scenario overrides the file.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// The scenario file; `None` for the built-in example.
+    pub scenario: Option<PathBuf>,
+    /// Replications.
+    pub replications: Option<u64>,
+    /// Horizon, in the scenario syntax.
+    pub horizon: Option<String>,
+    /// Seed.
+    pub seed: Option<u64>,
+    /// Only these layouts, in the scenario's order (all when empty).
+    pub layouts: Vec<String>,
+    /// Worker threads (rayon's default when `None`).
+    pub threads: Option<usize>,
+    /// Output folder (`output/<scenario file stem>/` when `None`).
+    pub output: Option<PathBuf>,
+    /// Run only this shard and write a part file.
+    pub shard: Option<Shard>,
+    /// Draw charts and the report.
+    pub charts: bool,
+    /// Write `runs.csv`.
+    pub runs: bool,
+}
+
+/// Told what a run is doing, for progress displays.
+pub trait RunListener {
+    /// The scenario loaded; `replications` are about to run.
+    fn started(&mut self, _loaded: &LoadedScenario, _replications: u64) {}
+    /// One more replication is done.
+    fn replication_done(&mut self) {}
+    /// Every replication is done; the files are being written.
+    fn simulated(&mut self) {}
+}
+
+/// A listener that ignores everything.
+pub struct Silent;
+
+impl RunListener for Silent {}
+
+/// What a command wrote.
+pub struct Outcome {
+    /// The study's results.
+    pub results: Results,
+    /// The output folder.
+    pub folder: PathBuf,
+    /// Every file written.
+    pub files: Vec<PathBuf>,
+    /// The report, when one was written.
+    pub report: Option<PathBuf>,
+}
+
+/// Loads the scenario `run` was given, or the built-in example.
+pub fn load_for_run(options: &RunOptions) -> Result<LoadedScenario, scenario::LoadError> {
+    match &options.scenario {
+        Some(path) => scenario::load_file(path),
+        None => scenario::load_str(scenario::BUILTIN_EXAMPLE_NAME, scenario::BUILTIN_EXAMPLE),
+    }
+}
+
+/// The warnings of a loaded scenario, each rendered as text.
+fn rendered_warnings(loaded: &LoadedScenario) -> Vec<String> {
+    loaded
+        .warnings
+        .iter()
+        .map(|w| loaded.source.render(w))
+        .collect()
+}
+
+/// `edgesim run`: every layout, every replication of the shard, every file, committed
+/// together (a failure leaves every previous file as it was).
+pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outcome, String> {
+    let mut loaded = load_for_run(options).map_err(|error| error.to_string())?;
+    apply_overrides(&mut loaded.scenario, options)
+        .map_err(|message| format!("error: {message}"))?;
+    let scenario = &loaded.scenario;
+    let shard = options.shard.unwrap_or(Shard::WHOLE);
+    listener.started(&loaded, shard.size(scenario.simulation.replications));
+    let folder = options
+        .output
+        .clone()
+        .unwrap_or_else(|| crate::output::default_folder(&loaded.source.name));
+    let fail = |error: crate::output::WriteError| format!("error: {error}");
+    let mut staging = Staging::new(&folder).map_err(fail)?;
+    let mut runs = if options.runs {
+        let file = staging.create("runs.csv").map_err(fail)?;
+        Some(
+            RunsWriter::new(file, scenario)
+                .map_err(|e| format!("error: cannot write runs.csv: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let study =
+        crate::montecarlo::run(scenario, shard, options.threads, |replication, results| {
+            listener.replication_done();
+            match &mut runs {
+                Some(writer) => writer
+                    .write(replication, results)
+                    .map_err(|e| format!("error: cannot write runs.csv: {e}")),
+                None => Ok(()),
+            }
+        })?;
+    listener.simulated();
+    if let Some(writer) = runs {
+        writer
+            .finish()
+            .map_err(|e| format!("error: cannot write runs.csv: {e}"))?;
+    }
+    let results = Results::new(
+        RunInfo::new(scenario, &loaded.source.name, &loaded.source.text),
+        scenario.description.clone().unwrap_or_default(),
+        rendered_warnings(&loaded),
+        study,
+    );
+    let mut exporters = export::file_exporters(options.charts);
+    if let Some(shard) = options.shard {
+        exporters.push(Box::new(PartFile {
+            shard,
+            has_runs: options.runs,
+        }));
+    }
+    finish(staging, results, &exporters)
+}
+
+/// Stages every exporter's file and commits them with whatever was staged before.
+fn finish(
+    mut staging: Staging,
+    results: Results,
+    exporters: &[Box<dyn Exporter>],
+) -> Result<Outcome, String> {
+    export::stage(&mut staging, &results, exporters).map_err(|e| format!("error: {e}"))?;
+    let folder = staging.folder().to_path_buf();
+    let files = staging.commit().map_err(|e| format!("error: {e}"))?;
+    let report = files
+        .iter()
+        .find(|f| {
+            f.file_name()
+                .is_some_and(|n| n == export::report::REPORT_FILE)
+        })
+        .cloned();
+    Ok(Outcome {
+        results,
+        folder,
+        files,
+        report,
+    })
+}
+
+/// `edgesim merge`: the shard folders of one run into exactly the files a single run
+/// would have written (charts and the report too when `charts` is set).
+pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Outcome, String> {
+    let mut parts: Vec<(PathBuf, Part)> = Vec::new();
+    for folder in part_folders {
+        parts.push((folder.clone(), Part::read(folder)?));
+    }
+    parts.sort_by_key(|(_, part)| part.shard.index);
+    let (first_folder, first) = &parts[0];
+    for (folder, part) in &parts[1..] {
+        if part.info != first.info
+            || part.shard.count != first.shard.count
+            || part.has_runs != first.has_runs
+        {
+            return Err(format!(
+                "{} does not belong to the same run as {} (scenario, flags or edgesim version differ: fingerprints {} and {})",
+                folder.display(),
+                first_folder.display(),
+                part.info.fingerprint,
+                first.info.fingerprint
+            ));
+        }
+    }
+    let count = first.shard.count;
+    let indices: Vec<u64> = parts.iter().map(|(_, p)| p.shard.index).collect();
+    if indices != (0..count).collect::<Vec<_>>() {
+        let given: Vec<String> = indices
+            .iter()
+            .map(|i| format!("{}/{count}", i + 1))
+            .collect();
+        return Err(format!(
+            "merge needs every shard 1/{count} to {count}/{count} exactly once; got {}",
+            given.join(", ")
+        ));
+    }
+    let mut study = first.study.clone();
+    for (_, part) in &parts[1..] {
+        study.merge(&part.study);
+    }
+    let mut staging = Staging::new(output).map_err(|e| e.to_string())?;
+    if first.has_runs {
+        let shard_files: Vec<PathBuf> = parts.iter().map(|(f, _)| f.join("runs.csv")).collect();
+        let mut out = staging.create("runs.csv").map_err(|e| e.to_string())?;
+        export::runs::interleave(
+            &shard_files,
+            first.info.replications,
+            export::runs::rows_per_replication(&study),
+            &mut out,
+        )?;
+    }
+    let results = Results::new(
+        first.info.clone(),
+        first.description.clone(),
+        first.warnings.clone(),
+        study,
+    );
+    finish(staging, results, &export::file_exporters(charts))
+        .map_err(|e| e.trim_start_matches("error: ").to_string())
+}
+
+/// Applies the command-line overrides to a loaded scenario.
+pub fn apply_overrides(
+    scenario: &mut crate::topology::Scenario,
+    options: &RunOptions,
+) -> Result<(), String> {
+    if let Some(replications) = options.replications {
+        if !(1..=scenario::schema::MAX_REPLICATIONS).contains(&replications) {
+            return Err(format!(
+                "-n {replications}: use 1 to {} replications",
+                scenario::schema::MAX_REPLICATIONS
+            ));
+        }
+        scenario.simulation.replications = replications;
+    }
+    if let Some(text) = &options.horizon {
+        let horizon = crate::time::parse_duration(text).map_err(|e| format!("--horizon: {e}"))?;
+        let max = scenario::schema::MAX_HORIZON_YEARS * crate::time::MICROS_PER_YEAR;
+        if horizon.is_zero() || horizon.as_micros() > max {
+            return Err(format!(
+                "--horizon {text}: use a positive horizon of at most {} years",
+                scenario::schema::MAX_HORIZON_YEARS
+            ));
+        }
+        scenario.simulation.horizon = horizon;
+    }
+    if let Some(seed) = options.seed {
+        scenario.simulation.seed = seed;
+    }
+    if !options.layouts.is_empty() {
+        for name in &options.layouts {
+            if !scenario.layouts.iter().any(|t| &t.layout_name == name) {
+                return Err(format!(
+                    "--layout {name}: the scenario has no such layout (it has: {})",
+                    layout_names(scenario)
+                ));
+            }
+        }
+        scenario
+            .layouts
+            .retain(|t| options.layouts.contains(&t.layout_name));
+    }
+    Ok(())
+}
+
+fn layout_names(scenario: &crate::topology::Scenario) -> String {
+    scenario
+        .layouts
+        .iter()
+        .map(|t| t.layout_name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What `edgesim trace` was asked for.
+#[derive(Clone, Debug)]
+pub struct TraceOptions {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// The layout (the baseline when `None`).
+    pub layout: Option<String>,
+    /// The replication, from 0.
+    pub replication: u64,
+    /// Output folder (`output/<scenario file stem>/` when `None`).
+    pub output: Option<PathBuf>,
+}
+
+/// What `edgesim trace` produced.
+pub struct TraceOutcome {
+    /// The story to print.
+    pub story: String,
+    /// The files written: `trace.csv`, `timeline.svg`, `timeline.png`.
+    pub files: Vec<PathBuf>,
+}
+
+/// `edgesim trace`: one replication of one layout, event by event.
+pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, String> {
+    let loaded = scenario::load_file(&options.scenario).map_err(|error| error.to_string())?;
+    let scenario = &loaded.scenario;
+    let topology = match &options.layout {
+        None => &scenario.layouts[0],
+        Some(name) => scenario
+            .layouts
+            .iter()
+            .find(|t| &t.layout_name == name)
+            .ok_or_else(|| {
+                format!(
+                    "error: --layout {name}: the scenario has no such layout (it has: {})",
+                    layout_names(scenario)
+                )
+            })?,
+    };
+    if options.replication >= scenario.simulation.replications {
+        return Err(format!(
+            "error: --replication {}: the scenario has replications 0 to {}",
+            options.replication,
+            scenario.simulation.replications - 1
+        ));
+    }
+    let traced = crate::trace::trace(topology, &scenario.simulation, options.replication);
+    let folder = options
+        .output
+        .clone()
+        .unwrap_or_else(|| crate::output::default_folder(&loaded.source.name));
+    let view = crate::plot::timeline::TraceView {
+        topology,
+        simulation: &scenario.simulation,
+        replication: options.replication,
+        records: &traced.records,
+    };
+    let fail = |error: crate::output::WriteError| format!("error: {error}");
+    let mut staging = Staging::new(&folder).map_err(fail)?;
+    staging
+        .write("trace.csv", &crate::trace::to_csv(&traced.records))
+        .map_err(fail)?;
+    let chart = crate::plot::timeline::Timeline;
+    let svg = crate::plot::render_svg(&chart, &view).map_err(|e| format!("error: {e}"))?;
+    let png = crate::plot::render_png(&chart, &view).map_err(|e| format!("error: {e}"))?;
+    staging
+        .write("timeline.svg", svg.as_bytes())
+        .map_err(fail)?;
+    staging.write("timeline.png", &png).map_err(fail)?;
+    let files = staging.commit().map_err(fail)?;
+    Ok(TraceOutcome {
+        story: crate::trace::story(topology, &scenario.simulation, options.replication, &traced),
+        files,
+    })
+}
