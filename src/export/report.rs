@@ -92,9 +92,13 @@ footer { color: var(--muted); font-size: 0.8rem; margin-top: 40px; }
 @media print {
   main { max-width: none; padding: 0; }
   body { font-size: 9.5pt; }
-  h2 { break-after: avoid; }
-  figure, table, pre { break-inside: avoid; }
-  table { font-size: 7.5pt; }
+  h2, h3 { break-after: avoid; }
+  figure, pre, tr { break-inside: avoid; }
+  .scroll { overflow: visible; }
+  table { font-size: 7pt; width: 100%; }
+  th, td { padding: 2px 4px; }
+  td.key, th.key, td.ci { white-space: normal; }
+  td.name, th.name { overflow-wrap: normal; word-break: normal; }
 }
 "#;
 
@@ -210,6 +214,11 @@ fn availability_percent(availability: f64) -> String {
     } else {
         format!("{percent:.3}%")
     }
+}
+
+/// An availability as a percentage with four decimals (99.9395%).
+pub fn percent(availability: f64) -> String {
+    format!("{:.4}%", availability * 100.0)
 }
 
 fn minutes(value: f64) -> String {
@@ -380,7 +389,7 @@ fn summary_table(html: &mut String, results: &Results) {
     let _ = writeln!(
         html,
         "<p>Availability is the mean over replications with its 95% interval; downtime in minutes per year \
-         (mean and percentiles over replications). The same figures are in summary.csv.</p>"
+         (mean and percentiles over replications). summary.csv has the same figures with full precision.</p>"
     );
     for (heading, per_front_end) in [("All users", false), ("Per Front End pool", true)] {
         let rows: Vec<&SummaryRow> = results
@@ -395,22 +404,22 @@ fn summary_table(html: &mut String, results: &Results) {
         let _ = writeln!(
             html,
             "<tr><th class=\"name\">layout</th><th class=\"key\">service</th><th class=\"key\">scope</th>\
-             <th>availability</th><th>95% interval</th><th>nines</th><th>min/yr</th><th>p50</th><th>p95</th>\
+             <th>available</th><th>95% interval</th><th>nines</th><th>min/yr</th><th>p50</th><th>p95</th>\
              <th>p99</th><th>outages/yr</th><th>mean outage (min)</th></tr>"
         );
         for row in rows {
             let ci = row.ci95.map_or("—".to_string(), |(low, high)| {
-                format!("{:.9} – {:.9}", low, high)
+                format!("{} – {}", percent(low), percent(high))
             });
             let _ = writeln!(
                 html,
                 "<tr><td class=\"name\">{}</td><td class=\"key\">{}</td><td class=\"key\">{}</td>\
-                 <td>{:.9}</td><td class=\"ci\">{ci}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td>\
-                 <td>{:.3}</td><td>{:.3}</td><td>{}</td></tr>",
+                 <td>{}</td><td class=\"ci\">{ci}</td><td>{}</td><td>{:.2}</td><td>{:.1}</td><td>{:.1}</td>\
+                 <td>{:.1}</td><td>{:.2}</td><td>{}</td></tr>",
                 escape(&row.layout),
                 row.service,
                 escape(&row.scope),
-                row.availability,
+                percent(row.availability),
                 row.nines.map_or("—".to_string(), |n| format!("{n:.2}")),
                 row.downtime_min_per_year,
                 row.downtime_p50,
@@ -448,11 +457,11 @@ fn comparison_table(html: &mut String, results: &Results) {
             _ => ("same", "no significant difference"),
         };
         let ci = row.ci95.map_or("—".to_string(), |(low, high)| {
-            format!("{low:.3} – {high:.3}")
+            format!("{low:.2} – {high:.2}")
         });
         let _ = writeln!(
             html,
-            "<tr><td class=\"name\">{}</td><td class=\"key\">{}</td><td class=\"key\">{}</td><td>{:.3}</td><td class=\"ci\">{ci}</td><td class=\"{class}\">{word}</td></tr>",
+            "<tr><td class=\"name\">{}</td><td class=\"key\">{}</td><td class=\"key\">{}</td><td>{:.2}</td><td class=\"ci\">{ci}</td><td class=\"{class}\">{word}</td></tr>",
             escape(&row.layout),
             row.service,
             escape(&row.scope),

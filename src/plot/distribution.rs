@@ -133,7 +133,8 @@ impl Distribution {
                 .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
                 .draw()
                 .map_err(fail)?;
-            for curve in &curves {
+            // The baseline last, on top: layouts identical to it then show its colour.
+            for curve in curves.iter().rev() {
                 let color = layout_color(curve.layout);
                 let mut points = vec![(low, 0.0), (low, curve.none)];
                 let mut level = curve.none;

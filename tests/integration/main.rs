@@ -1,5 +1,6 @@
 //! The one integration-test binary: runs the `edgesim` command line as a planner would.
 
+mod charts;
 mod fixtures;
 mod invariance;
 mod manual_failover;
