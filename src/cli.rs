@@ -57,11 +57,12 @@ pub struct RunArgs {
     /// Seed of every random stream (overrides [simulation].seed).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// Only these layouts (repeatable); all by default. The first is the baseline.
+    /// Only these layouts, in this order (repeatable); all by default. The first is the
+    /// baseline of comparisons.
     #[arg(long = "layout", value_name = "NAME")]
     pub layouts: Vec<String>,
-    /// Worker threads; all cores by default. Results do not depend on it.
-    #[arg(short = 'j', long = "threads", value_name = "THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 256; all cores by default. Results do not depend on it.
+    #[arg(short = 'j', long = "threads", value_name = "THREADS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
     /// Output folder; `output/<scenario file stem>/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
@@ -107,7 +108,7 @@ pub struct TraceArgs {
     /// The replication to trace (numbered from 0).
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub replication: u64,
-    /// Output folder; `output/<scenario file stem>/` by default.
+    /// Output folder; `output/<scenario file stem>-trace/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
 }
@@ -115,6 +116,7 @@ pub struct TraceArgs {
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::output::remove_staging_on_signals();
     let code = match cli.command {
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Run(args) => run(&args),

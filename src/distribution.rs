@@ -74,6 +74,47 @@ impl Distribution {
         })
     }
 
+    /// The share of draws shorter than `hours` (the cumulative distribution function).
+    pub fn share_below(&self, hours: f64) -> f64 {
+        match *self {
+            Distribution::Never => 0.0,
+            Distribution::Fixed(value) => f64::from(u8::from(value.as_hours_f64() < hours)),
+            Distribution::Exponential { mean } => -libm::expm1(-hours / mean.as_hours_f64()),
+            Distribution::LogNormal { mu_ln_hours, sigma } => {
+                if hours <= 0.0 {
+                    0.0
+                } else {
+                    0.5 * libm::erfc(
+                        -(libm::log(hours) - mu_ln_hours) / (sigma * std::f64::consts::SQRT_2),
+                    )
+                }
+            }
+            Distribution::Weibull { shape, scale } => {
+                -libm::expm1(-libm::pow(hours / scale.as_hours_f64(), shape))
+            }
+            Distribution::Gamma { shape, scale } => {
+                regularized_lower_gamma(shape, hours / scale.as_hours_f64())
+            }
+            Distribution::Uniform { min, max } => {
+                let (low, high) = (min.as_hours_f64(), max.as_hours_f64());
+                if high <= low {
+                    f64::from(u8::from(low < hours))
+                } else {
+                    ((hours - low) / (high - low)).clamp(0.0, 1.0)
+                }
+            }
+        }
+    }
+
+    /// Whether every draw is the same value (a fixed value, or a uniform of zero width).
+    pub fn is_constant(&self) -> bool {
+        match *self {
+            Distribution::Fixed(_) => true,
+            Distribution::Uniform { min, max } => min == max,
+            _ => false,
+        }
+    }
+
     /// Whether every draw is zero (a failure or repair process that cannot work).
     pub fn is_always_zero(&self) -> bool {
         match *self {
@@ -159,6 +200,53 @@ fn standard_gamma(shape: f64, stream: &mut Stream) -> f64 {
         if libm::log(u) < 0.5 * z * z + d - d * v + d * libm::log(v) {
             return d * v;
         }
+    }
+}
+
+/// The regularized lower incomplete gamma function P(a, x): the share of a gamma(a, 1)
+/// variable below x.
+pub fn regularized_lower_gamma(a: f64, x: f64) -> f64 {
+    // Numerical Recipes §6.2: the series below a + 1, the continued fraction above.
+    if x <= 0.0 || !x.is_finite() || a <= 0.0 {
+        return if x > 0.0 { 1.0 } else { 0.0 };
+    }
+    let log_prefix = a * libm::log(x) - x - libm::lgamma(a);
+    if x < a + 1.0 {
+        let (mut term, mut sum, mut n) = (1.0 / a, 1.0 / a, a);
+        for _ in 0..10_000 {
+            n += 1.0;
+            term *= x / n;
+            sum += term;
+            if term.abs() < sum.abs() * 1e-15 {
+                break;
+            }
+        }
+        (sum * libm::exp(log_prefix)).clamp(0.0, 1.0)
+    } else {
+        let tiny = 1e-300;
+        let mut b = x + 1.0 - a;
+        let mut c = 1.0 / tiny;
+        let mut d = 1.0 / b;
+        let mut h = d;
+        for i in 1..10_000 {
+            let an = -(i as f64) * (i as f64 - a);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < tiny {
+                d = tiny;
+            }
+            c = b + an / c;
+            if c.abs() < tiny {
+                c = tiny;
+            }
+            d = 1.0 / d;
+            let delta = d * c;
+            h *= delta;
+            if (delta - 1.0).abs() < 1e-15 {
+                break;
+            }
+        }
+        (1.0 - libm::exp(log_prefix) * h).clamp(0.0, 1.0)
     }
 }
 

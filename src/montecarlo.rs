@@ -24,11 +24,15 @@ pub struct Shard {
     pub count: u64,
 }
 
+/// The most shards a run may be split into (docs/distributed.md): far more machines than a
+/// study needs, and a bound on what `merge` reads.
+pub const MAX_SHARDS: u64 = 100_000;
+
 impl Shard {
     /// The whole run.
     pub const WHOLE: Shard = Shard { index: 0, count: 1 };
 
-    /// Parses `K/N` with 1 ≤ K ≤ N.
+    /// Parses `K/N` with 1 ≤ K ≤ N ≤ [`MAX_SHARDS`].
     pub fn parse(text: &str) -> Result<Shard, String> {
         let (k, n) = text
             .split_once('/')
@@ -43,6 +47,9 @@ impl Shard {
             .map_err(|_| format!("--shard {text}: N must be a whole number"))?;
         if n == 0 || k == 0 || k > n {
             return Err(format!("--shard {text}: use 1 ≤ K ≤ N"));
+        }
+        if n > MAX_SHARDS {
+            return Err(format!("--shard {text}: use at most {MAX_SHARDS} shards"));
         }
         Ok(Shard {
             index: k - 1,

@@ -91,7 +91,15 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
         .map_err(|message| format!("error: {message}"))?;
     let scenario = &loaded.scenario;
     let shard = options.shard.unwrap_or(Shard::WHOLE);
-    listener.started(&loaded, shard.size(scenario.simulation.replications));
+    let replications = scenario.simulation.replications;
+    if shard.size(replications) == 0 {
+        return Err(format!(
+            "error: --shard {}/{}: with {replications} replications this shard has none; split into at most {replications} shards",
+            shard.index + 1,
+            shard.count
+        ));
+    }
+    listener.started(&loaded, shard.size(replications));
     let folder = options
         .output
         .clone()
@@ -166,6 +174,18 @@ fn finish(
 /// `edgesim merge`: the shard folders of one run into exactly the files a single run
 /// would have written (charts and the report too when `charts` is set).
 pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Outcome, String> {
+    let output_here = std::path::absolute(output).map_err(|e| e.to_string())?;
+    for folder in part_folders {
+        let same = std::path::absolute(folder).is_ok_and(|f| f == output_here)
+            || (output.exists()
+                && std::fs::canonicalize(folder).ok() == std::fs::canonicalize(output).ok());
+        if same {
+            return Err(format!(
+                "-o {}: that is one of the shard folders being merged; write the merge to a new folder",
+                output.display()
+            ));
+        }
+    }
     let mut parts: Vec<(PathBuf, Part)> = Vec::new();
     for folder in part_folders {
         parts.push((folder.clone(), Part::read(folder)?));
@@ -173,10 +193,14 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
     parts.sort_by_key(|(_, part)| part.shard.index);
     let (first_folder, first) = &parts[0];
     for (folder, part) in &parts[1..] {
-        if part.info != first.info
-            || part.shard.count != first.shard.count
-            || part.has_runs != first.has_runs
-        {
+        // The fingerprint covers the scenario's text, the flags and the version; the
+        // file's path may differ between machines.
+        let same_run = part.info.fingerprint == first.info.fingerprint
+            && RunInfo {
+                scenario_file: first.info.scenario_file.clone(),
+                ..part.info.clone()
+            } == first.info;
+        if !same_run || part.shard.count != first.shard.count || part.has_runs != first.has_runs {
             return Err(format!(
                 "{} does not belong to the same run as {} (scenario, flags or edgesim version differ: fingerprints {} and {})",
                 folder.display(),
@@ -188,14 +212,17 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
     }
     let count = first.shard.count;
     let indices: Vec<u64> = parts.iter().map(|(_, p)| p.shard.index).collect();
-    if indices != (0..count).collect::<Vec<_>>() {
+    let complete = indices.len() as u64 == count && indices.iter().copied().eq(0..count);
+    if !complete {
         let given: Vec<String> = indices
             .iter()
+            .take(20)
             .map(|i| format!("{}/{count}", i + 1))
             .collect();
         return Err(format!(
-            "merge needs every shard 1/{count} to {count}/{count} exactly once; got {}",
-            given.join(", ")
+            "merge needs every shard 1/{count} to {count}/{count} exactly once; got {}{}",
+            given.join(", "),
+            if indices.len() > 20 { ", ..." } else { "" }
         ));
     }
     let mut study = first.study.clone();
@@ -206,12 +233,7 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
     if first.has_runs {
         let shard_files: Vec<PathBuf> = parts.iter().map(|(f, _)| f.join("runs.csv")).collect();
         let mut out = staging.create("runs.csv").map_err(|e| e.to_string())?;
-        export::runs::interleave(
-            &shard_files,
-            first.info.replications,
-            export::runs::rows_per_replication(&study),
-            &mut out,
-        )?;
+        export::runs::interleave(&shard_files, first.info.replications, &study, &mut out)?;
     }
     let results = Results::new(
         first.info.clone(),
@@ -252,17 +274,21 @@ pub fn apply_overrides(
         scenario.simulation.seed = seed;
     }
     if !options.layouts.is_empty() {
-        for name in &options.layouts {
-            if !scenario.layouts.iter().any(|t| &t.layout_name == name) {
+        // In the order given: the first named is the baseline of comparisons.
+        let mut chosen = Vec::with_capacity(options.layouts.len());
+        for (i, name) in options.layouts.iter().enumerate() {
+            if options.layouts[..i].contains(name) {
+                return Err(format!("--layout {name}: named twice"));
+            }
+            let Some(topology) = scenario.layouts.iter().find(|t| &t.layout_name == name) else {
                 return Err(format!(
                     "--layout {name}: the scenario has no such layout (it has: {})",
                     layout_names(scenario)
                 ));
-            }
+            };
+            chosen.push(topology.clone());
         }
-        scenario
-            .layouts
-            .retain(|t| options.layouts.contains(&t.layout_name));
+        scenario.layouts = chosen;
     }
     Ok(())
 }
@@ -325,7 +351,7 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, String> {
     let folder = options
         .output
         .clone()
-        .unwrap_or_else(|| crate::output::default_folder(&loaded.source.name));
+        .unwrap_or_else(|| crate::output::default_trace_folder(&loaded.source.name));
     let view = crate::plot::timeline::TraceView {
         topology,
         simulation: &scenario.simulation,

@@ -28,20 +28,146 @@ pub struct Part {
     pub warnings: Vec<String>,
     /// The accumulators.
     pub study: Study,
+    /// FNV-1a of the part with this field empty: an edited or damaged part is refused.
+    #[serde(default)]
+    pub checksum: String,
 }
 
+/// The largest part file read (256 MiB): a part holds accumulators and histograms, a few
+/// megabytes for the largest topologies.
+pub const MAX_PART_BYTES: u64 = 256 << 20;
+
 impl Part {
-    /// Reads the part file in `folder`.
+    /// The checksum of this part's content (everything but the checksum).
+    pub fn content_checksum(&self) -> String {
+        let unsigned = Part {
+            checksum: String::new(),
+            ..self.clone()
+        };
+        let text = serde_json::to_string(&unsigned).expect("plain data serialises");
+        format!("{:016x}", crate::topology::stream_key_of(&text))
+    }
+
+    /// Reads the part file in `folder` and checks it.
     pub fn read(folder: &Path) -> Result<Part, String> {
         let path = folder.join(PART_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "cannot read {}: {e} (give the folders written by `edgesim run --shard K/N`)",
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|file| {
+                use std::io::Read as _;
+                file.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes)
+            })
+            .map_err(|e| {
+                format!(
+                    "cannot read {}: {e} (give the folders written by `edgesim run --shard K/N`)",
+                    path.display()
+                )
+            })?;
+        if bytes.len() as u64 > MAX_PART_BYTES {
+            return Err(format!(
+                "{} is too large to be an edgesim part file",
                 path.display()
-            )
-        })?;
-        serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not an edgesim part file: {e}", path.display()))
+            ));
+        }
+        Self::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Parses and checks the bytes of a part file.
+    pub fn parse(bytes: &[u8]) -> Result<Part, String> {
+        let part: Part =
+            serde_json::from_slice(bytes).map_err(|e| format!("not an edgesim part file: {e}"))?;
+        if part.checksum != part.content_checksum() {
+            return Err("the part file was changed or damaged after it was written (its checksum does not match); run that shard again".to_string());
+        }
+        part.check()?;
+        Ok(part)
+    }
+
+    /// Checks that the accumulators are those of this shard of this run: every count is
+    /// the shard's number of replications, every layout and scope is present.
+    pub fn check(&self) -> Result<(), String> {
+        let shard = self.shard;
+        if shard.count == 0
+            || shard.count > crate::montecarlo::MAX_SHARDS
+            || shard.index >= shard.count
+        {
+            return Err(format!(
+                "shard {}/{} is not a shard",
+                shard.index + 1,
+                shard.count
+            ));
+        }
+        let expected = shard.size(self.info.replications);
+        if expected == 0 {
+            return Err(format!(
+                "shard {}/{} of {} replications has none",
+                shard.index + 1,
+                shard.count,
+                self.info.replications
+            ));
+        }
+        let layouts: Vec<&str> = self
+            .study
+            .layouts
+            .iter()
+            .map(|l| l.layout.as_str())
+            .collect();
+        if layouts.is_empty()
+            || layouts
+                != self
+                    .info
+                    .layouts
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+        {
+            return Err("its layouts do not match what was run".to_string());
+        }
+        if self.study.horizon_micros != self.info.horizon_micros {
+            return Err("its horizon does not match what was run".to_string());
+        }
+        let wrong = |what: String| {
+            Err(format!(
+                "{what} does not hold this shard's {expected} replications"
+            ))
+        };
+        for layout in &self.study.layouts {
+            for service in &layout.services {
+                if service.scopes.first().is_none_or(|s| s.scope != "all") {
+                    return Err(format!(
+                        "{} {} has no scope `all`",
+                        layout.layout,
+                        service.service.name()
+                    ));
+                }
+                for scope in &service.scopes {
+                    let paired = scope
+                        .paired
+                        .as_ref()
+                        .is_none_or(|p| p.replications == expected);
+                    let bounded = scope.sum
+                        <= u128::from(expected) * crate::stats::UNAVAILABILITY_SCALE as u128;
+                    if scope.replications != expected
+                        || scope.downtime.total() != expected
+                        || !paired
+                        || !bounded
+                    {
+                        return wrong(format!(
+                            "{} {} {}",
+                            layout.layout,
+                            service.service.name(),
+                            scope.scope
+                        ));
+                    }
+                }
+            }
+            for pool in &layout.pools {
+                if pool.peak_load.total() != expected {
+                    return wrong(format!("{} {}", layout.layout, pool.edge_pool));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -59,14 +185,16 @@ impl Exporter for PartFile {
     }
 
     fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
-        let part = Part {
+        let mut part = Part {
             info: results.info.clone(),
             shard: self.shard,
             has_runs: self.has_runs,
             description: results.description.clone(),
             warnings: results.warnings.clone(),
             study: results.study.clone(),
+            checksum: String::new(),
         };
+        part.checksum = part.content_checksum();
         Ok(Some(
             serde_json::to_string(&part)
                 .expect("plain data serialises")

@@ -1,7 +1,6 @@
 //! `runs.csv`: one row per replication, layout, service and scope, streamed in
 //! replication order during a run, and interleaved from shard folders by `merge`.
 
-use std::io::BufRead as _;
 use std::path::PathBuf;
 
 use super::{csv_field, decimal, exact_availability};
@@ -71,45 +70,101 @@ impl<W: std::io::Write> RunsWriter<W> {
     }
 }
 
-/// The rows one replication has in `runs.csv`: every scope of every service of every
-/// layout.
-pub fn rows_per_replication(study: &Study) -> usize {
-    study
-        .layouts
-        .iter()
-        .flat_map(|l| &l.services)
-        .map(|s| s.scopes.len())
-        .sum()
-}
-
-/// Writes the `runs.csv` of a whole run from the `runs.csv` of its `count` shard folders
-/// (`shard_files[k]` holds the replications congruent to k modulo `count`), in
-/// replication order.
+/// Writes the `runs.csv` of a whole run from the `runs.csv` of its shard folders
+/// (`shard_files[k]` holds the replications congruent to k modulo their number), in
+/// replication order. Every row is read as CSV (a quoted id may hold a line break) and
+/// checked to be the one expected there — its layout, replication, service and scope —
+/// with well-formed figures; a shard with missing, extra, swapped or damaged rows is
+/// refused.
 pub fn interleave(
     shard_files: &[PathBuf],
     replications: u64,
-    rows_per_replication: usize,
+    study: &Study,
     out: &mut impl std::io::Write,
 ) -> Result<(), String> {
+    let keys: Vec<(&str, &str, &str)> = study
+        .layouts
+        .iter()
+        .flat_map(|layout| {
+            layout.services.iter().flat_map(move |service| {
+                service.scopes.iter().map(move |scope| {
+                    (
+                        layout.layout.as_str(),
+                        service.service.name(),
+                        scope.scope.as_str(),
+                    )
+                })
+            })
+        })
+        .collect();
     let count = shard_files.len() as u64;
     let mut readers = Vec::new();
     for path in shard_files {
         let file = std::fs::File::open(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut lines = std::io::BufReader::new(file).lines();
-        lines.next();
-        readers.push((path, lines));
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(file);
+        let header = reader
+            .headers()
+            .map_err(|e| format!("{} is not a runs.csv: {e}", path.display()))?
+            .iter()
+            .collect::<Vec<_>>()
+            .join(",");
+        if header != RUNS_HEADER {
+            return Err(format!(
+                "{} is not a runs.csv (its header is \"{header}\")",
+                path.display()
+            ));
+        }
+        readers.push((path, reader.into_records()));
     }
     let io = |e: std::io::Error| format!("cannot write runs.csv: {e}");
     writeln!(out, "{RUNS_HEADER}").map_err(io)?;
     for replication in 0..replications {
-        let (path, lines) = &mut readers[(replication % count) as usize];
-        for _ in 0..rows_per_replication {
-            let line = lines
+        let (path, records) = &mut readers[(replication % count) as usize];
+        for &(layout, service, scope) in &keys {
+            let record = records
                 .next()
-                .ok_or_else(|| format!("{} ends early", path.display()))?
+                .ok_or_else(|| format!("{} ends before replication {replication}", path.display()))?
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            writeln!(out, "{line}").map_err(io)?;
+            let well_formed = record.len() == 7
+                && record[4]
+                    .parse::<f64>()
+                    .is_ok_and(|a| (0.0..=1.0).contains(&a))
+                && record[5].parse::<f64>().is_ok_and(|d| d >= 0.0)
+                && record[6].parse::<u64>().is_ok();
+            let expected = well_formed
+                && &record[0] == layout
+                && record[1] == replication.to_string()
+                && &record[2] == service
+                && &record[3] == scope;
+            if !expected {
+                return Err(format!(
+                    "{} line {}: expected the row of layout {layout}, replication {replication}, {service}, {scope}; \
+                     the shard's runs.csv does not belong to this run or was changed",
+                    path.display(),
+                    record.position().map_or(0, |p| p.line())
+                ));
+            }
+            writeln!(
+                out,
+                "{},{replication},{service},{},{},{},{}",
+                csv_field(layout),
+                csv_field(scope),
+                &record[4],
+                &record[5],
+                &record[6]
+            )
+            .map_err(io)?;
+        }
+    }
+    for (path, records) in &mut readers {
+        if records.next().is_some() {
+            return Err(format!(
+                "{} has rows beyond its replications",
+                path.display()
+            ));
         }
     }
     out.flush().map_err(io)

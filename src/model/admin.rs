@@ -71,6 +71,8 @@ enum Stage {
 }
 
 struct Incident {
+    /// Counts the uses of this slot: an event for an earlier use is stale.
+    generation: u32,
     pool: u32,
     scope: Scope,
     stream: Stream,
@@ -107,7 +109,10 @@ pub struct Administration {
     pub association_version: u64,
     /// The published XMPP DNS records, with partners' caching (F3).
     pub xmpp_dns: Option<DelayedAnswer>,
+    /// Incidents by slot; closed slots are reused, so memory is bounded by the incidents
+    /// open at once, not by how many a replication has had.
     incidents: Vec<Incident>,
+    free: Vec<u32>,
     /// Incidents not closed, oldest first (so a replication's work does not grow with
     /// the number of incidents it has had).
     active: Vec<u32>,
@@ -155,6 +160,7 @@ impl Administration {
             association_version: 0,
             xmpp_dns: gateway.map(|g| DelayedAnswer::new(g, topology.dns.ttl)),
             incidents: Vec::new(),
+            free: Vec::new(),
             active: Vec::new(),
             pool_incidents: vec![0; topology.edge_pools.len()],
             association_incidents: vec![0; topology.front_end_pools.len()],
@@ -198,9 +204,8 @@ impl Administration {
             .response
             .sample(&mut stream)
             .unwrap_or_default();
-        let index = self.incidents.len() as u32;
-        self.active.push(index);
-        self.incidents.push(Incident {
+        let incident = Incident {
+            generation: 0,
             pool,
             scope,
             stream,
@@ -211,11 +216,30 @@ impl Administration {
             pending_route: false,
             pending_gateway: false,
             pending_associations: Vec::new(),
-        });
+        };
+        let index = match self.free.pop() {
+            Some(index) => {
+                let generation = self.incidents[index as usize].generation.wrapping_add(1);
+                self.incidents[index as usize] = Incident {
+                    generation,
+                    ..incident
+                };
+                index
+            }
+            None => {
+                self.incidents.push(incident);
+                (self.incidents.len() - 1) as u32
+            }
+        };
+        self.active.push(index);
+        let generation = self.incidents[index as usize].generation;
         moment.queue.push(
             moment.now.saturating_add(response),
             EventClass::Administrator,
-            Event::AdminResponse { incident: index },
+            Event::AdminResponse {
+                incident: index,
+                generation,
+            },
         );
     }
 
@@ -277,10 +301,14 @@ impl Administration {
                     .sample(&mut incident.stream)
                     .unwrap_or_default();
                 incident.stage = Stage::AwaitingFailback;
+                let generation = incident.generation;
                 moment.queue.push(
                     moment.now.saturating_add(wait),
                     EventClass::Administrator,
-                    Event::AdminFailback { incident: index },
+                    Event::AdminFailback {
+                        incident: index,
+                        generation,
+                    },
                 );
             } else {
                 incident.stage = Stage::Closed;
@@ -290,9 +318,14 @@ impl Administration {
     }
 
     fn forget_closed(&mut self) {
-        let incidents = &self.incidents;
-        self.active
-            .retain(|&i| incidents[i as usize].stage != Stage::Closed);
+        let (incidents, free) = (&self.incidents, &mut self.free);
+        self.active.retain(|&i| {
+            let open = incidents[i as usize].stage != Stage::Closed;
+            if !open {
+                free.push(i);
+            }
+            open
+        });
     }
 
     /// The route or gateway target: the first up pool in federation order that every up
@@ -358,9 +391,14 @@ impl Administration {
 
     /// The response to incident `index` has elapsed: publish what the loss still needs.
     /// Returns a description of what happened, or `None` for a stale event.
-    pub fn respond(&mut self, moment: &mut Moment<'_>, index: u32) -> Option<String> {
+    pub fn respond(
+        &mut self,
+        moment: &mut Moment<'_>,
+        index: u32,
+        generation: u32,
+    ) -> Option<String> {
         let incident = &self.incidents[index as usize];
-        if incident.stage != Stage::AwaitingResponse {
+        if incident.generation != generation || incident.stage != Stage::AwaitingResponse {
             return None;
         }
         let pool = incident.pool;
@@ -500,9 +538,14 @@ impl Administration {
     /// The failback of incident `index`: what still points where it moved it returns to
     /// the repaired pool. Dropped if the pool failed again meanwhile (its new incident
     /// takes over).
-    pub fn fail_back(&mut self, moment: &mut Moment<'_>, index: u32) -> Option<String> {
+    pub fn fail_back(
+        &mut self,
+        moment: &mut Moment<'_>,
+        index: u32,
+        generation: u32,
+    ) -> Option<String> {
         let incident = &mut self.incidents[index as usize];
-        if incident.stage != Stage::AwaitingFailback {
+        if incident.generation != generation || incident.stage != Stage::AwaitingFailback {
             return None;
         }
         incident.stage = Stage::Closed;

@@ -47,21 +47,22 @@ pub enum Event {
         generation: u32,
     },
     /// Something discrete changes along remote access's plan: a pool fills, waiting users
-    /// have all connected, or a FE pool's unserved users drop below one (stale if the
-    /// plan changed).
-    RemoteMilestone {
-        /// The plan's generation.
-        generation: u64,
-    },
+    /// have all connected, or a FE pool's unserved users drop below one (stale unless it
+    /// is the milestone the current plan has scheduled).
+    RemoteMilestone,
     /// The administrator's response to an incident has elapsed.
     AdminResponse {
-        /// The incident.
+        /// The incident's slot.
         incident: u32,
+        /// The slot's use (stale if the slot was reused).
+        generation: u32,
     },
     /// The administrator fails an incident's changes back.
     AdminFailback {
-        /// The incident.
+        /// The incident's slot.
         incident: u32,
+        /// The slot's use (stale if the slot was reused).
+        generation: u32,
     },
     /// A published DNS answer reaches partners' caches.
     DnsExpiry,
@@ -255,6 +256,8 @@ struct Replication<'t> {
     refusing_since: SimDuration,
     /// Remote access must re-plan and take its snapshot (its state or inputs changed).
     remote_changed: bool,
+    /// When remote access's current plan next reaches a milestone (an event is queued).
+    milestone_at: Option<SimDuration>,
     /// The other services must take their snapshots (components, the administrator's
     /// changes or DNS answers changed).
     others_changed: bool,
@@ -353,6 +356,7 @@ impl<'t> Replication<'t> {
             unused_snapshot: Snapshot::default(),
             refusing_since: SimDuration::ZERO,
             remote_changed: true,
+            milestone_at: None,
             others_changed: true,
             association_seen: 0,
             note: String::new(),
@@ -538,13 +542,18 @@ impl<'t> Replication<'t> {
         };
         let ctx = context!(self, &self.derived);
         self.remote.fill_snapshot(&ctx, snapshot, &mut self.refused);
-        if let Some(at) = self.remote.next_milestone(&ctx, &self.refused) {
-            let generation = self.remote.plan_generation();
-            ctx.queue.push(
-                at,
-                EventClass::Client,
-                Event::RemoteMilestone { generation },
-            );
+        let milestone = self
+            .remote
+            .next_milestone(&ctx, &self.refused)
+            .filter(|&at| at <= self.horizon);
+        // A plan made again that reaches the same milestone keeps the event already in
+        // the queue, so stale milestones do not pile up.
+        if milestone != self.milestone_at {
+            if let Some(at) = milestone {
+                ctx.queue
+                    .push(at, EventClass::Client, Event::RemoteMilestone);
+            }
+            self.milestone_at = milestone;
         }
         for (refusing, refused) in self.refusing.iter_mut().zip(&self.refused) {
             *refusing = refused.refuses();
@@ -687,10 +696,11 @@ impl<'t> Replication<'t> {
                     changes_state: report.changes_state,
                 })
             }
-            Event::RemoteMilestone { generation } => {
-                if generation != self.remote.plan_generation() {
+            Event::RemoteMilestone => {
+                if self.milestone_at != Some(self.now) {
                     return None;
                 }
+                self.milestone_at = None;
                 self.remote_changed = true;
                 Some(Handled::new(
                     "sign_in_flow",
@@ -698,13 +708,23 @@ impl<'t> Replication<'t> {
                     self.remote.milestone_reason().to_string(),
                 ))
             }
-            Event::AdminResponse { incident } => {
-                let said = self.admin.respond(&mut moment!(self), incident)?;
+            Event::AdminResponse {
+                incident,
+                generation,
+            } => {
+                let said = self
+                    .admin
+                    .respond(&mut moment!(self), incident, generation)?;
                 self.others_changed = true;
                 Some(Handled::new("admin", String::new(), said))
             }
-            Event::AdminFailback { incident } => {
-                let said = self.admin.fail_back(&mut moment!(self), incident)?;
+            Event::AdminFailback {
+                incident,
+                generation,
+            } => {
+                let said = self
+                    .admin
+                    .fail_back(&mut moment!(self), incident, generation)?;
                 self.others_changed = true;
                 Some(Handled::new("admin", String::new(), said))
             }

@@ -825,11 +825,6 @@ impl RemoteAccess {
         report
     }
 
-    /// The generation of the current plan (a milestone event of another is stale).
-    pub fn plan_generation(&self) -> u64 {
-        self.plan.generation
-    }
-
     /// Why the current plan's milestone happens, for traces.
     pub fn milestone_reason(&self) -> &'static str {
         self.plan.milestone_reason

@@ -91,26 +91,46 @@ pub struct SourceText {
     pub name: String,
     /// The whole text.
     pub text: String,
+    /// The byte offset of each line's start, computed once (so that rendering many
+    /// diagnostics stays linear in their number).
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceText {
+    /// The text `text` of the file called `name`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        SourceText {
+            name: name.into(),
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
     /// The 1-based line and column (in characters) of byte `offset`.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&start| start <= offset);
+        let column = self.text[starts[line - 1]..offset].chars().count() + 1;
         (line, column)
     }
 
     /// The text of 1-based line `line`, without its line ending.
     pub fn line_text(&self, line: usize) -> &str {
-        self.text
-            .split('\n')
-            .nth(line.saturating_sub(1))
-            .unwrap_or("")
-            .trim_end_matches('\r')
+        let starts = self.line_starts();
+        let Some(&start) = starts.get(line.saturating_sub(1)) else {
+            return "";
+        };
+        let end = starts.get(line).map_or(self.text.len(), |&next| next - 1);
+        self.text[start..end].trim_end_matches('\r')
     }
 
     /// Renders a diagnostic the way a compiler would: headline, location, snippet, help.
@@ -176,10 +196,7 @@ mod tests {
 
     #[test]
     fn offsets_become_one_based_lines_and_columns() {
-        let source = SourceText {
-            name: "x.toml".into(),
-            text: "a = 1\nbé = 2\n".into(),
-        };
+        let source = SourceText::new("x.toml", "a = 1\nbé = 2\n");
         assert_eq!(source.line_column(0), (1, 1));
         assert_eq!(source.line_column(6), (2, 1));
         // "bé = " is 6 bytes but 5 characters: the value starts in column 6.
@@ -189,10 +206,7 @@ mod tests {
 
     #[test]
     fn rendering_shows_file_line_snippet_and_help() {
-        let source = SourceText {
-            name: "x.toml".into(),
-            text: "name = \"x\"\nservers = 0\n".into(),
-        };
+        let source = SourceText::new("x.toml", "name = \"x\"\nservers = 0\n");
         let diagnostic = Diagnostic::error("edge_pools[0].servers", "must be at least 1")
             .with_span(Some(21..22))
             .with_help("give the pool 1 to 20 servers");

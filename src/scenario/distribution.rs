@@ -39,6 +39,19 @@ const KINDS: [(&str, Kind); 7] = [
     ("none", Kind::None),
 ];
 
+/// The smallest mean and median a distribution may have, in milliseconds (docs/scenario.md).
+pub const MINIMUM_TYPICAL_MILLIS: f64 = 1.0;
+
+fn human_millis(millis: f64) -> String {
+    if !millis.is_finite() {
+        "unbounded".to_string()
+    } else if (1.0..1e6).contains(&millis) {
+        format!("{millis:.3} ms")
+    } else {
+        format!("{:.3e} ms", millis)
+    }
+}
+
 /// Reads a distribution at `path`, reporting every problem with its parameters.
 pub fn read_distribution(
     node: &Node,
@@ -67,6 +80,27 @@ pub fn read_distribution(
             }
         }
     };
+    // Time must move: a distribution whose draws mostly round to 0 µs would make events
+    // happen at the same instant for ever (a fixed 0, or a zero-width uniform, is a
+    // deliberate "no delay" and is allowed where zero is).
+    if !distribution.is_constant() {
+        let mean_ms = distribution.mean_hours().unwrap_or(f64::INFINITY) * 3_600_000.0;
+        let below = distribution.share_below(MINIMUM_TYPICAL_MILLIS / 3_600_000.0);
+        if mean_ms < MINIMUM_TYPICAL_MILLIS || below > 0.5 {
+            findings.error(
+                path,
+                node.span.clone(),
+                format!(
+                    "this distribution's typical draw is shorter than 1 ms (mean {}, {:.0}% of draws below 1 ms): \
+                     draws would round to 0 µs and simulated time would stand still",
+                    human_millis(mean_ms),
+                    below * 100.0
+                ),
+                "give it a mean and a median of at least 1 ms (check the unit and, for lognormal mu, that it is ln of hours); use a fixed \"0s\" for no delay",
+            );
+            return None;
+        }
+    }
     if usage != DistributionUse::Delay && distribution.is_always_zero() {
         findings.error(
             path,

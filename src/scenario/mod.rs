@@ -17,7 +17,7 @@ use std::fmt;
 use std::path::Path;
 
 use decode::{Findings, TableReader, index_path, read_array, read_string};
-use diagnostic::{Diagnostic, Severity, SourceText};
+use diagnostic::{Diagnostic, Severity, SourceText, Span};
 use tree::Node;
 
 use crate::topology::{Scenario, Topology};
@@ -77,20 +77,40 @@ impl std::error::Error for LoadError {}
 /// Reads and checks the scenario file at `path`.
 pub fn load_file(path: &Path) -> Result<LoadedScenario, LoadError> {
     let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => load_bytes(&name, &bytes),
-        Err(error) => Err(LoadError {
-            source: SourceText {
-                name,
-                text: String::new(),
-            },
-            diagnostics: vec![
-                Diagnostic::error("", format!("cannot read the scenario file: {error}"))
-                    .with_help("check the path; scenarios live under scenarios/"),
-            ],
-        }),
+    let refuse = |message: String, help: &str| LoadError {
+        source: SourceText::new(name.clone(), ""),
+        diagnostics: vec![Diagnostic::error("", message).with_help(help)],
+    };
+    if path.is_dir() {
+        return Err(refuse(
+            "this is a folder, not a scenario file".to_string(),
+            "give a .toml file, e.g. scenarios/contoso-three-site.toml",
+        ));
+    }
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path).and_then(|file| {
+        use std::io::Read as _;
+        file.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes)
+    });
+    match read {
+        Ok(_) if bytes.len() as u64 > MAX_SCENARIO_BYTES => Err(refuse(
+            format!(
+                "the file is larger than {} MiB; a scenario is a short text file",
+                MAX_SCENARIO_BYTES >> 20
+            ),
+            "check that this is the scenario you meant",
+        )),
+        Ok(_) => load_bytes(&name, &bytes),
+        Err(error) => Err(refuse(
+            format!("cannot read the scenario file: {error}"),
+            "check the path; scenarios live under scenarios/",
+        )),
     }
 }
+
+/// The largest scenario file read (16 MiB): far more than any topology needs, and a guard
+/// against being handed a device or a huge file by mistake.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
 /// Checks scenario bytes read from a file called `name`.
 pub fn load_bytes(name: &str, bytes: &[u8]) -> Result<LoadedScenario, LoadError> {
@@ -98,15 +118,9 @@ pub fn load_bytes(name: &str, bytes: &[u8]) -> Result<LoadedScenario, LoadError>
         Ok(text) => load_str(name, text),
         Err(error) => {
             let valid = &bytes[..error.valid_up_to()];
-            let source = SourceText {
-                name: name.to_string(),
-                text: String::from_utf8_lossy(bytes).into_owned(),
-            };
-            let (line, column) = SourceText {
-                name: name.to_string(),
-                text: String::from_utf8_lossy(valid).into_owned(),
-            }
-            .line_column(valid.len());
+            let source = SourceText::new(name, String::from_utf8_lossy(bytes));
+            let (line, column) =
+                SourceText::new(name, String::from_utf8_lossy(valid)).line_column(valid.len());
             Err(LoadError {
                 source,
                 diagnostics: vec![
@@ -126,10 +140,7 @@ pub fn load_bytes(name: &str, bytes: &[u8]) -> Result<LoadedScenario, LoadError>
 
 /// Checks scenario text from a file called `name`.
 pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
-    let source = SourceText {
-        name: name.to_string(),
-        text: text.to_string(),
-    };
+    let source = SourceText::new(name, text);
     let document = match toml_edit::Document::parse(text) {
         Ok(document) => document,
         Err(error) => {
@@ -200,20 +211,35 @@ pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
 /// Adds `found` (from layout `layout`) to `all`, merging repeats: a finding already
 /// reported for the base is not repeated, one seen in another layout gains this layout.
 fn merge_findings(all: &mut Vec<Diagnostic>, found: Vec<Diagnostic>, layout: &str) {
+    type Identity = (
+        bool,
+        Option<&'static str>,
+        Option<String>,
+        String,
+        Option<Span>,
+    );
+    let identity = |d: &Diagnostic| -> Identity {
+        (
+            d.severity == Severity::Error,
+            d.rule,
+            d.key_path.clone(),
+            d.message.clone(),
+            d.span.clone(),
+        )
+    };
+    // An index of what is there, so that merging stays linear in the findings.
+    let mut index: std::collections::HashMap<Identity, usize> = all
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (identity(d), i))
+        .collect();
     for mut diagnostic in found {
-        let same = all.iter_mut().find(|d| {
-            d.severity == diagnostic.severity
-                && d.rule == diagnostic.rule
-                && d.key_path == diagnostic.key_path
-                && d.message == diagnostic.message
-                && d.span == diagnostic.span
-        });
-        match same {
-            Some(existing)
-                if existing.layouts.is_empty() && existing.severity == Severity::Error => {}
-            Some(existing) => existing.layouts.push(layout.to_string()),
+        match index.get(&identity(&diagnostic)).copied() {
+            Some(i) if all[i].layouts.is_empty() && all[i].severity == Severity::Error => {}
+            Some(i) => all[i].layouts.push(layout.to_string()),
             None => {
                 diagnostic.layouts = vec![layout.to_string()];
+                index.insert(identity(&diagnostic), all.len());
                 all.push(diagnostic);
             }
         }

@@ -13,8 +13,9 @@ use crate::topology::{
 };
 
 /// The most sites, Front End pools or Edge pools of each kind in one layout. Far above any
-/// real deployment; it keeps per-replication state small enough for thousands of threads.
-pub const MAX_COMPONENTS_PER_KIND: usize = 10_000;
+/// real deployment (the largest have tens); beyond it one replication costs minutes,
+/// since the cost of an event grows faster than the number of pools.
+pub const MAX_COMPONENTS_PER_KIND: usize = 1_000;
 /// The most injected outages in a scenario.
 pub const MAX_OUTAGES: usize = 100_000;
 /// The most Front End pool × Edge pool pairs (the firewall matrix).
@@ -237,7 +238,7 @@ fn check_count(count: usize, what: &str, path: &str, findings: &mut Findings) {
         findings.error(
             path,
             None,
-            format!("{count} {what} would exhaust memory in a parallel run"),
+            format!("{count} {what} are more than a study can simulate in reasonable time"),
             format!(
                 "use at most {MAX_COMPONENTS_PER_KIND}; model identical pools as one larger pool"
             ),
@@ -406,7 +407,7 @@ pub fn resolve_topology(
     if findings.items.len() > errors_before {
         return None;
     }
-    Some(Topology {
+    let topology = Topology {
         layout_name: layout_name.to_string(),
         sites,
         front_end_pools,
@@ -422,7 +423,75 @@ pub fn resolve_topology(
         clients: raw.clients.clone(),
         operations: raw.operations.clone(),
         source: source_spans(raw, &namespace),
-    })
+    };
+    check_event_budget(&topology, findings);
+    (findings.items.len() == errors_before).then_some(topology)
+}
+
+/// The most component state changes (failures and repairs) a scenario may expect per
+/// simulated year (docs/scenario.md): far above any real deployment (one change every
+/// five minutes), far below what would make a study take hours.
+pub const MAX_STATE_CHANGES_PER_YEAR: f64 = 100_000.0;
+
+/// Each failing component changes state twice per cycle of mean time to failure plus
+/// mean time to repair; refuses scenarios whose expected changes per simulated year pass
+/// [`MAX_STATE_CHANGES_PER_YEAR`], naming the component that contributes most.
+fn check_event_budget(topology: &Topology, findings: &mut Findings) {
+    let per_year = |process: &FailureProcess| -> f64 {
+        let (Some(up), Some(down)) = (
+            process.time_to_failure.mean_hours(),
+            process.time_to_repair.mean_hours(),
+        ) else {
+            return 0.0;
+        };
+        if up + down <= 0.0 {
+            return f64::INFINITY;
+        }
+        2.0 * 8_760.0 / (up + down)
+    };
+    let mut total = 0.0;
+    let mut largest = (0.0, String::new());
+    let mut add = |count: f64, rate: f64, what: String| {
+        total += count * rate;
+        if count * rate > largest.0 {
+            largest = (count * rate, what);
+        }
+    };
+    for site in &topology.sites {
+        add(1.0, per_year(&site.failure), format!("site {}", site.id));
+    }
+    for pool in &topology.front_end_pools {
+        add(
+            1.0,
+            per_year(&pool.failure),
+            format!("Front End pool {}", pool.id),
+        );
+    }
+    for pool in &topology.edge_pools {
+        add(
+            1.0,
+            per_year(&pool.pool_failure),
+            format!("Edge pool {}", pool.id),
+        );
+        add(
+            f64::from(pool.servers),
+            per_year(&pool.server_failure),
+            format!("the {} servers of {}", pool.servers, pool.id),
+        );
+    }
+    if total > MAX_STATE_CHANGES_PER_YEAR {
+        findings.error(
+            "failures",
+            None,
+            format!(
+                "components would fail and be repaired about {:.0} times per simulated year \
+                 ({:.0} of them {}); the budget is {MAX_STATE_CHANGES_PER_YEAR:.0}, beyond which a \
+                 study takes hours and the model's assumptions (failures rare against repairs) no longer hold",
+                total, largest.0, largest.1
+            ),
+            "check the units of time_to_failure (\"1y\", not \"1s\") and time_to_repair",
+        );
+    }
 }
 
 /// Where the layout's parts were written, for warnings.
@@ -601,6 +670,18 @@ fn resolve_outages(
             continue;
         }
         let target = if let Some((pool_id, server)) = reference.value.split_once('#') {
+            if pool_id.is_empty()
+                || server.is_empty()
+                || !server.bytes().all(|b| b.is_ascii_digit())
+            {
+                findings.error(
+                    &reference.path,
+                    reference.span.clone(),
+                    format!("\"{}\" is not a server of an Edge pool", reference.value),
+                    "write the pool's id, '#' and the server's number (1-based), e.g. \"edge-dublin#2\"",
+                );
+                continue;
+            }
             let pool_reference = Spanned {
                 value: pool_id.to_string(),
                 span: reference.span.clone(),

@@ -832,6 +832,16 @@ fn read_outage(node: &Node, path: &str, findings: &mut Findings) -> Option<RawOu
     let target = target_node
         .and_then(|n| read_string(n, &target_path, findings))
         .unwrap_or_default();
+    if target.is_empty()
+        && target_node.is_some_and(|n| matches!(n.value, super::tree::NodeValue::String(_)))
+    {
+        findings.error(
+            &target_path,
+            target_node.and_then(|n| n.span.clone()),
+            "an outage needs a target",
+            "name an Edge pool, a server (\"edge-dublin#2\", 1-based), a site or a Front End pool",
+        );
+    }
     let start_path = table.path_of("start");
     let start_node = table.required("start", findings, "\"30d\"");
     let start = start_node

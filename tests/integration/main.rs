@@ -2,6 +2,7 @@
 
 mod charts;
 mod fixtures;
+mod hardening;
 mod invariance;
 mod manual_failover;
 mod regressions;

@@ -281,9 +281,8 @@ fn a_failed_run_leaves_every_previous_file_intact() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    // A file that cannot be replaced (a folder stands where causes.csv goes).
-    fs::remove_file(out.join("causes.csv")).unwrap();
-    fs::create_dir(out.join("causes.csv")).unwrap();
+    // A folder that holds a file edgesim did not write: refused, and nothing changes.
+    fs::write(out.join("notes.txt"), b"the planner's own notes").unwrap();
     let output = edgesim()
         .arg("run")
         .arg(contoso())
@@ -292,18 +291,50 @@ fn a_failed_run_leaves_every_previous_file_intact() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("causes.csv"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("notes.txt"));
     for (file, contents) in FILES.iter().zip(&before) {
-        if *file != "causes.csv" {
-            assert_eq!(&read(&out, file), contents, "{file} changed");
-        }
+        assert_eq!(&read(&out, file), contents, "{file} changed");
     }
-    let leftovers: Vec<_> = fs::read_dir(&out)
+    assert_eq!(
+        fs::read(out.join("notes.txt")).unwrap(),
+        b"the planner's own notes"
+    );
+    // Nothing is left beside the folder either (staging folders are siblings).
+    let siblings: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".tmp"))
         .collect();
-    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    assert_eq!(
+        siblings,
+        vec!["out".to_string()],
+        "leftovers beside the output folder"
+    );
+}
+
+#[test]
+fn a_re_run_with_fewer_files_leaves_no_file_of_the_earlier_study() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_into(&out, &[&contoso(), "-n", "10", "--shard", "1/2"]);
+    assert!(out.join("runs.csv").exists() && out.join("part.json").exists());
+    run_into(
+        &out,
+        &[
+            &contoso(),
+            "-n",
+            "10",
+            "--no-runs",
+            "--layout",
+            "distinct-priorities",
+        ],
+    );
+    for stale in ["runs.csv", "part.json", "comparison.csv", "comparison.svg"] {
+        assert!(
+            !out.join(stale).exists(),
+            "{stale} of the earlier study is still there"
+        );
+    }
+    assert!(out.join("summary.csv").exists());
 }
 
 #[test]
