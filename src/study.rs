@@ -347,22 +347,26 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, String> {
             scenario.simulation.replications - 1
         ));
     }
-    let traced = crate::trace::trace(topology, &scenario.simulation, options.replication);
     let folder = options
         .output
         .clone()
         .unwrap_or_else(|| crate::output::default_trace_folder(&loaded.source.name));
+    let fail = |error: crate::output::WriteError| format!("error: {error}");
+    let mut staging = Staging::new(&folder).map_err(fail)?;
+    let trace_csv = staging.create("trace.csv").map_err(fail)?;
+    let traced = crate::trace::trace(
+        topology,
+        &scenario.simulation,
+        options.replication,
+        trace_csv,
+    )
+    .map_err(|error| format!("error: writing trace.csv in {}: {error}", folder.display()))?;
     let view = crate::plot::timeline::TraceView {
         topology,
         simulation: &scenario.simulation,
         replication: options.replication,
-        records: &traced.records,
+        timeline: &traced.timeline,
     };
-    let fail = |error: crate::output::WriteError| format!("error: {error}");
-    let mut staging = Staging::new(&folder).map_err(fail)?;
-    staging
-        .write("trace.csv", &crate::trace::to_csv(&traced.records))
-        .map_err(fail)?;
     let chart = crate::plot::timeline::Timeline;
     let svg = crate::plot::render_svg(&chart, &view).map_err(|e| format!("error: {e}"))?;
     let png = crate::plot::render_png(&chart, &view).map_err(|e| format!("error: {e}"))?;

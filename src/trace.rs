@@ -2,10 +2,12 @@
 //! failed when, how long users were unserved, and why.
 
 use std::fmt::Write as _;
+use std::io::Write;
 
 use crate::model::metrics::{Cause, ServiceTally};
 use crate::model::services::Service;
-use crate::model::{ReplicationResult, TraceRecord, simulate_replication};
+use crate::model::{Observer, ReplicationResult, TraceRecord, simulate_replication};
+use crate::plot::timeline::TimelineData;
 use crate::time::{
     MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration,
 };
@@ -30,19 +32,111 @@ pub const TRACE_HEADER: [&str; 10] = [
 /// summarising the rest.
 pub const STORY_EVENT_LINES: usize = 40;
 
-/// A traced replication.
+/// What a traced replication leaves in memory once its events are written: enough for
+/// the story and the timeline, bounded whatever the number of events.
 pub struct Trace {
-    /// Every processed event.
-    pub records: Vec<TraceRecord>,
+    /// The number of processed events.
+    pub events: u64,
+    /// The first [`STORY_EVENT_LINES`] failures, repairs, outages and administrator
+    /// events.
+    pub notable: Vec<TraceRecord>,
+    /// How many such events there were in all.
+    pub notable_count: u64,
+    /// What the timeline chart draws.
+    pub timeline: TimelineData,
     /// What the replication measured.
     pub result: ReplicationResult,
 }
 
-/// Simulates replication `replication` of `topology`, keeping every event.
-pub fn trace(topology: &Topology, simulation: &Simulation, replication: u64) -> Trace {
-    let mut records: Vec<TraceRecord> = Vec::new();
-    let result = simulate_replication(topology, simulation, replication, &mut records);
-    Trace { records, result }
+/// Writes each event as a `trace.csv` row as it happens and keeps only what [`Trace`]
+/// holds, so that a long horizon with many events needs no more memory than a short one.
+struct StreamingObserver<W: Write> {
+    csv: csv::Writer<W>,
+    error: Option<csv::Error>,
+    events: u64,
+    notable: Vec<TraceRecord>,
+    notable_count: u64,
+    timeline: TimelineData,
+}
+
+impl<W: Write> Observer for StreamingObserver<W> {
+    fn enabled(&self) -> bool {
+        true
+    }
+
+    fn record(&mut self, record: TraceRecord) {
+        self.events += 1;
+        self.timeline.add(&record);
+        if self.error.is_none()
+            && let Err(error) = self.csv.write_record(csv_fields(&record))
+        {
+            self.error = Some(error);
+        }
+        if is_notable(&record) {
+            self.notable_count += 1;
+            if self.notable.len() < STORY_EVENT_LINES {
+                self.notable.push(record);
+            }
+        }
+    }
+}
+
+/// Simulates replication `replication` of `topology`, writing every event to `out` as
+/// `trace.csv` (with [`TRACE_HEADER`]) as it happens.
+pub fn trace<W: Write>(
+    topology: &Topology,
+    simulation: &Simulation,
+    replication: u64,
+    out: W,
+) -> Result<Trace, csv::Error> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(TRACE_HEADER)?;
+    let mut observer = StreamingObserver {
+        csv,
+        error: None,
+        events: 0,
+        notable: Vec::new(),
+        notable_count: 0,
+        timeline: TimelineData::new(topology, simulation.horizon),
+    };
+    let result = simulate_replication(topology, simulation, replication, &mut observer);
+    if let Some(error) = observer.error {
+        return Err(error);
+    }
+    // Flushed here rather than on drop, where a full disk would go unnoticed.
+    let mut out = observer.csv.into_inner().map_err(|e| e.into_error())?;
+    out.flush()?;
+    Ok(Trace {
+        events: observer.events,
+        notable: observer.notable,
+        notable_count: observer.notable_count,
+        timeline: observer.timeline,
+        result,
+    })
+}
+
+fn is_notable(record: &TraceRecord) -> bool {
+    matches!(
+        record.event,
+        "failure" | "repair" | "outage_start" | "outage_end" | "admin"
+    )
+}
+
+/// One `trace.csv` row: the event, then the served fraction of each service after it.
+fn csv_fields(record: &TraceRecord) -> Vec<String> {
+    let mut fields = vec![
+        seconds(record.time),
+        record.event.to_string(),
+        record.target.clone(),
+        record.detail.clone(),
+    ];
+    fields.extend(
+        record
+            .served
+            .iter()
+            .map(|served| served.map_or_else(String::new, |s| format!("{s:.12}"))),
+    );
+    fields
 }
 
 /// Seconds since time 0 as an exact decimal (microsecond resolution).
@@ -64,30 +158,6 @@ pub fn clock(time: SimDuration) -> String {
     let secs = micros % MICROS_PER_MINUTE / MICROS_PER_SECOND;
     let millis = micros % MICROS_PER_SECOND / 1000;
     format!("d{days} {hours:02}:{minutes:02}:{secs:02}.{millis:03}")
-}
-
-/// The records as CSV with [`TRACE_HEADER`].
-pub fn to_csv(records: &[TraceRecord]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(TRACE_HEADER)
-        .expect("writing to memory");
-    for record in records {
-        let mut fields = vec![
-            seconds(record.time),
-            record.event.to_string(),
-            record.target.clone(),
-            record.detail.clone(),
-        ];
-        fields.extend(
-            record
-                .served
-                .iter()
-                .map(|served| served.map_or_else(String::new, |s| format!("{s:.12}"))),
-        );
-        writer.write_record(&fields).expect("writing to memory");
-    }
-    writer.into_inner().expect("writing to memory")
 }
 
 fn cause_breakdown(tally: &ServiceTally) -> String {
@@ -150,36 +220,23 @@ pub fn story(
     let _ = writeln!(
         out,
         "Layout \"{}\", replication {replication} (seed {}, horizon {}): {} events.",
-        topology.layout_name,
-        simulation.seed,
-        simulation.horizon,
-        trace.records.len()
+        topology.layout_name, simulation.seed, simulation.horizon, trace.events
     );
-    let notable: Vec<&TraceRecord> = trace
-        .records
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.event,
-                "failure" | "repair" | "outage_start" | "outage_end" | "admin"
-            )
-        })
-        .collect();
-    if notable.is_empty() {
+    if trace.notable.is_empty() {
         let _ = writeln!(out, "Nothing failed.");
     } else {
         let _ = writeln!(
             out,
             "What failed, what the administrator changed, what came back:"
         );
-        for record in notable.iter().take(STORY_EVENT_LINES) {
+        for record in &trace.notable {
             let _ = writeln!(out, "{}", story_line(record));
         }
-        if notable.len() > STORY_EVENT_LINES {
+        if trace.notable_count > trace.notable.len() as u64 {
             let _ = writeln!(
                 out,
                 "  ... and {} more (see trace.csv)",
-                notable.len() - STORY_EVENT_LINES
+                trace.notable_count - trace.notable.len() as u64
             );
         }
     }
