@@ -1,6 +1,9 @@
 //! The event queue: events ordered by time, then by class (SPEC §3: at one instant,
 //! recoveries, then failures, then administrator changes, then client connections), then
-//! by insertion sequence, so equal (time, class) pairs pop first-in first-out.
+//! by a tie key the model gives (0 unless given), then by insertion sequence, so equal
+//! (time, class, tie) triples pop first-in first-out. The tie key lets the model order
+//! simultaneous events by what they are (a component's or FE pool's id) rather than by
+//! the order the scenario lists things in (rule S1 in docs/model.md).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -23,13 +26,14 @@ pub enum EventClass {
 struct Scheduled<E> {
     time: SimDuration,
     class: EventClass,
+    tie: u64,
     sequence: u64,
     event: E,
 }
 
 impl<E> Scheduled<E> {
-    fn key(&self) -> (SimDuration, EventClass, u64) {
-        (self.time, self.class, self.sequence)
+    fn key(&self) -> (SimDuration, EventClass, u64, u64) {
+        (self.time, self.class, self.tie, self.sequence)
     }
 }
 
@@ -71,13 +75,20 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
-    /// Schedules `event` at `time` in `class`.
+    /// Schedules `event` at `time` in `class`, with tie key 0.
     pub fn push(&mut self, time: SimDuration, class: EventClass, event: E) {
+        self.push_tied(time, class, 0, event);
+    }
+
+    /// Schedules `event` at `time` in `class`; among events of the same time and class,
+    /// lower `tie` keys pop first.
+    pub fn push_tied(&mut self, time: SimDuration, class: EventClass, tie: u64, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.heap.push(Scheduled {
             time,
             class,
+            tie,
             sequence,
             event,
         });
@@ -86,6 +97,11 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimDuration, E)> {
         self.heap.pop().map(|s| (s.time, s.event))
+    }
+
+    /// The time and class of the earliest event.
+    pub fn peek_class(&self) -> Option<(SimDuration, EventClass)> {
+        self.heap.peek().map(|s| (s.time, s.class))
     }
 
     /// The time of the earliest event.
@@ -137,6 +153,29 @@ mod tests {
                 "client a",
                 "client b",
                 "late client"
+            ]
+        );
+    }
+
+    #[test]
+    fn tie_keys_order_simultaneous_events_of_a_class() {
+        let mut queue = EventQueue::default();
+        queue.push_tied(t(1), EventClass::Client, 7, "tie 7, first");
+        queue.push_tied(t(1), EventClass::Client, 3, "tie 3");
+        queue.push(t(1), EventClass::Client, "no tie");
+        queue.push_tied(t(1), EventClass::Client, 7, "tie 7, second");
+        queue.push_tied(t(1), EventClass::Failure, 9, "failure");
+        queue.push_tied(t(0), EventClass::Client, 99, "earlier");
+        let order: Vec<&str> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
+        assert_eq!(
+            order,
+            [
+                "earlier",
+                "failure",
+                "no tie",
+                "tie 3",
+                "tie 7, first",
+                "tie 7, second"
             ]
         );
     }

@@ -30,6 +30,8 @@ struct ComponentState {
     failed: bool,
     outage_holds: u32,
     stream: Option<Stream>,
+    /// Derived from the component's id: orders its events among simultaneous ones.
+    key: u64,
 }
 
 /// The up/down state of every component of one replication.
@@ -66,6 +68,7 @@ impl Components {
                 kind,
                 failed: false,
                 outage_holds: 0,
+                key,
                 stream: process
                     .can_fail()
                     .then(|| Stream::new(seed, replication, key, Purpose::Failures)),
@@ -182,6 +185,13 @@ impl Components {
         id: ComponentId,
     ) -> Option<SimDuration> {
         self.draw(topology, id, |p| &p.time_to_repair)
+    }
+
+    /// The tie key of component `id`'s events: simultaneous failures (or repairs) are
+    /// handled in an order fixed by the components' ids, not by where the scenario lists
+    /// them (rule S1).
+    pub fn tie(&self, id: ComponentId) -> u64 {
+        self.states[id.0 as usize].key
     }
 
     /// Marks a random failure or its repair.

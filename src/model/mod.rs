@@ -242,6 +242,8 @@ struct Replication<'t> {
     components: Components,
     derived: Derived,
     next_derived: Derived,
+    /// Per Edge pool, the share of its connections the current event cut (scratch).
+    lost_fraction: Vec<f64>,
     remote: RemoteAccess,
     admin: Administration,
     traffic_manager: Option<TrafficManager>,
@@ -261,6 +263,9 @@ struct Replication<'t> {
     /// The other services must take their snapshots (components, the administrator's
     /// changes or DNS answers changed).
     others_changed: bool,
+    /// An administrator's change was made and the state is not yet settled: another
+    /// change falls at the same instant (rule S1).
+    settle_due: bool,
     /// The association version remote access last planned with.
     association_seen: u64,
     /// What reconciling an event noted for traces (an incident closed, a failback dropped).
@@ -304,7 +309,7 @@ impl<'t> Replication<'t> {
         let mut queue = EventQueue::default();
         for id in components.ids().collect::<Vec<_>>() {
             if let Some(at) = components.draw_time_to_failure(topology, id) {
-                queue.push(at, EventClass::Failure, Event::Fail(id));
+                queue.push_tied(at, EventClass::Failure, components.tie(id), Event::Fail(id));
             }
         }
         for (i, outage) in topology.outages.iter().enumerate() {
@@ -344,6 +349,7 @@ impl<'t> Replication<'t> {
             queue,
             components,
             next_derived: derived.clone(),
+            lost_fraction: Vec::with_capacity(topology.edge_pools.len()),
             derived,
             remote: RemoteAccess::new(topology, simulation.seed, replication),
             admin: Administration::new(topology, simulation.seed, replication),
@@ -358,6 +364,7 @@ impl<'t> Replication<'t> {
             remote_changed: true,
             milestone_at: None,
             others_changed: true,
+            settle_due: false,
             association_seen: 0,
             note: String::new(),
             events: 0,
@@ -398,12 +405,32 @@ impl<'t> Replication<'t> {
                 changes_state,
             }) = handled
             else {
+                // A stale event may be the last of simultaneous administrator changes.
+                if self.settle_due && !self.administrator_acts_again_now() {
+                    let made = self.settle();
+                    if let (true, Some(made)) = (describe, made) {
+                        observer.record(self.record(at, "admin", String::new(), made));
+                    }
+                }
                 continue;
             };
             self.events += 1;
+            let administrator = matches!(
+                event,
+                Event::AdminResponse { .. } | Event::AdminFailback { .. }
+            );
             // A client step that connected nobody (a timeout, a retry wait) changes
-            // nothing the services, flows or outages depend on.
-            let made = if changes_state { self.settle() } else { None };
+            // nothing the services, flows or outages depend on. Administrator's changes
+            // that fall at one instant take effect together (rule S1): the state settles
+            // after the last of them.
+            let made = if administrator && self.administrator_acts_again_now() {
+                self.settle_due = true;
+                None
+            } else if changes_state || self.settle_due {
+                self.settle()
+            } else {
+                None
+            };
             if describe {
                 for extra in [Some(self.note.trim_start_matches("; ")), made.as_deref()]
                     .into_iter()
@@ -417,6 +444,11 @@ impl<'t> Replication<'t> {
                 observer.record(record);
             }
         }
+    }
+
+    /// Whether the next event is another administrator's event at this instant.
+    fn administrator_acts_again_now(&self) -> bool {
+        self.queue.peek_class() == Some((self.now, EventClass::Administrator))
     }
 
     /// A trace record of the state now.
@@ -501,6 +533,7 @@ impl<'t> Replication<'t> {
     /// components, published changes or DNS answers changed, so do the other services.
     /// Returns the administrator's changes, if any.
     fn settle(&mut self) -> Option<String> {
+        self.settle_due = false;
         let made = self.admin.make_all_pending(&mut moment!(self));
         if made.is_some() {
             self.others_changed = true;
@@ -628,9 +661,10 @@ impl<'t> Replication<'t> {
                     .components
                     .draw_time_to_repair(topology, id)
                     .unwrap_or_default();
-                self.queue.push(
+                self.queue.push_tied(
                     self.now.saturating_add(repair),
                     EventClass::Recovery,
+                    self.components.tie(id),
                     Event::Repair(id),
                 );
                 self.reconcile();
@@ -644,9 +678,10 @@ impl<'t> Replication<'t> {
             Event::Repair(id) => {
                 self.components.set_failed(id, false);
                 if let Some(next) = self.components.draw_time_to_failure(topology, id) {
-                    self.queue.push(
+                    self.queue.push_tied(
                         self.now.saturating_add(next),
                         EventClass::Failure,
+                        self.components.tie(id),
                         Event::Fail(id),
                     );
                 }
@@ -791,21 +826,27 @@ impl<'t> Replication<'t> {
             }
         }
         let mut edge_changed = false;
+        let mut any_lost = false;
+        self.lost_fraction.clear();
         for edge in 0..topology.edge_pools.len() {
             let (before, after) = (
                 self.derived.edge_servers_up[edge],
                 self.next_derived.edge_servers_up[edge],
             );
             edge_changed |= before != after;
-            if after < before {
-                let fraction = if after == 0 {
-                    1.0
-                } else {
-                    f64::from(before - after) / f64::from(before)
-                };
-                let mut ctx = context!(self, &self.next_derived);
-                self.remote.edge_lost(&mut ctx, edge as u32, fraction);
-            }
+            let fraction = if after >= before {
+                0.0
+            } else if after == 0 {
+                1.0
+            } else {
+                f64::from(before - after) / f64::from(before)
+            };
+            any_lost |= fraction > 0.0;
+            self.lost_fraction.push(fraction);
+        }
+        if any_lost {
+            let mut ctx = context!(self, &self.next_derived);
+            self.remote.edges_lost(&mut ctx, &self.lost_fraction);
         }
         std::mem::swap(&mut self.derived, &mut self.next_derived);
         // `next_derived` now holds the state before the event, `derived` the state after.

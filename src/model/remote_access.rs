@@ -67,6 +67,18 @@ struct Cohort {
     order: Vec<u32>,
     position: usize,
     walk_started: SimDuration,
+    /// Orders the cohort's events among simultaneous ones (rule S1): see [`cohort_tie`].
+    tie: u64,
+}
+
+/// The tie key of cohort `ordinal` (0 to [`COHORTS_PER_GROUP`] − 1) of a group of the FE
+/// pool whose id gives `front_end_key`: simultaneous cohorts take room round-robin (every
+/// FE pool's first cohort, then every second one, ...), FE pools in an order fixed by their
+/// ids, so no FE pool is served first because of where the scenario lists it.
+fn cohort_tie(ordinal: usize, front_end_key: u64) -> u64 {
+    const ORDINAL_SHIFT: u32 = 61;
+    const _: () = assert!(COHORTS_PER_GROUP <= 1 << (64 - ORDINAL_SHIFT));
+    ((ordinal as u64) << ORDINAL_SHIFT) | (front_end_key >> (64 - ORDINAL_SHIFT))
 }
 
 /// How a displaced group starts.
@@ -261,6 +273,8 @@ pub struct RemoteAccess {
     free_slots: Vec<u32>,
     parked: Vec<u32>,
     streams: Vec<Stream>,
+    /// Per FE pool: the key its id gives, for [`cohort_tie`].
+    front_end_keys: Vec<u64>,
     order_scratch: Vec<(u32, u64)>,
     plan: Plan,
     scratch: PlanScratch,
@@ -305,6 +319,11 @@ impl RemoteAccess {
                 .front_end_pools
                 .iter()
                 .map(|p| Stream::new(seed, replication, p.stream_key, Purpose::Clients))
+                .collect(),
+            front_end_keys: topology
+                .front_end_pools
+                .iter()
+                .map(|p| p.stream_key)
                 .collect(),
             order_scratch: Vec::new(),
             plan,
@@ -396,17 +415,8 @@ impl RemoteAccess {
             .iter()
             .map(|r| r * (1.0 - self.mobile_share))
             .collect();
-        for (edge, demands) in self.demands_by_pool(ctx, &mobile_left, |fe, _| ctx.association[fe])
-        {
-            let granted = self.share_room(ctx, edge, &demands);
-            let full = self.room(ctx, edge) <= demands.iter().map(|(_, a)| a).sum::<f64>();
-            for (fe, amount) in granted {
-                self.connect(fe as u32, edge, amount, true);
-                mobile_left[fe] -= amount;
-            }
-            if full {
-                self.load[edge as usize] = ctx.capacity(edge as usize);
-            }
+        for (fe, amount) in self.connect_mobile(ctx, &mobile_left, NOBODY) {
+            mobile_left[fe] -= amount;
         }
         let groups: Vec<Vec<(u32, u16)>> = ctx
             .topology
@@ -468,19 +478,23 @@ impl RemoteAccess {
         }
     }
 
-    fn demands_by_pool(
-        &self,
+    /// Mobile users (`wanting[fe]` per FE pool, counted above `at_least`) connect to their
+    /// FE pool's associated Edge pool as far as its room allows. FE pools that share a pool
+    /// share its room in proportion to their users, whatever order they are listed in.
+    /// Returns the users connected, per FE pool.
+    fn connect_mobile(
+        &mut self,
         ctx: &Context<'_>,
-        amounts: &[f64],
-        target: impl Fn(usize, &Self) -> u32,
-    ) -> Vec<(u32, Vec<(usize, f64)>)> {
+        wanting: &[f64],
+        at_least: f64,
+    ) -> Vec<(usize, f64)> {
         let mut by_pool: Vec<(u32, Vec<(usize, f64)>)> = Vec::new();
-        for (fe, &amount) in amounts.iter().enumerate() {
-            if amount <= NOBODY || !ctx.derived.front_end_up[fe] {
-                continue;
-            }
-            let edge = target(fe, self);
-            if !ctx.derived.edge_up(edge as usize) || !ctx.allows(fe as u32, edge) {
+        for (fe, &amount) in wanting.iter().enumerate() {
+            let edge = ctx.association[fe];
+            if amount <= at_least
+                || !ctx.derived.front_end_up[fe]
+                || !self.answers(ctx, fe as u32, edge)
+            {
                 continue;
             }
             match by_pool.iter_mut().find(|(e, _)| *e == edge) {
@@ -488,7 +502,19 @@ impl RemoteAccess {
                 None => by_pool.push((edge, vec![(fe, amount)])),
             }
         }
-        by_pool
+        let mut connected = Vec::new();
+        for (edge, demands) in by_pool {
+            let full = self.room(ctx, edge) <= demands.iter().map(|(_, a)| a).sum::<f64>();
+            for (fe, amount) in self.share_room(ctx, edge, &demands) {
+                self.connect(fe as u32, edge, amount, true);
+                connected.push((fe, amount));
+            }
+            if full {
+                // Exactly full, so that rounding never leaves it looking open.
+                self.load[edge as usize] = ctx.capacity(edge as usize);
+            }
+        }
+        connected
     }
 
     /// Grants each demand on `edge` in full, or in proportion when room is short.
@@ -522,8 +548,9 @@ impl RemoteAccess {
             self.unserved_desktop[front_end as usize] += amount;
         }
         let share = amount / COHORTS_PER_GROUP as f64;
-        for _ in 0..COHORTS_PER_GROUP {
-            let slot = self.allocate(front_end, share, mobile);
+        for ordinal in 0..COHORTS_PER_GROUP {
+            let tie = cohort_tie(ordinal, self.front_end_keys[front_end as usize]);
+            let slot = self.allocate(front_end, share, mobile, tie);
             let clients = &ctx.topology.clients;
             let stream = &mut self.streams[front_end as usize];
             let (phase, delay) = match start {
@@ -537,15 +564,13 @@ impl RemoteAccess {
             if phase == Phase::Parked {
                 self.parked.push(slot);
             } else {
-                let generation = cohort.generation;
                 let at = ctx.now.saturating_add(delay.unwrap_or_default());
-                ctx.queue
-                    .push(at, EventClass::Client, Event::Cohort { slot, generation });
+                schedule(ctx.queue, at, slot, cohort);
             }
         }
     }
 
-    fn allocate(&mut self, front_end: u32, amount: f64, mobile: bool) -> u32 {
+    fn allocate(&mut self, front_end: u32, amount: f64, mobile: bool, tie: u64) -> u32 {
         let slot = match self.free_slots.pop() {
             Some(slot) => slot,
             None => {
@@ -558,6 +583,7 @@ impl RemoteAccess {
                     order: Vec::new(),
                     position: 0,
                     walk_started: SimDuration::ZERO,
+                    tie: 0,
                 });
                 (self.cohorts.len() - 1) as u32
             }
@@ -567,6 +593,7 @@ impl RemoteAccess {
         cohort.amount = amount;
         cohort.mobile = mobile;
         cohort.position = 0;
+        cohort.tie = tie;
         slot
     }
 
@@ -611,20 +638,33 @@ impl RemoteAccess {
         }
     }
 
-    /// Edge pool `edge` lost `fraction` of its connections (a server, or all of them).
-    pub fn edge_lost(&mut self, ctx: &mut Context<'_>, edge: u32, fraction: f64) {
+    /// Each Edge pool lost `lost_fraction[pool]` of its connections (0: none; a server's
+    /// share; 1: all) in one event. Each FE pool's users who lost service together form one
+    /// displaced group of desktop users and one of mobile users, however many pools they
+    /// were on, so that the draws do not depend on the order the pools are listed in.
+    pub fn edges_lost(&mut self, ctx: &mut Context<'_>, lost_fraction: &[f64]) {
         for front_end in 0..self.remote_users.len() as u32 {
-            let cell = self.cell(front_end, edge);
-            let desktop = self.desktop_on[cell] * fraction;
-            let mobile = self.mobile_on[cell] * fraction;
-            self.desktop_on[cell] -= desktop;
-            self.mobile_on[cell] -= mobile;
-            self.load[edge as usize] -= desktop + mobile;
+            let (mut desktop, mut mobile) = (0.0, 0.0);
+            for (edge, &fraction) in lost_fraction.iter().enumerate() {
+                if fraction <= 0.0 {
+                    continue;
+                }
+                let cell = self.cell(front_end, edge as u32);
+                let lost_desktop = self.desktop_on[cell] * fraction;
+                let lost_mobile = self.mobile_on[cell] * fraction;
+                self.desktop_on[cell] -= lost_desktop;
+                self.mobile_on[cell] -= lost_mobile;
+                self.load[edge] -= lost_desktop + lost_mobile;
+                desktop += lost_desktop;
+                mobile += lost_mobile;
+            }
             self.displace(ctx, front_end, desktop, false, Start::Detect);
             self.displace(ctx, front_end, mobile, true, Start::Detect);
         }
-        if fraction >= 1.0 {
-            self.load[edge as usize] = 0.0;
+        for (edge, &fraction) in lost_fraction.iter().enumerate() {
+            if fraction >= 1.0 {
+                self.load[edge] = 0.0;
+            }
         }
     }
 
@@ -633,34 +673,26 @@ impl RemoteAccess {
         for slot in std::mem::take(&mut self.parked) {
             let cohort = &mut self.cohorts[slot as usize];
             cohort.phase = Phase::Retrying;
-            let generation = cohort.generation;
-            ctx.queue.push(
-                ctx.now,
-                EventClass::Client,
-                Event::Cohort { slot, generation },
-            );
+            schedule(ctx.queue, ctx.now, slot, cohort);
         }
     }
 
     /// Mobile users who noticed their loss connect at once to their associated pool,
     /// as far as its room allows. Returns the users connected.
     pub fn connect_waiting_mobile(&mut self, ctx: &Context<'_>) -> f64 {
-        let mut connected = 0.0;
-        for front_end in 0..self.remote_users.len() {
-            let waiting = self.mobile_waiting[front_end];
-            if waiting <= 0.0 || !ctx.derived.front_end_up[front_end] {
-                continue;
-            }
-            let edge = ctx.association[front_end];
-            if !self.answers(ctx, front_end as u32, edge) {
-                continue;
-            }
-            let take = self.connect_within_room(ctx, front_end as u32, edge, waiting, true);
-            self.mobile_waiting[front_end] -= take;
-            self.unserved_mobile[front_end] -= take;
-            connected += take;
+        if self.mobile_waiting.iter().all(|&w| w <= 0.0) {
+            return 0.0;
         }
-        connected
+        let waiting = std::mem::take(&mut self.mobile_waiting);
+        let connected = self.connect_mobile(ctx, &waiting, 0.0);
+        self.mobile_waiting = waiting;
+        let mut total = 0.0;
+        for (fe, amount) in connected {
+            self.mobile_waiting[fe] -= amount;
+            self.unserved_mobile[fe] -= amount;
+            total += amount;
+        }
+        total
     }
 
     /// Handles a cohort's event. Returns `None` for a stale event.
@@ -711,11 +743,7 @@ impl RemoteAccess {
                     // A zero wait after a zero-time walk would fail again at once.
                     Some(wait) if !(wait.is_zero() && walk_took_no_time) => {
                         cohort.phase = Phase::Retrying;
-                        ctx.queue.push(
-                            ctx.now.saturating_add(wait),
-                            EventClass::Client,
-                            Event::Cohort { slot, generation },
-                        );
+                        schedule(ctx.queue, ctx.now.saturating_add(wait), slot, cohort);
                         Some(StepReport {
                             front_end,
                             changes_state: false,
@@ -763,11 +791,7 @@ impl RemoteAccess {
     /// and send the rest on after `connect_timeout`.
     fn arrive(&mut self, ctx: &mut Context<'_>, slot: u32, describe: bool) -> StepReport {
         let cohort = &self.cohorts[slot as usize];
-        let (front_end, target, generation) = (
-            cohort.front_end,
-            cohort.order[cohort.position],
-            cohort.generation,
-        );
+        let (front_end, target) = (cohort.front_end, cohort.order[cohort.position]);
         let fe_id = &ctx.topology.front_end_pools[front_end as usize].id;
         let edge_id = &ctx.topology.edge_pools[target as usize].id;
         let mut report = StepReport {
@@ -817,11 +841,7 @@ impl RemoteAccess {
         if cohort.position >= cohort.order.len() {
             cohort.phase = Phase::Exhausted;
         }
-        ctx.queue.push(
-            ctx.now.saturating_add(timeout),
-            EventClass::Client,
-            Event::Cohort { slot, generation },
-        );
+        schedule(ctx.queue, ctx.now.saturating_add(timeout), slot, cohort);
         report
     }
 
@@ -1390,6 +1410,19 @@ impl RemoteAccess {
 }
 
 /// Shares of equal-priority targets by weight; all-zero weights share equally.
+/// Schedules cohort `slot`'s next event at `at`, ordered among simultaneous ones by its tie.
+fn schedule(queue: &mut EventQueue<Event>, at: SimDuration, slot: u32, cohort: &Cohort) {
+    queue.push_tied(
+        at,
+        EventClass::Client,
+        cohort.tie,
+        Event::Cohort {
+            slot,
+            generation: cohort.generation,
+        },
+    );
+}
+
 fn weight_shares(targets: &[(u32, u16)]) -> Vec<(u32, f64)> {
     let mut shares = Vec::with_capacity(targets.len());
     weight_shares_into(targets.iter().copied(), &mut shares);

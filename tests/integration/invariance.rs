@@ -19,14 +19,14 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
 /// SplitMix64: a small, well-mixed generator for building scenarios from one seed.
-struct Genes(u64);
+pub(crate) struct Genes(pub(crate) u64);
 
 impl Genes {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         edgesim::engine::rng::mix64(self.0)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
     fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
@@ -39,8 +39,8 @@ impl Genes {
 
 /// A generated scenario: its text with a first, unchanged layout `base`, and for each
 /// other layout the services that must not see it.
-struct Generated {
-    text: String,
+pub(crate) struct Generated {
+    pub(crate) text: String,
     layouts: Vec<(&'static str, Vec<Service>)>,
 }
 
@@ -99,7 +99,7 @@ const SHARES: [&str; 4] = ["0.0", "0.3", "0.5", "1.0"];
 /// A scenario over two or three sites, with one to three FE pools and two to four Edge
 /// pools whose capacity often binds; frequent failures of every kind over 60 days; and
 /// four layouts after `base` that each change one group of settings.
-fn generate(seed: u64) -> Generated {
+pub(crate) fn generate(seed: u64) -> Generated {
     let mut genes = Genes(seed);
     let sites = ["a", "b", "c"];
     let site_count = 2 + genes.below(2) as usize;
@@ -265,7 +265,9 @@ fn generate(seed: u64) -> Generated {
     Generated { text, layouts }
 }
 
-fn all_layouts(text: &str) -> Vec<(edgesim::topology::Topology, edgesim::topology::Simulation)> {
+pub(crate) fn all_layouts(
+    text: &str,
+) -> Vec<(edgesim::topology::Topology, edgesim::topology::Simulation)> {
     let loaded = match edgesim::scenario::load_str("generated.toml", text) {
         Ok(loaded) => loaded,
         Err(error) => panic!("{error}\n{text}"),
@@ -281,7 +283,7 @@ fn all_layouts(text: &str) -> Vec<(edgesim::topology::Topology, edgesim::topolog
 
 /// Whether two tallies agree within `relative` of the tally's total unserved user-time
 /// (exactly, bit for bit, when it is 0): each cause, the outage count and time in outage.
-fn tallies_agree(a: &ServiceTally, b: &ServiceTally, relative: f64) -> bool {
+pub(crate) fn tallies_agree(a: &ServiceTally, b: &ServiceTally, relative: f64) -> bool {
     let scale = a
         .unserved_total()
         .abs()
@@ -304,7 +306,7 @@ fn tallies_agree(a: &ServiceTally, b: &ServiceTally, relative: f64) -> bool {
 }
 
 /// The first difference of `service` between two results, if any.
-fn difference(
+pub(crate) fn difference(
     a: &ReplicationResult,
     b: &ReplicationResult,
     service: Service,
@@ -330,7 +332,7 @@ fn difference(
 /// Generated scenarios per property in a normal test run (a few seconds).
 const DEFAULT_CASES: u32 = 48;
 
-fn config(cases: u32) -> Config {
+pub(crate) fn config(cases: u32) -> Config {
     Config {
         cases,
         rng_seed: RngSeed::Fixed(20_261_126),

@@ -5,6 +5,7 @@ mod fixtures;
 mod hardening;
 mod invariance;
 mod manual_failover;
+mod properties;
 mod regressions;
 mod remote_access;
 mod robustness;

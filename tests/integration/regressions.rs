@@ -107,21 +107,25 @@ fn mobile_users_take_room_the_instant_sign_in_return_frees_it() {
     // Time 0: mobile users take their associated pools (fe-a's 500 on edge-a, fe-b's 500
     // on edge-b); the 1,000 desktop users fill edge-a (room 1,500). At 86,400 s edge-a
     // goes down: fe-a's and fe-b's desktop users notice at 86,430, find edge-a down and
-    // reach edge-b at 86,451; fe-a's cohorts come first and take its 500 places; fe-b's
-    // 500 walk every 102 s (21 + 21 + 60) while edge-b is full. fe-a's mobile users wait
-    // for the administrator. At 90,000 fe-b goes down (releasing its users and edge-b's
-    // 500 places); at 90,300 the administrator associates fe-a with edge-b and its 500
-    // mobile users take those places. At 91,800 fe-b is back: its desktop users walk at
+    // reach edge-b at 86,451, eight cohorts of 62.5 users each, all at once. Simultaneous
+    // cohorts take room round-robin (rule S1): the first four of each FE pool take the
+    // 500 places; the other 250 of each walk every 102 s (21 + 21 + 60) while edge-b is
+    // full. fe-a's mobile users wait for the administrator. At 90,000 fe-b goes down
+    // (releasing its users and 750 of edge-b's places); fe-a's 250 walkers reach edge-b
+    // again at 86,451 + 35 × 102 = 90,021 and connect. At 90,300 the administrator
+    // associates fe-a with edge-b and its 500 mobile users take the last 500 places. At
+    // 91,800 fe-b is back: its desktop users walk at
     // once (again every 102 s) and its mobile users wait for the full edge-b. At 93,600
     // edge-a is back; fe-b's desktop users' next walk starts at 91,800 + 18 × 102 =
     // 93,636 and connects to edge-a; fe-a's 500 desktop users on edge-b sign in back onto
     // edge-a at rate 1/12 h, and fe-b's mobile users take each place the instant it
     // frees: they are all connected only as t → ∞.
     //
-    // fe-a: desktop 500 × 51 s (client failover); mobile 500 × 3,900 s (awaiting the
-    // administrator).
-    // fe-b: desktop 500 × 51 s (client failover, edge-b had room until 86,451) and
-    // 500 × 3,549 s (capacity); 1,000 × 1,800 s with fe-b down; desktop 500 × 1,800 s
+    // fe-a: desktop 500 × 51 s (client failover, edge-b had room until 86,451), 250 ×
+    // 3,549 s (capacity) and 250 × 21 s (client failover: edge-b has room from 90,000);
+    // mobile 500 × 3,900 s (awaiting the administrator).
+    // fe-b: desktop 500 × 51 s (client failover) and 250 × 3,549 s (capacity);
+    // 1,000 × 1,800 s with fe-b down; desktop 500 × 1,800 s
     // (capacity) + 500 × 36 s (client failover: edge-a has room); mobile 500 × 1,800 s
     // (capacity) + 500 × 43,200 s (capacity, waiting for freed room).
     let clients = "detect = \"30s\"\nconnect_timeout = \"21s\"\nretry = \"60s\"";
@@ -129,8 +133,13 @@ fn mobile_users_take_room_the_instant_sign_in_return_frees_it() {
     let (result, _) = simulate(&text);
     assert_close(
         user_seconds(&result, 0, Some(Cause::ClientFailover)),
-        500.0 * 51.0,
+        500.0 * 51.0 + 250.0 * 21.0,
         "fe-a client failover",
+    );
+    assert_close(
+        user_seconds(&result, 0, Some(Cause::Capacity)),
+        250.0 * 3_549.0,
+        "fe-a capacity",
     );
     assert_close(
         user_seconds(&result, 0, Some(Cause::AwaitingAdmin)),
@@ -149,13 +158,15 @@ fn mobile_users_take_room_the_instant_sign_in_return_frees_it() {
     );
     assert_close(
         user_seconds(&result, 1, Some(Cause::Capacity)),
-        500.0 * 3_549.0 + 500.0 * 1_800.0 + 500.0 * 1_800.0 + ABSORBED_USER_SECONDS,
+        250.0 * 3_549.0 + 500.0 * 1_800.0 + 500.0 * 1_800.0 + ABSORBED_USER_SECONDS,
         "fe-b capacity",
     );
     let unserved = 500.0 * 51.0
+        + 250.0 * 3_549.0
+        + 250.0 * 21.0
         + 500.0 * 3_900.0
         + 500.0 * 51.0
-        + 500.0 * 3_549.0
+        + 250.0 * 3_549.0
         + 1_000.0 * 1_800.0
         + 500.0 * 1_800.0
         + 500.0 * 36.0

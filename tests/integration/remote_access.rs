@@ -436,3 +436,58 @@ fn mobile_users_wait_for_their_associated_pool() {
         ],
     );
 }
+
+/// fe-a (600 remote users) and fe-b (200), all mobile, both associated with edge-a, which
+/// has room for 400; edge-a is down from 1 d for 1 h; two days. `fe_a_first` lists fe-a
+/// first, or fe-b.
+fn scarce_room(fe_a_first: bool) -> String {
+    let fe_a = "[[front_end_pools]]\nid = \"fe-a\"\nsite = \"a\"\nusers = 600\nremote_users = 600\nedge_pool = \"edge-a\"\n";
+    let fe_b = "[[front_end_pools]]\nid = \"fe-b\"\nsite = \"a\"\nusers = 200\nremote_users = 200\nedge_pool = \"edge-a\"\n";
+    let pools = if fe_a_first {
+        format!("{fe_a}{fe_b}")
+    } else {
+        format!("{fe_b}{fe_a}")
+    };
+    format!(
+        "name = \"scarce room\"\n[simulation]\nhorizon = \"2d\"\nreplications = 1\n\
+         [[sites]]\nid = \"a\"\n{pools}\
+         [[edge_pools]]\nid = \"edge-a\"\nsite = \"a\"\nservers = 1\ncapacity_per_server = 400\n\
+         internal_fqdn = \"int.a.example.com\"\nexternal_fqdn = \"sip.a.example.com\"\n\
+         [dns]\nremote_access = [ {{ target = \"edge-a\", priority = 10, weight = 100 }} ]\n\
+         [clients]\n{FIXED_CLIENTS}\nmobile_share = 1.0\n\
+         [[outages]]\ntarget = \"edge-a\"\nstart = \"1d\"\nduration = \"1h\"\n"
+    )
+}
+
+#[test]
+fn users_claiming_scarce_room_at_one_instant_share_it_whatever_the_listing_order() {
+    // Rule S1. At time 0, and again when edge-a returns at 90,000 s with all 800 users
+    // waiting for it, its 400 places go in proportion to the users who want them: 300 to
+    // fe-a, 100 to fe-b (not 400 to whichever pool is listed first). Mobile users have no
+    // other pool, so the rest wait to the horizon.
+    // fe-a: 300 × 86,400 + 600 × 3,600 + 300 × 82,800 user-seconds unserved;
+    // fe-b: 100 × 86,400 + 200 × 3,600 + 100 × 82,800.
+    for fe_a_first in [true, false] {
+        let (topology, simulation) = topology(&scarce_room(fe_a_first));
+        let result = simulate_replication(&topology, &simulation, 0, &mut NoObserver);
+        let index = |id: &str| {
+            topology
+                .front_end_pools
+                .iter()
+                .position(|p| p.id == id)
+                .unwrap()
+        };
+        let (a, b) = (index("fe-a"), index("fe-b"));
+        assert_eq!(a, if fe_a_first { 0 } else { 1 });
+        assert_close(
+            unserved_seconds(&result, a, None),
+            300.0 * 86_400.0 + 600.0 * 3_600.0 + 300.0 * 82_800.0,
+            &format!("fe-a, listed first: {fe_a_first}"),
+        );
+        assert_close(
+            unserved_seconds(&result, b, None),
+            100.0 * 86_400.0 + 200.0 * 3_600.0 + 100.0 * 82_800.0,
+            &format!("fe-b, listed first: {}", !fe_a_first),
+        );
+    }
+}
