@@ -279,6 +279,9 @@ pub struct RemoteAccess {
     plan: Plan,
     scratch: PlanScratch,
     retry_is_zero: bool,
+    /// Per FE pool: the firewall blocks every remote-access target, so walking again can
+    /// never connect its users (the firewall does not change during a replication).
+    walk_is_futile: Vec<bool>,
 }
 
 impl RemoteAccess {
@@ -329,6 +332,15 @@ impl RemoteAccess {
             plan,
             scratch: PlanScratch::default(),
             retry_is_zero: topology.clients.retry == Distribution::Fixed(SimDuration::ZERO),
+            walk_is_futile: (0..fe_count as u32)
+                .map(|front_end| {
+                    !topology.dns.remote_access.records().iter().any(|record| {
+                        topology
+                            .firewall
+                            .allows(FrontEndPoolIndex(front_end), record.target)
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -728,6 +740,19 @@ impl RemoteAccess {
                 Some(self.arrive(ctx, slot, describe))
             }
             Phase::Walking => Some(self.arrive(ctx, slot, describe)),
+            Phase::Exhausted if self.walk_is_futile[front_end as usize] => {
+                // They stay unserved whatever happens to the Edge pools; walking again
+                // would only repeat this walk, for ever (an event storm with a short retry).
+                self.release(slot);
+                Some(StepReport {
+                    front_end,
+                    changes_state: false,
+                    detail: detail!(
+                        describe,
+                        "{amount:.1} users of {fe_id} found no Edge pool; the firewall blocks every remote-access target, so they stop walking"
+                    ),
+                })
+            }
             Phase::Exhausted => {
                 let walk_took_no_time = self.cohorts[slot as usize].walk_started == ctx.now;
                 let retry = if self.retry_is_zero {

@@ -858,6 +858,32 @@ fn read_outage(node: &Node, path: &str, findings: &mut Findings) -> Option<RawOu
     })
 }
 
+/// The shortest mean `retry` wait other than a fixed zero (docs/scenario.md, limits).
+pub const MINIMUM_RETRY_MEAN_SECONDS: f64 = 1.0;
+
+/// Reads `clients.retry`: a fixed `"0s"` (wait for the next Edge pool change) or a wait
+/// whose mean is at least [`MINIMUM_RETRY_MEAN_SECONDS`], so that users whom nothing can
+/// serve do not walk the SRV list thousands of times a second for hours.
+fn retry_wait(node: &Node, path: &str, findings: &mut Findings) -> Option<Distribution> {
+    let retry = read_distribution(node, path, DistributionUse::Delay, findings)?;
+    let mean_seconds = retry.mean_hours().unwrap_or(f64::INFINITY) * 3_600.0;
+    if retry.is_always_zero() || mean_seconds >= MINIMUM_RETRY_MEAN_SECONDS {
+        return Some(retry);
+    }
+    findings.error(
+        path,
+        node.span.clone(),
+        format!(
+            "a retry wait with a mean of {:.0} ms makes users whom no Edge pool answers walk the \
+             SRV list more than once a second for as long as nothing answers (an event storm)",
+            mean_seconds * 1_000.0
+        ),
+        "give a mean of at least \"1s\" (clients wait tens of seconds; the default is 30 s to 2 min), \
+         or a fixed \"0s\" to wait for the next change of an Edge pool",
+    );
+    None
+}
+
 fn read_clients(top: &TableReader<'_>, findings: &mut Findings) -> Clients {
     let mut clients = default_clients();
     let Some(node) = top.optional("clients") else {
@@ -885,7 +911,7 @@ fn read_clients(top: &TableReader<'_>, findings: &mut Findings) -> Clients {
     if let Some(timeout) = table.read("connect_timeout", findings, delay) {
         clients.connect_timeout = timeout;
     }
-    if let Some(retry) = table.read("retry", findings, delay) {
+    if let Some(retry) = table.read("retry", findings, retry_wait) {
         clients.retry = retry;
     }
     if let Some(session) = table.read("session", findings, read_positive_duration) {

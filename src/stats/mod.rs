@@ -466,7 +466,8 @@ impl Study {
             availability,
             ci95,
             no_downtime_seen,
-            nines: (availability < 1.0).then(|| -libm::log10(1.0 - availability)),
+            // `+ 0.0` turns the -0 of an availability of exactly 0 into 0.
+            nines: (availability < 1.0).then(|| -libm::log10(1.0 - availability) + 0.0),
             downtime_min_per_year: minutes_per_year(mean),
             downtime_p50: percentile(0.50),
             downtime_p95: percentile(0.95),

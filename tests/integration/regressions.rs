@@ -494,3 +494,71 @@ fn a_full_pool_gives_the_room_its_users_free_to_other_returning_users_as_far_as_
     let on_edge_c = 500.0 * (-1.0f64).exp();
     assert_close(blip_cost(500), on_edge_c / 2.0 * 51.0, "500 returning");
 }
+
+/// Users whom the firewall blocks from every remote-access target walk once and stop: a
+/// short retry used to make them walk the list every second for the whole horizon (an
+/// event storm of 8 cohorts × 3 events per second, 86,400 events in this hour). Hand
+/// calculation: fe-a's 1,000 remote users are unserved for the whole hour, all for the
+/// firewall, while fe-b's are served throughout.
+#[test]
+fn users_the_firewall_blocks_everywhere_walk_once_and_stop() {
+    let text = r#"
+name = "blocked everywhere"
+[simulation]
+horizon = "1h"
+replications = 1
+[[sites]]
+id = "a"
+[[front_end_pools]]
+id = "fe-a"
+site = "a"
+users = 1000
+remote_users = 1000
+edge_pool = "edge-a"
+[[front_end_pools]]
+id = "fe-b"
+site = "a"
+users = 1000
+remote_users = 1000
+edge_pool = "edge-a"
+[[edge_pools]]
+id = "edge-a"
+site = "a"
+servers = 1
+capacity_per_server = 5000
+internal_fqdn = "int.a.example.com"
+external_fqdn = "sip.a.example.com"
+[[edge_pools]]
+id = "edge-b"
+site = "a"
+servers = 1
+capacity_per_server = 5000
+internal_fqdn = "int.b.example.com"
+external_fqdn = "sip.b.example.com"
+[dns]
+remote_access = [ { target = "edge-a", priority = 10, weight = 100 },
+                  { target = "edge-b", priority = 20, weight = 100 } ]
+[clients]
+mobile_share = 0.0
+retry = "1s"
+detect = "0s"
+connect_timeout = "0s"
+[firewall]
+deny = [ { front_end = "fe-a", edge = "edge-a" }, { front_end = "fe-a", edge = "edge-b" } ]
+"#;
+    let (topology, simulation) = load(text);
+    let mut records: Vec<TraceRecord> = Vec::new();
+    let result = simulate_replication(&topology, &simulation, 0, &mut records);
+    let client_events = records.iter().filter(|r| r.event == "client").count();
+    // Time 0: fe-a's 8 cohorts wait one retry, reach 2 targets and give up: 3 events each.
+    assert_eq!(client_events, 8 * 3, "{records:#?}");
+    let remote = result.service(Service::RemoteAccess).unwrap();
+    let hour_of_users = 1_000.0 * 3_600.0 * SECOND;
+    let fe_a = &remote.per_front_end[0];
+    assert!((fe_a.unserved_total() - hour_of_users).abs() < 1e-6 * hour_of_users);
+    assert!(
+        (fe_a.unserved_user_micros[Cause::Firewall as usize] - hour_of_users).abs()
+            < 1e-6 * hour_of_users
+    );
+    assert_eq!(remote.per_front_end[1].unserved_total(), 0.0);
+}
