@@ -3,7 +3,7 @@
 //! merge, and bounded resources.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::{edgesim, project_path};
@@ -324,5 +324,143 @@ fn layouts_keep_the_order_given() {
             .lines()
             .skip(1)
             .all(|l| l.starts_with("distinct-priorities,single-target,"))
+    );
+}
+
+/// A malformed file with one line replaced, written into `dir`.
+fn malformed_variant(dir: &Path, base: &str, line_start: &str, replacement: &str) -> PathBuf {
+    let text = fs::read_to_string(project_path(&format!("tests/malformed/{base}"))).unwrap();
+    let mut replaced = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.starts_with(line_start) {
+                replaced += 1;
+                replacement.to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    assert_eq!(replaced, 1, "{base} has one line starting {line_start:?}");
+    let path = dir.join(format!("variant-{}.toml", replacement.len()));
+    fs::write(&path, lines.join("\n")).unwrap();
+    path
+}
+
+/// Validates `file`, which must be refused as invalid (exit 1) with every one of
+/// `expected` in its message.
+fn assert_refused(file: &Path, expected: &[&str]) {
+    let output = edgesim().arg("validate").arg(file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}: {stderr}",
+        file.display()
+    );
+    for text in expected {
+        assert!(
+            stderr.contains(text),
+            "{}: no {text:?} in {stderr}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn distributions_whose_draws_round_to_zero_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = "server = { time_to_failure = \"1y\", time_to_repair = ";
+    for repair in [
+        r#"{ dist = "lognormal", mu = -60, sigma = 1 }"#,
+        r#"{ dist = "gamma", shape = 1e-300, scale = "1h" }"#,
+        r#"{ dist = "uniform", min = "0s", max = "1ms" }"#,
+        r#"{ dist = "weibull", shape = 0.01, scale = "1h" }"#,
+    ] {
+        let file = malformed_variant(
+            dir.path(),
+            "time-stands-still.toml",
+            "server = ",
+            &format!("{server}{repair} }}"),
+        );
+        assert_refused(
+            &file,
+            &["failures.server.time_to_repair", "shorter than 1 ms"],
+        );
+    }
+}
+
+#[test]
+fn outage_targets_that_name_no_component_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for target in ["#1", "#", "#2#3", "edge-east#2#3", " "] {
+        let file = malformed_variant(
+            dir.path(),
+            "outage-empty-target.toml",
+            "target = \"\"",
+            &format!("target = {target:?}"),
+        );
+        assert_refused(&file, &["outages[0].target"]);
+    }
+}
+
+#[test]
+fn thread_counts_beyond_the_cap_are_usage_errors() {
+    for threads in ["257", "65535"] {
+        let output = edgesim()
+            .args(["run", "-j", threads, "-n", "1"])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "-j {threads}: {stderr}");
+        assert!(stderr.contains("256"), "-j {threads}: {stderr}");
+    }
+}
+
+#[test]
+fn a_file_larger_than_the_cap_is_refused_without_being_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.toml");
+    // Sparse: 17 MiB on the size the tool sees, nothing on disk.
+    fs::File::create(&path).unwrap().set_len(17 << 20).unwrap();
+    assert_refused(&path, &["larger than 16 MiB"]);
+}
+
+#[test]
+fn every_one_of_ten_thousand_mistakes_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(project_path("tests/malformed/time-stands-still.toml")).unwrap();
+    let keys: String = (0..10_000).map(|i| format!("unknown_{i} = 1\n")).collect();
+    let path = dir.path().join("many.toml");
+    fs::write(&path, format!("{keys}{text}")).unwrap();
+    let output = edgesim().arg("validate").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    // Each unknown key, plus the repair time the file was written to get wrong.
+    assert!(
+        stderr.contains("10001 errors found"),
+        "{}",
+        &stderr[stderr.len().saturating_sub(500)..]
+    );
+    assert!(stderr.contains("unknown_9999"));
+}
+
+#[test]
+fn more_than_a_thousand_pools_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(project_path("tests/valid-base.toml")).unwrap();
+    let sites: String = (0..1_000)
+        .map(|i| format!("[[sites]]\nid = \"extra-{i}\"\n"))
+        .collect();
+    let path = dir.path().join("many-sites.toml");
+    fs::write(&path, format!("{text}\n{sites}")).unwrap();
+    let output = edgesim().arg("validate").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("sites") && stderr.contains("at most 1000"),
+        "{stderr}"
     );
 }
