@@ -1,5 +1,5 @@
 //! Probability distributions of durations, with parameters already converted to the form
-//! a sampler needs (SPEC §2, "Distributions").
+//! a sampler needs (docs/scenario.md, "Distributions").
 
 use crate::engine::rng::Stream;
 use crate::time::{MICROS_PER_HOUR, SimDuration};

@@ -1,5 +1,5 @@
 //! edgesim: a discrete-event, Monte Carlo simulator of Edge pool outages in a multi-site
-//! Lync Server 2013 deployment (see SPEC.md and docs/).
+//! Lync Server 2013 deployment (see docs/).
 //!
 //! Data flows one way: [`scenario`] turns a file into a checked [`topology::Scenario`];
 //! [`model`] simulates one replication of one layout on the [`engine`]'s event queue and

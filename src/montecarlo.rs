@@ -1,4 +1,4 @@
-//! Many replications in parallel (SPEC §3, §6): every layout of a replication runs on
+//! Many replications in parallel (docs/model.md, docs/reliability.md): every layout of a replication runs on
 //! the same random streams (common random numbers), replications run on a rayon pool in
 //! fixed-size chunks, and their results are folded and streamed out in replication
 //! order, so the output depends only on the scenario, the seed and the replication
@@ -15,7 +15,7 @@ use crate::topology::Scenario;
 pub const CHUNK: usize = 256;
 
 /// One shard of a run: the replications whose index is congruent to `index` modulo
-/// `count` (SPEC §5: `--shard K/N` is `index = K − 1`).
+/// `count` (`--shard K/N` is `index = K − 1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Shard {
     /// 0-based shard index.

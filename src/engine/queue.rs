@@ -1,4 +1,4 @@
-//! The event queue: events ordered by time, then by class (SPEC §3: at one instant,
+//! The event queue: events ordered by time, then by class (docs/model.md, rule S1: at one instant,
 //! recoveries, then failures, then administrator changes, then client connections), then
 //! by a tie key the model gives (0 unless given), then by insertion sequence, so equal
 //! (time, class, tie) triples pop first-in first-out. The tie key lets the model order
@@ -10,7 +10,7 @@ use std::collections::BinaryHeap;
 
 use crate::time::SimDuration;
 
-/// The order of simultaneous events (SPEC §3), lowest first.
+/// The order of simultaneous events (docs/model.md), lowest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EventClass {
     /// A component comes back (repair, end of an injected outage).

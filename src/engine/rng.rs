@@ -1,4 +1,4 @@
-//! Random streams (SPEC §3): every draw of a replication comes from a ChaCha8 generator
+//! Random streams (docs/model.md): every draw of a replication comes from a ChaCha8 generator
 //! seeded from (scenario seed, replication index, component key, purpose). Streams are
 //! keyed by stable hashes of component ids, never by position or thread, so layouts of a
 //! scenario share failures and adding a pool does not change the draws of the others.

@@ -1,4 +1,4 @@
-//! The administrator (SPEC §3.6; rules R6, R7, R8): what is published — the outbound
+//! The administrator (docs/model.md; rules R6, R7, R8): what is published — the outbound
 //! federation route, the XMPP gateway and each FE pool's associated Edge pool — and the
 //! incidents that change it.
 //!

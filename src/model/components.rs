@@ -1,4 +1,4 @@
-//! Failure processes (SPEC §3.1, R1): servers, Edge pools, sites and Front End pools
+//! Failure processes (docs/model.md, R1): servers, Edge pools, sites and Front End pools
 //! alternate up and down by their distributions; injected outages hold a target down on
 //! top of that. From these, the derived state the rest of the model reads: which FE pools
 //! are up, and each Edge pool's up servers and capacity.

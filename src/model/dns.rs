@@ -1,4 +1,4 @@
-//! Partners' DNS caches (SPEC §3.3, F3): the answer partners use at time t is the answer
+//! Partners' DNS caches (docs/model.md, F3): the answer partners use at time t is the answer
 //! published at time t − TTL (before time 0, the initial answer). And the geo-DNS traffic
 //! manager of F1, which sees each pool's state `geo_dns_detect` late.
 

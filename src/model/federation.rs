@@ -1,4 +1,4 @@
-//! Federation, XMPP and the Edge association as services (SPEC §3.3–§3.5, §3.7): who is
+//! Federation, XMPP and the Edge association as services (docs/model.md): who is
 //! unserved now, and why, from the component state and what the administrator published.
 
 use crate::time::SimDuration;
@@ -38,7 +38,7 @@ pub fn awaiting_cause(topology: &Topology, derived: &Derived, front_end: usize) 
     }
 }
 
-/// Outbound federation (R6, SPEC §3.4), per user: served while the user's FE pool is up,
+/// Outbound federation (R6, docs/model.md), per user: served while the user's FE pool is up,
 /// the current route pool is up, and the firewall lets the FE pool reach it.
 pub fn outbound(
     topology: &Topology,
@@ -63,7 +63,7 @@ pub fn outbound(
     }
 }
 
-/// The Edge association (R8, SPEC §3.7), per user: served while the FE pool is up and
+/// The Edge association (R8, docs/model.md), per user: served while the FE pool is up and
 /// its currently associated Edge pool is up.
 pub fn association(
     topology: &Topology,
@@ -83,7 +83,7 @@ pub fn association(
     }
 }
 
-/// XMPP (R7, F3, SPEC §3.5): outbound is up while the gateway is up; inbound also needs
+/// XMPP (R7, F3, docs/model.md): outbound is up while the gateway is up; inbound also needs
 /// partners' cached answer to name the current gateway.
 pub fn xmpp(
     derived: &Derived,
@@ -112,7 +112,7 @@ pub fn xmpp(
     }
 }
 
-/// Inbound federation (R5, F1, SPEC §3.3): the exact share of partners' requests that
+/// Inbound federation (R5, F1, docs/model.md): the exact share of partners' requests that
 /// fail now.
 ///
 /// - `srv_priority`: a partner picks a target in the lowest-priority group by weight; if

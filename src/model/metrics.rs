@@ -1,11 +1,11 @@
-//! What a replication measures (SPEC §4): unserved user-time by cause, outages (maximal
+//! What a replication measures (docs/output.md): unserved user-time by cause, outages (maximal
 //! intervals with at least one whole user unserved), and each Edge pool's peak load and
 //! time refusing users for lack of room. Times are integer microseconds; user-time is a
 //! float (users are a continuous quantity) summed in a fixed event order.
 
 use crate::time::SimDuration;
 
-/// Why a moment is unserved; the first cause that holds, in this order (SPEC §4).
+/// Why a moment is unserved; the first cause that holds, in this order (docs/output.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Cause {
     /// The user's FE pool is down.
@@ -64,7 +64,7 @@ impl Cause {
 pub const NOBODY: f64 = 1e-6;
 /// A share of partners' requests at or below this counts as none (float residue).
 pub const NO_SHARE: f64 = 1e-12;
-/// At least one whole user unserved makes an outage (SPEC §4); the tolerance absorbs
+/// At least one whole user unserved makes an outage (docs/output.md); the tolerance absorbs
 /// float residue when exactly one user is unserved.
 pub const WHOLE_USER: f64 = 1.0 - 1e-9;
 

@@ -148,7 +148,7 @@ impl ReplicationResult {
     }
 }
 
-/// The services a layout has (SPEC §4: no rows for a service that is not configured),
+/// The services a layout has (docs/output.md: no rows for a service that is not configured),
 /// each with its per-FE-pool weights.
 pub fn configured_services(topology: &Topology) -> Vec<(Service, Vec<f64>)> {
     let users: Vec<f64> = topology
@@ -804,7 +804,7 @@ impl<'t> Replication<'t> {
     }
 
     /// Applies the consequences of a change of component state, in the order of
-    /// SPEC §3: FE pools that went down release their users first; then Edge pools that
+    /// docs/model.md: FE pools that went down release their users first; then Edge pools that
     /// lost servers or went down displace their users and open incidents; then FE pools
     /// that came back walk (and open an incident if their associated pool is down); then
     /// Edge pools that came back end their incidents' pending parts.

@@ -1,4 +1,4 @@
-//! The six services of SPEC §4 and how each is accumulated over a replication.
+//! The six services of docs/output.md and how each is accumulated over a replication.
 //!
 //! After each event that may change what a service reads, the model fills a [`Snapshot`]
 //! of who is unserved and why; the accumulator integrates the previous snapshot exactly
@@ -66,7 +66,7 @@ impl Service {
         }
     }
 
-    /// Whether the service is measured per user and reported per FE pool (SPEC §4);
+    /// Whether the service is measured per user and reported per FE pool (docs/output.md);
     /// the others are organisation-level, scope `all` only.
     pub fn per_user(self) -> bool {
         matches!(
@@ -81,7 +81,7 @@ impl Service {
 ///
 /// Per FE pool and cause the unserved users are `level + decaying · e^(−t/τ)`, t the time
 /// since the snapshot was taken and τ the accumulator's time constant: remote access has
-/// mobile users who take room the instant sign-in return flows free it (SPEC §3.2), so
+/// mobile users who take room the instant sign-in return flows free it (docs/model.md), so
 /// their number falls continuously between events; every other quantity is a constant
 /// (`decaying` is zero).
 #[derive(Clone, Debug, Default, PartialEq)]

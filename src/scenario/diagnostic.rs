@@ -52,7 +52,7 @@ impl Diagnostic {
         }
     }
 
-    /// A warning that comes from one of the rules of SPEC §1 (or `capacity`).
+    /// A warning that comes from one of the rules of docs/model.md (or `capacity`).
     pub fn warning(rule: &'static str, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,

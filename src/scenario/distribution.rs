@@ -1,4 +1,4 @@
-//! Reading the distribution forms of SPEC §2: `{ dist = ..., ... }` tables and the
+//! Reading the distribution forms of docs/scenario.md: `{ dist = ..., ... }` tables and the
 //! bare-duration shorthand, with the parameter checks.
 
 use super::decode::{

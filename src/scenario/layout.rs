@@ -1,4 +1,4 @@
-//! Layouts (SPEC §2): each layout is the base scenario with the layout's tables merged in.
+//! Layouts (docs/scenario.md): each layout is the base scenario with the layout's tables merged in.
 //! Tables merge key by key; arrays (and every other value) replace whole.
 
 use super::tree::{Entry, Node, NodeValue};

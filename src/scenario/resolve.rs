@@ -1,6 +1,6 @@
 //! Turns a [`RawScenario`] into a [`Topology`]: ids become indices, references are
 //! checked, failure overrides are combined with the defaults, and the cross-field rules of
-//! SPEC §2 (unique ids and FQDNs, remote users within users, ...) are enforced.
+//! docs/scenario.md (unique ids and FQDNs, remote users within users, ...) are enforced.
 
 use std::collections::HashMap;
 
@@ -678,7 +678,7 @@ fn resolve_outages(
                     &reference.path,
                     reference.span.clone(),
                     format!("\"{}\" is not a server of an Edge pool", reference.value),
-                    "write the pool's id, '#' and the server's number (1-based), e.g. \"edge-dublin#2\"",
+                    "write the pool's id, '#' and the server's number (1-based), e.g. \"{edge_pool}#2\"",
                 );
                 continue;
             }
@@ -718,7 +718,7 @@ fn resolve_outages(
                         &reference.path,
                         reference.span.clone(),
                         format!("no site, Front End pool or Edge pool has the id \"{}\"", reference.value),
-                        "name an Edge pool, a server (\"edge-dublin#2\", 1-based), a site or a Front End pool that this layout has",
+                        "name an Edge pool, a server (\"{edge_pool}#2\", 1-based), a site or a Front End pool that this layout has",
                     );
                     continue;
                 }

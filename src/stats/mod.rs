@@ -1,4 +1,4 @@
-//! Statistics over replications (SPEC §4): exact integer accumulators that fold in any
+//! Statistics over replications (docs/output.md): exact integer accumulators that fold in any
 //! order and merge across shards to the same bits, and the figures derived from them —
 //! means with Student-t intervals, nines, downtime percentiles, outage rates, downtime by
 //! cause, and paired differences between layouts.
@@ -24,7 +24,7 @@ use student_t::t95;
 
 /// One unit of quantised unavailability: 10⁻¹⁵ of the horizon.
 pub const UNAVAILABILITY_SCALE: f64 = 1e15;
-/// Minutes in one year of 365 days (SPEC §2).
+/// Minutes in one year of 365 days (docs/scenario.md).
 pub const MINUTES_PER_YEAR: f64 = 525_600.0;
 
 /// Quantises an unserved amount over `weight × horizon` into unavailability units.

@@ -1,4 +1,4 @@
-//! Federation, XMPP and the Edge association under manual failover (SPEC §3.3–§3.7)
+//! Federation, XMPP and the Edge association under manual failover (docs/model.md)
 //! against hand calculations, a closed form and a continuous-time Markov chain.
 
 use edgesim::model::metrics::Cause;

@@ -1,4 +1,4 @@
-//! Remote access (SPEC §3.1, §3.2, §4) against hand calculations and closed forms.
+//! Remote access (docs/model.md) against hand calculations and closed forms.
 //! Every expected value is derived in the comment above it, never from an earlier run.
 
 use edgesim::model::metrics::Cause;
@@ -335,8 +335,10 @@ fn four_servers(failure: &str, repair: &str) -> String {
 
 #[test]
 fn two_pools_of_two_servers_are_down_exactly_when_all_four_servers_are() {
-    // Closed form (DOMAIN-NOTES §4c): with independent servers and zero client delays,
-    // remote access is down exactly while all 2n = 4 servers are down, so its
+    // Closed form (a parallel system of independent repairable units; Barlow and
+    // Proschan, Statistical Theory of Reliability and Life Testing, 1975): with
+    // independent servers and zero client delays, remote access is down exactly while all
+    // 2n = 4 servers are down, so its
     // unavailability is q^4 with q = MTTR / (MTBF + MTTR) = 1 h / 4 h = 0.25:
     // 0.25^4 = 0.00390625. Checked within 4 standard errors over 30 replication-years.
     let (mean, standard_error) = unavailability_over(&four_servers("\"3h\"", "\"1h\""), 30);
@@ -354,7 +356,8 @@ fn two_pools_of_two_servers_are_down_exactly_when_all_four_servers_are() {
 
 #[test]
 fn only_the_means_of_failure_and_repair_matter_in_the_long_run() {
-    // Insensitivity (DOMAIN-NOTES §4c): for independent alternating renewal processes
+    // Insensitivity (alternating renewal processes; Barlow and Proschan, 1975): for
+    // independent alternating renewal processes
     // the stationary probability that a server is down is MTTR / (MTBF + MTTR) whatever
     // the distributions. Weibull(shape 0.8) with mean 3 h: scale = 3 h / Γ(1 + 1/0.8) =
     // 3 h / Γ(2.25) = 3 h / 1.1330031 = 9,532.19 s. Log-normal repair with mean 1 h:

@@ -1,4 +1,4 @@
-//! `edgesim run` and `edgesim merge` (SPEC §4–§6): determinism across threads and shards,
+//! `edgesim run` and `edgesim merge` (docs/output.md): determinism across threads and shards,
 //! the statistics against hand calculations, paired comparisons, and safe writing.
 
 use std::fs;
