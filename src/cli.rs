@@ -1,24 +1,79 @@
-//! The command line: clap definitions, the calls into the library ([`crate::study`]) and
-//! the mapping of errors to exit codes (0 ok, 1 invalid input or failed run, 2 usage).
+//! The command line: clap definitions, the calls into the library ([`crate::study`]),
+//! progress on stderr, and the mapping of outcomes to exit codes (0 ok, 1 invalid input
+//! or failed run, 2 usage mistake).
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
 use crate::scenario;
-use crate::study::{self, RunListener, RunOptions, TraceOptions};
+use crate::study::{self, Failure, RunListener, RunOptions, TraceOptions};
 
 /// Exit code for success (warnings allowed).
 pub const EXIT_OK: u8 = 0;
 /// Exit code for invalid input or a failed run.
 pub const EXIT_FAILURE: u8 = 1;
+/// Exit code for a mistake on the command line (clap uses it too).
+pub const EXIT_USAGE: u8 = 2;
+
+/// The exit codes, as every `--help` shows them.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success (warnings allowed)
+  1    invalid scenario or part file, or a failed write; previous results are kept
+  2    usage mistake (unknown flag, value out of range, unknown layout)
+  130  interrupted (143 for SIGTERM, 129 for SIGHUP); temporary files are removed";
+
+const RUN_HELP: &str = "\
+Examples:
+  edgesim run                                   the built-in example, into output/contoso-three-site/
+  edgesim run scenarios/two-site-minimal.toml -n 5000 --seed 7
+  edgesim run scenarios/large-enterprise.toml --layout flat --layout hub-first --no-runs
+
+Exit codes:
+  0    success (warnings allowed)
+  1    invalid scenario, or a failed write; previous results are kept
+  2    usage mistake (unknown flag, -n 0, a horizon without a unit, an unknown layout)
+  130  interrupted (143 for SIGTERM, 129 for SIGHUP); temporary files are removed";
+
+const TRACE_HELP: &str = "\
+Examples:
+  edgesim trace                                 replication 0 of the built-in example
+  edgesim trace scenarios/contoso-three-site.toml --replication 3 --layout equal-priorities
+  edgesim trace my.toml --seed 7 --horizon 2y --replication 41   (replication 41 of `run --seed 7 --horizon 2y`)
+
+Exit codes:
+  0    success (warnings allowed)
+  1    invalid scenario, or a failed write
+  2    usage mistake (unknown layout, a horizon without a unit)";
+
+const VALIDATE_HELP: &str = "\
+Examples:
+  edgesim validate scenarios/*.toml
+  edgesim validate my.toml
+
+Exit codes:
+  0    every file loads (warnings allowed)
+  1    a file has an error (every error of every file is reported)
+  2    usage mistake";
+
+const MERGE_HELP: &str = "\
+Examples:
+  edgesim run scenarios/large-enterprise.toml --shard 1/4 -o shards/1   (2/4 to 4/4 elsewhere)
+  edgesim merge -o results shards/1 shards/2 shards/3 shards/4
+
+Exit codes:
+  0    success: the files of a single run
+  1    the parts are not the shards of one run, or a part file is damaged
+  2    usage mistake (no -o, -o is one of the shard folders)";
 
 /// edgesim: how available Lync Server 2013 Edge services stay when Edge pools, servers
 /// and sites fail.
 #[derive(Debug, Parser)]
-#[command(name = "edgesim", version, about, long_about = None)]
+#[command(name = "edgesim", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -29,12 +84,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario (the built-in example when none is given).
+    #[command(after_help = RUN_HELP)]
     Run(RunArgs),
-    /// Simulate one replication event by event: write trace.csv and print its story.
+    /// Simulate one replication event by event: write trace.csv and a timeline, and print
+    /// its story.
+    #[command(after_help = TRACE_HELP)]
     Trace(TraceArgs),
     /// Combine the folders of `run --shard K/N` into the files a single run writes.
+    #[command(after_help = MERGE_HELP)]
     Merge(MergeArgs),
     /// Check scenario files: print what was loaded and any disaster-recovery warnings.
+    #[command(after_help = VALIDATE_HELP)]
     Validate {
         /// Scenario files (TOML).
         #[arg(required = true, value_name = "SCENARIO")]
@@ -42,7 +102,7 @@ pub enum Command {
     },
 }
 
-/// The options of `edgesim run` (SPEC §5). Command-line flags override the file.
+/// The options of `edgesim run`. Command-line flags override the file.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The scenario file; without one, the built-in example (contoso-three-site.toml).
@@ -74,15 +134,15 @@ pub struct RunArgs {
     /// Draw no charts and no report (the CSV and JSON files are the same either way).
     #[arg(long)]
     pub no_charts: bool,
-    /// Do not write runs.csv (for very large studies).
+    /// Do not write runs.csv (one row per replication, layout, service and scope).
     #[arg(long)]
     pub no_runs: bool,
-    /// No progress bar and no final table.
+    /// No progress and no final table; warnings and errors still go to stderr.
     #[arg(short, long)]
     pub quiet: bool,
 }
 
-/// The options of `edgesim merge` (SPEC §5).
+/// The options of `edgesim merge`.
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
     /// Where the merged files go.
@@ -96,18 +156,24 @@ pub struct MergeArgs {
     pub no_charts: bool,
 }
 
-/// The options of `edgesim trace` (SPEC §5).
+/// The options of `edgesim trace`.
 #[derive(Debug, clap::Args)]
 pub struct TraceArgs {
-    /// The scenario file.
+    /// The scenario file; without one, the built-in example (contoso-three-site.toml).
     #[arg(value_name = "SCENARIO")]
-    pub scenario: PathBuf,
+    pub scenario: Option<PathBuf>,
     /// The layout to trace; the first (the baseline) by default.
     #[arg(long = "layout", value_name = "NAME")]
     pub layout: Option<String>,
-    /// The replication to trace (numbered from 0).
+    /// The replication to trace (numbered from 0), as numbered by `run`.
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub replication: u64,
+    /// Simulated time, e.g. "2y" (overrides [simulation].horizon, as `run --horizon`).
+    #[arg(long, value_name = "DUR")]
+    pub horizon: Option<String>,
+    /// Seed (overrides [simulation].seed, as `run --seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
     /// Output folder; `output/<scenario file stem>-trace/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -126,60 +192,170 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Writes `text` to stdout. A closed pipe (`edgesim run | head -1`) is not an error:
+/// the reader has what it wanted, so the rest is dropped quietly.
+fn print_out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes `text` and a line break to stderr, ignoring a closed stderr.
+fn print_err(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// The exit code of a failed command, after printing why.
+fn failed(failure: &Failure) -> u8 {
+    print_err(failure.message());
+    match failure {
+        Failure::Usage(_) => EXIT_USAGE,
+        Failure::Failed(_) => EXIT_FAILURE,
+    }
+}
+
 /// `edgesim validate`: exit 0 when every file loads (warnings allowed), 1 otherwise.
 fn validate(paths: &[PathBuf]) -> u8 {
-    let mut failed = false;
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
+    let mut any_failed = false;
     for path in paths {
         match scenario::load_file(path) {
             Ok(loaded) => {
-                let mut out = stdout.lock();
-                let _ = writeln!(out, "{}", loaded.summary());
+                let mut text = format!("{}\n", loaded.summary());
                 if !loaded.warnings.is_empty() {
-                    let _ = writeln!(out, "\n{}", loaded.rendered_warnings());
+                    text.push_str(&format!("\n{}\n", loaded.rendered_warnings()));
                 }
+                print_out(&text);
             }
             Err(error) => {
-                failed = true;
-                let _ = writeln!(stderr.lock(), "{error}");
+                any_failed = true;
+                print_err(&error.to_string());
             }
         }
     }
-    if failed { EXIT_FAILURE } else { EXIT_OK }
+    if any_failed { EXIT_FAILURE } else { EXIT_OK }
 }
 
-/// Shows the scenario's warnings and a progress bar on a terminal.
+/// How often progress is reported when stderr is not a terminal (a Slurm log, a pipe),
+/// unless `EDGESIM_PROGRESS_EVERY` gives another duration (e.g. "1m"; "0s" for every
+/// replication).
+const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// The interval of plain progress lines: `EDGESIM_PROGRESS_EVERY` when it is a valid
+/// duration, otherwise [`PLAIN_PROGRESS_EVERY`].
+fn plain_progress_every() -> Duration {
+    std::env::var("EDGESIM_PROGRESS_EVERY")
+        .ok()
+        .and_then(|text| crate::time::parse_duration(&text).ok())
+        .map_or(PLAIN_PROGRESS_EVERY, |every| {
+            Duration::from_micros(every.as_micros())
+        })
+}
+/// How long a run must have gone before a time left is shown: early rates include
+/// start-up and thread warm-up and would promise nonsense.
+const WARM_UP: Duration = Duration::from_secs(2);
+
+/// Progress of a run on stderr: a bar on a terminal, a plain line every few seconds
+/// otherwise, nothing with `-q`. The scenario's warnings are shown either way.
 struct Progress {
     quiet: bool,
+    terminal: bool,
     bar: indicatif::ProgressBar,
+    total: u64,
+    done: u64,
+    started: Instant,
+    last_shown: Instant,
+    plain_every: Duration,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Self {
+        let now = Instant::now();
+        Progress {
+            quiet,
+            terminal: std::io::stderr().is_terminal(),
+            bar: indicatif::ProgressBar::hidden(),
+            total: 0,
+            done: 0,
+            started: now,
+            last_shown: now,
+            plain_every: plain_progress_every(),
+        }
+    }
+
+    /// "812 replications/s, about 2 min left", once warmed up.
+    fn status(&self) -> String {
+        let elapsed = self.started.elapsed();
+        if elapsed < WARM_UP || self.done == 0 {
+            return "warming up".to_string();
+        }
+        let rate = self.done as f64 / elapsed.as_secs_f64();
+        let left = (self.total - self.done) as f64 / rate;
+        format!(
+            "{} replications/s, about {} left",
+            crate::plot::thousands(rate.round() as u64),
+            rough_duration(left)
+        )
+    }
 }
 
 impl RunListener for Progress {
     fn started(&mut self, loaded: &scenario::LoadedScenario, replications: u64) {
-        if self.quiet {
+        if !loaded.warnings.is_empty() {
+            print_err(&loaded.rendered_warnings());
+        }
+        self.total = replications;
+        self.started = Instant::now();
+        self.last_shown = self.started;
+        if self.quiet || !self.terminal {
             return;
         }
-        if !loaded.warnings.is_empty() {
-            eprintln!("{}", loaded.rendered_warnings());
+        self.bar = indicatif::ProgressBar::new(replications);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {human_pos}/{human_len} replications, {msg}",
+        ) {
+            self.bar.set_style(style);
         }
-        use std::io::IsTerminal as _;
-        if std::io::stderr().is_terminal() {
-            self.bar = indicatif::ProgressBar::new(replications);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} replications, {per_sec}, {eta} left",
-            ) {
-                self.bar.set_style(style);
-            }
-        }
+        self.bar.set_message("warming up");
+    }
+
+    fn warning(&mut self, message: &str) {
+        self.bar.suspend(|| print_err(message));
     }
 
     fn replication_done(&mut self) {
-        self.bar.inc(1);
+        self.done += 1;
+        if self.quiet {
+            return;
+        }
+        if self.terminal {
+            self.bar.inc(1);
+            if self.last_shown.elapsed() >= Duration::from_millis(250) {
+                self.last_shown = Instant::now();
+                self.bar.set_message(self.status());
+            }
+        } else if self.last_shown.elapsed() >= self.plain_every && self.done < self.total {
+            self.last_shown = Instant::now();
+            print_err(&format!(
+                "edgesim: {}/{} replications ({}%), {}",
+                crate::plot::thousands(self.done),
+                crate::plot::thousands(self.total),
+                self.done * 100 / self.total.max(1),
+                self.status()
+            ));
+        }
     }
 
     fn simulated(&mut self) {
         self.bar.finish_and_clear();
+    }
+}
+
+/// A time left, as precisely as a planner needs it: "40 s", "3 min", "2 h 10 min".
+fn rough_duration(seconds: f64) -> String {
+    let seconds = seconds.max(0.0).round() as u64;
+    match seconds {
+        0..=59 => format!("{seconds} s"),
+        60..=3_599 => format!("{} min", seconds.div_ceil(60)),
+        _ => format!("{} h {} min", seconds / 3_600, seconds % 3_600 / 60),
     }
 }
 
@@ -197,29 +373,24 @@ fn run(args: &RunArgs) -> u8 {
         charts: !args.no_charts,
         runs: !args.no_runs,
     };
-    let mut progress = Progress {
-        quiet: args.quiet,
-        bar: indicatif::ProgressBar::hidden(),
-    };
+    let mut progress = Progress::new(args.quiet);
     match study::run(&options, &mut progress) {
         Ok(outcome) => {
             if !args.quiet {
-                print!("{}", crate::export::table::terminal_table(&outcome.results));
-                println!(
-                    "\nWrote {} files to {}",
+                let mut text = crate::export::table::terminal_table(&outcome.results);
+                text.push_str(&format!(
+                    "\nWrote {} files to {}\n",
                     outcome.files.len(),
                     outcome.folder.display()
-                );
+                ));
                 if let Some(report) = &outcome.report {
-                    println!("Report: {}", report.display());
+                    text.push_str(&format!("Report: {}\n", report.display()));
                 }
+                print_out(&text);
             }
             EXIT_OK
         }
-        Err(message) => {
-            eprintln!("{message}");
-            EXIT_FAILURE
-        }
+        Err(failure) => failed(&failure),
     }
 }
 
@@ -227,22 +398,23 @@ fn run(args: &RunArgs) -> u8 {
 fn merge(args: &MergeArgs) -> u8 {
     match study::merge(&args.parts, &args.output, !args.no_charts) {
         Ok(outcome) => {
-            print!("{}", crate::export::table::terminal_table(&outcome.results));
-            println!(
-                "\nMerged {} shards into {} files in {}",
+            let mut text = crate::export::table::terminal_table(&outcome.results);
+            text.push_str(&format!(
+                "\nMerged {} shards into {} files in {}\n",
                 args.parts.len(),
                 outcome.files.len(),
                 outcome.folder.display()
-            );
+            ));
             if let Some(report) = &outcome.report {
-                println!("Report: {}", report.display());
+                text.push_str(&format!("Report: {}\n", report.display()));
             }
+            print_out(&text);
             EXIT_OK
         }
-        Err(message) => {
-            eprintln!("error: {message}");
-            EXIT_FAILURE
-        }
+        Err(failure) => failed(&match failure {
+            Failure::Usage(message) => Failure::Usage(format!("error: {message}")),
+            Failure::Failed(message) => Failure::Failed(format!("error: {message}")),
+        }),
     }
 }
 
@@ -253,19 +425,35 @@ fn trace(args: &TraceArgs) -> u8 {
         scenario: args.scenario.clone(),
         layout: args.layout.clone(),
         replication: args.replication,
+        horizon: args.horizon.clone(),
+        seed: args.seed,
         output: args.output.clone(),
     };
     match study::trace(&options) {
         Ok(outcome) => {
-            print!("{}", outcome.story);
-            for file in &outcome.files {
-                println!("Wrote {}", file.display());
+            if let Some(warnings) = &outcome.warnings {
+                print_err(warnings);
             }
+            let mut text = outcome.story.clone();
+            for file in &outcome.files {
+                text.push_str(&format!("Wrote {}\n", file.display()));
+            }
+            print_out(&text);
             EXIT_OK
         }
-        Err(message) => {
-            eprintln!("{message}");
-            EXIT_FAILURE
-        }
+        Err(failure) => failed(&failure),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_is_rounded_to_what_matters() {
+        assert_eq!(rough_duration(0.4), "0 s");
+        assert_eq!(rough_duration(59.0), "59 s");
+        assert_eq!(rough_duration(61.0), "2 min");
+        assert_eq!(rough_duration(7_800.0), "2 h 10 min");
     }
 }

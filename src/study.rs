@@ -43,10 +43,44 @@ pub struct RunOptions {
 pub trait RunListener {
     /// The scenario loaded; `replications` are about to run.
     fn started(&mut self, _loaded: &LoadedScenario, _replications: u64) {}
+    /// Something the planner should know before the run goes on (shown even when quiet).
+    fn warning(&mut self, _message: &str) {}
     /// One more replication is done.
     fn replication_done(&mut self) {}
     /// Every replication is done; the files are being written.
     fn simulated(&mut self) {}
+}
+
+/// Why a command failed, which decides its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// A mistake on the command line: an override out of range, an unknown layout, a
+    /// shard with nothing in it (exit 2).
+    Usage(String),
+    /// Invalid input (a scenario, a part file, a folder edgesim may not write) or a failed
+    /// write (exit 1).
+    Failed(String),
+}
+
+impl Failure {
+    /// The message, as printed on stderr.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Usage(message) | Failure::Failed(message) => message,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Failed(message)
+    }
 }
 
 /// A listener that ignores everything.
@@ -83,23 +117,36 @@ fn rendered_warnings(loaded: &LoadedScenario) -> Vec<String> {
         .collect()
 }
 
+/// The size of `runs.csv` above which a run warns first (docs/output.md).
+pub const RUNS_WARNING_BYTES: u64 = 2_000_000_000;
+
 /// `edgesim run`: every layout, every replication of the shard, every file, committed
 /// together (a failure leaves every previous file as it was).
-pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outcome, String> {
+pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outcome, Failure> {
     let mut loaded = load_for_run(options).map_err(|error| error.to_string())?;
     apply_overrides(&mut loaded.scenario, options)
-        .map_err(|message| format!("error: {message}"))?;
+        .map_err(|message| Failure::Usage(format!("error: {message}")))?;
     let scenario = &loaded.scenario;
     let shard = options.shard.unwrap_or(Shard::WHOLE);
     let replications = scenario.simulation.replications;
     if shard.size(replications) == 0 {
-        return Err(format!(
+        return Err(Failure::Usage(format!(
             "error: --shard {}/{}: with {replications} replications this shard has none; split into at most {replications} shards",
             shard.index + 1,
             shard.count
-        ));
+        )));
     }
     listener.started(&loaded, shard.size(replications));
+    if options.runs {
+        let bytes = export::runs::estimated_bytes(scenario, shard.size(replications));
+        if bytes > RUNS_WARNING_BYTES {
+            listener.warning(&format!(
+                "warning: runs.csv will take about {:.1} GB ({} bytes per replication); add --no-runs to skip it (every other file stays the same)",
+                bytes as f64 / 1e9,
+                bytes / shard.size(replications)
+            ));
+        }
+    }
     let folder = options
         .output
         .clone()
@@ -144,7 +191,7 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
             has_runs: options.runs,
         }));
     }
-    finish(staging, results, &exporters)
+    Ok(finish(staging, results, &exporters)?)
 }
 
 /// Stages every exporter's file and commits them with whatever was staged before.
@@ -173,17 +220,17 @@ fn finish(
 
 /// `edgesim merge`: the shard folders of one run into exactly the files a single run
 /// would have written (charts and the report too when `charts` is set).
-pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Outcome, String> {
+pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Outcome, Failure> {
     let output_here = std::path::absolute(output).map_err(|e| e.to_string())?;
     for folder in part_folders {
         let same = std::path::absolute(folder).is_ok_and(|f| f == output_here)
             || (output.exists()
                 && std::fs::canonicalize(folder).ok() == std::fs::canonicalize(output).ok());
         if same {
-            return Err(format!(
+            return Err(Failure::Usage(format!(
                 "-o {}: that is one of the shard folders being merged; write the merge to a new folder",
                 output.display()
-            ));
+            )));
         }
     }
     let mut parts: Vec<(PathBuf, Part)> = Vec::new();
@@ -201,13 +248,13 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
                 ..part.info.clone()
             } == first.info;
         if !same_run || part.shard.count != first.shard.count || part.has_runs != first.has_runs {
-            return Err(format!(
+            return Err(Failure::Failed(format!(
                 "{} does not belong to the same run as {} (scenario, flags or edgesim version differ: fingerprints {} and {})",
                 folder.display(),
                 first_folder.display(),
                 part.info.fingerprint,
                 first.info.fingerprint
-            ));
+            )));
         }
     }
     let count = first.shard.count;
@@ -219,11 +266,11 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
             .take(20)
             .map(|i| format!("{}/{count}", i + 1))
             .collect();
-        return Err(format!(
+        return Err(Failure::Failed(format!(
             "merge needs every shard 1/{count} to {count}/{count} exactly once; got {}{}",
             given.join(", "),
             if indices.len() > 20 { ", ..." } else { "" }
-        ));
+        )));
     }
     let mut study = first.study.clone();
     for (_, part) in &parts[1..] {
@@ -241,8 +288,8 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
         first.warnings.clone(),
         study,
     );
-    finish(staging, results, &export::file_exporters(charts))
-        .map_err(|e| e.trim_start_matches("error: ").to_string())
+    Ok(finish(staging, results, &export::file_exporters(charts))
+        .map_err(|e| e.trim_start_matches("error: ").to_string())?)
 }
 
 /// Applies the command-line overrides to a loaded scenario.
@@ -303,49 +350,58 @@ fn layout_names(scenario: &crate::topology::Scenario) -> String {
 }
 
 /// What `edgesim trace` was asked for.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct TraceOptions {
-    /// The scenario file.
-    pub scenario: PathBuf,
+    /// The scenario file; `None` for the built-in example.
+    pub scenario: Option<PathBuf>,
     /// The layout (the baseline when `None`).
     pub layout: Option<String>,
     /// The replication, from 0.
     pub replication: u64,
-    /// Output folder (`output/<scenario file stem>/` when `None`).
+    /// Horizon, in the scenario syntax (overrides the file).
+    pub horizon: Option<String>,
+    /// Seed (overrides the file).
+    pub seed: Option<u64>,
+    /// Output folder (`output/<scenario file stem>-trace/` when `None`).
     pub output: Option<PathBuf>,
 }
 
 /// What `edgesim trace` produced.
 pub struct TraceOutcome {
+    /// The scenario's warnings, rendered.
+    pub warnings: Option<String>,
     /// The story to print.
     pub story: String,
     /// The files written: `trace.csv`, `timeline.svg`, `timeline.png`.
     pub files: Vec<PathBuf>,
 }
 
-/// `edgesim trace`: one replication of one layout, event by event.
-pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, String> {
-    let loaded = scenario::load_file(&options.scenario).map_err(|error| error.to_string())?;
-    let scenario = &loaded.scenario;
-    let topology = match &options.layout {
-        None => &scenario.layouts[0],
-        Some(name) => scenario
-            .layouts
-            .iter()
-            .find(|t| &t.layout_name == name)
-            .ok_or_else(|| {
-                format!(
-                    "error: --layout {name}: the scenario has no such layout (it has: {})",
-                    layout_names(scenario)
-                )
-            })?,
+/// `edgesim trace`: one replication of one layout, event by event. Replication K of a
+/// run depends only on the scenario, the seed, the horizon and K, not on the run's
+/// replication count, so any K that a run could have is accepted.
+pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
+    let mut loaded = load_for_run(&RunOptions {
+        scenario: options.scenario.clone(),
+        ..RunOptions::default()
+    })
+    .map_err(|error| error.to_string())?;
+    let overrides = RunOptions {
+        horizon: options.horizon.clone(),
+        seed: options.seed,
+        layouts: options.layout.iter().cloned().collect(),
+        ..RunOptions::default()
     };
-    if options.replication >= scenario.simulation.replications {
-        return Err(format!(
-            "error: --replication {}: the scenario has replications 0 to {}",
+    apply_overrides(&mut loaded.scenario, &overrides)
+        .map_err(|message| Failure::Usage(format!("error: {message}")))?;
+    let scenario = &loaded.scenario;
+    let topology = &scenario.layouts[0];
+    let max = scenario::schema::MAX_REPLICATIONS;
+    if options.replication >= max {
+        return Err(Failure::Usage(format!(
+            "error: --replication {}: replications are numbered 0 to {}",
             options.replication,
-            scenario.simulation.replications - 1
-        ));
+            max - 1
+        )));
     }
     let folder = options
         .output
@@ -376,6 +432,7 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, String> {
     staging.write("timeline.png", &png).map_err(fail)?;
     let files = staging.commit().map_err(fail)?;
     Ok(TraceOutcome {
+        warnings: (!loaded.warnings.is_empty()).then(|| loaded.rendered_warnings()),
         story: crate::trace::story(topology, &scenario.simulation, options.replication, &traced),
         files,
     })

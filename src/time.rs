@@ -1,7 +1,7 @@
 //! Simulated time: integer microseconds, and the `"45m"` duration syntax of scenario files.
 //!
 //! Time is an integer so that sums of downtime are exact and results do not depend on the
-//! order in which floating-point numbers are added (SPEC §6).
+//! order in which floating-point numbers are added (docs/reliability.md).
 
 use std::fmt;
 
@@ -17,7 +17,7 @@ pub const MICROS_PER_HOUR: u64 = 60 * MICROS_PER_MINUTE;
 pub const MICROS_PER_DAY: u64 = 24 * MICROS_PER_HOUR;
 /// Microseconds in one week.
 pub const MICROS_PER_WEEK: u64 = 7 * MICROS_PER_DAY;
-/// Microseconds in one year of 365 days (SPEC §2: `1 y = 365 d`).
+/// Microseconds in one year of 365 days (docs/scenario.md: `1y` is 365 days).
 pub const MICROS_PER_YEAR: u64 = 365 * MICROS_PER_DAY;
 
 /// A length of simulated time, in whole microseconds.
@@ -142,10 +142,11 @@ pub enum DurationError {
     TooLarge(String),
 }
 
-/// Reads a duration such as `"21s"`, `"45m"`, `"1.5h"` or `"1y"` (SPEC §2).
+/// Reads a duration such as `"21s"`, `"45m"`, `"1.5h"` or `"1y"` (docs/scenario.md).
 ///
 /// The number is a plain decimal (no sign, no exponent), read exactly: `"1.5h"` is
-/// 5,400,000,000 µs with no rounding. Spaces between the number and the unit are allowed.
+/// 5,400,000,000 µs with no rounding. Spaces between the number and the unit are allowed,
+/// and terms add up: `"1d 1h"` and `"1h30m"` are 25 h and 90 min.
 pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
@@ -154,6 +155,31 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
     if trimmed.starts_with('-') {
         return Err(DurationError::Negative(trimmed.to_string()));
     }
+    // Terms add up: "1d 1h", "1h30m". Each is a number, optional spaces and a unit.
+    let mut total = SimDuration::ZERO;
+    let mut rest = trimmed;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let unit_start = rest.len() - rest[number_end..].trim_start().len();
+        let unit_end = rest[unit_start..]
+            .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+            .map_or(rest.len(), |i| unit_start + i);
+        let term = parse_term(&rest[..unit_end])?;
+        total = SimDuration(
+            total
+                .0
+                .checked_add(term.0)
+                .ok_or_else(|| DurationError::TooLarge(trimmed.to_string()))?,
+        );
+        rest = rest[unit_end..].trim_start();
+    }
+    Ok(total)
+}
+
+/// One term of a duration: a plain decimal number and its unit.
+fn parse_term(trimmed: &str) -> Result<SimDuration, DurationError> {
     let number_end = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(trimmed.len());
@@ -248,7 +274,7 @@ mod tests {
         assert_eq!(micros("2h"), 7_200_000_000);
         assert_eq!(micros("1d"), 86_400_000_000);
         assert_eq!(micros("1w"), 604_800_000_000);
-        // 365 days, not 365.25 (SPEC §2).
+        // 365 days, not 365.25 (docs/scenario.md).
         assert_eq!(micros("1y"), 31_536_000_000_000);
     }
 
@@ -265,6 +291,27 @@ mod tests {
         assert_eq!(micros("0s"), 0);
         assert_eq!(micros(" 3 h "), 10_800_000_000);
         assert_eq!(micros("0.000001s"), 1);
+    }
+
+    #[test]
+    fn terms_add_up() {
+        assert_eq!(micros("1d 1h"), 25 * 3_600_000_000);
+        assert_eq!(micros("1h30m"), 90 * 60_000_000);
+        assert_eq!(micros("2 h 30 m"), 150 * 60_000_000);
+        assert_eq!(micros("1y 0.5d"), 31_536_000_000_000 + 43_200_000_000);
+        assert_eq!(
+            parse_duration("1h 30"),
+            Err(DurationError::MissingUnit("30".into()))
+        );
+        assert!(matches!(
+            parse_duration("1h 2 hours"),
+            Err(DurationError::UnknownUnit { .. })
+        ));
+        assert!(parse_duration("1d -1h").is_err());
+        assert_eq!(
+            parse_duration("584000y 584000y"),
+            Err(DurationError::TooLarge("584000y 584000y".into()))
+        );
     }
 
     #[test]

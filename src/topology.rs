@@ -189,6 +189,10 @@ pub struct EdgePool {
     pub server_failure: FailureProcess,
 }
 
+/// Concurrent remote users Microsoft documents for one Edge server (rule F4), the
+/// default of `capacity_per_server`.
+pub const DOCUMENTED_USERS_PER_SERVER: u64 = 12_000;
+
 impl EdgePool {
     /// Concurrent remote users the pool holds with every server up.
     pub fn full_capacity(&self) -> u64 {
@@ -258,7 +262,7 @@ pub struct Dns {
     pub federation: SrvRecords,
 }
 
-/// How partners pick an Edge pool for inbound federation (SPEC §3.3).
+/// How partners pick an Edge pool for inbound federation (docs/model.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InboundFederation {
     /// Fail back across priority groups (R5, the 2014 text).
@@ -269,7 +273,7 @@ pub enum InboundFederation {
     GeoDns,
 }
 
-/// What happens to the administrator's changes when the failed pool is back (SPEC §3.6).
+/// What happens to the administrator's changes when the failed pool is back (docs/model.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failback {
     /// One more response after recovery, the changes are undone.

@@ -169,3 +169,25 @@ pub fn interleave(
     }
     out.flush().map_err(io)
 }
+
+/// About how many bytes `runs.csv` takes for `replications` replications of
+/// `scenario`, for the warning before a run that would write gigabytes: each row is its
+/// layout, service and scope names plus about 36 bytes of figures and separators.
+pub fn estimated_bytes(scenario: &Scenario, replications: u64) -> u64 {
+    let names = Study::new(scenario);
+    let digits = u64::from(replications.max(1).ilog10() + 1);
+    let per_replication: u64 = names
+        .layouts
+        .iter()
+        .flat_map(|layout| {
+            layout.services.iter().flat_map(move |service| {
+                service.scopes.iter().map(move |scope| {
+                    (layout.layout.len() + service.service.name().len() + scope.scope.len()) as u64
+                        + 36
+                        + digits
+                })
+            })
+        })
+        .sum();
+    per_replication.saturating_mul(replications)
+}

@@ -14,6 +14,64 @@ use crate::time::{SimDuration, parse_duration};
 pub struct Findings {
     /// Everything found so far, in the order found.
     pub items: Vec<Diagnostic>,
+    /// Ids from the file being read, for the examples in help texts.
+    pub examples: Examples,
+}
+
+/// Ids the file itself uses, so that a suggested fix quotes the planner's own names
+/// rather than those of an example scenario. Help texts write `{site}`, `{front_end}`
+/// and `{edge_pool}` where one belongs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Examples {
+    /// The first site's id.
+    pub site: String,
+    /// The first Front End pool's id.
+    pub front_end: String,
+    /// The first Edge pool's id.
+    pub edge_pool: String,
+}
+
+impl Default for Examples {
+    fn default() -> Self {
+        Examples {
+            site: "east".to_string(),
+            front_end: "fe-east".to_string(),
+            edge_pool: "edge-east".to_string(),
+        }
+    }
+}
+
+impl Examples {
+    /// The first id of each kind written in `root`'s arrays (neutral names where none is).
+    pub fn from_tree(root: &Node) -> Self {
+        let first_id = |array: &str| -> Option<String> {
+            let NodeValue::Array(items) = &root.get(array)?.value else {
+                return None;
+            };
+            items.iter().find_map(|item| match &item.get("id")?.value {
+                NodeValue::String(id) if !id.trim().is_empty() && !id.contains(['"', '\\']) => {
+                    Some(id.clone())
+                }
+                _ => None,
+            })
+        };
+        let neutral = Examples::default();
+        Examples {
+            site: first_id("sites").unwrap_or(neutral.site),
+            front_end: first_id("front_end_pools").unwrap_or(neutral.front_end),
+            edge_pool: first_id("edge_pools").unwrap_or(neutral.edge_pool),
+        }
+    }
+
+    /// `text` with `{site}`, `{front_end}` and `{edge_pool}` replaced by the file's ids.
+    pub fn fill(&self, text: &str) -> String {
+        if !text.contains('{') {
+            return text.to_string();
+        }
+        text.replace("{site}", &self.site)
+            .replace("{front_end}", &self.front_end)
+            .replace("{edge_pool}", &self.edge_pool)
+    }
 }
 
 impl Findings {
@@ -30,7 +88,7 @@ impl Findings {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let help = help.into();
+        let help = self.examples.fill(&help.into());
         let mut diagnostic = Diagnostic::error(path, message).with_span(span);
         if !help.is_empty() {
             diagnostic = diagnostic.with_help(help);
@@ -224,7 +282,7 @@ pub fn read_id(node: &Node, path: &str, findings: &mut Findings) -> Option<Strin
             path,
             node.span.clone(),
             format!("id \"{id}\" contains `#`"),
-            "`#` separates a pool from a server number in outage targets (\"edge-dublin#2\"); remove it from the id",
+            "`#` separates a pool from a server number in outage targets (\"{edge_pool}#2\"); remove it from the id",
         );
         return None;
     }

@@ -1,4 +1,4 @@
-//! Disaster-recovery warnings (SPEC §2): designs that run, but are weaker than a planner
+//! Disaster-recovery warnings (docs/scenario.md): designs that run, but are weaker than a planner
 //! may think. Each warning names the pools or records involved and the rule it comes from.
 
 use super::diagnostic::Diagnostic;
@@ -210,18 +210,57 @@ fn oversized_pools(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
 }
 
 /// Capacity: the remote users must fit in the Edge pools that remain when the Edge pools
-/// of one site are lost (the site's DMZ, or the whole site).
+/// of one site are lost (the site's DMZ, or the whole site). The advice uses the file's
+/// own figures, and names Edge pools that exist but are missing from dns.remote_access
+/// before it suggests buying servers.
 fn capacity(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    let records = topology.dns.remote_access.records();
+    let listed = |pool: usize| records.iter().any(|r| r.target.index() == pool);
     let srv_capacity = |excluded_site: Option<crate::topology::SiteIndex>| -> u64 {
-        topology
-            .dns
-            .remote_access
-            .records()
+        records
             .iter()
             .map(|r| &topology.edge_pools[r.target.index()])
             .filter(|pool| Some(pool.site) != excluded_site)
             .map(|pool| pool.full_capacity())
             .sum()
+    };
+    // Pools (outside `excluded_site`) that the SRV records leave out, and their capacity.
+    let unlisted = |excluded_site: Option<crate::topology::SiteIndex>| -> (Vec<&str>, u64) {
+        let pools: Vec<_> = topology
+            .edge_pools
+            .iter()
+            .enumerate()
+            .filter(|(i, pool)| !listed(*i) && Some(pool.site) != excluded_site)
+            .map(|(_, pool)| pool)
+            .collect();
+        (
+            pools.iter().map(|p| p.id.as_str()).collect(),
+            pools.iter().map(|p| p.full_capacity()).sum(),
+        )
+    };
+    let advice = |short: u64, excluded_site: Option<crate::topology::SiteIndex>, place: &str| {
+        let (missing, missing_capacity) = unlisted(excluded_site);
+        if !missing.is_empty() && missing_capacity >= short {
+            return format!(
+                "add {} to dns.remote_access: {} room for {missing_capacity} remote users that no SRV record points at",
+                quoted_list(missing.iter().copied()),
+                if missing.len() == 1 {
+                    "it has"
+                } else {
+                    "they have"
+                },
+            );
+        }
+        let per_server = per_server_capacity(topology, excluded_site);
+        let servers = short.div_ceil(per_server.max(1));
+        let source = if per_server == crate::topology::DOCUMENTED_USERS_PER_SERVER {
+            "Microsoft's figure, F4".to_string()
+        } else {
+            "capacity_per_server in this file".to_string()
+        };
+        format!(
+            "add Edge servers{place}: {short} more remote users need about {servers} more at {per_server} remote users each ({source})"
+        )
     };
     let total_remote: u64 = topology
         .front_end_pools
@@ -241,7 +280,7 @@ fn capacity(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_key_path("edge_pools")
-            .with_help("add Edge servers (12,000 concurrent remote users each, F4)"),
+            .with_help(advice(total_remote - full, None, "")),
         );
         return;
     }
@@ -273,10 +312,30 @@ fn capacity(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
                 )
                 .with_key_path("edge_pools")
                 .with_span(topology.source.sites[site_index.index()].clone())
-                .with_help("add Edge servers at the other sites so each site's loss can be absorbed (12,000 remote users per server, F4)"),
+                .with_help(advice(
+                    total_remote - surviving,
+                    Some(site_index),
+                    " at the other sites so this site's loss can be absorbed",
+                )),
             );
         }
     }
+}
+
+/// The remote users one Edge server holds in this layout (outside `excluded_site`): the
+/// smallest `capacity_per_server` of the pools there, so that the advice never promises
+/// too much.
+fn per_server_capacity(
+    topology: &Topology,
+    excluded_site: Option<crate::topology::SiteIndex>,
+) -> u64 {
+    topology
+        .edge_pools
+        .iter()
+        .filter(|pool| Some(pool.site) != excluded_site)
+        .map(|pool| pool.capacity_per_server)
+        .min()
+        .unwrap_or(crate::topology::DOCUMENTED_USERS_PER_SERVER)
 }
 
 fn outages_beyond_horizon(

@@ -1,4 +1,4 @@
-//! Scenario files (SPEC §2): text → checked, resolved [`Scenario`], or every error found.
+//! Scenario files (docs/scenario.md): text → checked, resolved [`Scenario`], or every error found.
 //!
 //! The flow is one way: bytes → UTF-8 → TOML syntax ([`tree`]) → typed reading with
 //! key paths ([`schema`]) → layouts merged ([`layout`]) → references resolved
@@ -34,7 +34,7 @@ pub struct LoadedScenario {
     pub source: SourceText,
     /// The checked scenario.
     pub scenario: Scenario,
-    /// Disaster-recovery warnings (SPEC §2), merged across layouts.
+    /// Disaster-recovery warnings (docs/scenario.md), merged across layouts.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -82,9 +82,31 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, LoadError> {
         diagnostics: vec![Diagnostic::error("", message).with_help(help)],
     };
     if path.is_dir() {
+        let mut scenarios: Vec<String> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|file| file.ends_with(".toml"))
+            .collect();
+        scenarios.sort();
+        let holds = match scenarios.len() {
+            0 => "it holds no .toml file".to_string(),
+            n if n <= 5 => format!("it holds {}", scenarios.join(", ")),
+            n => format!(
+                "it holds {} and {} more .toml files",
+                scenarios[..4].join(", "),
+                n - 4
+            ),
+        };
+        let folder = path.display().to_string();
+        let folder = folder.trim_end_matches('/');
+        let example = scenarios.first().map_or("scenario.toml", String::as_str);
         return Err(refuse(
-            "this is a folder, not a scenario file".to_string(),
-            "give a .toml file, e.g. scenarios/contoso-three-site.toml",
+            format!("this is a folder, not a scenario file ({holds})"),
+            &format!(
+                "give one file, e.g. {folder}/{example}; `edgesim validate` takes several at once: edgesim validate {folder}/*.toml"
+            ),
         ));
     }
     let mut bytes = Vec::new();

@@ -1,4 +1,4 @@
-//! The scenario format of SPEC §2, read from the TOML tree into plain structs whose
+//! The scenario format of docs/scenario.md, read from the TOML tree into plain structs whose
 //! references (ids) are still strings. Every table lists the keys it accepts here, so
 //! this file is the one place that says what a scenario may contain.
 //!
@@ -34,7 +34,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "layouts",
 ];
 
-/// Top-level tables a layout may not change (SPEC §2).
+/// Top-level tables a layout may not change (docs/scenario.md).
 pub const LAYOUT_FORBIDDEN_KEYS: &[&str] = &["simulation", "failures", "outages", "sites"];
 
 /// Keys a `[[layouts]]` entry accepts.
@@ -69,9 +69,9 @@ pub const LAYOUT_KEYS_AND_FORBIDDEN: &[&str] = &[
     "layouts",
 ];
 
-/// The most replications a run may ask for (SPEC §2).
+/// The most replications a run may ask for (docs/scenario.md).
 pub const MAX_REPLICATIONS: u64 = 100_000_000;
-/// The longest horizon, in years (SPEC §2).
+/// The longest horizon, in years (docs/scenario.md).
 pub const MAX_HORIZON_YEARS: u64 = 1_000;
 /// The most users one Front End pool may have: far above Lync's 80,000 per pool, and
 /// small enough that totals over every pool cannot overflow.
@@ -264,7 +264,7 @@ pub struct RawOutage {
     pub duration: SimDuration,
 }
 
-/// The `[clients]` defaults of SPEC §2 (with F4's 21 s connect timeout).
+/// The `[clients]` defaults of docs/scenario.md (with F4's 21 s connect timeout).
 pub fn default_clients() -> Clients {
     Clients {
         detect: Distribution::Uniform {
@@ -281,7 +281,7 @@ pub fn default_clients() -> Clients {
     }
 }
 
-/// The `[operations]` default of SPEC §2: log-normal, median 1 h, p95 3 h.
+/// The `[operations]` default of docs/scenario.md: log-normal, median 1 h, p95 3 h.
 pub fn default_operations() -> Operations {
     Operations {
         response: Distribution::lognormal_from_median_p95(
@@ -301,6 +301,7 @@ fn spanned<T>(value: T, node: Option<&Node>, path: String) -> Spanned<T> {
 
 /// Reads the whole scenario tree (the base, or a layout merged into it).
 pub fn read_scenario(root: &Node, findings: &mut Findings) -> RawScenario {
+    findings.examples = super::decode::Examples::from_tree(root);
     let empty = Node {
         value: super::tree::NodeValue::Table(Vec::new()),
         span: root.span.clone(),
@@ -309,7 +310,7 @@ pub fn read_scenario(root: &Node, findings: &mut Findings) -> RawScenario {
         .or_else(|| TableReader::open(&empty, "", TOP_LEVEL_KEYS, findings))
         .expect("an empty table always opens");
     let name = top
-        .required("name", findings, "\"Contoso, three sites\"")
+        .required("name", findings, "\"Edge design, three sites\"")
         .and_then(|n| read_string(n, "name", findings))
         .unwrap_or_default();
     if top.optional("name").is_some() && name.trim().is_empty() {
@@ -445,7 +446,7 @@ fn read_optional_id(
 
 fn read_site(node: &Node, path: &str, findings: &mut Findings) -> Option<RawSite> {
     let table = TableReader::open(node, path, &["id", "failures"], findings)?;
-    let id = read_required_id(&table, "id", findings, "\"dublin\"");
+    let id = read_required_id(&table, "id", findings, "\"west\"");
     let overrides = read_failure_overrides(&table, &["site"], findings);
     Some(RawSite {
         id,
@@ -471,8 +472,8 @@ fn read_front_end_pool(
         ],
         findings,
     )?;
-    let id = read_required_id(&table, "id", findings, "\"fe-dublin\"");
-    let site = read_required_id(&table, "site", findings, "\"dublin\"");
+    let id = read_required_id(&table, "id", findings, "\"fe-west\"");
+    let site = read_required_id(&table, "site", findings, "\"{site}\"");
     let users = table
         .required("users", findings, "40000")
         .and_then(|n| read_integer(n, &table.path_of("users"), 0, MAX_USERS_PER_POOL, findings))
@@ -489,7 +490,7 @@ fn read_front_end_pool(
             )
         })
         .unwrap_or(0) as u64;
-    let edge_pool = read_required_id(&table, "edge_pool", findings, "\"edge-dublin\"");
+    let edge_pool = read_required_id(&table, "edge_pool", findings, "\"{edge_pool}\"");
     let overrides = read_failure_overrides(&table, &["front_end_pool"], findings);
     Some(RawFrontEndPool {
         id,
@@ -516,8 +517,8 @@ fn read_edge_pool(node: &Node, path: &str, findings: &mut Findings) -> Option<Ra
         ],
         findings,
     )?;
-    let id = read_required_id(&table, "id", findings, "\"edge-dublin\"");
-    let site = read_required_id(&table, "site", findings, "\"dublin\"");
+    let id = read_required_id(&table, "id", findings, "\"edge-west\"");
+    let site = read_required_id(&table, "site", findings, "\"{site}\"");
     let servers_span = table.optional("servers").and_then(|n| n.span.clone());
     let servers = table
         .required("servers", findings, "2")
@@ -543,17 +544,17 @@ fn read_edge_pool(node: &Node, path: &str, findings: &mut Findings) -> Option<Ra
             )
             .unwrap_or(1) as u64
         })
-        .unwrap_or(12_000);
+        .unwrap_or(crate::topology::DOCUMENTED_USERS_PER_SERVER);
     let internal_fqdn = read_fqdn(
         &table,
         "internal_fqdn",
-        "\"edge-int.dublin.contoso.com\"",
+        "\"edge-int.west.example.com\"",
         findings,
     );
     let external_fqdn = read_fqdn(
         &table,
         "external_fqdn",
-        "\"sip.dublin.contoso.com\"",
+        "\"sip.west.example.com\"",
         findings,
     );
     let overrides = read_failure_overrides(&table, &["server", "edge_pool"], findings);
@@ -694,7 +695,7 @@ fn read_failure_overrides(
 
 fn read_srv_record(node: &Node, path: &str, findings: &mut Findings) -> Option<RawSrvRecord> {
     let table = TableReader::open(node, path, &["target", "priority", "weight"], findings)?;
-    let target = read_required_id(&table, "target", findings, "\"edge-dublin\"");
+    let target = read_required_id(&table, "target", findings, "\"{edge_pool}\"");
     let mut number = |key: &str, example: &str| {
         table
             .required(key, findings, example)
@@ -793,8 +794,8 @@ fn read_federation(top: &TableReader<'_>, findings: &mut Findings) -> RawFederat
 fn read_firewall_pair(node: &Node, path: &str, findings: &mut Findings) -> Option<RawFirewallPair> {
     let table = TableReader::open(node, path, &["front_end", "edge"], findings)?;
     Some(RawFirewallPair {
-        front_end: read_required_id(&table, "front_end", findings, "\"fe-amsterdam\""),
-        edge: read_required_id(&table, "edge", findings, "\"edge-dublin\""),
+        front_end: read_required_id(&table, "front_end", findings, "\"{front_end}\""),
+        edge: read_required_id(&table, "edge", findings, "\"{edge_pool}\""),
     })
 }
 
@@ -828,7 +829,7 @@ fn read_firewall(top: &TableReader<'_>, findings: &mut Findings) -> RawFirewall 
 fn read_outage(node: &Node, path: &str, findings: &mut Findings) -> Option<RawOutage> {
     let table = TableReader::open(node, path, &["target", "start", "duration"], findings)?;
     let target_path = table.path_of("target");
-    let target_node = table.required("target", findings, "\"edge-dublin\"");
+    let target_node = table.required("target", findings, "\"{edge_pool}\"");
     let target = target_node
         .and_then(|n| read_string(n, &target_path, findings))
         .unwrap_or_default();
@@ -839,7 +840,7 @@ fn read_outage(node: &Node, path: &str, findings: &mut Findings) -> Option<RawOu
             &target_path,
             target_node.and_then(|n| n.span.clone()),
             "an outage needs a target",
-            "name an Edge pool, a server (\"edge-dublin#2\", 1-based), a site or a Front End pool",
+            "name an Edge pool, a server (\"{edge_pool}#2\", 1-based), a site or a Front End pool",
         );
     }
     let start_path = table.path_of("start");

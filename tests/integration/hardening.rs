@@ -199,7 +199,7 @@ fn merge_refuses_runs_that_are_not_its_shards() {
     // Writing the merge over a shard being merged.
     fs::write(one.join("runs.csv"), &original).unwrap();
     let output = merge(&one, &[&one, &two]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("one of the shard folders"));
     assert_eq!(fs::read(one.join("runs.csv")).unwrap(), original);
 }
@@ -289,7 +289,8 @@ fn empty_and_absurd_shards_are_refused() {
         .arg(dir.path().join("x"))
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    // A usage mistake: the command line asks for a shard that cannot exist.
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("has none"));
     for shard in ["1/18446744073709551615", "1/1000000000"] {
         let output = edgesim()

@@ -5,11 +5,13 @@ mod fixtures;
 mod hardening;
 mod invariance;
 mod manual_failover;
+mod newcomer;
 mod properties;
 mod regressions;
 mod remote_access;
 mod robustness;
 mod run;
+mod snapshots;
 mod trace;
 mod validate;
 

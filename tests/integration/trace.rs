@@ -67,7 +67,7 @@ fn trace_writes_the_events_and_tells_the_story() {
 }
 
 #[test]
-fn trace_rejects_an_unknown_layout_or_replication() {
+fn trace_rejects_an_unknown_layout_or_replication_as_usage_mistakes() {
     let file = project_path("scenarios/two-site-minimal.toml");
     let output = edgesim()
         .arg("trace")
@@ -75,14 +75,79 @@ fn trace_rejects_an_unknown_layout_or_replication() {
         .args(["--layout", "nope"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no such layout"));
     let output = edgesim()
         .arg("trace")
         .arg(&file)
-        .args(["--replication", "5000"])
+        .args(["--replication", "100000000"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("replications 0 to 999"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("numbered 0 to 99999999"));
+}
+
+/// `trace` tells the story of exactly the replication `run` counted: replication 2 of
+/// `run --seed 7 --horizon 2y` (the built-in example, whose file says 2,000 replications,
+/// seed 42 and one year) has the availability and outages that `runs.csv` gives it.
+#[test]
+fn trace_reproduces_a_replication_of_run_with_the_same_seed_and_horizon() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    edgesim()
+        .args([
+            "run",
+            "-n",
+            "3",
+            "--seed",
+            "7",
+            "--horizon",
+            "2y",
+            "--no-charts",
+            "-q",
+            "-o",
+        ])
+        .arg(&run_dir)
+        .assert()
+        .success();
+    let runs = fs::read_to_string(run_dir.join("runs.csv")).unwrap();
+    let baseline = runs
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let output = edgesim()
+        .args([
+            "trace",
+            "--seed",
+            "7",
+            "--horizon",
+            "2y",
+            "--replication",
+            "2",
+            "-o",
+        ])
+        .arg(dir.path().join("trace"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let story = String::from_utf8_lossy(&output.stdout);
+    let mut checked = 0;
+    for line in runs.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields[0] != baseline || fields[1] != "2" || fields[3] != "all" {
+            continue;
+        }
+        let availability: f64 = fields[4].parse().unwrap();
+        let expected = format!(
+            "{}: availability {availability:.8}; {} outage(s)",
+            fields[2], fields[6]
+        );
+        assert!(story.contains(&expected), "no {expected:?} in\n{story}");
+        checked += 1;
+    }
+    assert_eq!(checked, 6, "six services of the baseline layout");
 }

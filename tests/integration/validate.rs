@@ -218,6 +218,29 @@ fn usage_errors_exit_with_code_2() {
     edgesim().args(["run", "--shard", "4/3"]).assert().code(2);
     edgesim().args(["run", "-j", "0"]).assert().code(2);
     edgesim().args(["merge", "-o", "x"]).assert().code(2);
+    // Values clap accepts but edgesim cannot use are usage mistakes too, and change nothing.
+    for args in [
+        &["run", "-n", "0"][..],
+        &["run", "--horizon", "12"],
+        &["run", "--horizon", "0s"],
+        &["run", "--layout", "nonexistent"],
+        &[
+            "run",
+            "--layout",
+            "single-target",
+            "--layout",
+            "single-target",
+        ],
+        &["trace", "--horizon", "12"],
+        &["trace", "--layout", "nonexistent"],
+    ] {
+        let output = edgesim().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).starts_with("error: "),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
