@@ -491,7 +491,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_those_of_the_spec() {
+    fn defaults_are_those_documented_in_scenario_md() {
         let minimal = load(include_str!("../../scenarios/two-site-minimal.toml"));
         assert_eq!(minimal.scenario.simulation.replications, 1000);
         assert_eq!(minimal.scenario.simulation.seed, 0);

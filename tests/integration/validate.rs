@@ -48,6 +48,38 @@ fn every_example_starts_with_a_comment_explaining_it() {
     }
 }
 
+/// Every "(N servers)" or "N Edge servers" an example says of itself, in its comments or
+/// its description, is the number of Edge servers its base layout has.
+#[test]
+fn every_example_states_its_true_server_count() {
+    let mut checked = 0;
+    for file in scenario_files("scenarios") {
+        let text = fs::read_to_string(project_path(&file)).unwrap();
+        let loaded = edgesim::scenario::load_file(&project_path(&file)).unwrap();
+        let servers: u32 = loaded.scenario.layouts[0]
+            .edge_pools
+            .iter()
+            .map(|pool| pool.servers)
+            .sum();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for pair in words.windows(3) {
+            let claims = match pair {
+                [number, next, _] if number.starts_with('(') && next.starts_with("servers)") => {
+                    Some(number)
+                }
+                [number, "Edge", next] if next.starts_with("servers") => Some(number),
+                _ => None,
+            };
+            if let Some(number) = claims.and_then(|n| n.trim_start_matches('(').parse::<u32>().ok())
+            {
+                assert_eq!(number, servers, "{file} says {number} servers");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 2, "no server count found to check");
+}
+
 #[test]
 fn validate_describes_what_was_loaded() {
     let output = edgesim()
