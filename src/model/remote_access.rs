@@ -195,6 +195,10 @@ struct PlanScratch {
     open_later: Vec<bool>,
     shares: Vec<(u32, f64)>,
     captive: Vec<bool>,
+    /// One FE pool's desktop users on the pools of each rank it occupies beyond the best.
+    rank_demand: Vec<(u32, f64)>,
+    /// Per walker: whether it asks anything of the group being planned.
+    asks: Vec<bool>,
 }
 
 /// The users an Edge pool refuses for lack of room: `level − falling · g(Δ)` after Δ.
@@ -269,6 +273,10 @@ pub struct RemoteAccess {
     unserved_mobile: Vec<f64>,
     mobile_waiting: Vec<f64>,
     srv_rank: Vec<Option<u32>>,
+    /// Per FE pool: the pools of SRV rank 1 or worse that may hold its desktop users, in
+    /// index order (a superset: cells that emptied are dropped when next seen). Only these
+    /// users sign in again to better pools, so planning reads only these cells.
+    off_best: Vec<Vec<u32>>,
     cohorts: Vec<Cohort>,
     free_slots: Vec<u32>,
     parked: Vec<u32>,
@@ -314,6 +322,7 @@ impl RemoteAccess {
             unserved_desktop: vec![0.0; fe_count],
             unserved_mobile: vec![0.0; fe_count],
             mobile_waiting: vec![0.0; fe_count],
+            off_best: vec![Vec::new(); fe_count],
             srv_rank,
             cohorts: Vec::new(),
             free_slots: Vec::new(),
@@ -406,6 +415,7 @@ impl RemoteAccess {
             self.mobile_on[cell] += amount;
         } else {
             self.desktop_on[cell] += amount;
+            self.note_off_best(front_end, edge);
         }
         self.load[edge as usize] += amount;
         self.peak[edge as usize] = self.peak[edge as usize].max(self.load[edge as usize]);
@@ -617,8 +627,20 @@ impl RemoteAccess {
         self.free_slots.push(slot);
     }
 
+    /// Remembers that `front_end`'s desktop users may be on `edge`, if it is not of the
+    /// best SRV rank.
+    fn note_off_best(&mut self, front_end: u32, edge: u32) {
+        if self.srv_rank[edge as usize].is_some_and(|rank| rank >= 1) {
+            let pools = &mut self.off_best[front_end as usize];
+            if let Err(at) = pools.binary_search(&edge) {
+                pools.insert(at, edge);
+            }
+        }
+    }
+
     /// FE pool `front_end` went down: its users hold no Edge capacity and stop walking.
     pub fn front_end_down(&mut self, front_end: u32) {
+        self.off_best[front_end as usize].clear();
         for edge in 0..self.edge_count as u32 {
             let cell = self.cell(front_end, edge);
             self.load[edge as usize] -= self.desktop_on[cell] + self.mobile_on[cell];
@@ -908,6 +930,11 @@ impl RemoteAccess {
             self.load[flow.destination as usize] += moved;
             flow.amount -= moved;
         }
+        for index in 0..self.plan.flows.len() {
+            let flow = &self.plan.flows[index];
+            let (front_end, destination) = (flow.front_end, flow.destination);
+            self.note_off_best(front_end, destination);
+        }
         let absorbed = &mut self.scratch.absorbed;
         absorbed.clear();
         absorbed.extend((0..self.edge_count).map(|edge| {
@@ -1044,19 +1071,29 @@ impl RemoteAccess {
     }
 
     /// One walker per up FE pool and SRV rank that holds some of its desktop users.
-    fn gather_walkers(&self, ctx: &Context<'_>, scratch: &mut PlanScratch) {
+    fn gather_walkers(&mut self, ctx: &Context<'_>, scratch: &mut PlanScratch) {
         scratch.walkers.clear();
-        let ranks = ctx.topology.dns.remote_access.priority_groups().count() as u32;
         for front_end in 0..self.remote_users.len() as u32 {
             if !ctx.derived.front_end_up[front_end as usize] {
                 continue;
             }
+            // Each rank's sum adds its occupied pools in index order: the same sum as over
+            // every pool of the rank, whose empty cells add nothing.
             let row = front_end as usize * self.edge_count;
-            for source_rank in 1..ranks {
-                let demand: f64 = (0..self.edge_count)
-                    .filter(|&source| self.srv_rank[source] == Some(source_rank))
-                    .map(|source| self.desktop_on[row + source].max(0.0))
-                    .sum();
+            let desktop_on = &self.desktop_on;
+            let pools = &mut self.off_best[front_end as usize];
+            pools.retain(|&edge| desktop_on[row + edge as usize] > 0.0);
+            scratch.rank_demand.clear();
+            for &edge in pools.iter() {
+                let rank = self.srv_rank[edge as usize].expect("off_best holds SRV targets");
+                let on = desktop_on[row + edge as usize];
+                match scratch.rank_demand.iter_mut().find(|(r, _)| *r == rank) {
+                    Some((_, demand)) => *demand += on,
+                    None => scratch.rank_demand.push((rank, on)),
+                }
+            }
+            scratch.rank_demand.sort_by_key(|&(rank, _)| rank);
+            for &(source_rank, demand) in &scratch.rank_demand {
                 if demand > 0.0 {
                     scratch.walkers.push(Walker {
                         front_end,
@@ -1086,7 +1123,9 @@ impl RemoteAccess {
     ) {
         scratch.parts.clear();
         scratch.open_later.clear();
+        scratch.asks.clear();
         for (index, walker) in scratch.walkers.iter().enumerate() {
+            scratch.asks.push(false);
             if walker.source_rank <= rank || walker.left <= 0.0 {
                 continue;
             }
@@ -1098,13 +1137,19 @@ impl RemoteAccess {
             weight_shares_into(options, &mut scratch.shares);
             for &(position, share) in &scratch.shares {
                 scratch.parts.push((index, position as usize, share, 0.0));
+                scratch.asks[index] = true;
             }
         }
         if scratch.parts.is_empty() {
             return;
         }
-        // Whether each walker finds an open pool in a later group before its own.
-        for walker in &scratch.walkers {
+        // Whether each walker that asks finds an open pool in a later group before its
+        // own (only those walkers' answers are read).
+        for (walker, &asks) in scratch.walkers.iter().zip(&scratch.asks) {
+            if !asks {
+                scratch.open_later.push(false);
+                continue;
+            }
             let later = ctx
                 .topology
                 .dns
@@ -1129,7 +1174,8 @@ impl RemoteAccess {
             let destination = group[position].target.0;
             self.plan.granted[destination as usize] += granted;
             let row = walker.front_end as usize * self.edge_count;
-            for source in 0..self.edge_count {
+            for &source in &self.off_best[walker.front_end as usize] {
+                let source = source as usize;
                 let on = self.desktop_on[row + source];
                 if on <= 0.0 || self.srv_rank[source] != Some(walker.source_rank) {
                     continue;
