@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     Chart, DrawResult, INK, anchored, cause_color, fail, minutes_label, on_both_backends,
-    row_labels, row_y, shorten, text, text_width, titled,
+    panel_title, row_labels, row_y, shorten, text, text_width, titled,
 };
 use crate::model::metrics::Cause;
 use crate::model::services::Service;
@@ -104,17 +104,7 @@ impl Causes {
                 .collect();
             let (panel, below) = rest.split_vertically(Self::panel_height(rows.len()) as i32);
             rest = below;
-            let (px, py) = panel.get_base_pixel();
-            area.draw(&Text::new(
-                service.title(),
-                (px + 16, py + 6),
-                anchored(
-                    (super::FONT, 15, FontStyle::Bold).into_font().color(&INK),
-                    HPos::Left,
-                    VPos::Top,
-                ),
-            ))
-            .map_err(fail)?;
+            panel_title(area, service.title(), panel.get_base_pixel())?;
             let most = rows
                 .iter()
                 .map(|(_, c)| c.iter().map(|x| x.1).sum::<f64>())

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     BETTER, Chart, DrawResult, INK, MUTED, NEUTRAL, WORSE, anchored, axis_label, fail,
-    on_both_backends, row_labels, row_y, shorten, text, text_width, titled,
+    on_both_backends, panel_title, row_labels, row_y, shorten, text, text_width, titled,
 };
 use crate::model::services::Service;
 use crate::results::Results;
@@ -77,17 +77,7 @@ impl Comparison {
             let (panel, below) =
                 rest.split_vertically(Self::panel_height(service_rows.len()) as i32);
             rest = below;
-            let (px, py) = panel.get_base_pixel();
-            area.draw(&Text::new(
-                service.title(),
-                (px + 16, py + 6),
-                anchored(
-                    (super::FONT, 15, FontStyle::Bold).into_font().color(&INK),
-                    HPos::Left,
-                    VPos::Top,
-                ),
-            ))
-            .map_err(fail)?;
+            panel_title(area, service.title(), panel.get_base_pixel())?;
             let reach = service_rows
                 .iter()
                 .flat_map(|(_, r)| {

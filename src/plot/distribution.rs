@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     Chart, DrawResult, INK, anchored, fail, layout_color, log_range, log_tick_label,
-    on_both_backends, shorten, text, titled,
+    on_both_backends, panel_title_style, shorten, text, titled,
 };
 use crate::model::services::Service;
 use crate::results::Results;
@@ -108,10 +108,7 @@ impl Distribution {
             });
             let (low, high) = log_range(values, &[]);
             let mut chart = ChartBuilder::on(cell)
-                .caption(
-                    service.title(),
-                    (super::FONT, 15, FontStyle::Bold).into_font().color(&INK),
-                )
+                .caption(service.title(), panel_title_style())
                 .margin(10)
                 .margin_right(24)
                 .x_label_area_size(42)

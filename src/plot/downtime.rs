@@ -8,7 +8,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     Chart, DrawResult, INK, MUTED, anchored, fail, layout_color, log_range, log_tick_label,
-    minutes_label, on_both_backends, row_labels, row_y, shorten, text, text_width, titled,
+    minutes_label, on_both_backends, panel_title, row_labels, row_y, shorten, text, text_width,
+    titled,
 };
 use crate::model::services::Service;
 use crate::results::Results;
@@ -95,17 +96,7 @@ impl Downtime {
             let (panel, below) =
                 rest.split_vertically(Self::panel_height(service_rows.len()) as i32);
             rest = below;
-            let (x0, y0) = (panel.get_base_pixel().0, panel.get_base_pixel().1);
-            area.draw(&Text::new(
-                service.title().to_string(),
-                (x0 + 16, y0 + 6),
-                anchored(
-                    (super::FONT, 15, FontStyle::Bold).into_font().color(&INK),
-                    HPos::Left,
-                    VPos::Top,
-                ),
-            ))
-            .map_err(fail)?;
+            panel_title(area, service.title(), panel.get_base_pixel())?;
             let plot = panel.split_vertically(PANEL_HEAD as i32).1;
             let count = service_rows.len();
             let mut chart = ChartBuilder::on(&plot)

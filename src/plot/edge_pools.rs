@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     Chart, DrawResult, INK, PALETTE, anchored, axis_label, fail, minutes_label, on_both_backends,
-    row_labels, row_y, shorten, text, text_width, thousands, titled,
+    panel_title, row_labels, row_y, shorten, text, text_width, thousands, titled,
 };
 use crate::results::Results;
 use crate::stats::PoolRow;
@@ -108,17 +108,11 @@ impl EdgePools {
             let rows = pools(results, layout);
             let (panel, below) = rest.split_vertically(Self::panel_height(rows.len()) as i32);
             rest = below;
-            let (px, py) = panel.get_base_pixel();
-            area.draw(&Text::new(
+            panel_title(
+                area,
                 format!("Layout {}", shorten(layout, 60)),
-                (px + 16, py + 6),
-                anchored(
-                    (super::FONT, 15, FontStyle::Bold).into_font().color(&INK),
-                    HPos::Left,
-                    VPos::Top,
-                ),
-            ))
-            .map_err(fail)?;
+                panel.get_base_pixel(),
+            )?;
             let plot = panel.split_vertically(PANEL_HEAD as i32).1;
             let count = rows.len().max(1);
             let mut chart = ChartBuilder::on(&plot)

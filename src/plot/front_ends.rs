@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     Chart, DrawResult, INK, MUTED, anchored, fail, log_range, log_tick_label, minutes_label,
-    on_both_backends, shorten, text, text_width, titled,
+    on_both_backends, panel_title_style, shorten, text, text_width, titled,
 };
 use crate::model::services::Service;
 use crate::results::Results;
@@ -139,11 +139,7 @@ impl FrontEnds {
             area.draw(&Text::new(
                 service.title(),
                 (x0 + 16, top + 4),
-                anchored(
-                    (super::FONT, 15, FontStyle::Bold).into_font().color(&INK),
-                    HPos::Left,
-                    VPos::Top,
-                ),
+                anchored(panel_title_style(), HPos::Left, VPos::Top),
             ))
             .map_err(fail)?;
             for (column, layout) in layouts.iter().enumerate() {

@@ -196,6 +196,25 @@ pub fn title_style() -> TextStyle<'static> {
     (FONT, 20, FontStyle::Bold).into_font().color(&INK)
 }
 
+/// The style of a panel's heading (a service, a layout).
+pub fn panel_title_style() -> TextStyle<'static> {
+    (FONT, 15, FontStyle::Bold).into_font().color(&INK)
+}
+
+/// Draws `title` as the heading of the panel whose top left corner is at `corner`.
+pub fn panel_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: impl Into<String>,
+    (x, y): (i32, i32),
+) -> DrawResult {
+    root.draw(&Text::new(
+        title.into(),
+        (x + 16, y + 6),
+        anchored(panel_title_style(), HPos::Left, VPos::Top),
+    ))
+    .map_err(fail)
+}
+
 /// `label` cut to `max` characters with an ellipsis.
 pub fn shorten(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
