@@ -363,11 +363,17 @@ mod tests {
             !out.join("old.csv").exists(),
             "a stale file of the first run"
         );
-        let siblings: Vec<_> = fs::read_dir(dir.path())
+        assert_eq!(entries(dir.path()), ["out"]);
+    }
+
+    /// The names in `folder`, sorted.
+    fn entries(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(folder)
             .unwrap()
-            .map(|e| e.unwrap().file_name())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(siblings, vec![std::ffi::OsString::from("out")]);
+        names.sort();
+        names
     }
 
     #[test]
@@ -393,11 +399,7 @@ mod tests {
         assert!(result.is_err());
         assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"first");
         drop(second);
-        let siblings: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(siblings, vec![std::ffi::OsString::from("out")]);
+        assert_eq!(entries(dir.path()), ["out"]);
     }
 
     #[test]
