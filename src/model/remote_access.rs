@@ -930,11 +930,6 @@ impl RemoteAccess {
             self.load[flow.destination as usize] += moved;
             flow.amount -= moved;
         }
-        for index in 0..self.plan.flows.len() {
-            let flow = &self.plan.flows[index];
-            let (front_end, destination) = (flow.front_end, flow.destination);
-            self.note_off_best(front_end, destination);
-        }
         let absorbed = &mut self.scratch.absorbed;
         absorbed.clear();
         absorbed.extend((0..self.edge_count).map(|edge| {
@@ -1191,6 +1186,8 @@ impl RemoteAccess {
                 self.plan.net_inflow[destination as usize] += amount;
                 self.plan.net_inflow[source] -= amount;
             }
+            // Users will move there as time passes: planning must read that cell too.
+            self.note_off_best(walker.front_end, destination);
         }
         for &(index, _, _, granted) in &scratch.parts {
             scratch.walkers[index].left -= granted;
