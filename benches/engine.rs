@@ -42,13 +42,13 @@ fn engine_hold(size: usize) -> u64 {
     let mut queue: EventQueue<u32> = EventQueue::default();
     for i in 0..size {
         let at = SimDuration::from_micros(exponential_micros(&mut stream));
-        queue.push_tied(at, EventClass::Client, i as u64, i as u32);
+        queue.push_tied(at, EventClass::Client, i as u128, i as u32);
     }
     let mut last = SimDuration::ZERO;
     for _ in 0..STEPS {
         let (now, event) = queue.pop().expect("the hold model keeps its size");
         let at = SimDuration::from_micros(now.as_micros() + exponential_micros(&mut stream));
-        queue.push_tied(at, EventClass::Client, u64::from(event), event);
+        queue.push_tied(at, EventClass::Client, u128::from(event), event);
         last = now;
     }
     last.as_micros()

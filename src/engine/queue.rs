@@ -23,16 +23,20 @@ pub enum EventClass {
     Client = 3,
 }
 
+/// Orders simultaneous events of one class (rule S1): wide enough for a cohort's round,
+/// FE pool key and group number.
+pub type Tie = u128;
+
 struct Scheduled<E> {
     time: SimDuration,
     class: EventClass,
-    tie: u64,
+    tie: Tie,
     sequence: u64,
     event: E,
 }
 
 impl<E> Scheduled<E> {
-    fn key(&self) -> (SimDuration, EventClass, u64, u64) {
+    fn key(&self) -> (SimDuration, EventClass, Tie, u64) {
         (self.time, self.class, self.tie, self.sequence)
     }
 }
@@ -63,6 +67,8 @@ impl<E> Ord for Scheduled<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Scheduled<E>>,
     next_sequence: u64,
+    /// The class and tie key of the event popped last.
+    last_popped: (EventClass, Tie),
 }
 
 impl<E> Default for EventQueue<E> {
@@ -70,6 +76,7 @@ impl<E> Default for EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::new(),
             next_sequence: 0,
+            last_popped: (EventClass::Recovery, 0),
         }
     }
 }
@@ -82,7 +89,7 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time` in `class`; among events of the same time and class,
     /// lower `tie` keys pop first.
-    pub fn push_tied(&mut self, time: SimDuration, class: EventClass, tie: u64, event: E) {
+    pub fn push_tied(&mut self, time: SimDuration, class: EventClass, tie: Tie, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.heap.push(Scheduled {
@@ -96,7 +103,17 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimDuration, E)> {
-        self.heap.pop().map(|s| (s.time, s.event))
+        self.heap.pop().map(|s| {
+            self.last_popped = (s.class, s.tie);
+            (s.time, s.event)
+        })
+    }
+
+    /// Whether an event of `class` and `tie` pushed at the time of the event popped last
+    /// would have popped after it, had it been in the queue already: its (class, tie) is
+    /// not lower (equal keys count as after, as a later insertion would).
+    pub fn would_follow_last(&self, class: EventClass, tie: Tie) -> bool {
+        (class, tie) >= self.last_popped
     }
 
     /// The time and class of the earliest event.
@@ -113,6 +130,7 @@ impl<E> EventQueue<E> {
     pub fn clear(&mut self) {
         self.heap.clear();
         self.next_sequence = 0;
+        self.last_popped = (EventClass::Recovery, 0);
     }
 
     /// The number of events waiting.
@@ -155,6 +173,21 @@ mod tests {
                 "late client"
             ]
         );
+    }
+
+    #[test]
+    fn an_event_follows_the_last_popped_one_when_its_class_and_tie_are_not_lower() {
+        let mut queue = EventQueue::default();
+        queue.push_tied(t(1), EventClass::Client, 5, "client, tie 5");
+        queue.pop();
+        assert!(!queue.would_follow_last(EventClass::Failure, 9));
+        assert!(!queue.would_follow_last(EventClass::Client, 4));
+        assert!(queue.would_follow_last(EventClass::Client, 5));
+        assert!(queue.would_follow_last(EventClass::Client, 6));
+        queue.push_tied(t(2), EventClass::Recovery, 0, "repair");
+        queue.pop();
+        assert!(queue.would_follow_last(EventClass::Client, 0));
+        assert!(queue.would_follow_last(EventClass::Failure, 0));
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub enum Purpose {
     Clients,
     /// The administrator's response to one incident (the number is the incident's).
     AdministratorResponse(u64),
+    /// The connect timeouts of one walk of one cohort (the number is a draw of the FE
+    /// pool's `Clients` stream taken when the walk starts).
+    Walk(u64),
 }
 
 impl Purpose {
@@ -23,6 +26,7 @@ impl Purpose {
             Purpose::Failures => 0x0001,
             Purpose::Clients => 0x0002,
             Purpose::AdministratorResponse(incident) => 0x0003 ^ (incident << 8),
+            Purpose::Walk(walk) => 0x0004 ^ (walk << 8),
         }
     }
 }

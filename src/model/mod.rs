@@ -215,6 +215,21 @@ pub fn simulate_replication_with_ticks<O: Observer>(
     run.finish()
 }
 
+/// [`simulate_replication`] with every walking cohort stepping through every target, one
+/// event per `connect_timeout`, instead of passing over targets that cannot answer. The
+/// results must be the same; the invariance tests use this to check it.
+#[doc(hidden)]
+pub fn simulate_replication_stepping_every_target(
+    topology: &Topology,
+    simulation: &Simulation,
+    replication: u64,
+) -> ReplicationResult {
+    let mut run = Replication::new(topology, simulation, replication);
+    run.remote.step_through_every_target();
+    run.run(&mut NoObserver);
+    run.finish()
+}
+
 /// What [`Replication::handle`] did with an event.
 struct Handled {
     kind: &'static str,
@@ -309,7 +324,12 @@ impl<'t> Replication<'t> {
         let mut queue = EventQueue::default();
         for id in components.ids().collect::<Vec<_>>() {
             if let Some(at) = components.draw_time_to_failure(topology, id) {
-                queue.push_tied(at, EventClass::Failure, components.tie(id), Event::Fail(id));
+                queue.push_tied(
+                    at,
+                    EventClass::Failure,
+                    u128::from(components.tie(id)),
+                    Event::Fail(id),
+                );
             }
         }
         for (i, outage) in topology.outages.iter().enumerate() {
@@ -559,6 +579,8 @@ impl<'t> Replication<'t> {
         self.remote.materialize(&ctx);
         self.remote.connect_waiting_mobile(&ctx);
         self.remote.plan(&ctx);
+        let mut ctx = context!(self, &self.derived);
+        self.remote.revisit_passed_targets(&mut ctx);
         self.remote.record_peaks(&mut self.pools);
         self.accrue_refusing();
         let slot = self.service_slot[Service::RemoteAccess as usize];
@@ -664,7 +686,7 @@ impl<'t> Replication<'t> {
                 self.queue.push_tied(
                     self.now.saturating_add(repair),
                     EventClass::Recovery,
-                    self.components.tie(id),
+                    u128::from(self.components.tie(id)),
                     Event::Repair(id),
                 );
                 self.reconcile();
@@ -681,7 +703,7 @@ impl<'t> Replication<'t> {
                     self.queue.push_tied(
                         self.now.saturating_add(next),
                         EventClass::Failure,
-                        self.components.tie(id),
+                        u128::from(self.components.tie(id)),
                         Event::Fail(id),
                     );
                 }
@@ -721,9 +743,13 @@ impl<'t> Replication<'t> {
                     .remote
                     .cohort_step(&mut ctx, slot, generation, describe)?;
                 self.remote_changed |= report.changes_state;
-                let target = topology.front_end_pools[report.front_end as usize]
-                    .id
-                    .clone();
+                let target = if describe {
+                    topology.front_end_pools[report.front_end as usize]
+                        .id
+                        .clone()
+                } else {
+                    String::new()
+                };
                 Some(Handled {
                     kind: "client",
                     target,

@@ -21,7 +21,7 @@
 //! state, so results never depend on unrelated events.
 
 use crate::distribution::Distribution;
-use crate::engine::queue::{EventClass, EventQueue};
+use crate::engine::queue::{EventClass, EventQueue, Tie};
 use crate::engine::rng::{Purpose, Stream};
 use crate::time::SimDuration;
 use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, Topology};
@@ -65,20 +65,34 @@ struct Cohort {
     phase: Phase,
     generation: u32,
     order: Vec<u32>,
+    /// The target its next event is for (`order.len()`: the walk is exhausted then).
     position: usize,
+    /// Arrival time at each position of `order` drawn so far in this walk (the last one,
+    /// at `order.len()`, is when the walk is exhausted).
+    arrivals: Vec<SimDuration>,
+    /// Positions from here up to `position` were passed over without an event because
+    /// their targets could not answer under the plan in force (see [`RemoteAccess::advance`]).
+    skipped_from: usize,
     walk_started: SimDuration,
+    /// The walk's own stream of connect timeouts, when they are random: the timeout at
+    /// each position is then the same whenever it is drawn (see [`RemoteAccess::advance`]).
+    timeouts: Option<Stream>,
     /// Orders the cohort's events among simultaneous ones (rule S1): see [`cohort_tie`].
-    tie: u64,
+    tie: Tie,
 }
 
-/// The tie key of cohort `ordinal` (0 to [`COHORTS_PER_GROUP`] − 1) of a group of the FE
-/// pool whose id gives `front_end_key`: simultaneous cohorts take room round-robin (every
-/// FE pool's first cohort, then every second one, ...), FE pools in an order fixed by their
-/// ids, so no FE pool is served first because of where the scenario lists it.
-fn cohort_tie(ordinal: usize, front_end_key: u64) -> u64 {
-    const ORDINAL_SHIFT: u32 = 61;
-    const _: () = assert!(COHORTS_PER_GROUP <= 1 << (64 - ORDINAL_SHIFT));
-    ((ordinal as u64) << ORDINAL_SHIFT) | (front_end_key >> (64 - ORDINAL_SHIFT))
+/// The tie key of cohort `ordinal` (0 to [`COHORTS_PER_GROUP`] − 1) of group number
+/// `group` of the FE pool whose id gives `front_end_key`: simultaneous cohorts take room
+/// round-robin (every FE pool's first cohort, then every second one, ...), FE pools in an
+/// order fixed by their ids, so no FE pool is served first because of where the scenario
+/// lists it; within a FE pool, older groups first. The key is unique among pending cohort
+/// events, so their order never rests on when an event happened to be queued.
+fn cohort_tie(ordinal: usize, front_end_key: u64, group: u64) -> Tie {
+    const GROUP_BITS: u32 = 61;
+    const _: () = assert!(COHORTS_PER_GROUP <= 1 << (128 - 64 - GROUP_BITS));
+    ((ordinal as u128) << (64 + GROUP_BITS))
+        | (u128::from(front_end_key) << GROUP_BITS)
+        | u128::from(group & ((1 << GROUP_BITS) - 1))
 }
 
 /// How a displaced group starts.
@@ -290,6 +304,19 @@ pub struct RemoteAccess {
     /// Per FE pool: the firewall blocks every remote-access target, so walking again can
     /// never connect its users (the firewall does not change during a replication).
     walk_is_futile: Vec<bool>,
+    /// Per Edge pool: whether it could answer no one under the last plan (down, or full
+    /// and closed), to know when cohorts must come back to targets they passed over.
+    closed: Vec<bool>,
+    /// The run's seed and this replication's number, for walks' timeout streams.
+    seed: u64,
+    replication: u64,
+    /// Whether `connect_timeout` draws nothing (a fixed duration).
+    timeout_is_fixed: bool,
+    /// Displaced groups started so far (numbers them for [`cohort_tie`]).
+    groups_started: u64,
+    /// Whether cohorts pass over targets that cannot answer (see [`RemoteAccess::advance`]);
+    /// off only to check that passing over changes nothing.
+    look_ahead: bool,
 }
 
 impl RemoteAccess {
@@ -341,6 +368,15 @@ impl RemoteAccess {
             plan,
             scratch: PlanScratch::default(),
             retry_is_zero: topology.clients.retry == Distribution::Fixed(SimDuration::ZERO),
+            closed: vec![false; edge_count],
+            seed,
+            replication,
+            timeout_is_fixed: matches!(
+                topology.clients.connect_timeout,
+                Distribution::Fixed(_) | Distribution::Never
+            ),
+            groups_started: 0,
+            look_ahead: true,
             walk_is_futile: (0..fe_count as u32)
                 .map(|front_end| {
                     !topology.dns.remote_access.records().iter().any(|record| {
@@ -355,6 +391,12 @@ impl RemoteAccess {
 
     fn cell(&self, front_end: u32, edge: u32) -> usize {
         front_end as usize * self.edge_count + edge as usize
+    }
+
+    /// Makes every cohort step through every target, one event per timeout, instead of
+    /// passing over those that cannot answer: the results must not change.
+    pub fn step_through_every_target(&mut self) {
+        self.look_ahead = false;
     }
 
     /// Whether any remote user is mobile (only then does the association matter here).
@@ -570,8 +612,13 @@ impl RemoteAccess {
             self.unserved_desktop[front_end as usize] += amount;
         }
         let share = amount / COHORTS_PER_GROUP as f64;
+        self.groups_started += 1;
         for ordinal in 0..COHORTS_PER_GROUP {
-            let tie = cohort_tie(ordinal, self.front_end_keys[front_end as usize]);
+            let tie = cohort_tie(
+                ordinal,
+                self.front_end_keys[front_end as usize],
+                self.groups_started,
+            );
             let slot = self.allocate(front_end, share, mobile, tie);
             let clients = &ctx.topology.clients;
             let stream = &mut self.streams[front_end as usize];
@@ -592,7 +639,7 @@ impl RemoteAccess {
         }
     }
 
-    fn allocate(&mut self, front_end: u32, amount: f64, mobile: bool, tie: u64) -> u32 {
+    fn allocate(&mut self, front_end: u32, amount: f64, mobile: bool, tie: Tie) -> u32 {
         let slot = match self.free_slots.pop() {
             Some(slot) => slot,
             None => {
@@ -604,7 +651,10 @@ impl RemoteAccess {
                     generation: 0,
                     order: Vec::new(),
                     position: 0,
+                    arrivals: Vec::new(),
+                    skipped_from: 0,
                     walk_started: SimDuration::ZERO,
+                    timeouts: None,
                     tie: 0,
                 });
                 (self.cohorts.len() - 1) as u32
@@ -615,6 +665,8 @@ impl RemoteAccess {
         cohort.amount = amount;
         cohort.mobile = mobile;
         cohort.position = 0;
+        cohort.skipped_from = 0;
+        cohort.arrivals.clear();
         cohort.tie = tie;
         slot
     }
@@ -827,9 +879,22 @@ impl RemoteAccess {
             &mut self.order_scratch,
             &mut order,
         );
+        let timeouts = (!self.timeout_is_fixed).then(|| {
+            let walk = self.streams[front_end].next_u64();
+            Stream::new(
+                self.seed,
+                self.replication,
+                self.front_end_keys[front_end],
+                Purpose::Walk(walk),
+            )
+        });
         let cohort = &mut self.cohorts[slot as usize];
         cohort.order = order;
+        cohort.timeouts = timeouts;
         cohort.position = 0;
+        cohort.skipped_from = 0;
+        cohort.arrivals.clear();
+        cohort.arrivals.push(ctx.now);
         cohort.phase = Phase::Walking;
         cohort.walk_started = ctx.now;
     }
@@ -877,19 +942,144 @@ impl RemoteAccess {
                 cohort.amount
             );
         }
-        let timeout = ctx
-            .topology
-            .clients
-            .connect_timeout
-            .sample(&mut self.streams[front_end as usize])
-            .unwrap_or_default();
-        let cohort = &mut self.cohorts[slot as usize];
-        cohort.position += 1;
-        if cohort.position >= cohort.order.len() {
-            cohort.phase = Phase::Exhausted;
-        }
-        schedule(ctx.queue, ctx.now.saturating_add(timeout), slot, cohort);
+        self.advance(ctx, slot, describe, &mut report.detail);
         report
+    }
+
+    /// Why `edge` certainly does not answer `front_end`'s clients from now until the plan
+    /// changes, if it does not: it is down, the firewall blocks it, or it is full and
+    /// closed (nothing leaves it and nothing is planned into it, so its room stays 0).
+    fn cannot_answer(&self, ctx: &Context<'_>, front_end: u32, edge: u32) -> Option<&'static str> {
+        if !ctx.derived.edge_up(edge as usize) {
+            Some("down")
+        } else if !ctx.allows(front_end, edge) {
+            Some("blocked by the firewall")
+        } else if self.closed_full(ctx, edge as usize) {
+            Some("full")
+        } else {
+            None
+        }
+    }
+
+    /// Whether `edge` is up but full, and stays so until the plan changes.
+    fn closed_full(&self, ctx: &Context<'_>, edge: usize) -> bool {
+        self.plan.role[edge] == PoolRole::Closed && self.room(ctx, edge as u32) <= NOBODY
+    }
+
+    /// Sends cohort `slot` on from the target it has just tried: it reaches the next one
+    /// after its `connect_timeout` (rule R4). Targets that cannot answer under the plan in
+    /// force ([`RemoteAccess::cannot_answer`]) are passed over without an event: their
+    /// timeouts are drawn and the cohort's next event is its arrival at the first target
+    /// that might answer, or the end of its walk. Should the plan change so that a passed
+    /// target might answer after all, [`RemoteAccess::revisit_passed_targets`] brings the
+    /// cohort back to it at its arrival time. Either way the cohort sees each target
+    /// exactly as stepping through every timeout would. A random `connect_timeout` is
+    /// drawn from the walk's own stream, so a timeout does not depend on when it is drawn.
+    fn advance(&mut self, ctx: &mut Context<'_>, slot: u32, describe: bool, detail: &mut String) {
+        let front_end = self.cohorts[slot as usize].front_end;
+        let mut passed = Vec::new();
+        {
+            let cohort = &mut self.cohorts[slot as usize];
+            cohort.skipped_from = cohort.position + 1;
+        }
+        loop {
+            let cohort = &mut self.cohorts[slot as usize];
+            let next = cohort.position + 1;
+            if cohort.arrivals.len() <= next {
+                let stream = match cohort.timeouts.as_mut() {
+                    Some(walk) => walk,
+                    None => &mut self.streams[front_end as usize],
+                };
+                let timeout = ctx
+                    .topology
+                    .clients
+                    .connect_timeout
+                    .sample(stream)
+                    .unwrap_or_default();
+                let at = cohort.arrivals[cohort.position].saturating_add(timeout);
+                cohort.arrivals.push(at);
+            }
+            cohort.position = next;
+            if next >= cohort.order.len() {
+                cohort.phase = Phase::Exhausted;
+                break;
+            }
+            let target = cohort.order[next];
+            if !self.look_ahead {
+                break;
+            }
+            let Some(why) = self.cannot_answer(ctx, front_end, target) else {
+                break;
+            };
+            if describe {
+                passed.push(format!(
+                    "{} ({why})",
+                    ctx.topology.edge_pools[target as usize].id
+                ));
+            }
+        }
+        let cohort = &self.cohorts[slot as usize];
+        let at = cohort.arrivals[cohort.position];
+        schedule(ctx.queue, at, slot, cohort);
+        if describe && !passed.is_empty() {
+            let wait = crate::time::human(SimDuration::from_micros(
+                at.as_micros().saturating_sub(ctx.now.as_micros()),
+            ));
+            let then = match cohort.order.get(cohort.position) {
+                Some(&edge) => format!(
+                    "they try {} in {wait}",
+                    ctx.topology.edge_pools[edge as usize].id
+                ),
+                None => format!("their walk ends in {wait}"),
+            };
+            detail.push_str(&format!(
+                "; {} cannot answer before they get there: {then}",
+                passed.join(", ")
+            ));
+        }
+    }
+
+    /// After a new plan: if a pool that could not answer under the previous plan might
+    /// answer now, cohorts that passed over it at a time not yet reached come back to
+    /// it (see [`RemoteAccess::advance`]). An arrival due now counts if its event would
+    /// have followed the one being handled (rule S1).
+    pub fn revisit_passed_targets(&mut self, ctx: &mut Context<'_>) {
+        let mut reopened = false;
+        for edge in 0..self.edge_count {
+            let closed = !ctx.derived.edge_up(edge) || self.closed_full(ctx, edge);
+            reopened |= self.closed[edge] && !closed;
+            self.closed[edge] = closed;
+        }
+        if !reopened {
+            return;
+        }
+        for slot in 0..self.cohorts.len() as u32 {
+            let cohort = &self.cohorts[slot as usize];
+            if !matches!(cohort.phase, Phase::Walking | Phase::Exhausted)
+                || cohort.skipped_from >= cohort.position
+            {
+                continue;
+            }
+            let due = |at: SimDuration| {
+                at > ctx.now
+                    || (at == ctx.now
+                        && ctx.queue.would_follow_last(EventClass::Client, cohort.tie))
+            };
+            let back_to = (cohort.skipped_from..cohort.position).find(|&position| {
+                due(cohort.arrivals[position])
+                    && self
+                        .cannot_answer(ctx, cohort.front_end, cohort.order[position])
+                        .is_none()
+            });
+            if let Some(position) = back_to {
+                let cohort = &mut self.cohorts[slot as usize];
+                cohort.generation = cohort.generation.wrapping_add(1);
+                cohort.phase = Phase::Walking;
+                cohort.position = position;
+                cohort.skipped_from = position;
+                schedule(ctx.queue, cohort.arrivals[position], slot, cohort);
+            }
+        }
     }
 
     /// Why the current plan's milestone happens, for traces.

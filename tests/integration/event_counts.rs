@@ -80,7 +80,7 @@ fn events_per_replication_year_do_not_grow() {
                 "{}/{}: {events:.1} events per replication-year, committed {figure:.1}",
                 key.0, key.1
             ));
-        } else if events < figure * 0.90 {
+        } else if events < figure - 0.05 {
             eprintln!(
                 "{}/{}: {events:.1} events per replication-year, committed {figure:.1}: commit the lower figure",
                 key.0, key.1

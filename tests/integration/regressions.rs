@@ -550,8 +550,9 @@ deny = [ { front_end = "fe-a", edge = "edge-a" }, { front_end = "fe-a", edge = "
     let mut records: Vec<TraceRecord> = Vec::new();
     let result = simulate_replication(&topology, &simulation, 0, &mut records);
     let client_events = records.iter().filter(|r| r.event == "client").count();
-    // Time 0: fe-a's 8 cohorts wait one retry, reach 2 targets and give up: 3 events each.
-    assert_eq!(client_events, 8 * 3, "{records:#?}");
+    // Time 0: fe-a's 8 cohorts wait one retry and try edge-a; the firewall blocks edge-b
+    // too, so they pass over it and give up: 2 events each.
+    assert_eq!(client_events, 8 * 2, "{records:#?}");
     let remote = result.service(Service::RemoteAccess).unwrap();
     let hour_of_users = 1_000.0 * 3_600.0 * SECOND;
     let fe_a = &remote.per_front_end[0];
@@ -561,4 +562,86 @@ deny = [ { front_end = "fe-a", edge = "edge-a" }, { front_end = "fe-a", edge = "
             < 1e-6 * hour_of_users
     );
     assert_eq!(remote.per_front_end[1].unserved_total(), 0.0);
+}
+
+/// A cohort passes over a target that is down when it leaves the one before, and comes
+/// back to it when it is repaired before the cohort gets there. Hand calculation: edge-a
+/// (priority 10) goes down at 1 h and its 1,000 users notice at once; edge-b (priority 20)
+/// is down until 1 h 30 s; edge-c (priority 30) is up. Timeouts are 60 s, so the users
+/// reach edge-b at 1 h 1 min, when it is back, and connect there: each loses 60 s. Had
+/// they kept to the walk planned while edge-b was down, they would have reached edge-c
+/// at 1 h 2 min and lost 120 s each.
+#[test]
+fn a_target_repaired_before_the_walk_reaches_it_is_not_passed_over() {
+    let text = r#"
+name = "repaired before the walk arrives"
+[simulation]
+horizon = "4h"
+replications = 1
+[[sites]]
+id = "a"
+[[front_end_pools]]
+id = "fe-a"
+site = "a"
+users = 3000
+remote_users = 1000
+edge_pool = "edge-a"
+[[edge_pools]]
+id = "edge-a"
+site = "a"
+servers = 1
+internal_fqdn = "int.a.example.com"
+external_fqdn = "sip.a.example.com"
+[[edge_pools]]
+id = "edge-b"
+site = "a"
+servers = 1
+internal_fqdn = "int.b.example.com"
+external_fqdn = "sip.b.example.com"
+[[edge_pools]]
+id = "edge-c"
+site = "a"
+servers = 1
+internal_fqdn = "int.c.example.com"
+external_fqdn = "sip.c.example.com"
+[dns]
+remote_access = [ { target = "edge-a", priority = 10, weight = 100 },
+                  { target = "edge-b", priority = 20, weight = 100 },
+                  { target = "edge-c", priority = 30, weight = 100 } ]
+[clients]
+mobile_share = 0.0
+detect = "0s"
+connect_timeout = "60s"
+retry = "1m"
+[[outages]]
+target = "edge-b"
+start = "30m"
+duration = "30m 30s"
+[[outages]]
+target = "edge-a"
+start = "1h"
+duration = "2h"
+"#;
+    let (topology, simulation) = load(text);
+    let mut records: Vec<TraceRecord> = Vec::new();
+    let result = simulate_replication(&topology, &simulation, 0, &mut records);
+    let remote = result.service(Service::RemoteAccess).unwrap();
+    let expected = 1_000.0 * 60.0 * SECOND;
+    assert!(
+        (remote.all.unserved_total() - expected).abs() < 1e-9 * expected,
+        "{} user-seconds lost, expected 60,000\n{records:#?}",
+        remote.all.unserved_total() / SECOND
+    );
+    assert!(
+        records
+            .iter()
+            .all(|r| !r.detail.contains("connected to edge-c")),
+        "{records:#?}"
+    );
+    let stepping =
+        edgesim::model::simulate_replication_stepping_every_target(&topology, &simulation, 0);
+    assert_eq!(
+        stepping.service(Service::RemoteAccess).unwrap().all,
+        remote.all
+    );
 }
