@@ -1,10 +1,15 @@
 //! Layouts (docs/scenario.md): each layout is the base scenario with the layout's tables merged in.
-//! Tables merge key by key; arrays (and every other value) replace whole.
+//! Tables merge key by key; arrays (and every other value) replace whole, except that a
+//! table written where the base has a list of records edits those records by id:
+//! `edge_pools.edge-dallas.servers = 3` changes one pool and keeps the others.
 
+use super::decode::Findings;
 use super::tree::{Entry, Node, NodeValue};
 
 /// Merges `overlay` into `base`: a key in both whose values are both tables merges
-/// recursively; any other key of `overlay` replaces or adds to `base`.
+/// recursively; a table over a list of records edits the records it names by id (see
+/// [`record_key`]); any other key of `overlay` replaces or adds to `base`. Edits that
+/// name no record are left out here and reported by [`check_edits`].
 pub fn merge(base: &Node, overlay: &Node) -> Node {
     match (&base.value, &overlay.value) {
         (NodeValue::Table(base_entries), NodeValue::Table(overlay_entries)) => {
@@ -25,7 +30,139 @@ pub fn merge(base: &Node, overlay: &Node) -> Node {
                 span: base.span.clone(),
             }
         }
+        (NodeValue::Array(items), NodeValue::Table(edits)) if record_key(items).is_some() => {
+            let key = record_key(items).expect("checked");
+            let edited = items
+                .iter()
+                .map(|item| {
+                    let id = record_id(item, key);
+                    match edits.iter().find(|edit| Some(edit.key.as_str()) == id) {
+                        Some(edit) => merge(item, &edit.node),
+                        None => item.clone(),
+                    }
+                })
+                .collect();
+            Node {
+                value: NodeValue::Array(edited),
+                span: base.span.clone(),
+            }
+        }
         _ => overlay.clone(),
+    }
+}
+
+/// The key that identifies the records of a list, when every item is a table that has it
+/// as a string: `id` (sites, pools), or `target` (SRV records).
+pub fn record_key(items: &[Node]) -> Option<&'static str> {
+    ["id", "target"]
+        .into_iter()
+        .find(|key| !items.is_empty() && items.iter().all(|item| record_id(item, key).is_some()))
+}
+
+fn record_id<'n>(item: &'n Node, key: &str) -> Option<&'n str> {
+    match &item.get(key)?.value {
+        NodeValue::String(id) => Some(id),
+        _ => None,
+    }
+}
+
+/// Reports the edits by id in `overlay`, the layout at key path `layout`, that [`merge`]
+/// cannot apply to `base`: an id no record has, an edit that is not a table, an edit of
+/// the id itself.
+pub fn check_edits(base: &Node, overlay: &Node, layout: &str, findings: &mut Findings) {
+    check_edits_under(base, overlay, layout, "", findings);
+}
+
+/// [`check_edits`] for the tables at `path` (relative to the scenario's root).
+fn check_edits_under(
+    base: &Node,
+    overlay: &Node,
+    layout: &str,
+    path: &str,
+    findings: &mut Findings,
+) {
+    let (Some(base_entries), Some(overlay_entries)) = (base.as_table(), overlay.as_table()) else {
+        return;
+    };
+    for entry in overlay_entries {
+        let Some(base_entry) = base_entries.iter().find(|e| e.key == entry.key) else {
+            continue;
+        };
+        let entry_path = if path.is_empty() {
+            entry.key.clone()
+        } else {
+            format!("{path}.{}", entry.key)
+        };
+        match (&base_entry.node.value, &entry.node.value) {
+            (NodeValue::Table(_), NodeValue::Table(_)) => {
+                check_edits_under(&base_entry.node, &entry.node, layout, &entry_path, findings);
+            }
+            (NodeValue::Array(items), NodeValue::Table(edits)) => {
+                check_record_edits(items, edits, layout, &entry_path, findings);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn check_record_edits(
+    items: &[Node],
+    edits: &[Entry],
+    layout: &str,
+    path: &str,
+    findings: &mut Findings,
+) {
+    let Some(key) = record_key(items) else {
+        return;
+    };
+    let ids: Vec<&str> = items
+        .iter()
+        .filter_map(|item| record_id(item, key))
+        .collect();
+    for edit in edits {
+        let edit_path = format!("{layout}.{path}.{}", edit.key);
+        let span = edit.key_span.clone().or_else(|| edit.node.span.clone());
+        if !ids.contains(&edit.key.as_str()) {
+            let listed: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+            findings.error(
+                &edit_path,
+                span,
+                format!(
+                    "the base scenario's `{path}` has no record whose {key} is \"{}\"",
+                    edit.key
+                ),
+                format!(
+                    "edit one of {} by its {key}; to add or remove records, write the whole list as an array (arrays replace the base's list)",
+                    listed.join(", ")
+                ),
+            );
+            continue;
+        }
+        let Some(fields) = edit.node.as_table() else {
+            findings.error(
+                &edit_path,
+                span,
+                format!(
+                    "an edit by {key} is a table of the keys to change, not {}",
+                    edit.node.value.type_name()
+                ),
+                format!(
+                    "write the keys to change, e.g. `{path}.{}.<key> = <value>`",
+                    edit.key
+                ),
+            );
+            continue;
+        };
+        if let Some(changed) = fields.iter().find(|field| field.key == key) {
+            findings.error(
+                &format!("{edit_path}.{key}"),
+                changed.key_span.clone(),
+                format!("an edit by {key} may not change the record's {key}"),
+                format!(
+                    "layouts pair their results record by record; to use another {key}, write the whole list as an array"
+                ),
+            );
+        }
     }
 }
 
@@ -113,6 +250,45 @@ mod tests {
         let base = tree("[clients]\ndetect = { dist = \"fixed\", value = \"30s\" }\n");
         let layout = tree("[clients]\ndetect = \"10s\"\n");
         assert_eq!(render(&merge(&base, &layout)), "{clients={detect=10s}}");
+    }
+
+    #[test]
+    fn a_table_over_a_list_of_records_edits_them_by_id() {
+        let base = tree(
+            "[[edge_pools]]\nid = \"a\"\nservers = 2\n[[edge_pools]]\nid = \"b\"\nservers = 2\n[dns]\nremote_access = [{target=\"a\",priority=10,weight=1},{target=\"b\",priority=20,weight=1}]\n",
+        );
+        let layout = tree("edge_pools.b.servers = 3\ndns.remote_access.a.priority = 30\n");
+        assert_eq!(
+            render(&merge(&base, &layout)),
+            "{edge_pools=[{id=a,servers=2},{id=b,servers=3}],dns={remote_access=[{target=a,priority=30,weight=1},{target=b,priority=20,weight=1}]}}"
+        );
+        let mut findings = Findings::default();
+        check_edits(&base, &layout, "layouts[0]", &mut findings);
+        assert!(findings.items.is_empty(), "{:?}", findings.items);
+    }
+
+    #[test]
+    fn edits_naming_no_record_or_changing_an_id_are_reported() {
+        let base = tree("[[edge_pools]]\nid = \"a\"\nservers = 2\n");
+        let layout =
+            tree("edge_pools.c.servers = 3\nedge_pools.a.id = \"z\"\n[dns]\nttl = \"1h\"\n");
+        let mut findings = Findings::default();
+        check_edits(&base, &layout, "layouts[1]", &mut findings);
+        let paths: Vec<&str> = findings
+            .items
+            .iter()
+            .filter_map(|d| d.key_path.as_deref())
+            .collect();
+        assert_eq!(
+            paths,
+            ["layouts[1].edge_pools.c", "layouts[1].edge_pools.a.id"]
+        );
+        assert!(
+            findings.items[0]
+                .message
+                .contains("no record whose id is \"c\"")
+        );
+        assert_eq!(render(&merge(&base, &layout)).matches("id=").count(), 1);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use decode::{Findings, TableReader, index_path, read_array, read_string};
 use diagnostic::{Diagnostic, Severity, SourceText, Span};
-use tree::Node;
+use tree::{Node, NodeValue};
 
 use crate::topology::{Scenario, Topology};
 
@@ -188,12 +188,20 @@ pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
         None => topologies.extend(base),
         Some(layouts_node) => {
             let base_tree = layout::without_keys(&root, &["layouts"]);
-            for (name, materialised) in
+            for (name, materialised, replaced) in
                 materialise_layouts(&base_tree, layouts_node, &mut diagnostics)
             {
                 let mut layout_findings = Findings::default();
                 let layout_raw = schema::read_scenario(&materialised, &mut layout_findings);
                 let topology = resolve::resolve_topology(&layout_raw, &name, &mut layout_findings);
+                if let Some(hint) = replaced_list_hint(&base_tree, &replaced) {
+                    for finding in &mut layout_findings.items {
+                        if finding.message.starts_with(resolve::DANGLING_REFERENCE) {
+                            let help = finding.help.take().unwrap_or_default();
+                            finding.help = Some(format!("{help}; {hint}"));
+                        }
+                    }
+                }
                 merge_findings(&mut diagnostics, layout_findings.items, &name);
                 topologies.extend(topology);
             }
@@ -268,13 +276,42 @@ fn merge_findings(all: &mut Vec<Diagnostic>, found: Vec<Diagnostic>, layout: &st
     }
 }
 
+/// Lists of records a layout may replace with an array, dropping records that something
+/// else still names.
+const REPLACEABLE_LISTS: [&str; 2] = ["front_end_pools", "edge_pools"];
+
+/// What to tell a planner whose layout replaced the lists `replaced` with arrays, when a
+/// reference no longer resolves: arrays replace whole lists, and the edit-by-id form.
+fn replaced_list_hint(base: &Node, replaced: &[&str]) -> Option<String> {
+    let list = replaced.first()?;
+    let example_id = base
+        .get(list)
+        .and_then(|node| match &node.value {
+            NodeValue::Array(items) => items.first()?.get("id"),
+            _ => None,
+        })
+        .and_then(|id| match &id.value {
+            NodeValue::String(id) => Some(id.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "edge-a".to_string());
+    let field = if *list == "edge_pools" {
+        "servers = 3"
+    } else {
+        "remote_users = 5000"
+    };
+    Some(format!(
+        "this layout's `{list} = [...]` replaces the base's whole list, so records it leaves out no longer exist; to change one record and keep the others, edit it by id instead: `{list}.{example_id}.{field}`"
+    ))
+}
+
 /// Checks the `[[layouts]]` entries and returns each layout's name with the base merged
-/// with its tables.
+/// with its tables, and the lists of records it replaced with arrays.
 fn materialise_layouts(
     base: &Node,
     layouts_node: &Node,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<(String, Node)> {
+) -> Vec<(String, Node, Vec<&'static str>)> {
     let mut findings = Findings::default();
     let mut materialised = Vec::new();
     let Some(items) = read_array(layouts_node, "layouts", &mut findings) else {
@@ -349,7 +386,21 @@ fn materialise_layouts(
             continue;
         }
         let overlay = layout::without_keys(item, &["name", "description"]);
-        materialised.push((name, layout::merge(base, &overlay)));
+        let errors_before = findings.items.len();
+        layout::check_edits(base, &overlay, &path, &mut findings);
+        if findings.items.len() > errors_before {
+            // Merging edits that cannot apply would only add errors that follow from them.
+            continue;
+        }
+        let replaced = REPLACEABLE_LISTS
+            .into_iter()
+            .filter(|list| {
+                overlay
+                    .get(list)
+                    .is_some_and(|node| matches!(node.value, NodeValue::Array(_)))
+            })
+            .collect();
+        materialised.push((name, layout::merge(base, &overlay), replaced));
     }
     diagnostics.extend(findings.items);
     materialised
@@ -620,6 +671,35 @@ mod tests {
         };
         assert_eq!(key(&loaded, "dublin"), key(&reordered, "dublin"));
         assert_ne!(key(&loaded, "dublin"), key(&loaded, "redmond"));
+    }
+
+    #[test]
+    fn an_edit_by_id_gives_the_layout_the_whole_list_would() {
+        let whole = "[[layouts.edge_pools]]\nid = \"edge-east\"\nsite = \"east\"\nservers = 2\ninternal_fqdn = \"edge-int.east.example.com\"\nexternal_fqdn = \"sip.east.example.com\"\n[[layouts.edge_pools]]\nid = \"edge-west\"\nsite = \"west\"\nservers = 4\ninternal_fqdn = \"edge-int.west.example.com\"\nexternal_fqdn = \"sip.west.example.com\"\n";
+        let text = format!(
+            "{BASE}\n[[layouts]]\nname = \"whole\"\n{whole}\n[[layouts]]\nname = \"edit\"\nedge_pools.edge-west.servers = 4\n[[layouts]]\nname = \"srv\"\ndns.remote_access.edge-west.priority = 5\n"
+        );
+        let loaded = load(&text);
+        let [whole, edit, srv] = &loaded.scenario.layouts[..] else {
+            panic!("three layouts")
+        };
+        assert_eq!(
+            format!("{:?}", whole.edge_pools),
+            format!("{:?}", edit.edge_pools)
+        );
+        assert_eq!(edit.edge_pools[0].servers, 2);
+        assert_eq!(edit.edge_pools[1].servers, 4);
+        let priority_of = |topology: &Topology, target: usize| {
+            topology
+                .dns
+                .remote_access
+                .records()
+                .iter()
+                .find(|r| r.target.index() == target)
+                .map(|r| r.priority)
+        };
+        assert_eq!(priority_of(srv, 1), Some(5));
+        assert_eq!(priority_of(srv, 0), priority_of(whole, 0));
     }
 
     #[test]

@@ -12,6 +12,9 @@ use crate::topology::{
     SourceSpans, SrvRecord, SrvRecords, Topology, stream_key_of,
 };
 
+/// How the message of a reference to an id nothing has begins (layouts add a hint to it).
+pub const DANGLING_REFERENCE: &str = "there is no ";
+
 /// The most sites, Front End pools or Edge pools of each kind in one layout. Far above any
 /// real deployment (the largest have tens); beyond it one replication costs minutes,
 /// since the cost of an event grows faster than the number of pools.
@@ -134,7 +137,7 @@ impl<'r> Namespace<'r> {
                     &reference.path,
                     reference.span.clone(),
                     format!(
-                        "there is no {} with the id \"{}\"",
+                        "{DANGLING_REFERENCE}{} with the id \"{}\"",
                         wanted_name
                             .split_once(' ')
                             .map_or(wanted_name, |(_, noun)| noun),
