@@ -24,6 +24,7 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    success (warnings allowed)
   1    invalid scenario or part file, or a failed write; previous results are kept
+       (for diff: something got significantly worse)
   2    usage mistake (unknown flag, value out of range, unknown layout)
   130  interrupted (143 for SIGTERM, 129 for SIGHUP); temporary files are removed";
 
@@ -70,6 +71,21 @@ Exit codes:
   1    the parts are not the shards of one run, or a part file is damaged
   2    usage mistake (no -o, -o is one of the shard folders)";
 
+const DIFF_HELP: &str = "\
+Examples:
+  edgesim diff output/before output/after                  every change, with its interval
+  edgesim diff results/main results/branch --threshold 5   fail only on more than 5 min/year
+
+A row is worse when its downtime grew by more than --threshold minutes per year at 95%
+confidence for all rows together. Rows are paired by replication when both runs used the
+same seed, replications, horizon and edgesim version and wrote runs.csv; otherwise the
+comparison is unpaired (Welch) and its intervals are wider.
+
+Exit codes:
+  0    nothing got significantly worse
+  1    something got significantly worse (named in the output), or diff.csv could not be written
+  2    usage mistake (a folder that is not a run's results, nothing in common, -o is OLD or NEW)";
+
 /// edgesim: how available Lync Server 2013 Edge services stay when Edge pools, servers
 /// and sites fail.
 #[derive(Debug, Parser)]
@@ -93,6 +109,10 @@ pub enum Command {
     /// Combine the folders of `run --shard K/N` into the files a single run writes.
     #[command(after_help = MERGE_HELP)]
     Merge(MergeArgs),
+    /// Compare two result folders: the change in downtime of every layout, service and
+    /// scope, and whether anything got significantly worse (exit 1 if so).
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
     /// Check scenario files: print what was loaded and any disaster-recovery warnings.
     #[command(after_help = VALIDATE_HELP)]
     Validate {
@@ -156,6 +176,23 @@ pub struct MergeArgs {
     pub no_charts: bool,
 }
 
+/// The options of `edgesim diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The earlier result folder (written by `edgesim run` or `merge`).
+    #[arg(value_name = "OLD_DIR")]
+    pub old: PathBuf,
+    /// The later result folder.
+    #[arg(value_name = "NEW_DIR")]
+    pub new: PathBuf,
+    /// Minutes per year of extra downtime a row may gain before it counts as worse.
+    #[arg(long, value_name = "MIN", default_value_t = 0.0)]
+    pub threshold: f64,
+    /// Where diff.csv goes; `output/diff/` by default.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
 /// The options of `edgesim trace`.
 #[derive(Debug, clap::Args)]
 pub struct TraceArgs {
@@ -188,6 +225,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Trace(args) => trace(&args),
         Command::Merge(args) => merge(&args),
+        Command::Diff(args) => diff(&args),
     };
     ExitCode::from(code)
 }
@@ -410,6 +448,33 @@ fn merge(args: &MergeArgs) -> u8 {
             }
             print_out(&text);
             EXIT_OK
+        }
+        Err(failure) => failed(&match failure {
+            Failure::Usage(message) => Failure::Usage(format!("error: {message}")),
+            Failure::Failed(message) => Failure::Failed(format!("error: {message}")),
+        }),
+    }
+}
+
+/// `edgesim diff`: exit 1 when a row got significantly worse.
+fn diff(args: &DiffArgs) -> u8 {
+    let options = crate::diff::DiffOptions {
+        old: args.old.clone(),
+        new: args.new.clone(),
+        threshold_min_per_year: args.threshold,
+        output: args
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("output").join("diff")),
+    };
+    match crate::diff::diff(&options) {
+        Ok(outcome) => {
+            print_out(&crate::diff::table(&outcome));
+            if outcome.worse().next().is_some() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            }
         }
         Err(failure) => failed(&match failure {
             Failure::Usage(message) => Failure::Usage(format!("error: {message}")),

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod diff;
 pub mod distribution;
 pub mod engine;
 pub mod export;

@@ -1,6 +1,7 @@
 //! The one integration-test binary: runs the `edgesim` command line as a planner would.
 
 mod charts;
+mod diff;
 mod event_counts;
 mod fixtures;
 mod hardening;

@@ -1,0 +1,664 @@
+//! `edgesim diff OLD_DIR NEW_DIR` (docs/output.md, "Comparing two studies"): the change
+//! in downtime per year of every layout, service and scope two result folders share,
+//! with a 95% interval, paired per replication when both runs drew the same random
+//! numbers, unpaired (Welch) otherwise; and which rows got significantly worse.
+//!
+//! The flag is for a gate in CI, so it must not fire by luck: a row is worse when the
+//! change exceeds the threshold at 95% confidence for all the rows compared together
+//! (Bonferroni: each row's two-sided level is 1 − 0.05/rows). The `ci95` columns are the
+//! usual per-row 95% intervals.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::output::Staging;
+use crate::results::RunInfo;
+use crate::stats::student_t::t_quantile;
+use crate::study::Failure;
+use crate::time::MICROS_PER_YEAR;
+
+/// The largest `summary.json` or `summary.csv` read (a result folder's are kilobytes).
+const MAX_SUMMARY_BYTES: u64 = 256 << 20;
+
+/// What to compare, and where the comparison goes.
+#[derive(Clone, Debug)]
+pub struct DiffOptions {
+    /// The earlier result folder.
+    pub old: PathBuf,
+    /// The later result folder.
+    pub new: PathBuf,
+    /// How many minutes per year of extra downtime a row may gain before it counts as
+    /// worse (it must also be significant).
+    pub threshold_min_per_year: f64,
+    /// Where `diff.csv` goes.
+    pub output: PathBuf,
+}
+
+/// How a row's interval was computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Per-replication differences (both runs drew the same random numbers).
+    Paired,
+    /// Welch's unpaired interval from each run's per-replication values.
+    Welch,
+    /// Welch's unpaired interval from each run's summary interval (a run without
+    /// `runs.csv`).
+    WelchFromSummary,
+}
+
+impl Method {
+    /// The name written in `diff.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Paired => "paired",
+            Method::Welch => "welch",
+            Method::WelchFromSummary => "welch_from_summary",
+        }
+    }
+}
+
+/// One layout, service and scope of either folder.
+#[derive(Clone, Debug)]
+pub struct DiffRow {
+    /// Layout name.
+    pub layout: String,
+    /// Service name.
+    pub service: String,
+    /// `all` or a FE pool id.
+    pub scope: String,
+    /// Mean downtime in OLD, minutes per year (`None`: not in OLD).
+    pub old_min_per_year: Option<f64>,
+    /// Mean downtime in NEW, minutes per year (`None`: not in NEW).
+    pub new_min_per_year: Option<f64>,
+    /// NEW − OLD with its 95% interval, minutes per year, and how it was computed
+    /// (`None` when the row is in one folder only, or the interval needs 2 replications).
+    pub change: Option<Change>,
+    /// Whether the row got significantly worse by more than the threshold.
+    pub worse: bool,
+}
+
+/// A change in mean downtime and its interval.
+#[derive(Clone, Copy, Debug)]
+pub struct Change {
+    /// NEW − OLD, minutes per year.
+    pub min_per_year: f64,
+    /// Its 95% interval (`None` with fewer than 2 replications on a side).
+    pub ci95: Option<(f64, f64)>,
+    /// The lower end of the interval at 95% for all rows together (Bonferroni).
+    pub family_low: Option<f64>,
+    /// How the interval was computed.
+    pub method: Method,
+}
+
+/// What `diff` found.
+#[derive(Clone, Debug)]
+pub struct DiffOutcome {
+    /// Every row of either folder: OLD's order, then NEW's rows OLD does not have.
+    pub rows: Vec<DiffRow>,
+    /// Notes on how the folders were compared (pairing, differing scenarios).
+    pub notes: Vec<String>,
+    /// The threshold used.
+    pub threshold_min_per_year: f64,
+    /// Where `diff.csv` was written.
+    pub file: PathBuf,
+}
+
+impl DiffOutcome {
+    /// The rows that got worse.
+    pub fn worse(&self) -> impl Iterator<Item = &DiffRow> {
+        self.rows.iter().filter(|row| row.worse)
+    }
+}
+
+type Key = (String, String, String);
+
+/// One row of `summary.csv`, as `diff` needs it.
+struct SummaryFigures {
+    replications: u64,
+    mean_min_per_year: f64,
+    /// Standard error of the mean, minutes per year (from the 95% interval).
+    standard_error: Option<f64>,
+}
+
+/// A result folder, read.
+struct Folder {
+    info: RunInfo,
+    order: Vec<Key>,
+    summary: HashMap<Key, SummaryFigures>,
+    /// Per row, downtime per year of each replication (from `runs.csv`), when written.
+    runs: Option<HashMap<Key, Vec<f64>>>,
+}
+
+/// Compares two result folders and writes `diff.csv`.
+pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
+    for folder in [&options.old, &options.new] {
+        if same_folder(folder, &options.output) {
+            return Err(Failure::Usage(format!(
+                "-o {}: that is one of the folders being compared, and diff would replace it; write the diff to another folder",
+                options.output.display()
+            )));
+        }
+    }
+    if !options.threshold_min_per_year.is_finite() || options.threshold_min_per_year < 0.0 {
+        return Err(Failure::Usage(format!(
+            "--threshold {}: give minutes per year, 0 or more (e.g. --threshold 5)",
+            options.threshold_min_per_year
+        )));
+    }
+    let old = Folder::read(&options.old)?;
+    let new = Folder::read(&options.new)?;
+    let mut notes = Vec::new();
+    if old.info.scenario != new.info.scenario {
+        notes.push(format!(
+            "the scenarios' names differ (\"{}\" and \"{}\"): rows are matched by layout, service and scope",
+            old.info.scenario, new.info.scenario
+        ));
+    }
+    let paired = pairing(&old, &new, &options.old, &options.new, &mut notes);
+    let common = old
+        .order
+        .iter()
+        .filter(|key| new.summary.contains_key(*key))
+        .count();
+    if common == 0 {
+        return Err(Failure::Usage(format!(
+            "{} and {} have no layout, service and scope in common (layouts {} and {}); diff compares the results of layouts of the same name",
+            options.old.display(),
+            options.new.display(),
+            old.info.layouts.join(", "),
+            new.info.layouts.join(", ")
+        )));
+    }
+    let family_p = 1.0 - 0.025 / common as f64;
+    let mut rows = Vec::new();
+    let keys = old.order.iter().chain(
+        new.order
+            .iter()
+            .filter(|key| !old.summary.contains_key(*key)),
+    );
+    for key in keys {
+        let (in_old, in_new) = (old.summary.get(key), new.summary.get(key));
+        let change = match (in_old, in_new) {
+            (Some(a), Some(b)) => Some(compare(&old, &new, key, a, b, paired, family_p)),
+            _ => None,
+        };
+        let worse = change
+            .and_then(|c| c.family_low)
+            .is_some_and(|low| low > options.threshold_min_per_year);
+        rows.push(DiffRow {
+            layout: key.0.clone(),
+            service: key.1.clone(),
+            scope: key.2.clone(),
+            old_min_per_year: in_old.map(|s| s.mean_min_per_year),
+            new_min_per_year: in_new.map(|s| s.mean_min_per_year),
+            change,
+            worse,
+        });
+    }
+    for (folder, layouts, other) in [
+        ("OLD", &old.info.layouts, &new.info.layouts),
+        ("NEW", &new.info.layouts, &old.info.layouts),
+    ] {
+        let only: Vec<&str> = layouts
+            .iter()
+            .filter(|l| !other.contains(l))
+            .map(String::as_str)
+            .collect();
+        if !only.is_empty() {
+            notes.push(format!(
+                "only in {folder}: layout {} (not compared)",
+                only.join(", ")
+            ));
+        }
+    }
+    let mut staging = Staging::new(&options.output).map_err(|e| e.to_string())?;
+    let mut out = staging.create("diff.csv").map_err(|e| e.to_string())?;
+    write_csv(&rows, &mut out).map_err(|e| format!("cannot write diff.csv: {e}"))?;
+    out.flush()
+        .map_err(|e| format!("cannot write diff.csv: {e}"))?;
+    drop(out);
+    staging.commit().map_err(|e| e.to_string())?;
+    Ok(DiffOutcome {
+        rows,
+        notes,
+        threshold_min_per_year: options.threshold_min_per_year,
+        file: options.output.join("diff.csv"),
+    })
+}
+
+fn same_folder(a: &Path, b: &Path) -> bool {
+    std::path::absolute(a).ok() == std::path::absolute(b).ok()
+        || (a.exists() && b.exists() && fs::canonicalize(a).ok() == fs::canonicalize(b).ok())
+}
+
+/// Whether the rows can be paired by replication, with a note saying why or why not.
+fn pairing(
+    old: &Folder,
+    new: &Folder,
+    old_path: &Path,
+    new_path: &Path,
+    notes: &mut Vec<String>,
+) -> bool {
+    let (a, b) = (&old.info, &new.info);
+    let mut reasons = Vec::new();
+    for (folder, path) in [(old, old_path), (new, new_path)] {
+        if folder.runs.is_none() {
+            reasons.push(format!(
+                "{} has no runs.csv (run with --no-runs)",
+                path.display()
+            ));
+        }
+    }
+    if a.seed != b.seed {
+        reasons.push(format!("the seeds differ ({} and {})", a.seed, b.seed));
+    }
+    if a.replications != b.replications {
+        reasons.push(format!(
+            "the replications differ ({} and {})",
+            a.replications, b.replications
+        ));
+    }
+    if a.horizon_micros != b.horizon_micros {
+        reasons.push(format!(
+            "the horizons differ ({} and {})",
+            a.horizon, b.horizon
+        ));
+    }
+    if a.edgesim_version != b.edgesim_version || a.random_crates != b.random_crates {
+        reasons.push(format!(
+            "edgesim versions differ ({} and {}), so their random streams may",
+            a.edgesim_version, b.edgesim_version
+        ));
+    }
+    if reasons.is_empty() {
+        notes.push(format!(
+            "paired by replication: both runs used seed {}, {} replications of {}",
+            a.seed, a.replications, a.horizon
+        ));
+        true
+    } else {
+        notes.push(format!(
+            "unpaired (Welch): {}; intervals are wider than a paired comparison's",
+            reasons.join("; ")
+        ));
+        false
+    }
+}
+
+/// The change of one row and its intervals.
+fn compare(
+    old: &Folder,
+    new: &Folder,
+    key: &Key,
+    a: &SummaryFigures,
+    b: &SummaryFigures,
+    paired: bool,
+    family_p: f64,
+) -> Change {
+    fn runs<'f>(folder: &'f Folder, key: &Key) -> Option<&'f Vec<f64>> {
+        folder.runs.as_ref().and_then(|runs| runs.get(key))
+    }
+    let mean_change = b.mean_min_per_year - a.mean_min_per_year;
+    let interval = |standard_error: f64, degrees: f64, p: f64| {
+        let half = if standard_error > 0.0 {
+            t_quantile(p, degrees) * standard_error
+        } else {
+            0.0
+        };
+        (mean_change - half, mean_change + half)
+    };
+    let (method, standard_error, degrees) = match (runs(old, key), runs(new, key)) {
+        (Some(x), Some(y)) if paired && x.len() == y.len() => {
+            let differences: Vec<f64> = x.iter().zip(y).map(|(p, q)| q - p).collect();
+            let (n, variance) = (differences.len(), sample_variance(&differences));
+            (
+                Method::Paired,
+                variance.map(|v| (v / n as f64).sqrt()),
+                n.saturating_sub(1) as f64,
+            )
+        }
+        (Some(x), Some(y)) => {
+            let parts = [x, y].map(|values| {
+                sample_variance(values).map(|v| (v / values.len() as f64, values.len() as f64))
+            });
+            match parts {
+                [Some(p), Some(q)] => {
+                    let (standard_error, degrees) = welch(p, q);
+                    (Method::Welch, Some(standard_error), degrees)
+                }
+                _ => (Method::Welch, None, 0.0),
+            }
+        }
+        _ => match (a.standard_error, b.standard_error) {
+            (Some(p), Some(q)) => {
+                let (standard_error, degrees) = welch(
+                    (p * p, a.replications as f64),
+                    (q * q, b.replications as f64),
+                );
+                (Method::WelchFromSummary, Some(standard_error), degrees)
+            }
+            _ => (Method::WelchFromSummary, None, 0.0),
+        },
+    };
+    let usable = standard_error.filter(|_| degrees >= 1.0);
+    Change {
+        min_per_year: mean_change,
+        ci95: usable.map(|se| interval(se, degrees, 0.975)),
+        family_low: usable.map(|se| interval(se, degrees, family_p).0),
+        method,
+    }
+}
+
+/// Welch's standard error and degrees of freedom from each side's (variance of the
+/// mean, replications).
+fn welch((p, n): (f64, f64), (q, m): (f64, f64)) -> (f64, f64) {
+    let standard_error = (p + q).sqrt();
+    let denominator = p * p / (n - 1.0).max(1.0) + q * q / (m - 1.0).max(1.0);
+    let degrees = if denominator > 0.0 {
+        (p + q) * (p + q) / denominator
+    } else {
+        (n + m - 2.0).max(1.0)
+    };
+    (standard_error, degrees)
+}
+
+/// The sample variance (`None` for fewer than 2 values).
+fn sample_variance(values: &[f64]) -> Option<f64> {
+    let n = values.len();
+    (n >= 2).then(|| {
+        let mean = values.iter().sum::<f64>() / n as f64;
+        values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64
+    })
+}
+
+impl Folder {
+    fn read(path: &Path) -> Result<Folder, Failure> {
+        let not_results = |what: &str| {
+            Failure::Usage(format!(
+                "{} is not a result folder of `edgesim run` ({what}); give the folders two runs wrote, e.g. output/contoso-three-site",
+                path.display()
+            ))
+        };
+        if !path.is_dir() {
+            return Err(not_results("no such folder"));
+        }
+        let json =
+            read_capped(&path.join("summary.json")).map_err(|_| not_results("no summary.json"))?;
+        let parsed: serde_json::Value = serde_json::from_slice(&json).map_err(|e| {
+            Failure::Failed(format!("{}: {e}", path.join("summary.json").display()))
+        })?;
+        let info: RunInfo = serde_json::from_value(parsed.get("run").cloned().unwrap_or_default())
+            .map_err(|e| {
+                Failure::Failed(format!(
+                    "{}: its \"run\" entry is not one edgesim writes ({e})",
+                    path.join("summary.json").display()
+                ))
+            })?;
+        let csv_bytes =
+            read_capped(&path.join("summary.csv")).map_err(|_| not_results("no summary.csv"))?;
+        let (order, summary) = read_summary(&csv_bytes)
+            .map_err(|e| Failure::Failed(format!("{}: {e}", path.join("summary.csv").display())))?;
+        let runs_path = path.join("runs.csv");
+        let runs = if runs_path.is_file() {
+            let years = info.horizon_micros as f64 / MICROS_PER_YEAR as f64;
+            Some(
+                read_runs(&runs_path, years, info.replications)
+                    .map_err(|e| Failure::Failed(format!("{}: {e}", runs_path.display())))?,
+            )
+        } else {
+            None
+        };
+        Ok(Folder {
+            info,
+            order,
+            summary,
+            runs,
+        })
+    }
+}
+
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(MAX_SUMMARY_BYTES)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Reads `summary.csv`'s rows: key order and figures.
+fn read_summary(bytes: &[u8]) -> Result<(Vec<Key>, HashMap<Key, SummaryFigures>), String> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("no column `{name}`"))
+    };
+    let [layout, service, scope, replications, downtime, low, high] = [
+        "layout",
+        "service",
+        "scope",
+        "replications",
+        "downtime_min_per_year",
+        "ci95_low",
+        "ci95_high",
+    ]
+    .map(column);
+    let (layout, service, scope, replications, downtime, low, high) = (
+        layout?,
+        service?,
+        scope?,
+        replications?,
+        downtime?,
+        low?,
+        high?,
+    );
+    let mut order = Vec::new();
+    let mut figures = HashMap::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| e.to_string())?;
+        let field = |i: usize| record.get(i).unwrap_or("");
+        let number = |i: usize| -> Result<f64, String> {
+            field(i).parse::<f64>().map_err(|_| {
+                format!(
+                    "row {}: `{}` is not a number in column {}",
+                    line + 2,
+                    field(i),
+                    &headers[i]
+                )
+            })
+        };
+        let n = number(replications)? as u64;
+        let availability_interval = match (field(low), field(high)) {
+            ("", _) | (_, "") => None,
+            _ => Some((number(low)?, number(high)?)),
+        };
+        // Downtime is (1 − availability) · minutes per year, so the availability
+        // interval's half-width in those minutes over t gives the standard error.
+        let standard_error = availability_interval.and_then(|(l, h)| {
+            crate::stats::student_t::t95(n)
+                .map(|t| (h - l) / 2.0 * crate::stats::MINUTES_PER_YEAR / t)
+        });
+        let key = (
+            field(layout).to_string(),
+            field(service).to_string(),
+            field(scope).to_string(),
+        );
+        order.push(key.clone());
+        figures.insert(
+            key,
+            SummaryFigures {
+                replications: n,
+                mean_min_per_year: number(downtime)?,
+                standard_error,
+            },
+        );
+    }
+    Ok((order, figures))
+}
+
+/// Reads `runs.csv`: per row, each replication's downtime per year, in replication order.
+fn read_runs(path: &Path, years: f64, replications: u64) -> Result<HashMap<Key, Vec<f64>>, String> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
+    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("no column `{name}`"))
+    };
+    let (layout, replication, service, scope, downtime) = (
+        column("layout")?,
+        column("replication")?,
+        column("service")?,
+        column("scope")?,
+        column("downtime_min")?,
+    );
+    let mut runs: HashMap<Key, Vec<f64>> = HashMap::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| e.to_string())?;
+        let field = |i: usize| record.get(i).unwrap_or("");
+        let bad = || format!("row {}: not a row edgesim writes", line + 2);
+        let index: u64 = field(replication).parse().map_err(|_| bad())?;
+        let minutes: f64 = field(downtime).parse().map_err(|_| bad())?;
+        let values = runs
+            .entry((
+                field(layout).to_string(),
+                field(service).to_string(),
+                field(scope).to_string(),
+            ))
+            .or_default();
+        if index != values.len() as u64 || index >= replications {
+            return Err(format!(
+                "row {}: replication {index} out of order (runs.csv must be as edgesim wrote it)",
+                line + 2
+            ));
+        }
+        values.push(minutes / years);
+    }
+    Ok(runs)
+}
+
+fn optional(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| format!("{v:.6}"))
+}
+
+/// Writes `diff.csv`.
+fn write_csv(rows: &[DiffRow], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "layout,service,scope,old_downtime_min_per_year,new_downtime_min_per_year,change_min_per_year,ci95_low,ci95_high,method,worse"
+    )?;
+    let mut writer = csv::Writer::from_writer(out);
+    for row in rows {
+        let change = row.change;
+        writer
+            .write_record([
+                row.layout.as_str(),
+                row.service.as_str(),
+                row.scope.as_str(),
+                &optional(row.old_min_per_year),
+                &optional(row.new_min_per_year),
+                &optional(change.map(|c| c.min_per_year)),
+                &optional(change.and_then(|c| c.ci95).map(|ci| ci.0)),
+                &optional(change.and_then(|c| c.ci95).map(|ci| ci.1)),
+                change.map_or("", |c| c.method.name()),
+                if row.worse { "true" } else { "false" },
+            ])
+            .map_err(std::io::Error::other)?;
+    }
+    writer.flush()
+}
+
+/// The terminal table: rows that changed (all of them when few), and a verdict.
+pub fn table(outcome: &DiffOutcome) -> String {
+    let mut text = String::new();
+    for note in &outcome.notes {
+        text.push_str(&format!("note: {note}\n"));
+    }
+    let compared: Vec<&DiffRow> = outcome.rows.iter().filter(|r| r.change.is_some()).collect();
+    let changed: Vec<&&DiffRow> = compared
+        .iter()
+        .filter(|r| r.change.is_some_and(|c| c.min_per_year != 0.0))
+        .collect();
+    if !changed.is_empty() {
+        text.push_str(&format!(
+            "\n{:<24} {:<20} {:<16} {:>10} {:>10} {:>10}  {:<22} {}\n",
+            "layout", "service", "scope", "old", "new", "change", "95% interval", ""
+        ));
+        for row in &changed {
+            let change = row.change.expect("compared");
+            let interval = change
+                .ci95
+                .map_or_else(|| "n/a".to_string(), |(l, h)| format!("[{l:+.1}, {h:+.1}]"));
+            text.push_str(&format!(
+                "{:<24} {:<20} {:<16} {:>10.1} {:>10.1} {:>+10.1}  {:<22} {}\n",
+                row.layout,
+                row.service,
+                row.scope,
+                row.old_min_per_year.unwrap_or(0.0),
+                row.new_min_per_year.unwrap_or(0.0),
+                change.min_per_year,
+                interval,
+                if row.worse { "WORSE" } else { "" }
+            ));
+        }
+        text.push_str("(downtime in minutes per year)\n");
+    }
+    let worse = outcome.worse().count();
+    text.push_str(&format!(
+        "\n{} rows compared, {} changed; {}\n",
+        compared.len(),
+        changed.len(),
+        if worse == 0 {
+            format!(
+                "none got significantly worse by more than {} min/year",
+                outcome.threshold_min_per_year
+            )
+        } else {
+            const NAMED: usize = 10;
+            let mut named: Vec<String> = outcome
+                .worse()
+                .take(NAMED)
+                .map(|r| format!("{} {} {}", r.layout, r.service, r.scope))
+                .collect();
+            if worse > NAMED {
+                named.push(format!("and {} more in diff.csv", worse - NAMED));
+            }
+            format!(
+                "{worse} got significantly worse by more than {} min/year: {}",
+                outcome.threshold_min_per_year,
+                named.join("; ")
+            )
+        }
+    ));
+    text.push_str(&format!("Wrote {}\n", outcome.file.display()));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn welch_degrees_match_a_hand_calculation() {
+        // Variances of the mean 4/10 and 9/20 (s² = 4, n = 10; s² = 9, n = 20):
+        // se² = 0.85; df = 0.85² / (0.4²/9 + 0.45²/19) = 0.7225 / 0.0284357 = 25.41.
+        let (se, df) = welch((0.4, 10.0), (0.45, 20.0));
+        assert!((se - 0.85f64.sqrt()).abs() < 1e-12);
+        assert!((df - 0.7225 / (0.16 / 9.0 + 0.2025 / 19.0)).abs() < 1e-9);
+        assert!((df - 25.41).abs() < 0.01);
+    }
+
+    #[test]
+    fn sample_variance_of_a_known_set() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: sample variance 32/7.
+        let v = sample_variance(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
+        assert!((v - 32.0 / 7.0).abs() < 1e-12);
+        assert_eq!(sample_variance(&[1.0]), None);
+    }
+}
