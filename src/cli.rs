@@ -71,6 +71,21 @@ Exit codes:
   1    the parts are not the shards of one run, or a part file is damaged
   2    usage mistake (no -o, -o is one of the shard folders)";
 
+const SWEEP_HELP: &str = "\
+Examples:
+  edgesim sweep --vary operations.response.median=15m,30m,1h,2h
+  edgesim sweep scenarios/large-enterprise.toml --vary edge_pools.edge-dallas.servers=2,3,4 --layout hub-first
+  edgesim sweep my.toml -n 2000                     the file's [[sweeps]] tables
+
+One key is varied at a time, the others stay at the scenario's values; every point runs
+on the same random numbers as the base, so differences against the base are paired.
+Values are TOML where they parse (3, 0.5, \"1h\") and text otherwise (1h, 15m).
+
+Exit codes:
+  0    success (warnings allowed)
+  1    invalid scenario (including its [[sweeps]]), or a failed write
+  2    usage mistake (a --vary key that does not exist, a value of the wrong unit, no values)";
+
 const DIFF_HELP: &str = "\
 Examples:
   edgesim diff output/before output/after                  every change, with its interval
@@ -109,6 +124,10 @@ pub enum Command {
     /// Combine the folders of `run --shard K/N` into the files a single run writes.
     #[command(after_help = MERGE_HELP)]
     Merge(MergeArgs),
+    /// Run a scenario at several values of one or more keys, one key at a time, on the
+    /// same random numbers, and write sweep.csv.
+    #[command(after_help = SWEEP_HELP)]
+    Sweep(SweepArgs),
     /// Compare two result folders: the change in downtime of every layout, service and
     /// scope, and whether anything got significantly worse (exit 1 if so).
     #[command(after_help = DIFF_HELP)]
@@ -176,6 +195,39 @@ pub struct MergeArgs {
     pub no_charts: bool,
 }
 
+/// The options of `edgesim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file; without one, the built-in example (contoso-three-site.toml).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// A key path and its values, e.g. dns.ttl=5m,1h,1d (repeatable); the file's
+    /// [[sweeps]] when none is given.
+    #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
+    pub varies: Vec<String>,
+    /// Only this layout (repeatable); all by default.
+    #[arg(long = "layout", value_name = "NAME")]
+    pub layouts: Vec<String>,
+    /// Number of replications (overrides [simulation].replications).
+    #[arg(short = 'n', long = "replications", value_name = "N")]
+    pub replications: Option<u64>,
+    /// Simulated time per replication (overrides [simulation].horizon).
+    #[arg(long, value_name = "DUR")]
+    pub horizon: Option<String>,
+    /// Seed (overrides [simulation].seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (results never depend on it).
+    #[arg(short = 'j', long = "threads", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+    /// Output folder; `output/<scenario file stem>-sweep/` by default.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// No table on stdout.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
 /// The options of `edgesim diff`.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
@@ -226,6 +278,7 @@ pub fn main() -> ExitCode {
         Command::Trace(args) => trace(&args),
         Command::Merge(args) => merge(&args),
         Command::Diff(args) => diff(&args),
+        Command::Sweep(args) => sweep(&args),
     };
     ExitCode::from(code)
 }
@@ -453,6 +506,29 @@ fn merge(args: &MergeArgs) -> u8 {
             Failure::Usage(message) => Failure::Usage(format!("error: {message}")),
             Failure::Failed(message) => Failure::Failed(format!("error: {message}")),
         }),
+    }
+}
+
+/// `edgesim sweep`: every point, every chosen layout, one `sweep.csv`.
+fn sweep(args: &SweepArgs) -> u8 {
+    let options = crate::sweep::SweepOptions {
+        scenario: args.scenario.clone(),
+        varies: args.varies.clone(),
+        layouts: args.layouts.clone(),
+        replications: args.replications,
+        horizon: args.horizon.clone(),
+        seed: args.seed,
+        threads: args.threads.map(usize::from),
+        output: args.output.clone(),
+    };
+    match crate::sweep::sweep(&options) {
+        Ok(outcome) => {
+            if !args.quiet {
+                print_out(&crate::sweep::table(&outcome));
+            }
+            EXIT_OK
+        }
+        Err(failure) => failed(&failure),
     }
 }
 

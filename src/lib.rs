@@ -24,6 +24,7 @@ pub mod results;
 pub mod scenario;
 pub mod stats;
 pub mod study;
+pub mod sweep;
 pub mod time;
 pub mod topology;
 pub mod trace;

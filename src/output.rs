@@ -43,6 +43,11 @@ pub fn default_folder(scenario_name: &str) -> PathBuf {
     Path::new("output").join(plain_name(scenario_name, ""))
 }
 
+/// The default folder of `edgesim sweep`: `output/<file stem>-sweep/`, beside the run's.
+pub fn default_sweep_folder(scenario_name: &str) -> PathBuf {
+    Path::new("output").join(plain_name(scenario_name, "-sweep"))
+}
+
 /// The default folder of `edgesim trace`: `output/<file stem>-trace/`, beside the run's.
 pub fn default_trace_folder(scenario_name: &str) -> PathBuf {
     Path::new("output").join(plain_name(scenario_name, "-trace"))

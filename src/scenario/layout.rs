@@ -120,7 +120,11 @@ fn check_record_edits(
         .filter_map(|item| record_id(item, key))
         .collect();
     for edit in edits {
-        let edit_path = format!("{layout}.{path}.{}", edit.key);
+        let edit_path = if layout.is_empty() {
+            format!("{path}.{}", edit.key)
+        } else {
+            format!("{layout}.{path}.{}", edit.key)
+        };
         let span = edit.key_span.clone().or_else(|| edit.node.span.clone());
         if !ids.contains(&edit.key.as_str()) {
             let listed: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();

@@ -36,6 +36,41 @@ pub struct LoadedScenario {
     pub scenario: Scenario,
     /// Disaster-recovery warnings (docs/scenario.md), merged across layouts.
     pub warnings: Vec<Diagnostic>,
+    /// The file's `[[sweeps]]`, each of whose values was checked like a layout.
+    pub sweeps: Vec<SweepSpec>,
+}
+
+/// One key a sweep varies and the values it takes (`[[sweeps]]` or `sweep --vary`).
+#[derive(Clone, Debug)]
+pub struct SweepSpec {
+    /// The dotted key path, e.g. `edge_pools.edge-dallas.servers`.
+    pub key: String,
+    /// The values, in order.
+    pub values: Vec<Node>,
+}
+
+/// Top-level keys a sweep may not vary: run settings and the file's own structure.
+const UNSWEEPABLE: [&str; 5] = ["simulation", "layouts", "sweeps", "name", "description"];
+
+impl SweepSpec {
+    /// The scenario tree that sets `key` to `value`, to merge over every layout; or why
+    /// the key cannot be swept.
+    pub fn overlay(&self, value: &Node) -> Result<Node, String> {
+        let segments: Vec<&str> = self.key.split('.').collect();
+        if self.key.trim().is_empty() || segments.iter().any(|s| s.trim().is_empty()) {
+            return Err(format!(
+                "`{}` is not a key path; write the scenario keys joined by dots, e.g. operations.response.median or edge_pools.<id>.servers",
+                self.key
+            ));
+        }
+        if UNSWEEPABLE.contains(&segments[0]) {
+            return Err(format!(
+                "`{}` cannot be swept: {} is not a model setting (use -n, --seed or --horizon for the run's settings)",
+                self.key, segments[0]
+            ));
+        }
+        Ok(Node::at_path(&segments, value.clone()))
+    }
 }
 
 /// A scenario that did not load: every error found, and the warnings seen on the way.
@@ -160,8 +195,52 @@ pub fn load_bytes(name: &str, bytes: &[u8]) -> Result<LoadedScenario, LoadError>
     }
 }
 
-/// Checks scenario text from a file called `name`.
+/// Checks scenario text from a file called `name`: the scenario, its layouts, and every
+/// value of its `[[sweeps]]` (each point must load as a scenario of its own).
 pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
+    let loaded = load_str_with(name, text, None)?;
+    let mut diagnostics = Vec::new();
+    for (i, spec) in loaded.sweeps.iter().enumerate() {
+        for (j, value) in spec.values.iter().enumerate() {
+            let path = format!("sweeps[{i}].values[{j}]");
+            let point = format!("{} = {}", spec.key, value.to_toml_text());
+            let overlay = match spec.overlay(value) {
+                Ok(overlay) => overlay,
+                Err(message) => {
+                    diagnostics.push(
+                        Diagnostic::error(format!("sweeps[{i}].key"), message)
+                            .with_span(value.span.clone()),
+                    );
+                    break;
+                }
+            };
+            if let Err(error) = load_str_with(name, text, Some(&overlay)) {
+                for mut diagnostic in error.diagnostics {
+                    if diagnostic.severity == Severity::Error {
+                        diagnostic.message = format!("{} (at {path}: {point})", diagnostic.message);
+                        diagnostics.push(diagnostic);
+                    }
+                }
+            }
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(LoadError {
+            source: loaded.source,
+            diagnostics,
+        })
+    }
+}
+
+/// [`load_str`] with `overlay` merged over every layout (after the layout's own
+/// changes), as a sweep point is; `[[sweeps]]` values are not checked here.
+pub fn load_str_with(
+    name: &str,
+    text: &str,
+    overlay: Option<&Node>,
+) -> Result<LoadedScenario, LoadError> {
     let source = SourceText::new(name, text);
     let document = match toml_edit::Document::parse(text) {
         Ok(document) => document,
@@ -177,8 +256,19 @@ pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
             });
         }
     };
-    let root = Node::from_document_root(document.as_table());
+    let file_root = Node::from_document_root(document.as_table());
     let mut findings = Findings::default();
+    let sweeps = read_sweeps(&file_root, &mut findings);
+    let file_root = layout::without_keys(&file_root, &["sweeps"]);
+    let has_layouts = file_root.get("layouts").is_some();
+    // Without layouts the scenario is its one layout, so the overlay goes on the base.
+    let root = match overlay {
+        Some(overlay) if !has_layouts => {
+            layout::check_edits(&file_root, overlay, "", &mut findings);
+            layout::merge(&file_root, overlay)
+        }
+        _ => file_root,
+    };
     let raw = schema::read_scenario(&root, &mut findings);
     let base = resolve::resolve_topology(&raw, "base", &mut findings);
     let mut diagnostics = findings.items;
@@ -192,6 +282,13 @@ pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
                 materialise_layouts(&base_tree, layouts_node, &mut diagnostics)
             {
                 let mut layout_findings = Findings::default();
+                let materialised = match overlay {
+                    Some(overlay) => {
+                        layout::check_edits(&materialised, overlay, "", &mut layout_findings);
+                        layout::merge(&materialised, overlay)
+                    }
+                    None => materialised,
+                };
                 let layout_raw = schema::read_scenario(&materialised, &mut layout_findings);
                 let topology = resolve::resolve_topology(&layout_raw, &name, &mut layout_findings);
                 if let Some(hint) = replaced_list_hint(&base_tree, &replaced) {
@@ -235,7 +332,48 @@ pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
             layouts: topologies,
         },
         warnings,
+        sweeps,
     })
+}
+
+/// Reads the file's `[[sweeps]]`: a dotted `key` and a non-empty list of `values`.
+fn read_sweeps(root: &Node, findings: &mut Findings) -> Vec<SweepSpec> {
+    let mut sweeps = Vec::new();
+    let Some(node) = root.get("sweeps") else {
+        return sweeps;
+    };
+    let Some(items) = read_array(node, "sweeps", findings) else {
+        return sweeps;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let path = index_path("sweeps", i);
+        let Some(table) = TableReader::open(item, &path, &["key", "values"], findings) else {
+            continue;
+        };
+        let key = table
+            .required("key", findings, "\"operations.response.median\"")
+            .and_then(|k| read_string(k, &table.path_of("key"), findings));
+        let values = table
+            .required("values", findings, "[\"15m\", \"30m\", \"1h\"]")
+            .and_then(|v| read_array(v, &table.path_of("values"), findings).map(|v| (v, item)));
+        let (Some(key), Some((values, _))) = (key, values) else {
+            continue;
+        };
+        if values.is_empty() {
+            findings.error(
+                &table.path_of("values"),
+                item.span.clone(),
+                "a sweep needs at least one value",
+                "list the values to try, e.g. values = [\"15m\", \"30m\", \"1h\"]",
+            );
+            continue;
+        }
+        sweeps.push(SweepSpec {
+            key,
+            values: values.to_vec(),
+        });
+    }
+    sweeps
 }
 
 /// Adds `found` (from layout `layout`) to `all`, merging repeats: a finding already

@@ -32,6 +32,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "clients",
     "operations",
     "layouts",
+    "sweeps",
 ];
 
 /// Top-level tables a layout may not change (docs/scenario.md).

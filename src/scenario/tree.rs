@@ -62,6 +62,84 @@ impl NodeValue {
 }
 
 impl Node {
+    /// A table holding `value` at the dotted key path `path` (`dns.ttl` gives
+    /// `{ dns = { ttl = value } }`), to merge into a scenario like a layout.
+    pub fn at_path(path: &[&str], value: Node) -> Node {
+        path.iter().rev().fold(value, |inner, key| Node {
+            value: NodeValue::Table(vec![Entry {
+                key: (*key).to_string(),
+                key_span: None,
+                node: inner,
+            }]),
+            span: None,
+        })
+    }
+
+    /// A value written on the command line: TOML if it parses as a TOML value (`3`,
+    /// `0.5`, `"1h"`, `{ dist = "exponential", mean = "1h" }`), else the text as a string
+    /// (`1h`). It has no place in a file, so no spans.
+    pub fn from_command_line(text: &str) -> Node {
+        let document = toml_edit::Document::parse(format!("value = {text}"));
+        match document
+            .ok()
+            .and_then(|d| d.as_table().get("value").cloned())
+        {
+            Some(item) => item_node(&item, None).without_spans(),
+            None => Node {
+                value: NodeValue::String(text.to_string()),
+                span: None,
+            },
+        }
+    }
+
+    /// The same tree with no spans (for values that were not read from the file).
+    pub fn without_spans(&self) -> Node {
+        let value = match &self.value {
+            NodeValue::Table(entries) => NodeValue::Table(
+                entries
+                    .iter()
+                    .map(|e| Entry {
+                        key: e.key.clone(),
+                        key_span: None,
+                        node: e.node.without_spans(),
+                    })
+                    .collect(),
+            ),
+            NodeValue::Array(items) => {
+                NodeValue::Array(items.iter().map(Node::without_spans).collect())
+            }
+            other => other.clone(),
+        };
+        Node { value, span: None }
+    }
+
+    /// The value as a planner would write it after `=` (for labels and CSV files).
+    pub fn to_toml_text(&self) -> String {
+        match &self.value {
+            NodeValue::String(s) => s.clone(),
+            NodeValue::Integer(i) => i.to_string(),
+            NodeValue::Float(f) => f.to_string(),
+            NodeValue::Boolean(b) => b.to_string(),
+            NodeValue::Datetime(d) => d.clone(),
+            NodeValue::Array(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(Node::to_toml_text)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            NodeValue::Table(entries) => format!(
+                "{{ {} }}",
+                entries
+                    .iter()
+                    .map(|e| format!("{} = {}", e.key, e.node.to_toml_text()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
     /// Converts a parsed `toml_edit` document's root into a tree.
     pub fn from_document_root(root: &toml_edit::Table) -> Node {
         Node {

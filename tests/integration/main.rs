@@ -14,6 +14,7 @@ mod remote_access;
 mod robustness;
 mod run;
 mod snapshots;
+mod sweep;
 mod trace;
 mod validate;
 

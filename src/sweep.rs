@@ -1,0 +1,362 @@
+//! `edgesim sweep` (docs/output.md, "Sweeps"): one key varied at a time over a list of
+//! values, every point run for every chosen layout on the same random numbers as the base
+//! point, with each point's paired difference against the base.
+//!
+//! Each layout becomes a study whose "layouts" are the points (the base first), so the
+//! paired comparison against the first layout of [`crate::stats::Study`] is exactly the
+//! difference against the base point, replication by replication, and the base point's
+//! figures are those `run` gives for that layout, to the bit (a layout's results depend
+//! only on its topology, the seed and the replication, not on its place in a study).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use crate::montecarlo::Shard;
+use crate::output::Staging;
+use crate::scenario::tree::Node;
+use crate::scenario::{self, LoadedScenario, SweepSpec};
+use crate::stats::MINUTES_PER_YEAR;
+use crate::study::{Failure, RunOptions, apply_overrides, load_for_run};
+use crate::topology::Scenario;
+
+/// What `edgesim sweep` was asked for.
+#[derive(Clone, Debug, Default)]
+pub struct SweepOptions {
+    /// The scenario file; `None` for the built-in example.
+    pub scenario: Option<PathBuf>,
+    /// `KEY=V1,V2,...` from the command line; the file's `[[sweeps]]` when empty.
+    pub varies: Vec<String>,
+    /// Only these layouts (all when empty).
+    pub layouts: Vec<String>,
+    /// Replications (overrides the file).
+    pub replications: Option<u64>,
+    /// Horizon (overrides the file).
+    pub horizon: Option<String>,
+    /// Seed (overrides the file).
+    pub seed: Option<u64>,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// Output folder (`output/<scenario file stem>-sweep/` when `None`).
+    pub output: Option<PathBuf>,
+}
+
+/// One point of a sweep: the base, or one key at one value.
+#[derive(Clone, Debug)]
+pub struct SweepPoint {
+    /// `base`, or `key=value`.
+    pub label: String,
+    /// The key varied (`None` for the base point).
+    pub key: Option<String>,
+    /// The value, as written.
+    pub value: Option<String>,
+}
+
+/// One row of `sweep.csv`.
+#[derive(Clone, Debug)]
+pub struct SweepRow {
+    /// The point's label.
+    pub point: String,
+    /// The key varied (empty for the base point).
+    pub key: String,
+    /// The value (empty for the base point).
+    pub value: String,
+    /// Layout name.
+    pub layout: String,
+    /// Service name.
+    pub service: &'static str,
+    /// `all` or a FE pool id.
+    pub scope: String,
+    /// Mean downtime, minutes per year.
+    pub downtime_min_per_year: f64,
+    /// Its 95% interval.
+    pub ci95: Option<(f64, f64)>,
+    /// Paired difference against the base point, minutes per year (0 at the base).
+    pub delta_min_per_year: f64,
+    /// Its 95% interval.
+    pub delta_ci95: Option<(f64, f64)>,
+}
+
+/// What a sweep produced.
+#[derive(Clone, Debug)]
+pub struct SweepOutcome {
+    /// The points, base first.
+    pub points: Vec<SweepPoint>,
+    /// Every row of `sweep.csv`.
+    pub rows: Vec<SweepRow>,
+    /// Where `sweep.csv` was written.
+    pub file: PathBuf,
+}
+
+/// Reads `KEY=V1,V2,...` (values as TOML where they parse, else as text).
+pub fn parse_vary(text: &str) -> Result<SweepSpec, String> {
+    let Some((key, values)) = text.split_once('=') else {
+        return Err(format!(
+            "--vary {text}: write KEY=V1,V2,... e.g. --vary operations.response.median=15m,30m,1h"
+        ));
+    };
+    let key = key.trim();
+    let values: Vec<Node> = values
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(Node::from_command_line)
+        .collect();
+    if key.is_empty() {
+        return Err(format!(
+            "--vary {text}: the key is missing, e.g. --vary dns.ttl=5m,1h"
+        ));
+    }
+    if values.is_empty() {
+        return Err(format!(
+            "--vary {text}: give at least one value after =, e.g. --vary {key}=1,2,3"
+        ));
+    }
+    Ok(SweepSpec {
+        key: key.to_string(),
+        values,
+    })
+}
+
+/// Runs a sweep and writes `sweep.csv`.
+pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
+    let run_options = RunOptions {
+        scenario: options.scenario.clone(),
+        replications: options.replications,
+        horizon: options.horizon.clone(),
+        seed: options.seed,
+        layouts: options.layouts.clone(),
+        threads: options.threads,
+        ..RunOptions::default()
+    };
+    let mut base = load_for_run(&run_options).map_err(|error| error.to_string())?;
+    apply_overrides(&mut base.scenario, &run_options)
+        .map_err(|message| Failure::Usage(format!("error: {message}")))?;
+    let from_command_line = !options.varies.is_empty();
+    let specs: Vec<SweepSpec> = if from_command_line {
+        options
+            .varies
+            .iter()
+            .map(|text| parse_vary(text))
+            .collect::<Result<_, _>>()
+            .map_err(|message| Failure::Usage(format!("error: {message}")))?
+    } else {
+        base.sweeps.clone()
+    };
+    if specs.is_empty() {
+        return Err(Failure::Usage(format!(
+            "error: nothing to sweep: give --vary KEY=V1,V2,... or add a [[sweeps]] table to {}",
+            base.source.name
+        )));
+    }
+    // A mistake in a --vary is the command line's; one in [[sweeps]] is the scenario's.
+    let refuse = |message: String| {
+        if from_command_line {
+            Failure::Usage(message)
+        } else {
+            Failure::Failed(message)
+        }
+    };
+    let mut points = vec![SweepPoint {
+        label: "base".to_string(),
+        key: None,
+        value: None,
+    }];
+    let mut scenarios: Vec<Scenario> = vec![base.scenario.clone()];
+    for spec in &specs {
+        for value in &spec.values {
+            let text = value.to_toml_text();
+            let label = format!("{}={text}", spec.key);
+            if points.iter().any(|p| p.label == label) {
+                continue;
+            }
+            let overlay = spec
+                .overlay(value)
+                .map_err(|message| refuse(format!("error: --vary {label}: {message}")))?;
+            let mut loaded: LoadedScenario =
+                scenario::load_str_with(&base.source.name, &base.source.text, Some(&overlay))
+                    .map_err(|error| {
+                        let origin = if from_command_line {
+                            "--vary"
+                        } else {
+                            "[[sweeps]] point"
+                        };
+                        refuse(format!(
+                            "error: {origin} {label} does not give a valid scenario:\n{error}"
+                        ))
+                    })?;
+            apply_overrides(&mut loaded.scenario, &run_options)
+                .map_err(|message| Failure::Usage(format!("error: {message}")))?;
+            points.push(SweepPoint {
+                label,
+                key: Some(spec.key.clone()),
+                value: Some(text),
+            });
+            scenarios.push(loaded.scenario);
+        }
+    }
+    let mut rows = Vec::new();
+    for (index, layout) in base.scenario.layouts.iter().enumerate() {
+        let study_scenario = Scenario {
+            name: base.scenario.name.clone(),
+            description: None,
+            simulation: base.scenario.simulation,
+            layouts: points
+                .iter()
+                .zip(&scenarios)
+                .map(|(point, scenario)| {
+                    let mut topology = scenario.layouts[index].clone();
+                    debug_assert_eq!(topology.layout_name, layout.layout_name);
+                    topology.layout_name = point.label.clone();
+                    topology
+                })
+                .collect(),
+        };
+        let study = crate::montecarlo::run(
+            &study_scenario,
+            Shard::WHOLE,
+            options.threads,
+            |_, _| Ok(()),
+        )
+        .map_err(|message| Failure::Failed(format!("error: {message}")))?;
+        let comparison = study.comparison();
+        for summary in study.summary() {
+            let point = points
+                .iter()
+                .find(|p| p.label == summary.layout)
+                .expect("a point per study layout");
+            let delta = comparison.iter().find(|c| {
+                c.layout == summary.layout
+                    && c.service == summary.service
+                    && c.scope == summary.scope
+            });
+            rows.push(SweepRow {
+                point: point.label.clone(),
+                key: point.key.clone().unwrap_or_default(),
+                value: point.value.clone().unwrap_or_default(),
+                layout: layout.layout_name.clone(),
+                service: summary.service,
+                scope: summary.scope.clone(),
+                downtime_min_per_year: summary.downtime_min_per_year,
+                ci95: summary.ci95.map(|(low, high)| {
+                    (
+                        (1.0 - high) * MINUTES_PER_YEAR,
+                        (1.0 - low) * MINUTES_PER_YEAR,
+                    )
+                }),
+                delta_min_per_year: delta.map_or(0.0, |d| d.delta_downtime_min_per_year),
+                delta_ci95: match delta {
+                    Some(d) => d.ci95,
+                    None => Some((0.0, 0.0)),
+                },
+            });
+        }
+    }
+    let folder = options
+        .output
+        .clone()
+        .unwrap_or_else(|| crate::output::default_sweep_folder(&base.source.name));
+    let fail = |error: crate::output::WriteError| format!("error: {error}");
+    let mut staging = Staging::new(&folder).map_err(fail)?;
+    let mut out = staging.create("sweep.csv").map_err(fail)?;
+    write_csv(&rows, &mut out).map_err(|e| format!("error: cannot write sweep.csv: {e}"))?;
+    out.flush()
+        .map_err(|e| format!("error: cannot write sweep.csv: {e}"))?;
+    drop(out);
+    staging.commit().map_err(fail)?;
+    Ok(SweepOutcome {
+        points,
+        rows,
+        file: folder.join("sweep.csv"),
+    })
+}
+
+fn optional_pair(pair: Option<(f64, f64)>) -> [String; 2] {
+    match pair {
+        Some((low, high)) => [format!("{low:.6}"), format!("{high:.6}")],
+        None => [String::new(), String::new()],
+    }
+}
+
+/// Writes `sweep.csv`.
+fn write_csv(rows: &[SweepRow], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer
+        .write_record([
+            "point",
+            "key",
+            "value",
+            "layout",
+            "service",
+            "scope",
+            "downtime_min_per_year",
+            "ci95_low",
+            "ci95_high",
+            "delta_vs_base_min_per_year",
+            "delta_ci95_low",
+            "delta_ci95_high",
+        ])
+        .map_err(std::io::Error::other)?;
+    for row in rows {
+        let [low, high] = optional_pair(row.ci95);
+        let [delta_low, delta_high] = optional_pair(row.delta_ci95);
+        writer
+            .write_record([
+                row.point.as_str(),
+                &row.key,
+                &row.value,
+                &row.layout,
+                row.service,
+                &row.scope,
+                &format!("{:.6}", row.downtime_min_per_year),
+                &low,
+                &high,
+                &format!("{:.6}", row.delta_min_per_year),
+                &delta_low,
+                &delta_high,
+            ])
+            .map_err(std::io::Error::other)?;
+    }
+    writer.flush()
+}
+
+/// The terminal table: for every service and layout, each point's downtime (all users)
+/// and its difference against the base point.
+pub fn table(outcome: &SweepOutcome) -> String {
+    let mut text = String::new();
+    let all: Vec<&SweepRow> = outcome.rows.iter().filter(|r| r.scope == "all").collect();
+    let mut groups: Vec<(&str, &str)> = Vec::new();
+    for row in &all {
+        if !groups.contains(&(row.layout.as_str(), row.service)) {
+            groups.push((row.layout.as_str(), row.service));
+        }
+    }
+    for (layout, service) in groups {
+        text.push_str(&format!(
+            "\n{service}, layout {layout} (downtime in minutes per year; change against the base, 95% interval)\n"
+        ));
+        for row in all
+            .iter()
+            .filter(|r| r.layout == layout && r.service == service)
+        {
+            let delta = if row.key.is_empty() {
+                String::new()
+            } else {
+                let interval = row
+                    .delta_ci95
+                    .map_or_else(String::new, |(l, h)| format!(" [{l:+.1}, {h:+.1}]"));
+                format!("{:+10.1}{interval}", row.delta_min_per_year)
+            };
+            text.push_str(&format!(
+                "  {:<40} {:>10.1} {delta}\n",
+                row.point, row.downtime_min_per_year
+            ));
+        }
+    }
+    text.push_str(&format!(
+        "\n{} points × {} rows; wrote {}\n",
+        outcome.points.len(),
+        outcome.rows.len() / outcome.points.len().max(1),
+        outcome.file.display()
+    ));
+    text
+}
