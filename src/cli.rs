@@ -73,7 +73,7 @@ Exit codes:
 
 const SWEEP_HELP: &str = "\
 Examples:
-  edgesim sweep --vary operations.response.median=15m,30m,1h,2h
+  edgesim sweep --vary operations.response=15m,30m,1h,2h
   edgesim sweep scenarios/large-enterprise.toml --vary edge_pools.edge-dallas.servers=2,3,4 --layout hub-first
   edgesim sweep my.toml -n 2000                     the file's [[sweeps]] tables
 

@@ -91,7 +91,7 @@ pub struct SweepOutcome {
 pub fn parse_vary(text: &str) -> Result<SweepSpec, String> {
     let Some((key, values)) = text.split_once('=') else {
         return Err(format!(
-            "--vary {text}: write KEY=V1,V2,... e.g. --vary operations.response.median=15m,30m,1h"
+            "--vary {text}: write KEY=V1,V2,... e.g. --vary operations.response=15m,30m,1h"
         ));
     };
     let key = key.trim();

@@ -59,7 +59,7 @@ impl SweepSpec {
         let segments: Vec<&str> = self.key.split('.').collect();
         if self.key.trim().is_empty() || segments.iter().any(|s| s.trim().is_empty()) {
             return Err(format!(
-                "`{}` is not a key path; write the scenario keys joined by dots, e.g. operations.response.median or edge_pools.<id>.servers",
+                "`{}` is not a key path; write the scenario keys joined by dots, e.g. operations.response or edge_pools.<id>.servers",
                 self.key
             ));
         }
@@ -351,7 +351,7 @@ fn read_sweeps(root: &Node, findings: &mut Findings) -> Vec<SweepSpec> {
             continue;
         };
         let key = table
-            .required("key", findings, "\"operations.response.median\"")
+            .required("key", findings, "\"operations.response\"")
             .and_then(|k| read_string(k, &table.path_of("key"), findings));
         let values = table
             .required("values", findings, "[\"15m\", \"30m\", \"1h\"]")

@@ -15,9 +15,10 @@
 
 use std::collections::HashMap;
 
-use edgesim::model::metrics::{CAUSE_COUNT, NOBODY};
+use edgesim::model::metrics::{CAUSE_COUNT, Cause, NOBODY};
 use edgesim::model::services::Service;
 use edgesim::model::{NoObserver, ReplicationResult, simulate_replication};
+use edgesim::scenario::tree::Node;
 use edgesim::topology::Topology;
 use proptest::prelude::*;
 
@@ -104,8 +105,64 @@ fn shuffled_arrays(text: &str, genes: &mut Genes) -> String {
     out
 }
 
+/// A sweep point that gives every Edge pool, in every layout, room for every remote user
+/// on each of its servers (what `edgesim sweep` loads for a point).
+fn with_room_for_everyone(text: &str) -> Vec<(Topology, edgesim::topology::Simulation)> {
+    let base = edgesim::scenario::load_str("generated.toml", text).expect("generated loads");
+    let everyone: u64 = base.scenario.layouts[0]
+        .front_end_pools
+        .iter()
+        .map(|p| p.remote_users)
+        .sum();
+    let overlay = base.scenario.layouts[0]
+        .edge_pools
+        .iter()
+        .map(|pool| {
+            Node::at_path(
+                &["edge_pools", pool.id.as_str(), "capacity_per_server"],
+                Node::from_command_line(&(everyone + 1).to_string()),
+            )
+        })
+        .reduce(|a, b| edgesim::scenario::layout::merge(&a, &b))
+        .expect("an Edge pool");
+    let swept = edgesim::scenario::load_str_with("generated.toml", text, Some(&overlay))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let simulation = swept.scenario.simulation;
+    swept
+        .scenario
+        .layouts
+        .into_iter()
+        .map(|topology| (topology, simulation))
+        .collect()
+}
+
 proptest! {
     #![proptest_config(config(std::env::var("PROPERTY_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_CASES)))]
+
+    #[test]
+    fn sweeping_capacity_beyond_every_user_leaves_no_capacity_cause(seed in any::<u64>()) {
+        let generated = generate(seed);
+        for (topology, simulation) in with_room_for_everyone(&generated.text) {
+            for pool in &topology.edge_pools {
+                prop_assert!(pool.capacity_per_server > 0);
+            }
+            for replication in 0..simulation.replications {
+                let result = simulate_replication(&topology, &simulation, replication, &mut NoObserver);
+                for service in Service::ALL {
+                    let Some(found) = result.service(service) else { continue };
+                    for tally in std::iter::once(&found.all).chain(&found.per_front_end) {
+                        prop_assert_eq!(
+                            tally.unserved_user_micros[Cause::Capacity as usize], 0.0,
+                            "layout {}, replication {}, {}\n{}", topology.layout_name, replication, service.name(), generated.text
+                        );
+                    }
+                }
+                for pool in &result.edge_pools {
+                    prop_assert_eq!(pool.overload_micros, 0, "{}\n{}", topology.layout_name, generated.text);
+                }
+            }
+        }
+    }
 
     #[test]
     fn availabilities_lie_in_the_unit_interval_and_tallies_in_the_horizon(seed in any::<u64>()) {
