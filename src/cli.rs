@@ -223,6 +223,9 @@ pub struct SweepArgs {
     /// Output folder; `output/<scenario file stem>-sweep/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Draw no charts.
+    #[arg(long)]
+    pub no_charts: bool,
     /// No table on stdout.
     #[arg(short, long)]
     pub quiet: bool,
@@ -520,6 +523,7 @@ fn sweep(args: &SweepArgs) -> u8 {
         seed: args.seed,
         threads: args.threads.map(usize::from),
         output: args.output.clone(),
+        charts: !args.no_charts,
     };
     match crate::sweep::sweep(&options) {
         Ok(outcome) => {

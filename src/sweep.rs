@@ -38,6 +38,8 @@ pub struct SweepOptions {
     pub threads: Option<usize>,
     /// Output folder (`output/<scenario file stem>-sweep/` when `None`).
     pub output: Option<PathBuf>,
+    /// Draw the charts (`sweep.svg`/`.png`, and `tornado.svg`/`.png` with two keys or more).
+    pub charts: bool,
 }
 
 /// One point of a sweep: the base, or one key at one value.
@@ -70,6 +72,8 @@ pub struct SweepRow {
     pub downtime_min_per_year: f64,
     /// Its 95% interval.
     pub ci95: Option<(f64, f64)>,
+    /// No replication had any downtime (the interval is the rule of three's).
+    pub no_downtime_seen: bool,
     /// Paired difference against the base point, minutes per year (0 at the base).
     pub delta_min_per_year: f64,
     /// Its 95% interval.
@@ -85,6 +89,8 @@ pub struct SweepOutcome {
     pub rows: Vec<SweepRow>,
     /// Where `sweep.csv` was written.
     pub file: PathBuf,
+    /// Every file written, `sweep.csv` first.
+    pub files: Vec<PathBuf>,
 }
 
 /// Reads `KEY=V1,V2,...` (values as TOML where they parse, else as text).
@@ -243,6 +249,7 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
                         (1.0 - low) * MINUTES_PER_YEAR,
                     )
                 }),
+                no_downtime_seen: summary.no_downtime_seen,
                 delta_min_per_year: delta.map_or(0.0, |d| d.delta_downtime_min_per_year),
                 delta_ci95: match delta {
                     Some(d) => d.ci95,
@@ -262,12 +269,30 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
     out.flush()
         .map_err(|e| format!("error: cannot write sweep.csv: {e}"))?;
     drop(out);
-    staging.commit().map_err(fail)?;
-    Ok(SweepOutcome {
+    let mut outcome = SweepOutcome {
         points,
         rows,
         file: folder.join("sweep.csv"),
-    })
+        files: Vec::new(),
+    };
+    if options.charts {
+        for chart in crate::plot::sweep::sweep_charts() {
+            if !chart.applies(&outcome) {
+                continue;
+            }
+            let stem = chart.file_stem();
+            let svg = crate::plot::render_svg(chart.as_ref(), &outcome)
+                .map_err(|e| format!("error: cannot draw {stem}.svg: {e}"))?;
+            staging
+                .write(&format!("{stem}.svg"), svg.as_bytes())
+                .map_err(fail)?;
+            let png = crate::plot::render_png(chart.as_ref(), &outcome)
+                .map_err(|e| format!("error: cannot draw {stem}.png: {e}"))?;
+            staging.write(&format!("{stem}.png"), &png).map_err(fail)?;
+        }
+    }
+    outcome.files = staging.commit().map_err(fail)?;
+    Ok(outcome)
 }
 
 fn optional_pair(pair: Option<(f64, f64)>) -> [String; 2] {

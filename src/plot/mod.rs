@@ -14,6 +14,7 @@ pub mod downtime;
 pub mod edge_pools;
 pub mod front_ends;
 pub mod raster;
+pub mod sweep;
 pub mod timeline;
 
 use std::sync::Once;

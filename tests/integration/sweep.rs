@@ -202,3 +202,68 @@ fn a_file_s_sweeps_run_when_no_vary_is_given() {
     let fast: f64 = all("clients.detect=10s").1.parse().unwrap();
     assert!(slow > fast, "{slow} vs {fast}");
 }
+
+#[test]
+fn a_sweep_draws_its_lines_and_with_two_keys_a_tornado() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one");
+    let output = edgesim()
+        .args(["sweep", "scenarios/two-site-minimal.toml", "-n", "20", "-q"])
+        .args(["--vary", "clients.detect=10s,10m", "-o"])
+        .arg(&one)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    for file in ["sweep.csv", "sweep.svg", "sweep.png"] {
+        assert!(one.join(file).is_file(), "{file}");
+    }
+    assert!(
+        !one.join("tornado.svg").exists(),
+        "a tornado needs two keys"
+    );
+    let two = dir.path().join("two");
+    let output = edgesim()
+        .args(["sweep", "scenarios/two-site-minimal.toml", "-n", "20", "-q"])
+        .args([
+            "--vary",
+            "clients.detect=10s,10m",
+            "--vary",
+            "dns.ttl=5m,1d",
+            "-o",
+        ])
+        .arg(&two)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    for stem in ["sweep", "tornado"] {
+        let svg = fs::read_to_string(two.join(format!("{stem}.svg"))).unwrap();
+        let document = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+        let texts: String = document
+            .descendants()
+            .filter(|n| n.is_text())
+            .filter_map(|n| n.text())
+            .collect();
+        assert!(
+            texts.contains("clients.detect") && texts.contains("dns.ttl"),
+            "{stem}"
+        );
+        let png = fs::read(two.join(format!("{stem}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+    }
+    let no_charts = dir.path().join("none");
+    let output = edgesim()
+        .args([
+            "sweep",
+            "scenarios/two-site-minimal.toml",
+            "-n",
+            "5",
+            "-q",
+            "--no-charts",
+        ])
+        .args(["--vary", "dns.ttl=5m", "-o"])
+        .arg(&no_charts)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(!no_charts.join("sweep.svg").exists());
+}
