@@ -127,7 +127,7 @@ impl SweepLines {
         ) {
             panel_title(
                 area,
-                &format!("{} — {}", service_title(service), shorten(key, 40)),
+                format!("{} — {}", service_title(service), shorten(key, 40)),
                 cell.get_base_pixel(),
             )?;
             self.panel(
