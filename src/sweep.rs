@@ -80,9 +80,26 @@ pub struct SweepRow {
     pub delta_ci95: Option<(f64, f64)>,
 }
 
+/// What a sweep ran, for its report.
+#[derive(Clone, Debug)]
+pub struct SweepInfo {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The scenario file as given.
+    pub scenario_file: String,
+    /// Replications per point and layout.
+    pub replications: u64,
+    /// The horizon, in the scenario syntax.
+    pub horizon: String,
+    /// The seed.
+    pub seed: u64,
+}
+
 /// What a sweep produced.
 #[derive(Clone, Debug)]
 pub struct SweepOutcome {
+    /// What was run.
+    pub info: SweepInfo,
     /// The points, base first.
     pub points: Vec<SweepPoint>,
     /// Every row of `sweep.csv`.
@@ -269,7 +286,15 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
     out.flush()
         .map_err(|e| format!("error: cannot write sweep.csv: {e}"))?;
     drop(out);
+    let simulation = &base.scenario.simulation;
     let mut outcome = SweepOutcome {
+        info: SweepInfo {
+            scenario: base.scenario.name.clone(),
+            scenario_file: base.source.name.clone(),
+            replications: simulation.replications,
+            horizon: simulation.horizon.to_string(),
+            seed: simulation.seed,
+        },
         points,
         rows,
         file: folder.join("sweep.csv"),
@@ -290,6 +315,11 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
                 .map_err(|e| format!("error: cannot draw {stem}.png: {e}"))?;
             staging.write(&format!("{stem}.png"), &png).map_err(fail)?;
         }
+        let report = crate::export::sweep_report::render(&outcome)
+            .map_err(|e| format!("error: cannot write report.html: {e}"))?;
+        staging
+            .write(crate::export::report::REPORT_FILE, report.as_bytes())
+            .map_err(fail)?;
     }
     outcome.files = staging.commit().map_err(fail)?;
     Ok(outcome)

@@ -11,6 +11,7 @@ pub mod json;
 pub mod part;
 pub mod report;
 pub mod runs;
+pub mod sweep_report;
 pub mod table;
 
 use crate::output::{Staging, WriteError};

@@ -57,7 +57,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root { --ink: #222; --muted: #666; --rule: #ddd; --better: #d8f0e6; --worse: #f9dccb; --same: #eeeeee; --base: #ffffff; }
 * { box-sizing: border-box; }
 body { margin: 0; font-family: "Noto Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); background: #fff; line-height: 1.45; }

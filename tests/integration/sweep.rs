@@ -250,6 +250,17 @@ fn a_sweep_draws_its_lines_and_with_two_keys_a_tornado() {
         let png = fs::read(two.join(format!("{stem}.png"))).unwrap();
         assert_eq!(&png[1..4], b"PNG");
     }
+    let report = fs::read_to_string(two.join("report.html")).unwrap();
+    assert!(
+        report.contains("<h2>Sweep</h2>")
+            && report.contains("clients.detect = 10s, 10m")
+            && report.contains("moves it most")
+            && report.matches("<svg").count() == 2
+            && !report.contains("<script")
+            && !report.contains("src=\"http")
+            && !report.contains("href=\"http"),
+        "report.html lacks its sweep section or charts, or fetches something"
+    );
     let no_charts = dir.path().join("none");
     let output = edgesim()
         .args([

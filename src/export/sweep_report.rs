@@ -1,0 +1,164 @@
+//! The report of a sweep (`report.html` in the sweep's folder): what was run, a sweep
+//! section per service (each point's downtime per layout, its paired difference against
+//! the base, and which key moved it most), and the charts, inlined as SVG. Like the
+//! study report it is one self-contained file: no scripts and nothing from the network.
+
+use std::fmt::Write as _;
+
+use super::report::{STYLE, escape};
+use crate::model::services::Service;
+use crate::plot;
+use crate::sweep::{SweepOutcome, SweepRow};
+
+/// The report as HTML.
+pub fn render(outcome: &SweepOutcome) -> Result<String, String> {
+    let mut charts = Vec::new();
+    for chart in plot::sweep::sweep_charts() {
+        if chart.applies(outcome) {
+            let svg = plot::render_svg(chart.as_ref(), outcome)?;
+            charts.push((chart, svg));
+        }
+    }
+    let info = &outcome.info;
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>edgesim sweep: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(&info.scenario)
+    );
+    let _ = writeln!(html, "<h1>Sweep: {}</h1>", escape(&info.scenario));
+    let _ = writeln!(html, "<dl class=\"run\">");
+    let keys: Vec<String> = outcome
+        .keys()
+        .iter()
+        .map(|key| {
+            let values: Vec<&str> = outcome.points_of(key).iter().map(|(_, v)| *v).collect();
+            format!("{key} = {}", values.join(", "))
+        })
+        .collect();
+    for (term, value) in [
+        ("scenario file", info.scenario_file.clone()),
+        ("layouts", outcome.layouts().join(", ")),
+        ("keys (one at a time)", keys.join("; ")),
+        ("replications", plot::thousands(info.replications)),
+        ("horizon", info.horizon.clone()),
+        ("seed", info.seed.to_string()),
+    ] {
+        let _ = writeln!(html, "<dt>{term}</dt><dd>{}</dd>", escape(&value));
+    }
+    let _ = writeln!(html, "</dl>");
+    let _ = writeln!(
+        html,
+        "<h2>Sweep</h2>\n<p>Every point ran on the same failures as the base point (the scenario as written), \
+         so each difference is paired replication by replication. Downtime of all users in minutes per year; \
+         the difference against the base with its 95% interval.</p>"
+    );
+    for service in outcome.services() {
+        section(&mut html, outcome, service);
+    }
+    let _ = writeln!(html, "<h2>Charts</h2>");
+    for (chart, svg) in &charts {
+        let stem = chart.file_stem();
+        let _ = writeln!(
+            html,
+            "<figure id=\"{stem}\" aria-label=\"{}\">\n{}\n<figcaption>Also as {stem}.svg and {stem}.png in the output folder.</figcaption>\n</figure>",
+            escape(chart.title()),
+            svg.trim()
+        );
+    }
+    let _ = writeln!(
+        html,
+        "<footer>Made by edgesim from {}; the numbers are in sweep.csv.</footer>\n</main>\n</body>\n</html>",
+        escape(&info.scenario_file)
+    );
+    Ok(html)
+}
+
+fn cell(row: &SweepRow) -> String {
+    let downtime = plot::minutes_label(row.downtime_min_per_year);
+    if row.key.is_empty() {
+        return downtime;
+    }
+    let interval = row.delta_ci95.map_or(String::new(), |(low, high)| {
+        format!(
+            " [{}, {}]",
+            plot::axis_label(&round1(low)),
+            plot::axis_label(&round1(high))
+        )
+    });
+    format!(
+        "{downtime} ({}{}{interval})",
+        if row.delta_min_per_year > 0.0 {
+            "+"
+        } else {
+            ""
+        },
+        plot::axis_label(&round1(row.delta_min_per_year))
+    )
+}
+
+fn round1(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// One service's table and a sentence on the key that moved it most.
+fn section(html: &mut String, outcome: &SweepOutcome, service: &str) {
+    let title = Service::ALL
+        .iter()
+        .find(|s| s.name() == service)
+        .map_or(service, |s| s.title());
+    let layouts = outcome.layouts();
+    let _ = writeln!(html, "<h3>{}</h3>", escape(title));
+    if let Some(first) = layouts.first() {
+        let _ = writeln!(
+            html,
+            "<p>{}</p>",
+            escape(&largest_effect(outcome, first, service))
+        );
+    }
+    let _ = write!(html, "<table>\n<thead><tr><th>point</th>");
+    for layout in &layouts {
+        let _ = write!(html, "<th>{}</th>", escape(layout));
+    }
+    let _ = writeln!(html, "</tr></thead>\n<tbody>");
+    for point in &outcome.points {
+        let _ = write!(html, "<tr><td>{}</td>", escape(&point.label));
+        for layout in &layouts {
+            let text = outcome
+                .overall(&point.label, layout, service)
+                .map_or(String::new(), cell);
+            let _ = write!(html, "<td class=\"number\">{}</td>", escape(&text));
+        }
+        let _ = writeln!(html, "</tr>");
+    }
+    let _ = writeln!(html, "</tbody>\n</table>");
+}
+
+/// Which key's values spread the first layout's downtime most, in words.
+fn largest_effect(outcome: &SweepOutcome, layout: &str, service: &str) -> String {
+    let mut best: Option<(&str, f64, f64)> = None;
+    for key in outcome.keys() {
+        let deltas: Vec<f64> = outcome
+            .points_of(key)
+            .iter()
+            .filter_map(|(label, _)| outcome.overall(label, layout, service))
+            .map(|r| r.delta_min_per_year)
+            .collect();
+        let (low, high) = deltas
+            .iter()
+            .fold((0.0f64, 0.0f64), |(l, h), d| (l.min(*d), h.max(*d)));
+        if best.is_none_or(|(_, l, h)| high - low > h - l) {
+            best = Some((key, low, high));
+        }
+    }
+    match best {
+        Some((key, low, high)) if high > low => format!(
+            "In layout {layout}, {key} moves it most: from {} to {} minutes per year against the base.",
+            plot::axis_label(&round1(low)),
+            plot::axis_label(&round1(high))
+        ),
+        _ => format!("In layout {layout}, no key swept changes it."),
+    }
+}
