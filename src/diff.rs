@@ -428,16 +428,19 @@ fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The position of column `name`, or an error naming it.
+fn column_index(headers: &csv::StringRecord, name: &str) -> Result<usize, String> {
+    headers
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| format!("no column `{name}`"))
+}
+
 /// Reads `summary.csv`'s rows: key order and figures.
 fn read_summary(bytes: &[u8]) -> Result<(Vec<Key>, HashMap<Key, SummaryFigures>), String> {
     let mut reader = csv::Reader::from_reader(bytes);
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("no column `{name}`"))
-    };
+    let column = |name: &str| column_index(&headers, name);
     let [layout, service, scope, replications, downtime, low, high] = [
         "layout",
         "service",
@@ -505,12 +508,7 @@ fn read_summary(bytes: &[u8]) -> Result<(Vec<Key>, HashMap<Key, SummaryFigures>)
 fn read_runs(path: &Path, years: f64, replications: u64) -> Result<HashMap<Key, Vec<f64>>, String> {
     let mut reader = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("no column `{name}`"))
-    };
+    let column = |name: &str| column_index(&headers, name);
     let (layout, replication, service, scope, downtime) = (
         column("layout")?,
         column("replication")?,

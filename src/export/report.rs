@@ -57,7 +57,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-pub(crate) const STYLE: &str = r#"
+const STYLE: &str = r#"
 :root { --ink: #222; --muted: #666; --rule: #ddd; --better: #d8f0e6; --worse: #f9dccb; --same: #eeeeee; --base: #ffffff; }
 * { box-sizing: border-box; }
 body { margin: 0; font-family: "Noto Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); background: #fff; line-height: 1.45; }
@@ -102,16 +102,29 @@ footer { color: var(--muted); font-size: 0.8rem; margin-top: 40px; }
 }
 "#;
 
-fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> String {
-    let info = &results.info;
-    let mut html = String::new();
-    let _ = write!(
-        html,
+/// The start of a report page titled `title`, up to the opening `<main>`.
+pub(crate) fn page_head(title: &str) -> String {
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>edgesim report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        escape(&info.scenario)
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(title)
+    )
+}
+
+/// A chart inlined as a figure (its SVG), with where its files are.
+pub(crate) fn figure(html: &mut String, stem: &str, title: &str, svg: &str) {
+    let _ = writeln!(
+        html,
+        "<figure id=\"{stem}\" aria-label=\"{}\">\n{}\n<figcaption>Also as {stem}.svg and {stem}.png in the output folder.</figcaption>\n</figure>",
+        escape(title),
+        svg.trim()
     );
+}
+
+fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> String {
+    let info = &results.info;
+    let mut html = page_head(&format!("edgesim report: {}", info.scenario));
     let _ = writeln!(html, "<h1>{}</h1>", escape(&info.scenario));
     if !results.description.trim().is_empty() {
         let _ = writeln!(
@@ -171,13 +184,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
 
     let _ = writeln!(html, "<h2>Charts</h2>");
     for (chart, svg) in charts {
-        let stem = chart.file_stem();
-        let _ = writeln!(
-            html,
-            "<figure id=\"{stem}\" aria-label=\"{}\">\n{}\n<figcaption>Also as {stem}.svg and {stem}.png in the output folder.</figcaption>\n</figure>",
-            escape(chart.title()),
-            svg.trim()
-        );
+        figure(&mut html, chart.file_stem(), chart.title(), svg);
     }
     let _ = writeln!(
         html,

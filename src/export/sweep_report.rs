@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::report::{STYLE, escape};
+use super::report::{escape, figure, page_head};
 use crate::model::services::Service;
 use crate::plot;
 use crate::sweep::{SweepOutcome, SweepRow};
@@ -20,14 +20,7 @@ pub fn render(outcome: &SweepOutcome) -> Result<String, String> {
         }
     }
     let info = &outcome.info;
-    let mut html = String::new();
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>edgesim sweep: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        escape(&info.scenario)
-    );
+    let mut html = page_head(&format!("edgesim sweep: {}", info.scenario));
     let _ = writeln!(html, "<h1>Sweep: {}</h1>", escape(&info.scenario));
     let _ = writeln!(html, "<dl class=\"run\">");
     let keys: Vec<String> = outcome
@@ -60,13 +53,7 @@ pub fn render(outcome: &SweepOutcome) -> Result<String, String> {
     }
     let _ = writeln!(html, "<h2>Charts</h2>");
     for (chart, svg) in &charts {
-        let stem = chart.file_stem();
-        let _ = writeln!(
-            html,
-            "<figure id=\"{stem}\" aria-label=\"{}\">\n{}\n<figcaption>Also as {stem}.svg and {stem}.png in the output folder.</figcaption>\n</figure>",
-            escape(chart.title()),
-            svg.trim()
-        );
+        figure(&mut html, chart.file_stem(), chart.title(), svg);
     }
     let _ = writeln!(
         html,

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     Chart, DrawResult, INK, anchored, cause_color, fail, minutes_label, on_both_backends,
-    panel_title, row_labels, row_y, shorten, text, text_width, titled,
+    panel_title, row_labels, row_panel_mesh, row_y, shorten, text, text_width, titled,
 };
 use crate::model::metrics::Cause;
 use crate::model::services::Service;
@@ -118,23 +118,15 @@ impl Causes {
                 .x_label_area_size(AXIS - 4)
                 .build_cartesian_2d(0.0..high, 0.0..count as f64)
                 .map_err(fail)?;
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .y_labels(0)
-                .x_labels(8)
-                .x_label_formatter(&super::axis_label)
-                .x_label_style(text(12, &INK))
-                .x_desc(if index + 1 == services.len() {
+            row_panel_mesh(
+                &mut chart,
+                8,
+                if index + 1 == services.len() {
                     "minutes per year"
                 } else {
                     ""
-                })
-                .axis_desc_style(text(13, &INK))
-                .light_line_style(WHITE)
-                .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
-                .draw()
-                .map_err(fail)?;
+                },
+            )?;
             for (i, (_, by_cause)) in rows.iter().enumerate() {
                 let y = row_y(i, count);
                 let mut start = 0.0;

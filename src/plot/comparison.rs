@@ -9,7 +9,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     BETTER, Chart, DrawResult, INK, MUTED, NEUTRAL, WORSE, anchored, axis_label, fail,
-    on_both_backends, panel_title, row_labels, row_y, shorten, text, text_width, titled,
+    on_both_backends, panel_title, row_labels, row_panel_mesh, row_y, shorten, text, text_width,
+    titled,
 };
 use crate::model::services::Service;
 use crate::results::Results;
@@ -96,23 +97,15 @@ impl Comparison {
                 .x_label_area_size(AXIS - 4)
                 .build_cartesian_2d(-reach..reach, 0.0..count as f64)
                 .map_err(fail)?;
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .y_labels(0)
-                .x_labels(9)
-                .x_label_formatter(&axis_label)
-                .x_label_style(text(12, &INK))
-                .x_desc(if index + 1 == services.len() {
+            row_panel_mesh(
+                &mut chart,
+                9,
+                if index + 1 == services.len() {
                     "change in minutes of downtime per year (negative is better)"
                 } else {
                     ""
-                })
-                .axis_desc_style(text(13, &INK))
-                .light_line_style(WHITE)
-                .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
-                .draw()
-                .map_err(fail)?;
+                },
+            )?;
             chart
                 .draw_series([PathElement::new(
                     [(0.0, 0.0), (0.0, count as f64)],

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    Chart, DrawResult, INK, PALETTE, anchored, axis_label, fail, minutes_label, on_both_backends,
-    panel_title, row_labels, row_y, shorten, text, text_width, thousands, titled,
+    Chart, DrawResult, INK, PALETTE, anchored, fail, minutes_label, on_both_backends, panel_title,
+    row_labels, row_panel_mesh, row_y, shorten, text, text_width, thousands, titled,
 };
 use crate::results::Results;
 use crate::stats::PoolRow;
@@ -121,23 +121,15 @@ impl EdgePools {
                 .x_label_area_size(AXIS - 4)
                 .build_cartesian_2d(0.0..most, 0.0..count as f64)
                 .map_err(fail)?;
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .y_labels(0)
-                .x_labels(8)
-                .x_label_formatter(&axis_label)
-                .x_label_style(text(12, &INK))
-                .x_desc(if index + 1 == layouts.len() {
+            row_panel_mesh(
+                &mut chart,
+                8,
+                if index + 1 == layouts.len() {
                     "remote users"
                 } else {
                     ""
-                })
-                .axis_desc_style(text(13, &INK))
-                .light_line_style(WHITE)
-                .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
-                .draw()
-                .map_err(fail)?;
+                },
+            )?;
             for (i, pool) in rows.iter().enumerate() {
                 let y = row_y(i, count);
                 chart

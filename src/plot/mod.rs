@@ -334,6 +334,38 @@ pub fn titled<DB: DrawingBackend>(
     Ok(area.split_vertically(top).1)
 }
 
+/// A panel of rows (bars or intervals) on a linear x axis.
+pub type RowPanel<'a, DB> = ChartContext<
+    'a,
+    DB,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// Draws the mesh of a panel of rows: `x_labels` ticks on x only, and `x_desc` under the
+/// axis (give it for the last panel only, `""` for the others).
+pub fn row_panel_mesh<DB: DrawingBackend>(
+    chart: &mut RowPanel<'_, DB>,
+    x_labels: usize,
+    x_desc: &str,
+) -> DrawResult {
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(x_labels)
+        .x_label_formatter(&axis_label)
+        .x_label_style(text(12, &INK))
+        .x_desc(x_desc)
+        .axis_desc_style(text(13, &INK))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
+        .draw()
+        .map_err(fail)
+}
+
 /// Draws row labels right-aligned at pixel `right`, one per row of a plotting area whose
 /// pixel rows span `rows_top..rows_bottom`, first row at the top.
 pub fn row_labels<DB: DrawingBackend>(
