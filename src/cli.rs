@@ -226,7 +226,7 @@ pub struct SweepArgs {
     /// Draw no charts.
     #[arg(long)]
     pub no_charts: bool,
-    /// No table on stdout.
+    /// No progress and no table; errors still go to stderr.
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -524,6 +524,7 @@ fn sweep(args: &SweepArgs) -> u8 {
         threads: args.threads.map(usize::from),
         output: args.output.clone(),
         charts: !args.no_charts,
+        progress: !args.quiet,
     };
     match crate::sweep::sweep(&options) {
         Ok(outcome) => {

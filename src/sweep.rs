@@ -40,6 +40,8 @@ pub struct SweepOptions {
     pub output: Option<PathBuf>,
     /// Draw the charts (`sweep.svg`/`.png`, and `tornado.svg`/`.png` with two keys or more).
     pub charts: bool,
+    /// Say on stderr what runs (one line per layout).
+    pub progress: bool,
 }
 
 /// One point of a sweep: the base, or one key at one value.
@@ -234,6 +236,16 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
                 })
                 .collect(),
         };
+        if options.progress {
+            eprintln!(
+                "sweep: layout {} ({} of {}), {} points × {} replications",
+                layout.layout_name,
+                index + 1,
+                base.scenario.layouts.len(),
+                points.len(),
+                base.scenario.simulation.replications
+            );
+        }
         let study = crate::montecarlo::run(
             &study_scenario,
             Shard::WHOLE,

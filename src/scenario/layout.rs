@@ -37,7 +37,7 @@ pub fn merge(base: &Node, overlay: &Node) -> Node {
                 .map(|item| {
                     let id = record_id(item, key);
                     match edits.iter().find(|edit| Some(edit.key.as_str()) == id) {
-                        Some(edit) => merge(item, &edit.node),
+                        Some(edit) => point_id_at(merge(item, &edit.node), key, edit),
                         None => item.clone(),
                     }
                 })
@@ -49,6 +49,17 @@ pub fn merge(base: &Node, overlay: &Node) -> Node {
         }
         _ => overlay.clone(),
     }
+}
+
+/// An edited record's id (or target) points at the edit that names it, so that what is
+/// said about the record in a layout points at that layout's line.
+fn point_id_at(mut record: Node, key: &str, edit: &Entry) -> Node {
+    if let (NodeValue::Table(fields), Some(span)) = (&mut record.value, &edit.key_span)
+        && let Some(field) = fields.iter_mut().find(|field| field.key == key)
+    {
+        field.node.span = Some(span.clone());
+    }
+    record
 }
 
 /// The key that identifies the records of a list, when every item is a table that has it
@@ -269,6 +280,22 @@ mod tests {
         let mut findings = Findings::default();
         check_edits(&base, &layout, "layouts[0]", &mut findings);
         assert!(findings.items.is_empty(), "{:?}", findings.items);
+        // What is said about the edited pool's id points at the edit (`b` in
+        // `edge_pools.b.servers`, bytes 11..12 of the layout), the other keeps its own.
+        let merged = merge(&base, &layout);
+        let pools = match &merged.get("edge_pools").unwrap().value {
+            NodeValue::Array(items) => items.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(pools[1].get("id").unwrap().span, Some(11..12));
+        assert_eq!(pools[0].get("id").unwrap().span, base_id_span(&base));
+    }
+
+    fn base_id_span(base: &Node) -> Option<crate::scenario::diagnostic::Span> {
+        match &base.get("edge_pools").unwrap().value {
+            NodeValue::Array(items) => items[0].get("id").unwrap().span.clone(),
+            _ => None,
+        }
     }
 
     #[test]
