@@ -152,13 +152,7 @@ impl Causes {
             }
             let (xs, ys) = chart.plotting_area().get_pixel_range();
             let names: Vec<String> = rows.iter().map(|(i, _)| labels[*i].clone()).collect();
-            row_labels(
-                area,
-                &names,
-                xs.start - 8,
-                (ys.start, ys.end),
-                &text(13, &INK),
-            )?;
+            row_labels(area, &names, (xs.clone(), ys.clone()), 13)?;
         }
         Ok(())
     }

@@ -166,13 +166,7 @@ impl Comparison {
                 .iter()
                 .map(|(i, _)| layouts[*i].clone())
                 .collect();
-            row_labels(
-                area,
-                &names,
-                xs.start - 8,
-                (ys.start, ys.end),
-                &text(13, &INK),
-            )?;
+            row_labels(area, &names, (xs.clone(), ys.clone()), 13)?;
         }
         Ok(())
     }

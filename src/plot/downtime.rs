@@ -187,13 +187,7 @@ impl Downtime {
                 .iter()
                 .map(|r| layouts[r.layout].clone())
                 .collect();
-            row_labels(
-                area,
-                &labels,
-                xs.start - 8,
-                (ys.start, ys.end),
-                &text(13, &INK),
-            )?;
+            row_labels(area, &labels, (xs.clone(), ys.clone()), 13)?;
         }
         Ok(())
     }

@@ -162,13 +162,7 @@ impl EdgePools {
             }
             let (xs, ys) = chart.plotting_area().get_pixel_range();
             let names: Vec<String> = rows.iter().map(|p| shorten(&p.edge_pool, 30)).collect();
-            row_labels(
-                area,
-                &names,
-                xs.start - 8,
-                (ys.start, ys.end),
-                &text(13, &INK),
-            )?;
+            row_labels(area, &names, (xs.clone(), ys.clone()), 13)?;
         }
         Ok(())
     }

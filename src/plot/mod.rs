@@ -366,18 +366,20 @@ pub fn row_panel_mesh<DB: DrawingBackend>(
         .map_err(fail)
 }
 
-/// Draws row labels right-aligned at pixel `right`, one per row of a plotting area whose
-/// pixel rows span `rows_top..rows_bottom`, first row at the top.
+/// Draws row labels right-aligned just left of a plotting area whose pixel ranges are
+/// `(columns, rows)` (as `plotting_area().get_pixel_range()` gives them), one label per
+/// row, first row at the top, at `size` points.
 pub fn row_labels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     labels: &[String],
-    right: i32,
-    (rows_top, rows_bottom): (i32, i32),
-    style: &TextStyle<'static>,
+    (columns, rows): (std::ops::Range<i32>, std::ops::Range<i32>),
+    size: u32,
 ) -> DrawResult {
-    let height = (rows_bottom - rows_top) as f64 / labels.len().max(1) as f64;
+    let right = columns.start - 8;
+    let style = text(size, &INK);
+    let height = (rows.end - rows.start) as f64 / labels.len().max(1) as f64;
     for (i, label) in labels.iter().enumerate() {
-        let y = rows_top as f64 + (i as f64 + 0.5) * height;
+        let y = rows.start as f64 + (i as f64 + 0.5) * height;
         root.draw(&Text::new(
             label.clone(),
             (right, y.round() as i32),

@@ -422,13 +422,7 @@ impl Tornado {
             }
             let (xs, ys) = chart.plotting_area().get_pixel_range();
             let names: Vec<String> = service_bars.iter().map(|b| shorten(b.key, 40)).collect();
-            row_labels(
-                area,
-                &names,
-                xs.start - 8,
-                (ys.start, ys.end),
-                &text(13, &INK),
-            )?;
+            row_labels(area, &names, (xs.clone(), ys.clone()), 13)?;
         }
         Ok(())
     }

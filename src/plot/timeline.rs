@@ -326,13 +326,7 @@ impl Timeline {
                     .map_err(fail)?;
             }
         }
-        row_labels(
-            area,
-            &labels,
-            xs.start - 8,
-            (ys.start, ys.end),
-            &text(12, &INK),
-        )?;
+        row_labels(area, &labels, (xs.clone(), ys.clone()), 12)?;
         // The served fraction of each service.
         let services: Vec<Service> = Service::ALL
             .into_iter()
