@@ -274,22 +274,10 @@ fn headless(browser: &str, profile: &Path) -> std::process::Command {
     command
 }
 
-#[test]
-fn the_report_renders_in_a_headless_browser() {
-    let Some(browser) = browser() else {
-        // CI installs the browser and sets EDGESIM_REQUIRE_BROWSER, so this check cannot
-        // be skipped there; a developer's machine without it skips with a notice.
-        assert!(
-            std::env::var_os("EDGESIM_REQUIRE_BROWSER").is_none(),
-            "EDGESIM_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("no headless chromium: skipping the browser check");
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    run_contoso(&out, &[]);
-    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+/// Opens `report_file` in headless `browser` with a probe that records script errors,
+/// console errors, fetched resources and each chart's rendered size, and returns them.
+fn probe_in_browser(browser: &str, report_file: &Path, dir: &Path) -> serde_json::Value {
+    let report = std::fs::read_to_string(report_file).unwrap();
     // A copy with a probe that records script errors, console errors, fetched resources
     // and each chart's rendered size into the page, read back with --dump-dom.
     let probe = r#"<script>
@@ -310,13 +298,13 @@ window.addEventListener('load', () => {
   document.body.appendChild(out);
 });
 </script>"#;
-    let probed = dir.path().join("probed.html");
+    let probed = dir.join("probed.html");
     std::fs::write(
         &probed,
         report.replacen("<head>", &format!("<head>\n{probe}"), 1),
     )
     .unwrap();
-    let dom = headless(browser, &dir.path().join("profile-a"))
+    let dom = headless(browser, &dir.join("profile-a"))
         .args(["--window-size=1280,2000", "--dump-dom"])
         .arg(format!("file://{}", probed.display()))
         .output()
@@ -327,7 +315,25 @@ window.addEventListener('load', () => {
     let json = dom[start..end]
         .replace("&quot;", "\"")
         .replace("&amp;", "&");
-    let probe: serde_json::Value = serde_json::from_str(&json).unwrap();
+    serde_json::from_str(&json).unwrap()
+}
+
+#[test]
+fn the_report_renders_in_a_headless_browser() {
+    let Some(browser) = browser() else {
+        // CI installs the browser and sets EDGESIM_REQUIRE_BROWSER, so this check cannot
+        // be skipped there; a developer's machine without it skips with a notice.
+        assert!(
+            std::env::var_os("EDGESIM_REQUIRE_BROWSER").is_none(),
+            "EDGESIM_REQUIRE_BROWSER is set but no chromium was found"
+        );
+        eprintln!("no headless chromium: skipping the browser check");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_contoso(&out, &[]);
+    let probe = probe_in_browser(browser, &out.join("report.html"), dir.path());
     assert_eq!(
         probe["errors"],
         serde_json::json!([]),
@@ -361,4 +367,55 @@ window.addEventListener('load', () => {
     let (width, height, pixels) = decode_png(&screenshot);
     assert_eq!((width, height), (1280, 3000));
     assert!(inked_share(&pixels) > 0.02, "the screenshot is blank");
+}
+
+#[test]
+fn the_sweep_report_renders_in_a_headless_browser() {
+    let Some(browser) = browser() else {
+        assert!(
+            std::env::var_os("EDGESIM_REQUIRE_BROWSER").is_none(),
+            "EDGESIM_REQUIRE_BROWSER is set but no chromium was found"
+        );
+        eprintln!("no headless chromium: skipping the browser check");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let output = edgesim()
+        .args([
+            "sweep",
+            "-n",
+            "20",
+            "-q",
+            "--vary",
+            "dns.ttl=5m,1d",
+            "--vary",
+        ])
+        .args(["operations.response=15m,4h", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let probe = probe_in_browser(browser, &out.join("report.html"), dir.path());
+    assert_eq!(
+        probe["errors"],
+        serde_json::json!([]),
+        "console or script errors"
+    );
+    assert_eq!(
+        probe["resources"],
+        serde_json::json!([]),
+        "the report fetched something"
+    );
+    let figures = probe["figures"].as_array().unwrap();
+    let ids: Vec<&str> = figures.iter().map(|f| f[0].as_str().unwrap()).collect();
+    assert_eq!(ids, ["sweep", "tornado"]);
+    for figure in figures {
+        let (width, height) = (figure[1].as_i64().unwrap(), figure[2].as_i64().unwrap());
+        assert!(width > 600 && height > 200, "{figure}");
+    }
 }
