@@ -167,6 +167,13 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
     } else {
         base.sweeps.clone()
     };
+    let listed: usize = specs.iter().map(|s| s.values.len()).sum();
+    if listed > scenario::MAX_SWEEP_POINTS {
+        return Err(Failure::Usage(format!(
+            "error: --vary lists {listed} values; sweep at most {} at a time (each is a whole study of every layout)",
+            scenario::MAX_SWEEP_POINTS
+        )));
+    }
     if specs.is_empty() {
         return Err(Failure::Usage(format!(
             "error: nothing to sweep: give --vary KEY=V1,V2,... or add a [[sweeps]] table to {}",

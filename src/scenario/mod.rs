@@ -49,6 +49,10 @@ pub struct SweepSpec {
     pub values: Vec<Node>,
 }
 
+/// The most values a sweep may list in all (each is a scenario loaded and run for every
+/// layout; the cap keeps a hostile file from turning one load into thousands).
+pub const MAX_SWEEP_POINTS: usize = 200;
+
 /// Top-level keys a sweep may not vary: run settings and the file's own structure.
 const UNSWEEPABLE: [&str; 5] = ["simulation", "layouts", "sweeps", "name", "description"];
 
@@ -367,6 +371,16 @@ fn read_sweeps(root: &Node, findings: &mut Findings) -> Vec<SweepSpec> {
                 "list the values to try, e.g. values = [\"15m\", \"30m\", \"1h\"]",
             );
             continue;
+        }
+        let listed: usize = sweeps.iter().map(|s: &SweepSpec| s.values.len()).sum();
+        if listed + values.len() > MAX_SWEEP_POINTS {
+            findings.error(
+                &table.path_of("values"),
+                item.span.clone(),
+                format!("the sweeps list more than {MAX_SWEEP_POINTS} values in all"),
+                "sweep fewer values at a time; each one is a whole study of every layout",
+            );
+            break;
         }
         sweeps.push(SweepSpec {
             key,

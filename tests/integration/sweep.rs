@@ -168,6 +168,22 @@ fn sweep_mistakes_are_usage_errors_with_the_key_path() {
         assert_eq!(code, Some(2), "{vary}: {stderr}");
         assert!(stderr.contains(expected), "{vary}: {stderr}");
     }
+    let many = format!(
+        "dns.ttl={}",
+        (1..=201)
+            .map(|m| format!("{m}m"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let (code, _, stderr) = sweep(
+        &["scenarios/two-site-minimal.toml", "--vary", &many],
+        &dir.path().join("s"),
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("lists 201 values; sweep at most 200"),
+        "{stderr}"
+    );
     let (code, _, stderr) = sweep(&["scenarios/two-site-minimal.toml"], &dir.path().join("s"));
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("nothing to sweep"), "{stderr}");
