@@ -141,9 +141,9 @@ pub enum Command {
     },
 }
 
-/// The options of `edgesim run`. Command-line flags override the file.
+/// The scenario a study runs and the settings that override the file (`run`, `sweep`).
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub struct StudyArgs {
     /// The scenario file; without one, the built-in example (contoso-three-site.toml).
     #[arg(value_name = "SCENARIO")]
     pub scenario: Option<PathBuf>,
@@ -163,6 +163,30 @@ pub struct RunArgs {
     /// Worker threads, 1 to 256; all cores by default. Results do not depend on it.
     #[arg(short = 'j', long = "threads", value_name = "THREADS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
+}
+
+impl StudyArgs {
+    /// The run options these settings give, writing to `output` (the rest at defaults).
+    fn run_options(&self, output: Option<PathBuf>) -> RunOptions {
+        RunOptions {
+            scenario: self.scenario.clone(),
+            replications: self.replications,
+            horizon: self.horizon.clone(),
+            seed: self.seed,
+            layouts: self.layouts.clone(),
+            threads: self.threads.map(usize::from),
+            output,
+            ..RunOptions::default()
+        }
+    }
+}
+
+/// The options of `edgesim run`. Command-line flags override the file.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario and the settings that override it.
+    #[command(flatten)]
+    pub study: StudyArgs,
     /// Output folder; `output/<scenario file stem>/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -198,28 +222,13 @@ pub struct MergeArgs {
 /// The options of `edgesim sweep`.
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
-    /// The scenario file; without one, the built-in example (contoso-three-site.toml).
-    #[arg(value_name = "SCENARIO")]
-    pub scenario: Option<PathBuf>,
+    /// The scenario and the settings that override it.
+    #[command(flatten)]
+    pub study: StudyArgs,
     /// A key path and its values, e.g. dns.ttl=5m,1h,1d (repeatable); the file's
     /// [[sweeps]] when none is given.
     #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
     pub varies: Vec<String>,
-    /// Only this layout (repeatable); all by default.
-    #[arg(long = "layout", value_name = "NAME")]
-    pub layouts: Vec<String>,
-    /// Number of replications (overrides [simulation].replications).
-    #[arg(short = 'n', long = "replications", value_name = "N")]
-    pub replications: Option<u64>,
-    /// Simulated time per replication (overrides [simulation].horizon).
-    #[arg(long, value_name = "DUR")]
-    pub horizon: Option<String>,
-    /// Seed (overrides [simulation].seed).
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads (results never depend on it).
-    #[arg(short = 'j', long = "threads", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub threads: Option<u16>,
     /// Output folder; `output/<scenario file stem>-sweep/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -304,6 +313,14 @@ fn failed(failure: &Failure) -> u8 {
     match failure {
         Failure::Usage(_) => EXIT_USAGE,
         Failure::Failed(_) => EXIT_FAILURE,
+    }
+}
+
+/// A failure whose message does not say `error:` yet (merge and diff report plain ones).
+fn with_error_prefix(failure: Failure) -> Failure {
+    match failure {
+        Failure::Usage(message) => Failure::Usage(format!("error: {message}")),
+        Failure::Failed(message) => Failure::Failed(format!("error: {message}")),
     }
 }
 
@@ -456,16 +473,10 @@ fn rough_duration(seconds: f64) -> String {
 /// `edgesim run`: every layout, every replication, the files of the output folder.
 fn run(args: &RunArgs) -> u8 {
     let options = RunOptions {
-        scenario: args.scenario.clone(),
-        replications: args.replications,
-        horizon: args.horizon.clone(),
-        seed: args.seed,
-        layouts: args.layouts.clone(),
-        threads: args.threads.map(usize::from),
-        output: args.output.clone(),
         shard: args.shard,
         charts: !args.no_charts,
         runs: !args.no_runs,
+        ..args.study.run_options(args.output.clone())
     };
     let mut progress = Progress::new(args.quiet);
     match study::run(&options, &mut progress) {
@@ -505,25 +516,18 @@ fn merge(args: &MergeArgs) -> u8 {
             print_out(&text);
             EXIT_OK
         }
-        Err(failure) => failed(&match failure {
-            Failure::Usage(message) => Failure::Usage(format!("error: {message}")),
-            Failure::Failed(message) => Failure::Failed(format!("error: {message}")),
-        }),
+        Err(failure) => failed(&with_error_prefix(failure)),
     }
 }
 
 /// `edgesim sweep`: every point, every chosen layout, one `sweep.csv`.
 fn sweep(args: &SweepArgs) -> u8 {
     let options = crate::sweep::SweepOptions {
-        scenario: args.scenario.clone(),
+        run: RunOptions {
+            charts: !args.no_charts,
+            ..args.study.run_options(args.output.clone())
+        },
         varies: args.varies.clone(),
-        layouts: args.layouts.clone(),
-        replications: args.replications,
-        horizon: args.horizon.clone(),
-        seed: args.seed,
-        threads: args.threads.map(usize::from),
-        output: args.output.clone(),
-        charts: !args.no_charts,
         progress: !args.quiet,
     };
     match crate::sweep::sweep(&options) {
@@ -557,10 +561,7 @@ fn diff(args: &DiffArgs) -> u8 {
                 EXIT_OK
             }
         }
-        Err(failure) => failed(&match failure {
-            Failure::Usage(message) => Failure::Usage(format!("error: {message}")),
-            Failure::Failed(message) => Failure::Failed(format!("error: {message}")),
-        }),
+        Err(failure) => failed(&with_error_prefix(failure)),
     }
 }
 

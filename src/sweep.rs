@@ -8,9 +8,11 @@
 //! figures are those `run` gives for that layout, to the bit (a layout's results depend
 //! only on its topology, the seed and the replication, not on its place in a study).
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 
+use crate::model::services::Service;
 use crate::montecarlo::Shard;
 use crate::output::Staging;
 use crate::scenario::tree::Node;
@@ -22,24 +24,13 @@ use crate::topology::Scenario;
 /// What `edgesim sweep` was asked for.
 #[derive(Clone, Debug, Default)]
 pub struct SweepOptions {
-    /// The scenario file; `None` for the built-in example.
-    pub scenario: Option<PathBuf>,
+    /// The scenario, the settings that override it, the output folder
+    /// (`output/<scenario file stem>-sweep/` when `None`) and whether to draw charts
+    /// (`sweep.svg`/`.png`, `tornado.svg`/`.png` with two keys or more, `report.html`);
+    /// shards and `runs.csv` do not apply.
+    pub run: RunOptions,
     /// `KEY=V1,V2,...` from the command line; the file's `[[sweeps]]` when empty.
     pub varies: Vec<String>,
-    /// Only these layouts (all when empty).
-    pub layouts: Vec<String>,
-    /// Replications (overrides the file).
-    pub replications: Option<u64>,
-    /// Horizon (overrides the file).
-    pub horizon: Option<String>,
-    /// Seed (overrides the file).
-    pub seed: Option<u64>,
-    /// Worker threads.
-    pub threads: Option<usize>,
-    /// Output folder (`output/<scenario file stem>-sweep/` when `None`).
-    pub output: Option<PathBuf>,
-    /// Draw the charts (`sweep.svg`/`.png`, and `tornado.svg`/`.png` with two keys or more).
-    pub charts: bool,
     /// Say on stderr what runs (one line per layout).
     pub progress: bool,
 }
@@ -110,6 +101,18 @@ pub struct SweepOutcome {
     pub file: PathBuf,
     /// Every file written, `sweep.csv` first.
     pub files: Vec<PathBuf>,
+    /// Where each (point, layout, service)'s row of all users is in `rows`.
+    overall_rows: HashMap<(String, String, &'static str), usize>,
+}
+
+impl SweepOutcome {
+    /// The row of all users for `point`, `layout` and `service`.
+    pub fn overall(&self, point: &str, layout: &str, service: &str) -> Option<&SweepRow> {
+        let service = Service::ALL.iter().find(|s| s.name() == service)?.name();
+        self.overall_rows
+            .get(&(point.to_string(), layout.to_string(), service))
+            .map(|&index| &self.rows[index])
+    }
 }
 
 /// Reads `KEY=V1,V2,...` (values as TOML where they parse, else as text).
@@ -144,17 +147,9 @@ pub fn parse_vary(text: &str) -> Result<SweepSpec, String> {
 
 /// Runs a sweep and writes `sweep.csv`.
 pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
-    let run_options = RunOptions {
-        scenario: options.scenario.clone(),
-        replications: options.replications,
-        horizon: options.horizon.clone(),
-        seed: options.seed,
-        layouts: options.layouts.clone(),
-        threads: options.threads,
-        ..RunOptions::default()
-    };
-    let mut base = load_for_run(&run_options).map_err(|error| error.to_string())?;
-    apply_overrides(&mut base.scenario, &run_options)
+    let run_options = &options.run;
+    let mut base = load_for_run(run_options).map_err(|error| error.to_string())?;
+    apply_overrides(&mut base.scenario, run_options)
         .map_err(|message| Failure::Usage(format!("error: {message}")))?;
     let from_command_line = !options.varies.is_empty();
     let specs: Vec<SweepSpec> = if from_command_line {
@@ -216,7 +211,7 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
                             "error: {origin} {label} does not give a valid scenario:\n{error}"
                         ))
                     })?;
-            apply_overrides(&mut loaded.scenario, &run_options)
+            apply_overrides(&mut loaded.scenario, run_options)
                 .map_err(|message| Failure::Usage(format!("error: {message}")))?;
             points.push(SweepPoint {
                 label,
@@ -256,7 +251,7 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
         let study = crate::montecarlo::run(
             &study_scenario,
             Shard::WHOLE,
-            options.threads,
+            run_options.threads,
             |_, _| Ok(()),
         )
         .map_err(|message| Failure::Failed(format!("error: {message}")))?;
@@ -294,7 +289,7 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
             });
         }
     }
-    let folder = options
+    let folder = run_options
         .output
         .clone()
         .unwrap_or_else(|| crate::output::default_sweep_folder(&base.source.name));
@@ -318,8 +313,16 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
         rows,
         file: folder.join("sweep.csv"),
         files: Vec::new(),
+        overall_rows: HashMap::new(),
     };
-    if options.charts {
+    outcome.overall_rows = outcome
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| row.scope == "all")
+        .map(|(index, row)| ((row.point.clone(), row.layout.clone(), row.service), index))
+        .collect();
+    if run_options.charts {
         for chart in crate::plot::sweep::sweep_charts() {
             if !chart.applies(&outcome) {
                 continue;

@@ -61,13 +61,6 @@ impl SweepOutcome {
         services
     }
 
-    /// The row of all users for `point`, `layout` and `service`.
-    pub fn overall(&self, point: &str, layout: &str, service: &str) -> Option<&SweepRow> {
-        self.rows.iter().find(|r| {
-            r.point == point && r.layout == layout && r.service == service && r.scope == "all"
-        })
-    }
-
     /// The labels and values of the points of `key`, in the order given.
     pub fn points_of(&self, key: &str) -> Vec<(&str, &str)> {
         self.points

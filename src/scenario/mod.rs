@@ -263,7 +263,11 @@ pub fn load_str_with(
     let file_root = Node::from_document_root(document.as_table());
     let mut findings = Findings::default();
     let sweeps = read_sweeps(&file_root, &mut findings);
-    let file_root = layout::without_keys(&file_root, &["sweeps"]);
+    let file_root = if file_root.get("sweeps").is_some() {
+        layout::without_keys(&file_root, &["sweeps"])
+    } else {
+        file_root
+    };
     let has_layouts = file_root.get("layouts").is_some();
     // Without layouts the scenario is its one layout, so the overlay goes on the base.
     let root = match overlay {

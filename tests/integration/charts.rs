@@ -246,6 +246,45 @@ fn trace_draws_a_timeline() {
 }
 
 /// Debian's headless Chromium, if installed.
+/// The headless browser, or `None` after a notice when there is none. CI installs it and
+/// sets EDGESIM_REQUIRE_BROWSER, so a browser check cannot be skipped there.
+fn browser_or_skip() -> Option<&'static str> {
+    let found = browser();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("EDGESIM_REQUIRE_BROWSER").is_none(),
+            "EDGESIM_REQUIRE_BROWSER is set but no chromium was found"
+        );
+        eprintln!("no headless chromium: skipping the browser check");
+    }
+    found
+}
+
+/// Asserts what a probed report must show: no script or console error, nothing fetched,
+/// every chart drawn at a readable size at 1280 px (at most 1136 px wide, shape kept).
+/// Returns the figures' ids.
+fn assert_renders_cleanly(probe: &serde_json::Value) -> Vec<String> {
+    assert_eq!(
+        probe["errors"],
+        serde_json::json!([]),
+        "console or script errors"
+    );
+    assert_eq!(
+        probe["resources"],
+        serde_json::json!([]),
+        "the report fetched something"
+    );
+    let figures = probe["figures"].as_array().unwrap();
+    for figure in figures {
+        let (width, height) = (figure[1].as_i64().unwrap(), figure[2].as_i64().unwrap());
+        assert!(width > 600 && height > 200, "{figure}");
+    }
+    figures
+        .iter()
+        .map(|f| f[0].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn browser() -> Option<&'static str> {
     ["chromium-headless-shell", "chromium", "chromium-browser"]
         .into_iter()
@@ -320,37 +359,14 @@ window.addEventListener('load', () => {
 
 #[test]
 fn the_report_renders_in_a_headless_browser() {
-    let Some(browser) = browser() else {
-        // CI installs the browser and sets EDGESIM_REQUIRE_BROWSER, so this check cannot
-        // be skipped there; a developer's machine without it skips with a notice.
-        assert!(
-            std::env::var_os("EDGESIM_REQUIRE_BROWSER").is_none(),
-            "EDGESIM_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("no headless chromium: skipping the browser check");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     run_contoso(&out, &[]);
     let probe = probe_in_browser(browser, &out.join("report.html"), dir.path());
-    assert_eq!(
-        probe["errors"],
-        serde_json::json!([]),
-        "console or script errors"
-    );
-    assert_eq!(
-        probe["resources"],
-        serde_json::json!([]),
-        "the report fetched something"
-    );
-    let figures = probe["figures"].as_array().unwrap();
-    assert_eq!(figures.len(), CHARTS.len());
-    for figure in figures {
-        let (width, height) = (figure[1].as_i64().unwrap(), figure[2].as_i64().unwrap());
-        // At 1280 px the charts fill the column (at most 1136 px) and keep their shape.
-        assert!(width > 600 && height > 200, "{figure}");
-    }
+    assert_eq!(assert_renders_cleanly(&probe).len(), CHARTS.len());
     // A screenshot of the report itself at 1280 px: not blank.
     let screenshot = dir.path().join("report.png");
     let status = headless(browser, &dir.path().join("profile-b"))
@@ -371,17 +387,12 @@ fn the_report_renders_in_a_headless_browser() {
 
 #[test]
 fn the_sweep_report_renders_in_a_headless_browser() {
-    let Some(browser) = browser() else {
-        assert!(
-            std::env::var_os("EDGESIM_REQUIRE_BROWSER").is_none(),
-            "EDGESIM_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("no headless chromium: skipping the browser check");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sweep");
-    let output = edgesim()
+    edgesim()
         .args([
             "sweep",
             "-n",
@@ -393,29 +404,8 @@ fn the_sweep_report_renders_in_a_headless_browser() {
         ])
         .args(["operations.response=15m,4h", "-o"])
         .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .assert()
+        .success();
     let probe = probe_in_browser(browser, &out.join("report.html"), dir.path());
-    assert_eq!(
-        probe["errors"],
-        serde_json::json!([]),
-        "console or script errors"
-    );
-    assert_eq!(
-        probe["resources"],
-        serde_json::json!([]),
-        "the report fetched something"
-    );
-    let figures = probe["figures"].as_array().unwrap();
-    let ids: Vec<&str> = figures.iter().map(|f| f[0].as_str().unwrap()).collect();
-    assert_eq!(ids, ["sweep", "tornado"]);
-    for figure in figures {
-        let (width, height) = (figure[1].as_i64().unwrap(), figure[2].as_i64().unwrap());
-        assert!(width > 600 && height > 200, "{figure}");
-    }
+    assert_eq!(assert_renders_cleanly(&probe), ["sweep", "tornado"]);
 }

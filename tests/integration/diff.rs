@@ -3,37 +3,27 @@
 use std::fs;
 use std::path::Path;
 
-use crate::{edgesim, project_path};
+use crate::{edgesim, outcome, project_path};
 
 /// Runs `scenario` (a path under the project, or an absolute one) into `folder`.
 fn run_into(scenario: &str, folder: &Path, extra: &[&str]) {
-    let output = edgesim()
+    edgesim()
         .args(["run", scenario, "-q", "--no-charts", "-o"])
         .arg(folder)
         .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .assert()
+        .success();
 }
 
 fn diff(old: &Path, new: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
-    let output = edgesim()
-        .arg("diff")
-        .arg(old)
-        .arg(new)
-        .arg("-o")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+    outcome(
+        edgesim()
+            .arg("diff")
+            .arg(old)
+            .arg(new)
+            .arg("-o")
+            .arg(out)
+            .args(extra),
     )
 }
 

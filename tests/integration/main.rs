@@ -36,3 +36,13 @@ pub fn edgesim() -> assert_cmd::Command {
     command.current_dir(root());
     command
 }
+
+/// Runs `command` and returns its exit code, stdout and stderr.
+pub fn outcome(command: &mut assert_cmd::Command) -> (Option<i32>, String, String) {
+    let output = command.output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

@@ -4,20 +4,15 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-use crate::edgesim;
+use crate::{edgesim, outcome};
 
 fn sweep(args: &[&str], out: &Path) -> (Option<i32>, String, String) {
-    let output = edgesim()
-        .arg("sweep")
-        .args(args)
-        .args(["-q", "-o"])
-        .arg(out)
-        .output()
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+    outcome(
+        edgesim()
+            .arg("sweep")
+            .args(args)
+            .args(["-q", "-o"])
+            .arg(out),
     )
 }
 
@@ -102,7 +97,7 @@ fn a_point_at_the_base_value_reproduces_the_base_and_run_to_the_bit() {
     assert_eq!(code, Some(0), "{stderr}");
     let rows = rows(&out);
     let run_folder = dir.path().join("run");
-    let output = edgesim()
+    edgesim()
         .args([
             "run",
             "scenarios/two-site-minimal.toml",
@@ -113,9 +108,8 @@ fn a_point_at_the_base_value_reproduces_the_base_and_run_to_the_bit() {
             "-o",
         ])
         .arg(&run_folder)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+        .assert()
+        .success();
     let summary = fs::read_to_string(run_folder.join("summary.csv")).unwrap();
     let mut compared = 0;
     for line in summary.lines().skip(1) {
@@ -223,13 +217,12 @@ fn a_file_s_sweeps_run_when_no_vary_is_given() {
 fn a_sweep_draws_its_lines_and_with_two_keys_a_tornado() {
     let dir = tempfile::tempdir().unwrap();
     let one = dir.path().join("one");
-    let output = edgesim()
+    edgesim()
         .args(["sweep", "scenarios/two-site-minimal.toml", "-n", "20", "-q"])
         .args(["--vary", "clients.detect=10s,10m", "-o"])
         .arg(&one)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+        .assert()
+        .success();
     for file in ["sweep.csv", "sweep.svg", "sweep.png"] {
         assert!(one.join(file).is_file(), "{file}");
     }
@@ -238,7 +231,7 @@ fn a_sweep_draws_its_lines_and_with_two_keys_a_tornado() {
         "a tornado needs two keys"
     );
     let two = dir.path().join("two");
-    let output = edgesim()
+    edgesim()
         .args(["sweep", "scenarios/two-site-minimal.toml", "-n", "20", "-q"])
         .args([
             "--vary",
@@ -248,9 +241,8 @@ fn a_sweep_draws_its_lines_and_with_two_keys_a_tornado() {
             "-o",
         ])
         .arg(&two)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+        .assert()
+        .success();
     for stem in ["sweep", "tornado"] {
         let svg = fs::read_to_string(two.join(format!("{stem}.svg"))).unwrap();
         let document = roxmltree::Document::parse(&svg).expect("well-formed SVG");
@@ -278,7 +270,7 @@ fn a_sweep_draws_its_lines_and_with_two_keys_a_tornado() {
         "report.html lacks its sweep section or charts, or fetches something"
     );
     let no_charts = dir.path().join("none");
-    let output = edgesim()
+    edgesim()
         .args([
             "sweep",
             "scenarios/two-site-minimal.toml",
@@ -289,8 +281,7 @@ fn a_sweep_draws_its_lines_and_with_two_keys_a_tornado() {
         ])
         .args(["--vary", "dns.ttl=5m", "-o"])
         .arg(&no_charts)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+        .assert()
+        .success();
     assert!(!no_charts.join("sweep.svg").exists());
 }
