@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::metrics::Cause;
 use crate::model::services::Service;
-use crate::stats::{CauseRow, ComparisonRow, PoolRow, Study, SummaryRow};
+use crate::stats::{CauseRow, ComparisonRow, PoolRow, ScoreRow, Study, SummaryRow};
 use crate::topology::Scenario;
 
 /// The versions of the crates that make the random numbers (kept equal to Cargo.lock by a
@@ -97,6 +97,8 @@ pub struct Results {
     pub pools: Vec<PoolRow>,
     /// The rows of `comparison.csv` (empty with one layout).
     pub comparison: Vec<ComparisonRow>,
+    /// Each layout's score (empty without an `[objective]`).
+    pub scores: Vec<ScoreRow>,
 }
 
 impl Results {
@@ -107,6 +109,7 @@ impl Results {
             causes: study.causes(),
             pools: study.pools(),
             comparison: study.comparison(),
+            scores: study.scores(),
             info,
             description,
             warnings,

@@ -237,6 +237,7 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
                     topology
                 })
                 .collect(),
+            objective: base.scenario.objective.clone(),
         };
         if options.progress {
             eprintln!(

@@ -45,6 +45,26 @@ pub struct Scenario {
     /// The layouts to compare; the first is the baseline. One layout named `base` when the
     /// file has no `[[layouts]]`.
     pub layouts: Vec<Topology>,
+    /// The `[objective]` that scores each layout by one number, if the file has one.
+    pub objective: Option<Objective>,
+}
+
+/// The `[objective]` table: how much each service's lost user-minutes count in a layout's
+/// score (docs/output.md, "Score"). Shared by every layout, so their scores compare.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Objective {
+    /// Per service, in report order, the weight of one lost user-minute (default 1).
+    pub weights: Vec<(crate::model::services::Service, f64)>,
+}
+
+impl Objective {
+    /// The weight of `service`.
+    pub fn weight(&self, service: crate::model::services::Service) -> f64 {
+        self.weights
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map_or(1.0, |(_, w)| *w)
+    }
 }
 
 /// The `[simulation]` table.

@@ -4,9 +4,12 @@ use std::fmt::Write as _;
 
 use super::{ExportError, Exporter, csv_field, decimal, optional};
 use crate::results::Results;
+use crate::stats::SCORE_SERVICE;
 
 /// The header of `summary.csv`.
 pub const SUMMARY_HEADER: &str = "layout,service,scope,replications,availability,ci95_low,ci95_high,nines,downtime_min_per_year,downtime_p50,downtime_p95,downtime_p99,outages_per_year,mean_outage_min";
+/// The columns `summary.csv` gains with an `[objective]`, filled on rows of service `score`.
+pub const SCORE_COLUMNS: &str = "score_user_min_per_year,score_ci95_low,score_ci95_high,score_rank";
 /// The header of `causes.csv`.
 pub const CAUSES_HEADER: &str = "layout,service,scope,cause,downtime_min_per_year";
 /// The header of `pools.csv`.
@@ -25,10 +28,17 @@ impl Exporter for SummaryCsv {
     }
 
     fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
-        let mut out = format!("{SUMMARY_HEADER}\n");
-        for row in &results.summary {
+        // With an [objective], four columns carry each layout's score on rows of service
+        // `score`; without one the file is exactly as before.
+        let scored = results.study.objective.is_some();
+        let mut out = if scored {
+            format!("{SUMMARY_HEADER},{SCORE_COLUMNS}\n")
+        } else {
+            format!("{SUMMARY_HEADER}\n")
+        };
+        for (index, row) in results.summary.iter().enumerate() {
             let (low, high) = row.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 csv_field(&row.layout),
@@ -46,6 +56,28 @@ impl Exporter for SummaryCsv {
                 decimal(row.outages_per_year, 6),
                 optional(row.mean_outage_min, 6),
             );
+            out.push_str(if scored { ",,,,\n" } else { "\n" });
+            let last_of_layout = results
+                .summary
+                .get(index + 1)
+                .is_none_or(|next| next.layout != row.layout);
+            if let Some(score) = results
+                .scores
+                .iter()
+                .find(|s| last_of_layout && s.layout == row.layout)
+            {
+                let (low, high) = score.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
+                let _ = writeln!(
+                    out,
+                    "{},{SCORE_SERVICE},all,{},,,,,,,,,,,{},{},{},{}",
+                    csv_field(&score.layout),
+                    score.replications,
+                    decimal(score.score_user_min_per_year, 6),
+                    optional(low, 6),
+                    optional(high, 6),
+                    score.rank
+                );
+            }
         }
         Ok(Some(out.into_bytes()))
     }
@@ -126,6 +158,22 @@ impl Exporter for ComparisonCsv {
                 row.service,
                 csv_field(&row.scope),
                 decimal(row.delta_downtime_min_per_year, 6),
+                optional(low, 6),
+                optional(high, 6)
+            );
+        }
+        let baseline = results.layouts().next().unwrap_or_default();
+        for score in &results.scores {
+            let Some(delta) = score.delta_vs_baseline else {
+                continue;
+            };
+            let (low, high) = delta.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
+            let _ = writeln!(
+                out,
+                "{},{},{SCORE_SERVICE},all,{},{},{}",
+                csv_field(&score.layout),
+                csv_field(baseline),
+                decimal(delta.user_min_per_year, 6),
                 optional(low, 6),
                 optional(high, 6)
             );

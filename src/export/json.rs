@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{ExportError, Exporter};
 use crate::results::{Results, RunInfo};
-use crate::stats::{CauseRow, ComparisonRow, PoolRow, SummaryRow};
+use crate::stats::{CauseRow, ComparisonRow, ObjectiveSetup, PoolRow, ScoreRow, SummaryRow};
 
 /// `summary.json`.
 pub struct SummaryJson;
@@ -22,6 +22,10 @@ impl Exporter for SummaryJson {
             causes: &'a [CauseRow],
             pools: &'a [PoolRow],
             comparison: &'a [ComparisonRow],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            objective: Option<&'a ObjectiveSetup>,
+            #[serde(skip_serializing_if = "<[ScoreRow]>::is_empty")]
+            scores: &'a [ScoreRow],
         }
         let document = Document {
             run: &results.info,
@@ -29,6 +33,8 @@ impl Exporter for SummaryJson {
             causes: &results.causes,
             pools: &results.pools,
             comparison: &results.comparison,
+            objective: results.study.objective.as_ref(),
+            scores: &results.scores,
         };
         let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
         text.push('\n');

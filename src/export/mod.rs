@@ -18,7 +18,9 @@ use crate::output::{Staging, WriteError};
 use crate::results::Results;
 use crate::stats::UNAVAILABILITY_SCALE;
 
-pub use self::csv::{CAUSES_HEADER, COMPARISON_HEADER, POOLS_HEADER, SUMMARY_HEADER};
+pub use self::csv::{
+    CAUSES_HEADER, COMPARISON_HEADER, POOLS_HEADER, SCORE_COLUMNS, SUMMARY_HEADER,
+};
 pub use self::part::PART_FILE;
 pub use self::runs::RUNS_HEADER;
 

@@ -14,7 +14,7 @@ use crate::stats::Study;
 pub const PART_FILE: &str = "part.json";
 
 /// A shard's exact accumulators.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Part {
     /// What was run.
     pub info: RunInfo,

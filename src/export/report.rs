@@ -166,6 +166,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     }
     let _ = writeln!(html, "</ul>");
 
+    score_table(&mut html, results);
     scorecard(&mut html, results);
     summary_table(&mut html, results);
     comparison_table(&mut html, results);
@@ -342,6 +343,86 @@ fn verdict(results: &Results, service: Service) -> String {
 }
 
 /// Layouts × services in minutes per year, coloured against the baseline.
+/// The layouts ranked by their `[objective]` score, with the change against the baseline
+/// and the cause that weighs most in each.
+fn score_table(html: &mut String, results: &Results) {
+    let (Some(objective), Some(best)) = (
+        &results.study.objective,
+        results.scores.iter().min_by_key(|r| r.rank),
+    ) else {
+        return;
+    };
+    let user_minutes = |value: f64| plot::thousands(libm::round(value.abs()) as u64);
+    let signed_user_minutes = |value: f64| {
+        let sign = if value < 0.0 { "−" } else { "+" };
+        format!("{sign}{}", user_minutes(value))
+    };
+    let weights: Vec<String> = objective
+        .weights
+        .iter()
+        .map(|(service, weight)| format!("{} × {weight}", service.title()))
+        .collect();
+    let _ = writeln!(
+        html,
+        "<h2>Score</h2>\n<p>Weighted user-minutes lost per year over all services: each service's downtime times          the users it concerns (remote users for remote access, every user for the others) times its weight          in [objective]: {}. Lower is better. <strong>{}</strong> ranks first with {} user-minutes per year. \
+         The change against the baseline is paired replication by replication (the layouts share every failure), \
+         so its interval is narrower than the scores' own. summary.csv (rows of service score) and summary.json hold the same figures.</p>",
+        escape(&weights.join(", ")),
+        escape(&best.layout),
+        user_minutes(best.score_user_min_per_year)
+    );
+    let _ = writeln!(
+        html,
+        "<div class=\"scroll\"><table>\n<tr><th>rank</th><th class=\"name\">layout</th><th>score</th>\
+         <th>95% interval</th><th>change against the baseline</th><th>95% interval</th><th class=\"key\">largest cause</th></tr>"
+    );
+    let mut rows: Vec<_> = results.scores.iter().collect();
+    rows.sort_by_key(|r| r.rank);
+    for row in rows {
+        let interval = row.ci95.map_or("—".to_string(), |(low, high)| {
+            format!("{} – {}", user_minutes(low), user_minutes(high))
+        });
+        let (class, change, change_interval) = match &row.delta_vs_baseline {
+            None => ("base", "baseline".to_string(), String::new()),
+            Some(delta) => (
+                match plot::comparison::interval_verdict(delta.ci95) {
+                    -1 => "better",
+                    1 => "worse",
+                    _ => "same",
+                },
+                signed_user_minutes(delta.user_min_per_year),
+                delta.ci95.map_or("—".to_string(), |(low, high)| {
+                    format!(
+                        "{} – {}",
+                        signed_user_minutes(low),
+                        signed_user_minutes(high)
+                    )
+                }),
+            ),
+        };
+        let cause = row
+            .causes
+            .iter()
+            .filter(|(_, minutes)| *minutes > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or("—".to_string(), |(cause, minutes)| {
+                format!(
+                    "{cause} ({:.0}%)",
+                    100.0 * minutes / row.score_user_min_per_year.max(f64::MIN_POSITIVE)
+                )
+            });
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td class=\"name\">{}</td><td>{}</td><td class=\"ci\">{interval}</td>\
+             <td class=\"{class}\">{change}</td><td class=\"ci\">{change_interval}</td><td class=\"key\">{cause}</td></tr>",
+            row.rank,
+            escape(&row.layout),
+            user_minutes(row.score_user_min_per_year),
+        );
+    }
+    let _ = writeln!(html, "</table></div>");
+}
+
 fn scorecard(html: &mut String, results: &Results) {
     let services = results.services();
     let _ = writeln!(html, "<h2>Scorecard</h2>");

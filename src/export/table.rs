@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::plot::thousands;
 use crate::results::Results;
 
 /// Availability, nines and downtime per service and layout (scope `all`), then the paired
@@ -44,6 +45,43 @@ pub fn terminal_table(results: &Results) -> String {
                 out,
                 "{:<22} {:<20} {:>+12.3} {:>25}",
                 row.layout, row.service, row.delta_downtime_min_per_year, interval
+            );
+        }
+    }
+    if !results.scores.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nScore ([objective]: weighted user-minutes lost per year, 95% interval; lower is better):"
+        );
+        let minutes = |value: f64| thousands(libm::round(value.abs()) as u64);
+        let signed = |value: f64| {
+            let sign = if value < 0.0 { '−' } else { '+' };
+            format!("{sign}{}", minutes(value))
+        };
+        for row in &results.scores {
+            let interval = row.ci95.map_or("—".to_string(), |(low, high)| {
+                format!("[{}, {}]", minutes(low), minutes(high))
+            });
+            let delta = match row.delta_vs_baseline {
+                Some(delta) => format!(
+                    "{} {} against the baseline",
+                    signed(delta.user_min_per_year),
+                    delta.ci95.map_or(String::new(), |(low, high)| format!(
+                        "[{}, {}]",
+                        signed(low),
+                        signed(high)
+                    ))
+                ),
+                None => "baseline".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "{:>3}. {:<22} {:>15} {:>27}  {}",
+                row.rank,
+                row.layout,
+                minutes(row.score_user_min_per_year),
+                interval,
+                delta
             );
         }
     }

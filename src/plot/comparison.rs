@@ -26,7 +26,12 @@ const WIDTH: u32 = 1000;
 
 /// Whether a paired difference is significantly better (−1), worse (+1) or neither (0).
 pub fn verdict(row: &ComparisonRow) -> i8 {
-    match row.ci95 {
+    interval_verdict(row.ci95)
+}
+
+/// −1 when a difference's 95% interval lies below 0, +1 when above, 0 otherwise.
+pub fn interval_verdict(ci95: Option<(f64, f64)>) -> i8 {
+    match ci95 {
         Some((_, high)) if high < 0.0 => -1,
         Some((low, _)) if low > 0.0 => 1,
         _ => 0,

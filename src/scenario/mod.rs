@@ -54,7 +54,14 @@ pub struct SweepSpec {
 pub const MAX_SWEEP_POINTS: usize = 200;
 
 /// Top-level keys a sweep may not vary: run settings and the file's own structure.
-const UNSWEEPABLE: [&str; 5] = ["simulation", "layouts", "sweeps", "name", "description"];
+const UNSWEEPABLE: [&str; 6] = [
+    "simulation",
+    "layouts",
+    "sweeps",
+    "name",
+    "description",
+    "objective",
+];
 
 impl SweepSpec {
     /// The scenario tree that sets `key` to `value`, to merge over every layout; or why
@@ -64,6 +71,12 @@ impl SweepSpec {
         if self.key.trim().is_empty() || segments.iter().any(|s| s.trim().is_empty()) {
             return Err(format!(
                 "`{}` is not a key path; write the scenario keys joined by dots, e.g. operations.response or edge_pools.<id>.servers",
+                self.key
+            ));
+        }
+        if segments[0] == "objective" {
+            return Err(format!(
+                "`{}` cannot be swept: every point is scored with the same [objective] so that their scores compare; change the weights in the file and sweep again",
                 self.key
             ));
         }
@@ -338,6 +351,7 @@ pub fn load_str_with(
             description: raw.description,
             simulation: raw.simulation,
             layouts: topologies,
+            objective: raw.objective,
         },
         warnings,
         sweeps,
@@ -514,7 +528,7 @@ fn materialise_layouts(
                     &table.path_of(key),
                     key_span,
                     format!("a layout may not change `{key}`"),
-                    "layouts share [simulation], [failures], [[outages]] and the list of sites so their results are paired; move this to the base scenario or to a separate scenario file",
+                    "layouts share [simulation], [failures], [[outages]], the list of sites and the [objective] so their results are paired and their scores compare; move this to the base scenario or to a separate scenario file",
                 );
             }
         }

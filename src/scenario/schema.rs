@@ -13,8 +13,9 @@ use super::diagnostic::Span;
 use super::distribution::{DistributionUse, read_distribution};
 use super::tree::Node;
 use crate::distribution::Distribution;
+use crate::model::services::Service;
 use crate::time::{MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration};
-use crate::topology::{Clients, Failback, InboundFederation, Operations, Simulation};
+use crate::topology::{Clients, Failback, InboundFederation, Objective, Operations, Simulation};
 
 /// Keys of the top level.
 pub const TOP_LEVEL_KEYS: &[&str] = &[
@@ -33,10 +34,12 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "operations",
     "layouts",
     "sweeps",
+    "objective",
 ];
 
 /// Top-level tables a layout may not change (docs/scenario.md).
-pub const LAYOUT_FORBIDDEN_KEYS: &[&str] = &["simulation", "failures", "outages", "sites"];
+pub const LAYOUT_FORBIDDEN_KEYS: &[&str] =
+    &["simulation", "failures", "outages", "sites", "objective"];
 
 /// Keys a `[[layouts]]` entry accepts.
 pub const LAYOUT_KEYS: &[&str] = &[
@@ -67,6 +70,7 @@ pub const LAYOUT_KEYS_AND_FORBIDDEN: &[&str] = &[
     "failures",
     "outages",
     "sites",
+    "objective",
     "layouts",
 ];
 
@@ -77,6 +81,9 @@ pub const MAX_HORIZON_YEARS: u64 = 1_000;
 /// The most users one Front End pool may have: far above Lync's 80,000 per pool, and
 /// small enough that totals over every pool cannot overflow.
 pub const MAX_USERS_PER_POOL: i64 = 1_000_000_000;
+/// The largest weight a service may have in `[objective]`: far above any sensible ratio
+/// between services, and small enough that a score stays far inside an `f64`.
+pub const MAX_OBJECTIVE_WEIGHT: f64 = 1e6;
 /// The most servers Topology Builder accepts in one Edge pool (F4).
 pub const MAX_SERVERS_PER_POOL: i64 = 20;
 
@@ -120,6 +127,8 @@ pub struct RawScenario {
     pub clients: Clients,
     /// `[operations]`.
     pub operations: Operations,
+    /// `[objective]`, if present.
+    pub objective: Option<Objective>,
 }
 
 /// A failure/repair pair, either key possibly absent (overrides give only what changes).
@@ -340,7 +349,45 @@ pub fn read_scenario(root: &Node, findings: &mut Findings) -> RawScenario {
         outages: read_table_array(&top, "outages", findings, read_outage),
         clients: read_clients(&top, findings),
         operations: read_operations(&top, findings),
+        objective: read_objective(&top, findings),
     }
+}
+
+/// `[objective]`: an optional `weights` table, one non-negative weight per service name.
+fn read_objective(top: &TableReader<'_>, findings: &mut Findings) -> Option<Objective> {
+    let node = top.optional("objective")?;
+    let table = TableReader::open(node, "objective", &["weights"], findings)?;
+    let mut objective = Objective {
+        weights: Service::ALL.iter().map(|&s| (s, 1.0)).collect(),
+    };
+    let Some(weights_node) = table.optional("weights") else {
+        return Some(objective);
+    };
+    let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
+    let weights = TableReader::open(weights_node, &table.path_of("weights"), &names, findings)?;
+    for (service, weight) in &mut objective.weights {
+        let path = weights.path_of(service.name());
+        if let Some(value) = weights.optional(service.name())
+            && let Some(number) = read_number(
+                value,
+                &path,
+                findings,
+                "a finite number at least 0 (the weight of one lost user-minute)",
+                |w| w.is_finite() && (0.0..=MAX_OBJECTIVE_WEIGHT).contains(&w),
+            )
+        {
+            *weight = number;
+        }
+    }
+    if objective.weights.iter().all(|(_, w)| *w == 0.0) {
+        findings.error(
+            &table.path_of("weights"),
+            weights.span(),
+            "every service weighs 0, so every layout would score 0",
+            "give at least one service a positive weight, e.g. remote_access = 1",
+        );
+    }
+    Some(objective)
 }
 
 fn read_simulation(top: &TableReader<'_>, findings: &mut Findings) -> Simulation {

@@ -17,7 +17,7 @@ use crate::model::ReplicationResult;
 use crate::model::metrics::{CAUSE_COUNT, ServiceTally};
 use crate::model::services::{Service, ServiceResult};
 use crate::time::{MICROS_PER_MINUTE, MICROS_PER_YEAR, SimDuration};
-use crate::topology::Scenario;
+use crate::topology::{Objective, Scenario};
 
 use histogram::Histogram;
 use student_t::t95;
@@ -45,6 +45,29 @@ pub struct PairedAccumulator {
     pub sum: i128,
     /// Σ (this − baseline)².
     pub sum_squares: u128,
+}
+
+impl PairedAccumulator {
+    /// Adds one replication's difference.
+    fn add(&mut self, difference: i128) {
+        self.replications += 1;
+        self.sum += difference;
+        self.sum_squares += difference.unsigned_abs() * difference.unsigned_abs();
+    }
+
+    /// Adds another shard's sums.
+    fn merge(&mut self, other: &PairedAccumulator) {
+        self.replications += other.replications;
+        self.sum += other.sum;
+        self.sum_squares += other.sum_squares;
+    }
+}
+
+/// Σ factor × value, rounded to whole units, summed in service order so that every
+/// platform gives the same bits.
+fn weigh(factors: &[f64], values: impl Iterator<Item = f64>) -> u64 {
+    let total: f64 = factors.iter().zip(values).map(|(f, v)| f * v).sum();
+    libm::round(total.max(0.0)) as u64
 }
 
 /// Exact accumulators for one layout, service and scope.
@@ -93,7 +116,7 @@ pub struct PoolAccumulator {
 }
 
 /// One layout.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayoutAccumulator {
     /// The layout's name.
     pub layout: String,
@@ -101,15 +124,83 @@ pub struct LayoutAccumulator {
     pub services: Vec<ServiceAccumulator>,
     /// Its Edge pools.
     pub pools: Vec<PoolAccumulator>,
+    /// Its score, when the scenario has an `[objective]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<ScoreAccumulator>,
+}
+
+/// How a study scores its layouts: the `[objective]` weights and the score's unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjectiveSetup {
+    /// Per service, the weight of one lost user-minute.
+    #[serde(
+        serialize_with = "serialize_as_map",
+        deserialize_with = "deserialize_weights"
+    )]
+    pub weights: Vec<(Service, f64)>,
+    /// The largest Σ weight × users over the study's layouts. A score is kept in units of
+    /// 10⁻¹⁵ of this many weighted users over the horizon, so that every layout's score
+    /// is at most 10¹⁵ units (exact sums, as for availability) and the layouts share one
+    /// unit, which their paired differences need.
+    pub reference_users: f64,
+}
+
+/// Reads the weights [`serialize_as_map`] wrote (a JSON object keeps its keys' order when
+/// read as a sequence of entries).
+fn deserialize_weights<'de, D>(deserializer: D) -> Result<Vec<(Service, f64)>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = Vec<(Service, f64)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map from service to weight")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+    deserializer.deserialize_map(Entries)
+}
+
+/// Exact accumulators of one layout's score: Σ over services of weight × users ×
+/// unavailability of all users, per replication.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScoreAccumulator {
+    /// Per configured service, weight × users ÷ the reference users.
+    pub factors: Vec<f64>,
+    /// Σ weight × users of this layout.
+    pub weighted_users: f64,
+    /// Replications added.
+    pub replications: u64,
+    /// Σ score, in units of 10⁻¹⁵ reference users over the horizon.
+    pub sum: u128,
+    /// Σ score².
+    pub sum_squares: u128,
+    /// Σ score by cause.
+    pub causes: [u128; CAUSE_COUNT],
+    /// The paired difference against the baseline's score.
+    pub paired: Option<PairedAccumulator>,
 }
 
 /// Everything a study has accumulated, for every layout.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Study {
     /// The horizon of every replication, microseconds.
     pub horizon_micros: u64,
     /// Per layout, in scenario order (the first is the baseline).
     pub layouts: Vec<LayoutAccumulator>,
+    /// How layouts are scored, when the scenario has an `[objective]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective: Option<ObjectiveSetup>,
 }
 
 /// One replication's quantised figures for one service and scope, as `runs.csv` shows them.
@@ -177,12 +268,55 @@ impl Study {
                         overload_micros: 0,
                     })
                     .collect(),
+                score: None,
             })
             .collect();
-        Study {
+        let mut study = Study {
             horizon_micros: scenario.simulation.horizon.as_micros(),
             layouts,
+            objective: None,
+        };
+        if let Some(objective) = &scenario.objective {
+            study.set_objective(scenario, objective);
         }
+        study
+    }
+
+    /// Sets up the score of every layout: each service's weight × the users it concerns
+    /// (its remote users for remote access, every user for the others).
+    fn set_objective(&mut self, scenario: &Scenario, objective: &Objective) {
+        let weighted: Vec<Vec<f64>> = scenario
+            .layouts
+            .iter()
+            .map(|topology| {
+                crate::model::configured_services(topology)
+                    .iter()
+                    .map(|(service, users)| objective.weight(*service) * users.iter().sum::<f64>())
+                    .collect()
+            })
+            .collect();
+        let totals: Vec<f64> = weighted.iter().map(|w| w.iter().sum()).collect();
+        let reference_users = totals.iter().copied().fold(0.0, f64::max);
+        for ((layout, weighted), total) in self.layouts.iter_mut().zip(weighted).zip(totals) {
+            layout.score = Some(ScoreAccumulator {
+                factors: weighted
+                    .iter()
+                    .map(|w| {
+                        if reference_users > 0.0 {
+                            w / reference_users
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect(),
+                weighted_users: total,
+                ..ScoreAccumulator::default()
+            });
+        }
+        self.objective = Some(ObjectiveSetup {
+            weights: objective.weights.clone(),
+            reference_users,
+        });
     }
 
     fn horizon(&self) -> SimDuration {
@@ -216,13 +350,33 @@ impl Study {
         // used both for its own sums and for the paired differences.
         let figures: Vec<Vec<(Service, Vec<RunFigure>)>> =
             results.iter().map(|r| self.figures(r)).collect();
-        for ((layout, result), layout_figures) in self.layouts.iter_mut().zip(results).zip(&figures)
+        let scores: Vec<Option<u64>> = self
+            .layouts
+            .iter()
+            .zip(&figures)
+            .map(|(layout, layout_figures)| {
+                let score = layout.score.as_ref()?;
+                Some(weigh(
+                    &score.factors,
+                    layout_figures
+                        .iter()
+                        .map(|(_, service_figures)| service_figures[0].unavailability as f64),
+                ))
+            })
+            .collect();
+        for ((layout, result), (layout_figures, layout_score)) in self
+            .layouts
+            .iter_mut()
+            .zip(results)
+            .zip(figures.iter().zip(&scores))
         {
-            for ((accumulator, service_result), (_, service_figures)) in layout
+            let mut score_causes = [0.0; CAUSE_COUNT];
+            for (service_index, ((accumulator, service_result), (_, service_figures))) in layout
                 .services
                 .iter_mut()
                 .zip(&result.services)
                 .zip(layout_figures)
+                .enumerate()
             {
                 for ((scope, (tally, weight)), figure) in accumulator
                     .scopes
@@ -237,13 +391,22 @@ impl Study {
                     scope.downtime.record(q);
                     scope.outages += tally.outages;
                     scope.outage_micros += u128::from(tally.outage_micros);
+                    let is_all = scope.scope == "all";
                     for (cause, sum) in scope.causes.iter_mut().enumerate() {
-                        *sum += u128::from(quantise(
-                            tally.unserved_user_micros[cause],
-                            weight,
-                            horizon,
-                        ));
+                        let units = quantise(tally.unserved_user_micros[cause], weight, horizon);
+                        *sum += u128::from(units);
+                        if is_all && let Some(score) = &layout.score {
+                            score_causes[cause] += score.factors[service_index] * units as f64;
+                        }
                     }
+                }
+            }
+            if let (Some(score), Some(q)) = (&mut layout.score, *layout_score) {
+                score.replications += 1;
+                score.sum += u128::from(q);
+                score.sum_squares += u128::from(q) * u128::from(q);
+                for (sum, units) in score.causes.iter_mut().zip(score_causes) {
+                    *sum += u128::from(libm::round(units) as u64);
                 }
             }
             for (pool, tally) in layout.pools.iter_mut().zip(&result.edge_pools) {
@@ -253,6 +416,23 @@ impl Study {
             }
         }
         self.add_pairs(&figures);
+        self.add_score_pairs(&scores);
+    }
+
+    /// The paired differences of each layout's score against the baseline's.
+    fn add_score_pairs(&mut self, scores: &[Option<u64>]) {
+        let Some(Some(baseline)) = scores.first() else {
+            return;
+        };
+        for (layout, score) in self.layouts.iter_mut().zip(scores).skip(1) {
+            if let (Some(accumulator), Some(score)) = (&mut layout.score, score) {
+                let difference = i128::from(*score) - i128::from(*baseline);
+                let paired = accumulator
+                    .paired
+                    .get_or_insert_with(PairedAccumulator::default);
+                paired.add(difference);
+            }
+        }
     }
 
     /// Paired differences against the baseline: the same service and scope name, in the
@@ -283,9 +463,7 @@ impl Study {
                     let difference = i128::from(figure.unavailability)
                         - i128::from(baseline_service[index].unavailability);
                     let paired = scope.paired.get_or_insert_with(PairedAccumulator::default);
-                    paired.replications += 1;
-                    paired.sum += difference;
-                    paired.sum_squares += difference.unsigned_abs() * difference.unsigned_abs();
+                    paired.add(difference);
                 }
             }
         }
@@ -307,15 +485,25 @@ impl Study {
                     }
                     if let Some(other_paired) = &other_scope.paired {
                         let paired = scope.paired.get_or_insert_with(PairedAccumulator::default);
-                        paired.replications += other_paired.replications;
-                        paired.sum += other_paired.sum;
-                        paired.sum_squares += other_paired.sum_squares;
+                        paired.merge(other_paired);
                     }
                 }
             }
             for (pool, other_pool) in layout.pools.iter_mut().zip(&other_layout.pools) {
                 pool.peak_load.merge(&other_pool.peak_load);
                 pool.overload_micros += other_pool.overload_micros;
+            }
+            if let (Some(score), Some(other_score)) = (&mut layout.score, &other_layout.score) {
+                score.replications += other_score.replications;
+                score.sum += other_score.sum;
+                score.sum_squares += other_score.sum_squares;
+                for (sum, other_sum) in score.causes.iter_mut().zip(&other_score.causes) {
+                    *sum += other_sum;
+                }
+                if let Some(other_paired) = &other_score.paired {
+                    let paired = score.paired.get_or_insert_with(PairedAccumulator::default);
+                    paired.merge(other_paired);
+                }
             }
         }
     }
@@ -332,6 +520,18 @@ fn mean_and_deviation(n: u64, sum: f64, sum_squares: f64) -> (f64, f64) {
     };
     (mean, deviation)
 }
+
+/// The mean paired difference and the half-width of its 95% interval (Student t; `None`
+/// with one replication), in the sums' units.
+fn paired_mean_and_half_width(paired: &PairedAccumulator) -> (f64, Option<f64>) {
+    let n = paired.replications.max(1);
+    let (mean, deviation) = mean_and_deviation(n, paired.sum as f64, paired.sum_squares as f64);
+    let half = t95(paired.replications).map(|t| t * deviation / (n as f64).sqrt());
+    (mean, half)
+}
+
+/// The service name of the score's rows in `summary.csv`, `comparison.csv` and `sweep.csv`.
+pub const SCORE_SERVICE: &str = "score";
 
 /// One row of `summary.csv`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -416,6 +616,53 @@ pub struct ComparisonRow {
     pub delta_downtime_min_per_year: f64,
     /// 95% interval of the paired difference; `None` with one replication.
     pub ci95: Option<(f64, f64)>,
+}
+
+/// One layout's score (`summary.csv` rows of service `score`, `summary.json` `scores`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoreRow {
+    /// Layout name.
+    pub layout: String,
+    /// Replications.
+    pub replications: u64,
+    /// Σ weight × users over the layout's services.
+    pub weighted_users: f64,
+    /// Mean weighted user-minutes lost per year.
+    pub score_user_min_per_year: f64,
+    /// Its 95% interval (Student t); `None` with one replication or when nothing was lost
+    /// in any replication.
+    pub ci95: Option<(f64, f64)>,
+    /// 1 for the lowest mean score; layouts with equal means share a rank.
+    pub rank: usize,
+    /// The score by cause, weighted user-minutes per year, in cause order.
+    #[serde(serialize_with = "serialize_as_map")]
+    pub causes: Vec<(&'static str, f64)>,
+    /// The paired difference against the baseline's score; `None` for the baseline.
+    pub delta_vs_baseline: Option<ScoreDelta>,
+}
+
+/// A layout's score minus the baseline's, replication by replication.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ScoreDelta {
+    /// Mean paired difference, weighted user-minutes per year (negative: better).
+    pub user_min_per_year: f64,
+    /// Its 95% interval; `None` with one replication.
+    pub ci95: Option<(f64, f64)>,
+}
+
+/// Serialises pairs as a map, keeping their order.
+pub fn serialize_as_map<S, K, V>(pairs: &[(K, V)], serializer: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    K: Serialize,
+    V: Serialize,
+{
+    use serde::ser::SerializeMap as _;
+    let mut map = serializer.serialize_map(Some(pairs.len()))?;
+    for (key, value) in pairs {
+        map.serialize_entry(key, value)?;
+    }
+    map.end()
 }
 
 /// Minutes per year of a quantity in unavailability units.
@@ -524,6 +771,63 @@ impl Study {
         rows
     }
 
+    /// One row per layout's score (empty without an `[objective]`).
+    pub fn scores(&self) -> Vec<ScoreRow> {
+        let Some(objective) = &self.objective else {
+            return Vec::new();
+        };
+        let user_minutes = |units: f64| minutes_per_year(units) * objective.reference_users;
+        let mut rows: Vec<ScoreRow> = self
+            .layouts
+            .iter()
+            .filter_map(|layout| {
+                let score = layout.score.as_ref()?;
+                let n = score.replications.max(1);
+                let (mean, deviation) =
+                    mean_and_deviation(n, score.sum as f64, score.sum_squares as f64);
+                let ci95 = t95(score.replications).filter(|_| score.sum > 0).map(|t| {
+                    let half = t * deviation / (n as f64).sqrt();
+                    (
+                        user_minutes((mean - half).max(0.0)),
+                        user_minutes(mean + half),
+                    )
+                });
+                Some(ScoreRow {
+                    layout: layout.layout.clone(),
+                    replications: score.replications,
+                    weighted_users: score.weighted_users,
+                    score_user_min_per_year: user_minutes(mean),
+                    ci95,
+                    rank: 0,
+                    causes: crate::model::metrics::Cause::ALL
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.name(),
+                                user_minutes(score.causes[*c as usize] as f64 / n as f64),
+                            )
+                        })
+                        .collect(),
+                    delta_vs_baseline: score.paired.as_ref().map(|paired| {
+                        let (mean, half) = paired_mean_and_half_width(paired);
+                        ScoreDelta {
+                            user_min_per_year: user_minutes(mean),
+                            ci95: half.map(|h| (user_minutes(mean - h), user_minutes(mean + h))),
+                        }
+                    }),
+                })
+            })
+            .collect();
+        let means: Vec<f64> = rows.iter().map(|r| r.score_user_min_per_year).collect();
+        for row in &mut rows {
+            row.rank = 1 + means
+                .iter()
+                .filter(|&&m| m < row.score_user_min_per_year)
+                .count();
+        }
+        rows
+    }
+
     /// The rows of `comparison.csv` (empty with one layout).
     pub fn comparison(&self) -> Vec<ComparisonRow> {
         let mut rows = Vec::new();
@@ -536,13 +840,9 @@ impl Study {
                     let Some(paired) = &scope.paired else {
                         continue;
                     };
-                    let n = paired.replications.max(1);
-                    let (mean, deviation) =
-                        mean_and_deviation(n, paired.sum as f64, paired.sum_squares as f64);
-                    let ci95 = t95(paired.replications).map(|t| {
-                        let half = t * deviation / (n as f64).sqrt();
-                        (minutes_per_year(mean - half), minutes_per_year(mean + half))
-                    });
+                    let (mean, half) = paired_mean_and_half_width(paired);
+                    let ci95 =
+                        half.map(|h| (minutes_per_year(mean - h), minutes_per_year(mean + h)));
                     rows.push(ComparisonRow {
                         layout: layout.layout.clone(),
                         baseline: baseline.layout.clone(),

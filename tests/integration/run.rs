@@ -231,7 +231,13 @@ fn paired_differences_are_narrower_than_unpaired_and_exactly_zero_for_twins() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     run_into(&out, &[&contoso(), "-n", "200"]);
-    let summary = rows(&out, "summary.csv", edgesim::export::SUMMARY_HEADER);
+    // contoso has an [objective], so summary.csv carries the score's columns.
+    let header = format!(
+        "{},{}",
+        edgesim::export::SUMMARY_HEADER,
+        edgesim::export::SCORE_COLUMNS
+    );
+    let summary = rows(&out, "summary.csv", &header);
     let comparison = rows(&out, "comparison.csv", edgesim::export::COMPARISON_HEADER);
     let half_width_minutes = |layout: &str| {
         let key = [(0, layout), (1, "federation_inbound"), (2, "all")];
