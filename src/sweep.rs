@@ -17,7 +17,7 @@ use crate::montecarlo::Shard;
 use crate::output::Staging;
 use crate::scenario::tree::Node;
 use crate::scenario::{self, LoadedScenario, SweepSpec};
-use crate::stats::MINUTES_PER_YEAR;
+use crate::stats::{MINUTES_PER_YEAR, SCORE_SERVICE};
 use crate::study::{Failure, RunOptions, apply_overrides, load_for_run};
 use crate::topology::Scenario;
 
@@ -108,7 +108,11 @@ pub struct SweepOutcome {
 impl SweepOutcome {
     /// The row of all users for `point`, `layout` and `service`.
     pub fn overall(&self, point: &str, layout: &str, service: &str) -> Option<&SweepRow> {
-        let service = Service::ALL.iter().find(|s| s.name() == service)?.name();
+        let service = if service == SCORE_SERVICE {
+            SCORE_SERVICE
+        } else {
+            Service::ALL.iter().find(|s| s.name() == service)?.name()
+        };
         self.overall_rows
             .get(&(point.to_string(), layout.to_string(), service))
             .map(|&index| &self.rows[index])
@@ -289,6 +293,29 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
                 },
             });
         }
+        // With an [objective], each point's score, paired against the base point's.
+        for score in study.scores() {
+            let point = points
+                .iter()
+                .find(|p| p.label == score.layout)
+                .expect("a point per study layout");
+            rows.push(SweepRow {
+                point: point.label.clone(),
+                key: point.key.clone().unwrap_or_default(),
+                value: point.value.clone().unwrap_or_default(),
+                layout: layout.layout_name.clone(),
+                service: SCORE_SERVICE,
+                scope: "all".to_string(),
+                downtime_min_per_year: score.score_user_min_per_year,
+                ci95: score.ci95,
+                no_downtime_seen: score.score_user_min_per_year == 0.0,
+                delta_min_per_year: score.delta_vs_baseline.map_or(0.0, |d| d.user_min_per_year),
+                delta_ci95: match score.delta_vs_baseline {
+                    Some(d) => d.ci95,
+                    None => Some((0.0, 0.0)),
+                },
+            });
+        }
     }
     let folder = run_options
         .output
@@ -410,22 +437,25 @@ pub fn table(outcome: &SweepOutcome) -> String {
     }
     for (layout, service) in groups {
         text.push_str(&format!(
-            "\n{service}, layout {layout} (downtime in minutes per year; change against the base, 95% interval)\n"
+            "\n{service}, layout {layout} (downtime in {} per year; change against the base, 95% interval)\n",
+            crate::plot::sweep::unit_of(service)
         ));
         for row in all
             .iter()
             .filter(|r| r.layout == layout && r.service == service)
         {
+            // Scores run to millions of user-minutes: whole numbers are precise enough.
+            let places = if service == SCORE_SERVICE { 0 } else { 1 };
             let delta = if row.key.is_empty() {
                 String::new()
             } else {
-                let interval = row
-                    .delta_ci95
-                    .map_or_else(String::new, |(l, h)| format!(" [{l:+.1}, {h:+.1}]"));
-                format!("{:+10.1}{interval}", row.delta_min_per_year)
+                let interval = row.delta_ci95.map_or_else(String::new, |(l, h)| {
+                    format!(" [{l:+.places$}, {h:+.places$}]")
+                });
+                format!("{:+10.places$}{interval}", row.delta_min_per_year)
             };
             text.push_str(&format!(
-                "  {:<40} {:>10.1} {delta}\n",
+                "  {:<40} {:>10.places$} {delta}\n",
                 row.point, row.downtime_min_per_year
             ));
         }

@@ -6,7 +6,6 @@
 use std::fmt::Write as _;
 
 use super::report::{escape, figure, page_head};
-use crate::model::services::Service;
 use crate::plot;
 use crate::sweep::{SweepOutcome, SweepRow};
 
@@ -92,10 +91,7 @@ fn round1(value: f64) -> f64 {
 
 /// One service's table and a sentence on the key that moved it most.
 fn section(html: &mut String, outcome: &SweepOutcome, service: &str) {
-    let title = Service::ALL
-        .iter()
-        .find(|s| s.name() == service)
-        .map_or(service, |s| s.title());
+    let title = crate::plot::sweep::service_title(service);
     let layouts = outcome.layouts();
     let _ = writeln!(html, "<h3>{}</h3>", escape(title));
     if let Some(first) = layouts.first() {
@@ -142,9 +138,10 @@ fn largest_effect(outcome: &SweepOutcome, layout: &str, service: &str) -> String
     }
     match best {
         Some((key, low, high)) if high > low => format!(
-            "In layout {layout}, {key} moves it most: from {} to {} minutes per year against the base.",
+            "In layout {layout}, {key} moves it most: from {} to {} {} per year against the base.",
             plot::axis_label(&round1(low)),
-            plot::axis_label(&round1(high))
+            plot::axis_label(&round1(high)),
+            plot::sweep::unit_of(service)
         ),
         _ => format!("In layout {layout}, no key swept changes it."),
     }

@@ -12,6 +12,7 @@ use super::{
     panel_title, row_labels, row_panel_mesh, row_y, shorten, text, text_width, titled,
 };
 use crate::model::services::Service;
+use crate::stats::SCORE_SERVICE;
 use crate::sweep::{SweepOutcome, SweepRow};
 
 const PANEL_HEAD: u32 = 28;
@@ -19,12 +20,26 @@ const CELL_WIDTH: u32 = 430;
 const CELL_HEIGHT: u32 = 250;
 const LEGEND: u32 = 30;
 
-/// A service's title from its name in `sweep.csv`.
-fn service_title(name: &str) -> &'static str {
+/// A service's title from its name in `sweep.csv`; the score's names its unit, which is
+/// not the services' minutes.
+pub fn service_title(name: &str) -> &'static str {
+    if name == SCORE_SERVICE {
+        return "Score (weighted user-minutes lost per year)";
+    }
     Service::ALL
         .iter()
         .find(|s| s.name() == name)
         .map_or("service", |s| s.title())
+}
+
+/// The unit of a row of `sweep.csv`: the services' downtime is in minutes, the score's in
+/// weighted user-minutes.
+pub fn unit_of(service: &str) -> &'static str {
+    if service == SCORE_SERVICE {
+        "weighted user-minutes"
+    } else {
+        "minutes"
+    }
 }
 
 impl SweepOutcome {
@@ -50,13 +65,17 @@ impl SweepOutcome {
         layouts
     }
 
-    /// The services, in `summary.csv` order.
+    /// The score first when there is one (the one number to rank by), then the services
+    /// in `summary.csv` order.
     pub fn services(&self) -> Vec<&'static str> {
         let mut services: Vec<&'static str> = Vec::new();
         for row in &self.rows {
             if !services.contains(&row.service) {
                 services.push(row.service);
             }
+        }
+        if let Some(index) = services.iter().position(|s| *s == SCORE_SERVICE) {
+            services[..=index].rotate_right(1);
         }
         services
     }
@@ -89,8 +108,8 @@ impl SweepLines {
         let body = titled(
             area,
             self.title(),
-            "Minutes of downtime per year (all users) at each value, with its 95% interval as a band. \
-             Dashed: the scenario as written (the base point). One key varied at a time.",
+            "Downtime per year of all users at each value (minutes; the score in weighted user-minutes), \
+             95% interval as a band. Dashed: the base point. One key varied at a time.",
         )?;
         let layouts = outcome.layouts();
         let (legend, grid) = body.split_vertically(LEGEND as i32);
@@ -328,8 +347,8 @@ impl Tornado {
             area,
             self.title(),
             &format!(
-                "Layout {layout}, all users: change in minutes of downtime per year against the base \
-                 at each key's first (blue) and last (orange) value; keys sorted by effect."
+                "Layout {layout}, all users: change in minutes of downtime per year (the score in weighted \
+                 user-minutes) against the base at each key's first (blue) and last (orange) value; keys sorted by effect."
             ),
         )?;
         let keys: Vec<String> = outcome.keys().iter().map(|k| shorten(k, 40)).collect();

@@ -861,6 +861,7 @@ impl Study {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::metrics::Cause;
 
     #[test]
     fn means_and_deviations_from_exact_sums() {
@@ -871,6 +872,142 @@ mod tests {
         let (mean, deviation) = mean_and_deviation(8, sum, squares);
         assert_eq!(mean, 5.0);
         assert!((deviation - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+    }
+
+    /// One site, one FE pool of 1,000 users (300 remote), one Edge pool: the services are
+    /// remote access and Edge association. Layout `more-remote` has 600 remote users.
+    const SCORED: &str = r#"
+name = "scored"
+[simulation]
+horizon = "365d"
+replications = 2
+[[sites]]
+id = "s"
+[[front_end_pools]]
+id = "fe"
+site = "s"
+users = 1000
+remote_users = 300
+edge_pool = "edge"
+[[edge_pools]]
+id = "edge"
+site = "s"
+servers = 2
+internal_fqdn = "edge-int.example.com"
+external_fqdn = "sip.example.com"
+[[dns.remote_access]]
+target = "edge"
+priority = 10
+weight = 100
+[objective]
+weights = { remote_access = 2, edge_association = 0.5 }
+[[layouts]]
+name = "base"
+[[layouts]]
+name = "more-remote"
+front_end_pools.fe.remote_users = 600
+"#;
+
+    /// A replication in which `remote` remote users are unserved for `remote_minutes`
+    /// (all Edge pools down) and all 1,000 users lose media for `media_minutes` (their FE
+    /// pool down).
+    fn replication(remote: f64, remote_minutes: f64, media_minutes: f64) -> ReplicationResult {
+        let tally = |users: f64, minutes: f64, cause: Cause| {
+            let mut tally = ServiceTally::default();
+            tally.unserved_user_micros[cause as usize] = users * minutes * MICROS_PER_MINUTE as f64;
+            tally
+        };
+        let remote_access = tally(remote, remote_minutes, Cause::AllPoolsDown);
+        let media = tally(1000.0, media_minutes, Cause::FrontEndDown);
+        ReplicationResult {
+            horizon: SimDuration::from_hours(365 * 24),
+            services: vec![
+                ServiceResult {
+                    service: Service::RemoteAccess,
+                    weights: vec![remote],
+                    per_front_end: vec![remote_access.clone()],
+                    all: remote_access,
+                },
+                ServiceResult {
+                    service: Service::EdgeAssociation,
+                    weights: vec![1000.0],
+                    per_front_end: vec![media.clone()],
+                    all: media,
+                },
+            ],
+            edge_pools: vec![Default::default()],
+            events: 0,
+        }
+    }
+
+    fn scored_study() -> Study {
+        let loaded = crate::scenario::load_str("scored.toml", SCORED).expect("valid");
+        Study::new(&loaded.scenario)
+    }
+
+    #[test]
+    fn a_score_is_weight_times_users_times_downtime_with_a_hand_computed_interval() {
+        let mut study = scored_study();
+        // Replication 1: base 2·300·60 + 0.5·1000·30 = 51,000 user-minutes; more-remote
+        // 2·600·60 + 15,000 = 87,000. Replication 2: media only, 0.5·1000·120 = 60,000 in
+        // both. The horizon is one year, so these are also per year.
+        study.add(&[
+            replication(300.0, 60.0, 30.0),
+            replication(600.0, 60.0, 30.0),
+        ]);
+        study.add(&[
+            replication(300.0, 0.0, 120.0),
+            replication(600.0, 0.0, 120.0),
+        ]);
+        let scores = study.scores();
+        let close = |found: f64, expected: f64| {
+            assert!(
+                (found - expected).abs() <= 1e-6 * expected.abs().max(1.0),
+                "{found} ≠ {expected}"
+            );
+        };
+        assert_eq!(study.objective.as_ref().unwrap().reference_users, 1700.0);
+        let base = &scores[0];
+        assert_eq!(base.weighted_users, 1100.0);
+        close(base.score_user_min_per_year, 55_500.0);
+        // Values 51,000 and 60,000: s = 9,000/√2, half-width t₀.₉₇₅(1) · s/√2 with
+        // t₀.₉₇₅(1) = 12.706204736 (NIST table): 12.706204736 · 4,500 = 57,177.921.
+        let (low, high) = base.ci95.unwrap();
+        close(low, 0.0);
+        close(high, 55_500.0 + 57_177.921_313);
+        close(base.causes[Cause::AllPoolsDown as usize].1, 18_000.0);
+        close(base.causes[Cause::FrontEndDown as usize].1, 37_500.0);
+        assert!(base.delta_vs_baseline.is_none());
+        let more = &scores[1];
+        close(more.score_user_min_per_year, 73_500.0);
+        assert_eq!((base.rank, more.rank), (1, 2));
+        // Paired differences 36,000 and 0: mean 18,000, half-width 12.706204736 · 18,000.
+        let delta = more.delta_vs_baseline.unwrap();
+        close(delta.user_min_per_year, 18_000.0);
+        let (low, high) = delta.ci95.unwrap();
+        close(low, 18_000.0 - 228_711.685_251);
+        close(high, 18_000.0 + 228_711.685_251);
+    }
+
+    #[test]
+    fn scores_merge_exactly_and_survive_a_part_file() {
+        let first = [
+            replication(300.0, 60.0, 30.0),
+            replication(600.0, 60.0, 30.0),
+        ];
+        let second = [replication(300.0, 7.0, 0.5), replication(600.0, 0.0, 11.0)];
+        let mut whole = scored_study();
+        whole.add(&first);
+        whole.add(&second);
+        let (mut a, mut b) = (scored_study(), scored_study());
+        b.add(&second);
+        a.add(&first);
+        a.merge(&b);
+        assert_eq!(a, whole);
+        let text = serde_json::to_string(&whole).unwrap();
+        let read: Study = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, whole);
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod hardening;
 mod invariance;
 mod manual_failover;
 mod newcomer;
+mod objective;
 mod properties;
 mod regressions;
 mod remote_access;

@@ -1,0 +1,200 @@
+//! `[objective]` (docs/output.md, "Score"): one number per layout, checked against the
+//! services' own figures and the scenario's users, never against its own output.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::{edgesim, outcome, project_path};
+
+/// contoso-three-site.toml: 40,000 + 30,000 + 20,000 users, 30% of them remote.
+const CONTOSO_USERS: f64 = 90_000.0;
+const CONTOSO_REMOTE_USERS: f64 = 27_000.0;
+
+/// The users each service concerns, times its weight in contoso's [objective] (XMPP 0.5).
+fn contoso_weighted_users(service: &str) -> f64 {
+    match service {
+        "remote_access" => CONTOSO_REMOTE_USERS,
+        "xmpp_inbound" | "xmpp_outbound" => 0.5 * CONTOSO_USERS,
+        _ => CONTOSO_USERS,
+    }
+}
+
+fn run(args: &[&str], out: &Path) {
+    edgesim()
+        .args(["run", "-q", "--no-charts", "-o"])
+        .arg(out)
+        .args(args)
+        .assert()
+        .success();
+}
+
+fn records(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().iter().map(String::from).collect();
+    (headers, reader.records().map(Result::unwrap).collect())
+}
+
+/// A number, allowing for the six decimals of a file's minutes times up to 90,000 users.
+fn assert_close(found: f64, expected: f64, what: &str) {
+    let tolerance = 1e-9 * expected.abs() + 0.5;
+    assert!(
+        (found - expected).abs() <= tolerance,
+        "{what}: {found} against {expected}"
+    );
+}
+
+#[test]
+fn the_score_is_the_services_downtime_times_their_users_and_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run(&["-n", "60"], &out);
+    let (headers, rows) = records(&out.join("summary.csv"));
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (downtime, score, rank) = (
+        column("downtime_min_per_year"),
+        column("score_user_min_per_year"),
+        column("score_rank"),
+    );
+    let mut expected: HashMap<String, f64> = HashMap::new();
+    let mut found: HashMap<String, (f64, usize)> = HashMap::new();
+    for row in &rows {
+        match (&row[1], &row[2]) {
+            ("score", "all") => {
+                found.insert(
+                    row[0].to_string(),
+                    (row[score].parse().unwrap(), row[rank].parse().unwrap()),
+                );
+                assert!(row[downtime].is_empty() && row[4].is_empty(), "{row:?}");
+            }
+            (service, "all") => {
+                *expected.entry(row[0].to_string()).or_default() +=
+                    contoso_weighted_users(service) * row[downtime].parse::<f64>().unwrap();
+                assert!(row[score].is_empty(), "{row:?}");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(found.len(), 3, "one score per layout");
+    for (layout, (score, rank)) in &found {
+        assert_close(*score, expected[layout], layout);
+        // The rank counts the layouts with a lower score.
+        let lower = found.values().filter(|(other, _)| other < score).count();
+        assert_eq!(*rank, lower + 1, "{layout}");
+    }
+
+    // equal-priorities changes inbound federation only, so its paired change in score is
+    // 90,000 users × weight 1 × its change in inbound federation, row by row.
+    let (_, comparison) = records(&out.join("comparison.csv"));
+    let find = |service: &str| {
+        comparison
+            .iter()
+            .find(|r| &r[0] == "equal-priorities" && &r[2] == service && &r[3] == "all")
+            .unwrap_or_else(|| panic!("no {service} row"))
+            .clone()
+    };
+    let (federation, score) = (find("federation_inbound"), find("score"));
+    for column in 4..=6 {
+        let minutes: f64 = federation[column].parse().unwrap();
+        assert_close(
+            score[column].parse().unwrap(),
+            CONTOSO_USERS * minutes,
+            &format!("comparison column {column}"),
+        );
+    }
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["objective"]["weights"]["xmpp_inbound"], 0.5);
+    assert_eq!(json["scores"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_scenario_without_an_objective_has_no_score_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run(&["scenarios/two-site-minimal.toml", "-n", "20"], &out);
+    let (headers, rows) = records(&out.join("summary.csv"));
+    assert_eq!(headers.join(","), edgesim::export::SUMMARY_HEADER);
+    assert!(rows.iter().all(|r| &r[1] != "score"));
+    let json = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(!json.contains("\"scores\"") && !json.contains("\"objective\""));
+}
+
+#[test]
+fn an_objective_cannot_be_swept_and_its_errors_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = outcome(
+        edgesim()
+            .args(["sweep", "-q", "-n", "5", "--vary"])
+            .arg("objective.weights.remote_access=1,2")
+            .arg("-o")
+            .arg(dir.path().join("s")),
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("objective.weights.remote_access")
+            && stderr.contains("cannot be swept")
+            && stderr.contains("same [objective]"),
+        "{stderr}"
+    );
+    for (file, key) in [
+        ("objective-unknown-service.toml", "objective.weights.remote"),
+        ("layout-forbidden-objective.toml", "layouts[0].objective"),
+    ] {
+        let (code, _, stderr) = outcome(
+            edgesim()
+                .arg("validate")
+                .arg(project_path(&format!("tests/malformed/{file}"))),
+        );
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains(key), "{file}: {stderr}");
+    }
+}
+
+#[test]
+fn a_sweep_scores_every_point_and_pairs_it_with_the_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    // contoso's TTL is 1h: that point is the base itself.
+    let (code, _, stderr) = outcome(
+        edgesim()
+            .args(["sweep", "-q", "-n", "30", "--layout", "distinct-priorities"])
+            .args(["--vary", "dns.ttl=1m,1h", "-o"])
+            .arg(&out),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let (_, rows) = records(&out.join("sweep.csv"));
+    let score = |point: &str| {
+        rows.iter()
+            .find(|r| &r[0] == point && &r[4] == "score")
+            .unwrap_or_else(|| panic!("no score at {point}"))
+            .clone()
+    };
+    let (base, same, shorter) = (score("base"), score("dns.ttl=1h"), score("dns.ttl=1m"));
+    assert_eq!(&base[9], "0.000000");
+    assert_eq!(&same[6], &base[6], "the base value gives the base's score");
+    assert_eq!(
+        (&same[9], &same[10], &same[11]),
+        ("0.000000", "0.000000", "0.000000")
+    );
+    // A shorter TTL moves only the services that read DNS caches; the score's change is
+    // theirs times their users and weights.
+    let change = |service: &str| -> f64 {
+        rows.iter()
+            .find(|r| &r[0] == "dns.ttl=1m" && &r[4] == service && &r[5] == "all")
+            .map_or(0.0, |r| r[9].parse().unwrap())
+    };
+    let expected: f64 = [
+        "remote_access",
+        "federation_inbound",
+        "federation_outbound",
+        "xmpp_inbound",
+        "xmpp_outbound",
+        "edge_association",
+    ]
+    .iter()
+    .map(|s| contoso_weighted_users(s) * change(s))
+    .sum();
+    assert!(expected < 0.0, "a shorter TTL helps XMPP");
+    assert_close(shorter[9].parse().unwrap(), expected, "score change");
+}
