@@ -371,6 +371,25 @@ fn score_table(html: &mut String, results: &Results) {
         escape(&best.layout),
         user_minutes(best.score_user_min_per_year)
     );
+    let first_users = best.weighted_users;
+    if results
+        .scores
+        .iter()
+        .any(|r| r.weighted_users != first_users)
+    {
+        let counts: Vec<String> = results
+            .scores
+            .iter()
+            .map(|r| format!("{} {}", r.layout, user_minutes(r.weighted_users)))
+            .collect();
+        let _ = writeln!(
+            html,
+            "<p><strong>The layouts weigh different numbers of users</strong> (a service missing in some, or \
+             other user counts): {}. A layout scores nothing for a service it does not have, so compare such \
+             layouts on the services they share as well.</p>",
+            escape(&counts.join(", "))
+        );
+    }
     let _ = writeln!(
         html,
         "<div class=\"scroll\"><table>\n<tr><th>rank</th><th class=\"name\">layout</th><th>score</th>\

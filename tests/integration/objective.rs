@@ -198,3 +198,50 @@ fn a_sweep_scores_every_point_and_pairs_it_with_the_base() {
     assert!(expected < 0.0, "a shorter TTL helps XMPP");
     assert_close(shorter[9].parse().unwrap(), expected, "score change");
 }
+
+#[test]
+fn layouts_that_weigh_different_users_are_told_apart_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("more-remote.toml");
+    let text = std::fs::read_to_string(project_path("scenarios/contoso-three-site.toml")).unwrap()
+        + "\n[[layouts]]\nname = \"more-remote\"\nfront_end_pools.fe-dublin.remote_users = 20000\n";
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("out");
+    edgesim()
+        .args([
+            "run",
+            "-q",
+            "-n",
+            "10",
+            "--layout",
+            "distinct-priorities",
+            "--layout",
+            "more-remote",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(&scenario)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // 8,000 more remote users, at weight 1.
+    let weighted = |i: usize| json["scores"][i]["weighted_users"].as_f64().unwrap();
+    assert_eq!(weighted(1) - weighted(0), 8_000.0);
+    assert_eq!(
+        json["objective"]["reference_users"].as_f64(),
+        Some(weighted(1))
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("The layouts weigh different numbers of users"));
+    // contoso's own layouts weigh the same users: no such note.
+    let same = dir.path().join("same");
+    edgesim()
+        .args(["run", "-q", "-n", "10", "-o"])
+        .arg(&same)
+        .assert()
+        .success();
+    let report = std::fs::read_to_string(same.join("report.html")).unwrap();
+    assert!(report.contains("<h2>Score</h2>"));
+    assert!(!report.contains("The layouts weigh different numbers of users"));
+}
