@@ -44,7 +44,7 @@ pub fn render(outcome: &SweepOutcome) -> Result<String, String> {
     let _ = writeln!(
         html,
         "<h2>Sweep</h2>\n<p>Every point ran on the same failures as the base point (the scenario as written), \
-         so each difference is paired replication by replication. Downtime of all users in minutes per year; \
+         so each difference is paired replication by replication. Downtime of all users in minutes per year (the score, when the scenario has an [objective], in weighted user-minutes); \
          the difference against the base with its 95% interval.</p>"
     );
     for service in outcome.services() {
