@@ -55,11 +55,21 @@ impl PairedAccumulator {
         self.sum_squares += difference.unsigned_abs() * difference.unsigned_abs();
     }
 
-    /// Adds another shard's sums.
-    fn merge(&mut self, other: &PairedAccumulator) {
-        self.replications += other.replications;
-        self.sum += other.sum;
-        self.sum_squares += other.sum_squares;
+    /// Adds another shard's sums, if it has any, into `slot`.
+    fn merge_into(slot: &mut Option<PairedAccumulator>, other: &Option<PairedAccumulator>) {
+        if let Some(other) = other {
+            let paired = slot.get_or_insert_with(PairedAccumulator::default);
+            paired.replications += other.replications;
+            paired.sum += other.sum;
+            paired.sum_squares += other.sum_squares;
+        }
+    }
+}
+
+/// Adds `other`'s sums by cause into `sums`.
+fn add_each(sums: &mut [u128; CAUSE_COUNT], other: &[u128; CAUSE_COUNT]) {
+    for (sum, other_sum) in sums.iter_mut().zip(other) {
+        *sum += other_sum;
     }
 }
 
@@ -480,13 +490,8 @@ impl Study {
                     scope.downtime.merge(&other_scope.downtime);
                     scope.outages += other_scope.outages;
                     scope.outage_micros += other_scope.outage_micros;
-                    for (sum, other_sum) in scope.causes.iter_mut().zip(&other_scope.causes) {
-                        *sum += other_sum;
-                    }
-                    if let Some(other_paired) = &other_scope.paired {
-                        let paired = scope.paired.get_or_insert_with(PairedAccumulator::default);
-                        paired.merge(other_paired);
-                    }
+                    add_each(&mut scope.causes, &other_scope.causes);
+                    PairedAccumulator::merge_into(&mut scope.paired, &other_scope.paired);
                 }
             }
             for (pool, other_pool) in layout.pools.iter_mut().zip(&other_layout.pools) {
@@ -497,13 +502,8 @@ impl Study {
                 score.replications += other_score.replications;
                 score.sum += other_score.sum;
                 score.sum_squares += other_score.sum_squares;
-                for (sum, other_sum) in score.causes.iter_mut().zip(&other_score.causes) {
-                    *sum += other_sum;
-                }
-                if let Some(other_paired) = &other_score.paired {
-                    let paired = score.paired.get_or_insert_with(PairedAccumulator::default);
-                    paired.merge(other_paired);
-                }
+                add_each(&mut score.causes, &other_score.causes);
+                PairedAccumulator::merge_into(&mut score.paired, &other_score.paired);
             }
         }
     }
