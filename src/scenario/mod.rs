@@ -635,6 +635,17 @@ impl LoadedScenario {
             };
             lines.push(format!("  {label} {}: {components}", names.join(", ")));
         }
+        if let Some(objective) = &scenario.objective {
+            let weights: Vec<String> = objective
+                .weights
+                .iter()
+                .map(|(service, weight)| format!("{} {weight}", service.name()))
+                .collect();
+            lines.push(format!(
+                "  objective: weighted user-minutes lost per year; weights {}",
+                weights.join(", ")
+            ));
+        }
         let count = self.warnings.len();
         lines.push(format!(
             "  {count} warning{}",
