@@ -127,8 +127,41 @@ struct Folder {
     info: RunInfo,
     order: Vec<Key>,
     summary: HashMap<Key, SummaryFigures>,
-    /// Per row, downtime per year of each replication (from `runs.csv`), when written.
-    runs: Option<HashMap<Key, Vec<f64>>>,
+    /// Where its `runs.csv` is, when it was written.
+    runs: Option<PathBuf>,
+}
+
+/// A running mean and sum of squared deviations (Welford's method), so that `runs.csv` is
+/// read in one pass whatever its size: memory grows with the rows per replication, not
+/// with the replications.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Moments {
+    count: u64,
+    mean: f64,
+    squared_deviations: f64,
+}
+
+impl Moments {
+    fn add(&mut self, value: f64) {
+        self.count += 1;
+        let step = value - self.mean;
+        self.mean += step / self.count as f64;
+        self.squared_deviations += step * (value - self.mean);
+    }
+
+    /// The sample variance (`None` for fewer than 2 values).
+    fn variance(&self) -> Option<f64> {
+        (self.count >= 2).then(|| self.squared_deviations / (self.count - 1) as f64)
+    }
+}
+
+/// What the two `runs.csv` say about each row: each folder's per-replication spread and,
+/// when paired, the spread of the per-replication differences.
+#[derive(Default)]
+struct RunMoments {
+    old: HashMap<Key, Moments>,
+    new: HashMap<Key, Moments>,
+    differences: HashMap<Key, Moments>,
 }
 
 /// Compares two result folders and writes `diff.csv`.
@@ -157,6 +190,7 @@ pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
         ));
     }
     let paired = pairing(&old, &new, &options.old, &options.new, &mut notes);
+    let moments = read_run_moments(&old, &new, paired)?;
     let common = old
         .order
         .iter()
@@ -181,7 +215,7 @@ pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
     for key in keys {
         let (in_old, in_new) = (old.summary.get(key), new.summary.get(key));
         let change = match (in_old, in_new) {
-            (Some(a), Some(b)) => Some(compare(&old, &new, key, a, b, paired, family_p)),
+            (Some(a), Some(b)) => Some(compare(&moments, key, a, b, family_p)),
             _ => None,
         };
         let worse = change
@@ -289,17 +323,12 @@ fn pairing(
 
 /// The change of one row and its intervals.
 fn compare(
-    old: &Folder,
-    new: &Folder,
+    moments: &RunMoments,
     key: &Key,
     a: &SummaryFigures,
     b: &SummaryFigures,
-    paired: bool,
     family_p: f64,
 ) -> Change {
-    fn runs<'f>(folder: &'f Folder, key: &Key) -> Option<&'f Vec<f64>> {
-        folder.runs.as_ref().and_then(|runs| runs.get(key))
-    }
     let mean_change = b.mean_min_per_year - a.mean_min_per_year;
     let interval = |standard_error: f64, degrees: f64, p: f64| {
         let half = if standard_error > 0.0 {
@@ -309,20 +338,16 @@ fn compare(
         };
         (mean_change - half, mean_change + half)
     };
-    let (method, standard_error, degrees) = match (runs(old, key), runs(new, key)) {
-        (Some(x), Some(y)) if paired && x.len() == y.len() => {
-            let differences: Vec<f64> = x.iter().zip(y).map(|(p, q)| q - p).collect();
-            let (n, variance) = (differences.len(), sample_variance(&differences));
-            (
-                Method::Paired,
-                variance.map(|v| (v / n as f64).sqrt()),
-                n.saturating_sub(1) as f64,
-            )
-        }
-        (Some(x), Some(y)) => {
-            let parts = [x, y].map(|values| {
-                sample_variance(values).map(|v| (v / values.len() as f64, values.len() as f64))
-            });
+    let (x, y) = (moments.old.get(key), moments.new.get(key));
+    let (method, standard_error, degrees) = match (x, y, moments.differences.get(key)) {
+        // Every replication of both runs paired.
+        (Some(x), Some(y), Some(d)) if d.count == x.count && d.count == y.count => (
+            Method::Paired,
+            d.variance().map(|v| (v / d.count as f64).sqrt()),
+            d.count.saturating_sub(1) as f64,
+        ),
+        (Some(x), Some(y), _) => {
+            let parts = [x, y].map(|m| m.variance().map(|v| (v / m.count as f64, m.count as f64)));
             match parts {
                 [Some(p), Some(q)] => {
                     let (standard_error, degrees) = welch(p, q);
@@ -364,15 +389,6 @@ fn welch((p, n): (f64, f64), (q, m): (f64, f64)) -> (f64, f64) {
     (standard_error, degrees)
 }
 
-/// The sample variance (`None` for fewer than 2 values).
-fn sample_variance(values: &[f64]) -> Option<f64> {
-    let n = values.len();
-    (n >= 2).then(|| {
-        let mean = values.iter().sum::<f64>() / n as f64;
-        values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64
-    })
-}
-
 impl Folder {
     fn read(path: &Path) -> Result<Folder, Failure> {
         let not_results = |what: &str| {
@@ -401,15 +417,7 @@ impl Folder {
         let (order, summary) = read_summary(&csv_bytes)
             .map_err(|e| Failure::Failed(format!("{}: {e}", path.join("summary.csv").display())))?;
         let runs_path = path.join("runs.csv");
-        let runs = if runs_path.is_file() {
-            let years = info.horizon_micros as f64 / MICROS_PER_YEAR as f64;
-            Some(
-                read_runs(&runs_path, years, info.replications)
-                    .map_err(|e| Failure::Failed(format!("{}: {e}", runs_path.display())))?,
-            )
-        } else {
-            None
-        };
+        let runs = runs_path.is_file().then_some(runs_path);
         Ok(Folder {
             info,
             order,
@@ -509,41 +517,124 @@ fn read_summary(bytes: &[u8]) -> Result<(Vec<Key>, HashMap<Key, SummaryFigures>)
     Ok((order, figures))
 }
 
-/// Reads `runs.csv`: per row, each replication's downtime per year, in replication order.
-fn read_runs(path: &Path, years: f64, replications: u64) -> Result<HashMap<Key, Vec<f64>>, String> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
-    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let column = |name: &str| column_index(&headers, name);
-    let (layout, replication, service, scope, downtime) = (
-        column("layout")?,
-        column("replication")?,
-        column("service")?,
-        column("scope")?,
-        column("downtime_min")?,
-    );
-    let mut runs: HashMap<Key, Vec<f64>> = HashMap::new();
-    for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| e.to_string())?;
-        let field = |i: usize| record.get(i).unwrap_or("");
-        let bad = || format!("row {}: not a row edgesim writes", line + 2);
-        let index: u64 = field(replication).parse().map_err(|_| bad())?;
-        let minutes: f64 = field(downtime).parse().map_err(|_| bad())?;
-        let values = runs
-            .entry((
-                field(layout).to_string(),
-                field(service).to_string(),
-                field(scope).to_string(),
-            ))
-            .or_default();
-        if index != values.len() as u64 || index >= replications {
-            return Err(format!(
-                "row {}: replication {index} out of order (runs.csv must be as edgesim wrote it)",
-                line + 2
-            ));
+/// Reads `runs.csv` one replication at a time: its rows, downtime per year, checked to be
+/// in the order edgesim writes them.
+struct RunsReader {
+    path: PathBuf,
+    records: csv::StringRecordsIntoIter<std::fs::File>,
+    columns: [usize; 5],
+    years: f64,
+    replications: u64,
+    /// The first row of the next replication, read ahead.
+    pending: Option<(u64, Key, f64)>,
+    /// The rows read so far, for messages.
+    line: usize,
+    /// Per row, the replications seen.
+    seen: HashMap<Key, u64>,
+}
+
+impl RunsReader {
+    fn open(path: &Path, info: &RunInfo) -> Result<RunsReader, Failure> {
+        let fail = |e: String| Failure::Failed(format!("{}: {e}", path.display()));
+        let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
+        let headers = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
+        let mut columns = [0; 5];
+        for (slot, name) in
+            columns
+                .iter_mut()
+                .zip(["layout", "replication", "service", "scope", "downtime_min"])
+        {
+            *slot = column_index(&headers, name).map_err(fail)?;
         }
-        values.push(minutes / years);
+        let mut runs = RunsReader {
+            path: path.to_path_buf(),
+            records: reader.into_records(),
+            columns,
+            years: info.horizon_micros as f64 / MICROS_PER_YEAR as f64,
+            replications: info.replications,
+            pending: None,
+            line: 1,
+            seen: HashMap::new(),
+        };
+        runs.pending = runs.next_row()?;
+        Ok(runs)
     }
-    Ok(runs)
+
+    fn next_row(&mut self) -> Result<Option<(u64, Key, f64)>, Failure> {
+        let Some(record) = self.records.next() else {
+            return Ok(None);
+        };
+        self.line += 1;
+        let fail = |message: String| Failure::Failed(format!("{}: {message}", self.path.display()));
+        let record = record.map_err(|e| fail(e.to_string()))?;
+        let field = |i: usize| record.get(self.columns[i]).unwrap_or("");
+        let bad = || fail(format!("row {}: not a row edgesim writes", self.line));
+        let index: u64 = field(1).parse().map_err(|_| bad())?;
+        let minutes: f64 = field(4).parse().map_err(|_| bad())?;
+        let key = (
+            field(0).to_string(),
+            field(2).to_string(),
+            field(3).to_string(),
+        );
+        let seen = self.seen.entry(key.clone()).or_default();
+        if index != *seen || index >= self.replications {
+            return Err(fail(format!(
+                "row {}: replication {index} out of order (runs.csv must be as edgesim wrote it)",
+                self.line
+            )));
+        }
+        *seen += 1;
+        Ok(Some((index, key, minutes / self.years)))
+    }
+
+    /// The rows of the next replication, by row key; `None` at the end.
+    fn next_replication(&mut self) -> Result<Option<HashMap<Key, f64>>, Failure> {
+        let Some((index, key, value)) = self.pending.take() else {
+            return Ok(None);
+        };
+        let mut rows = HashMap::from([(key, value)]);
+        while let Some((next, key, value)) = self.next_row()? {
+            if next != index {
+                self.pending = Some((next, key, value));
+                break;
+            }
+            rows.insert(key, value);
+        }
+        Ok(Some(rows))
+    }
+}
+
+/// Streams both folders' `runs.csv` (side by side, replication by replication, when
+/// `paired`) into each row's moments.
+fn read_run_moments(old: &Folder, new: &Folder, paired: bool) -> Result<RunMoments, Failure> {
+    let mut moments = RunMoments::default();
+    let (Some(old_path), Some(new_path)) = (&old.runs, &new.runs) else {
+        return Ok(moments);
+    };
+    let mut old_runs = RunsReader::open(old_path, &old.info)?;
+    let mut new_runs = RunsReader::open(new_path, &new.info)?;
+    loop {
+        let (a, b) = (old_runs.next_replication()?, new_runs.next_replication()?);
+        if a.is_none() && b.is_none() {
+            return Ok(moments);
+        }
+        for (rows, into) in [(&a, &mut moments.old), (&b, &mut moments.new)] {
+            for (key, value) in rows.iter().flatten() {
+                into.entry(key.clone()).or_default().add(*value);
+            }
+        }
+        if let (true, Some(a), Some(b)) = (paired, &a, &b) {
+            for (key, after) in b {
+                if let Some(before) = a.get(key) {
+                    moments
+                        .differences
+                        .entry(key.clone())
+                        .or_default()
+                        .add(after - before);
+                }
+            }
+        }
+    }
 }
 
 fn optional(value: Option<f64>) -> String {
@@ -658,10 +749,23 @@ mod tests {
     }
 
     #[test]
-    fn sample_variance_of_a_known_set() {
-        // 2, 4, 4, 4, 5, 5, 7, 9: sample variance 32/7.
-        let v = sample_variance(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
-        assert!((v - 32.0 / 7.0).abs() < 1e-12);
-        assert_eq!(sample_variance(&[1.0]), None);
+    fn running_moments_of_a_known_set() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sample variance 32/7.
+        let mut moments = Moments::default();
+        for value in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] {
+            moments.add(value);
+        }
+        assert_eq!(moments.mean, 5.0);
+        assert!((moments.variance().unwrap() - 32.0 / 7.0).abs() < 1e-12);
+        let mut one = Moments::default();
+        one.add(1.0);
+        assert_eq!(one.variance(), None);
+        // Values far from 0 with a small spread keep their variance (a one-pass Σx² − n·x̄²
+        // would lose it to cancellation): 1e9 + {1, 2, 3} has variance 1.
+        let mut shifted = Moments::default();
+        for value in [1e9 + 1.0, 1e9 + 2.0, 1e9 + 3.0] {
+            shifted.add(value);
+        }
+        assert!((shifted.variance().unwrap() - 1.0).abs() < 1e-6);
     }
 }
