@@ -517,20 +517,25 @@ fn read_summary(bytes: &[u8]) -> Result<(Vec<Key>, HashMap<Key, SummaryFigures>)
     Ok((order, figures))
 }
 
-/// Reads `runs.csv` one replication at a time: its rows, downtime per year, checked to be
-/// in the order edgesim writes them.
+/// Reads `runs.csv` one replication at a time. edgesim writes the rows of every
+/// replication in the same order, so the first replication's rows name the positions and
+/// each later row is only checked against its position's name: no allocation and no hashing
+/// per row, and memory that grows with the rows per replication, not the replications.
 struct RunsReader {
     path: PathBuf,
-    records: csv::StringRecordsIntoIter<std::fs::File>,
+    reader: csv::Reader<std::fs::File>,
+    record: csv::StringRecord,
     columns: [usize; 5],
     years: f64,
     replications: u64,
-    /// The first row of the next replication, read ahead.
-    pending: Option<(u64, Key, f64)>,
-    /// The rows read so far, for messages.
+    /// The row keys, in the order of every replication.
+    keys: Vec<Key>,
+    /// The downtime per year of the replication just read, by position.
+    values: Vec<f64>,
+    /// The replication whose first row is in `record`, if one was read ahead.
+    pending: Option<u64>,
+    /// The data rows read, for messages.
     line: usize,
-    /// Per row, the replications seen.
-    seen: HashMap<Key, u64>,
 }
 
 impl RunsReader {
@@ -548,93 +553,168 @@ impl RunsReader {
         }
         let mut runs = RunsReader {
             path: path.to_path_buf(),
-            records: reader.into_records(),
+            reader,
+            record: csv::StringRecord::new(),
             columns,
             years: info.horizon_micros as f64 / MICROS_PER_YEAR as f64,
             replications: info.replications,
+            keys: Vec::new(),
+            values: Vec::new(),
             pending: None,
             line: 1,
-            seen: HashMap::new(),
         };
-        runs.pending = runs.next_row()?;
+        runs.pending = runs.read_row()?;
         Ok(runs)
     }
 
-    fn next_row(&mut self) -> Result<Option<(u64, Key, f64)>, Failure> {
-        let Some(record) = self.records.next() else {
-            return Ok(None);
-        };
-        self.line += 1;
-        let fail = |message: String| Failure::Failed(format!("{}: {message}", self.path.display()));
-        let record = record.map_err(|e| fail(e.to_string()))?;
-        let field = |i: usize| record.get(self.columns[i]).unwrap_or("");
-        let bad = || fail(format!("row {}: not a row edgesim writes", self.line));
-        let index: u64 = field(1).parse().map_err(|_| bad())?;
-        let minutes: f64 = field(4).parse().map_err(|_| bad())?;
-        let key = (
-            field(0).to_string(),
-            field(2).to_string(),
-            field(3).to_string(),
-        );
-        let seen = self.seen.entry(key.clone()).or_default();
-        if index != *seen || index >= self.replications {
-            return Err(fail(format!(
-                "row {}: replication {index} out of order (runs.csv must be as edgesim wrote it)",
-                self.line
-            )));
-        }
-        *seen += 1;
-        Ok(Some((index, key, minutes / self.years)))
+    fn fail(&self, message: String) -> Failure {
+        Failure::Failed(format!("{}: {message}", self.path.display()))
     }
 
-    /// The rows of the next replication, by row key; `None` at the end.
-    fn next_replication(&mut self) -> Result<Option<HashMap<Key, f64>>, Failure> {
-        let Some((index, key, value)) = self.pending.take() else {
+    fn out_of_order(&self) -> Failure {
+        self.fail(format!(
+            "row {}: not in the order edgesim writes (every replication has the same rows in the same order); give runs.csv as edgesim wrote it",
+            self.line
+        ))
+    }
+
+    /// Reads the next row into `record`; its replication, or `None` at the end.
+    fn read_row(&mut self) -> Result<Option<u64>, Failure> {
+        let more = self
+            .reader
+            .read_record(&mut self.record)
+            .map_err(|e| self.fail(e.to_string()))?;
+        if !more {
             return Ok(None);
-        };
-        let mut rows = HashMap::from([(key, value)]);
-        while let Some((next, key, value)) = self.next_row()? {
-            if next != index {
-                self.pending = Some((next, key, value));
-                break;
-            }
-            rows.insert(key, value);
         }
-        Ok(Some(rows))
+        self.line += 1;
+        let index: u64 = self
+            .field(1)
+            .parse()
+            .map_err(|_| self.fail(format!("row {}: not a row edgesim writes", self.line)))?;
+        if index >= self.replications {
+            return Err(self.fail(format!(
+                "row {}: replication {index}, but the run had {} replications",
+                self.line, self.replications
+            )));
+        }
+        Ok(Some(index))
+    }
+
+    fn field(&self, column: usize) -> &str {
+        self.record.get(self.columns[column]).unwrap_or("")
+    }
+
+    /// Reads the next replication into `values`; `false` at the end.
+    fn next_replication(&mut self) -> Result<bool, Failure> {
+        let Some(index) = self.pending else {
+            return Ok(false);
+        };
+        let first = index == 0;
+        if first != self.keys.is_empty() {
+            return Err(self.out_of_order());
+        }
+        self.values.clear();
+        let mut next = Some(index);
+        while next == Some(index) {
+            let position = self.values.len();
+            if first {
+                self.keys.push((
+                    self.field(0).to_string(),
+                    self.field(2).to_string(),
+                    self.field(3).to_string(),
+                ));
+            } else {
+                let key = self.keys.get(position).ok_or_else(|| self.out_of_order())?;
+                if (self.field(0), self.field(2), self.field(3))
+                    != (key.0.as_str(), key.1.as_str(), key.2.as_str())
+                {
+                    return Err(self.out_of_order());
+                }
+            }
+            let minutes: f64 = self
+                .field(4)
+                .parse()
+                .map_err(|_| self.fail(format!("row {}: not a row edgesim writes", self.line)))?;
+            self.values.push(minutes / self.years);
+            next = self.read_row()?;
+        }
+        let follows = next.is_none_or(|n| n == index + 1);
+        if self.values.len() != self.keys.len() || !follows {
+            return Err(self.out_of_order());
+        }
+        self.pending = next;
+        Ok(true)
     }
 }
 
 /// Streams both folders' `runs.csv` (side by side, replication by replication, when
 /// `paired`) into each row's moments.
 fn read_run_moments(old: &Folder, new: &Folder, paired: bool) -> Result<RunMoments, Failure> {
-    let mut moments = RunMoments::default();
     let (Some(old_path), Some(new_path)) = (&old.runs, &new.runs) else {
-        return Ok(moments);
+        return Ok(RunMoments::default());
     };
     let mut old_runs = RunsReader::open(old_path, &old.info)?;
     let mut new_runs = RunsReader::open(new_path, &new.info)?;
+    let (mut old_moments, mut new_moments, mut differences) = (Vec::new(), Vec::new(), Vec::new());
+    // Per position in the new file, the same row's position in the old one.
+    let mut old_position: Vec<Option<usize>> = Vec::new();
     loop {
-        let (a, b) = (old_runs.next_replication()?, new_runs.next_replication()?);
-        if a.is_none() && b.is_none() {
-            return Ok(moments);
+        let (more_old, more_new) = (old_runs.next_replication()?, new_runs.next_replication()?);
+        if !more_old && !more_new {
+            break;
         }
-        for (rows, into) in [(&a, &mut moments.old), (&b, &mut moments.new)] {
-            for (key, value) in rows.iter().flatten() {
-                into.entry(key.clone()).or_default().add(*value);
+        for (more, runs, moments) in [
+            (more_old, &old_runs, &mut old_moments),
+            (more_new, &new_runs, &mut new_moments),
+        ] {
+            if more {
+                moments.resize(runs.values.len(), Moments::default());
+                for (m, value) in moments.iter_mut().zip(&runs.values) {
+                    m.add(*value);
+                }
             }
         }
-        if let (true, Some(a), Some(b)) = (paired, &a, &b) {
-            for (key, after) in b {
-                if let Some(before) = a.get(key) {
-                    moments
-                        .differences
-                        .entry(key.clone())
-                        .or_default()
-                        .add(after - before);
+        if paired && more_old && more_new {
+            if old_position.is_empty() {
+                let index: HashMap<&Key, usize> = old_runs
+                    .keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| (k, i))
+                    .collect();
+                old_position = new_runs
+                    .keys
+                    .iter()
+                    .map(|k| index.get(k).copied())
+                    .collect();
+                differences = vec![Moments::default(); new_runs.keys.len()];
+            }
+            for ((m, after), before) in differences
+                .iter_mut()
+                .zip(&new_runs.values)
+                .zip(&old_position)
+            {
+                if let Some(before) = before {
+                    m.add(after - old_runs.values[*before]);
                 }
             }
         }
     }
+    let by_key = |keys: &[Key], moments: Vec<Moments>| -> HashMap<Key, Moments> {
+        keys.iter().cloned().zip(moments).collect()
+    };
+    Ok(RunMoments {
+        differences: new_runs
+            .keys
+            .iter()
+            .zip(differences)
+            .zip(&old_position)
+            .filter_map(|((key, m), position)| position.map(|_| (key.clone(), m)))
+            .collect(),
+        old: by_key(&old_runs.keys, old_moments),
+        new: by_key(&new_runs.keys, new_moments),
+    })
 }
 
 fn optional(value: Option<f64>) -> String {

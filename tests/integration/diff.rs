@@ -187,3 +187,30 @@ fn a_paired_interval_matches_a_hand_calculation() {
     // table gives 2.776 at 4 and 3.182 at 3 degrees): 2 − 2.791581 · 7.72442 = −19.5633.
     assert!((low + 19.5633).abs() < 1e-3, "{low}");
 }
+
+#[test]
+fn a_damaged_runs_csv_is_refused_with_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    run_into("scenarios/two-site-minimal.toml", &old, &["-n", "3"]);
+    run_into("scenarios/two-site-minimal.toml", &new, &["-n", "3"]);
+    let text = fs::read_to_string(new.join("runs.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let per_replication = (lines.len() - 1) / 3;
+    // Rows 2 and 3 of replication 1 swapped; then a row of replication 1 dropped.
+    let first = 1 + per_replication;
+    let mut swapped = lines.clone();
+    swapped.swap(first + 1, first + 2);
+    let mut dropped = lines.clone();
+    dropped.remove(first + 1);
+    for (damaged, what) in [(swapped, "swapped"), (dropped, "dropped")] {
+        fs::write(new.join("runs.csv"), damaged.join("\n") + "\n").unwrap();
+        let (code, _, stderr) = diff(&old, &new, &dir.path().join("d"), &[]);
+        assert_eq!(code, Some(1), "{what}: {stderr}");
+        assert!(
+            stderr.contains("runs.csv") && stderr.contains("not in the order edgesim writes"),
+            "{what}: {stderr}"
+        );
+    }
+    assert!(!dir.path().join("d").exists(), "nothing written");
+}
