@@ -326,6 +326,25 @@ pub fn load_str_with(
         }
     }
 
+    if let Some(objective) = &raw.objective
+        && !topologies.is_empty()
+        && topologies.iter().all(|topology| {
+            crate::model::configured_services(topology)
+                .iter()
+                .all(|(service, users)| {
+                    objective.weight(*service) * users.iter().sum::<f64>() == 0.0
+                })
+        })
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                "objective.weights",
+                "the [objective] weighs only services that no layout has (or that concern no users), so every layout would score 0",
+            )
+            .with_span(root.get("objective").and_then(|n| n.span.clone()))
+            .with_help("give a positive weight to a service the layouts have, e.g. remote_access = 1"),
+        );
+    }
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(LoadError {
             source,
