@@ -352,11 +352,6 @@ fn score_table(html: &mut String, results: &Results) {
     ) else {
         return;
     };
-    let user_minutes = |value: f64| plot::thousands(libm::round(value.abs()) as u64);
-    let signed_user_minutes = |value: f64| {
-        let sign = if value < 0.0 { "−" } else { "+" };
-        format!("{sign}{}", user_minutes(value))
-    };
     let weights: Vec<String> = objective
         .weights
         .iter()
@@ -369,7 +364,7 @@ fn score_table(html: &mut String, results: &Results) {
          so its interval is narrower than the scores' own. summary.csv (rows of service score) and summary.json hold the same figures.</p>",
         escape(&weights.join(", ")),
         escape(&best.layout),
-        user_minutes(best.score_user_min_per_year)
+        plot::whole(best.score_user_min_per_year)
     );
     let first_users = best.weighted_users;
     if results
@@ -380,7 +375,7 @@ fn score_table(html: &mut String, results: &Results) {
         let counts: Vec<String> = results
             .scores
             .iter()
-            .map(|r| format!("{} {}", r.layout, user_minutes(r.weighted_users)))
+            .map(|r| format!("{} {}", r.layout, plot::whole(r.weighted_users)))
             .collect();
         let _ = writeln!(
             html,
@@ -399,7 +394,7 @@ fn score_table(html: &mut String, results: &Results) {
     rows.sort_by_key(|r| r.rank);
     for row in rows {
         let interval = row.ci95.map_or("—".to_string(), |(low, high)| {
-            format!("{} – {}", user_minutes(low), user_minutes(high))
+            format!("{} – {}", plot::whole(low), plot::whole(high))
         });
         let (class, change, change_interval) = match &row.delta_vs_baseline {
             None => ("base", "baseline".to_string(), String::new()),
@@ -409,13 +404,9 @@ fn score_table(html: &mut String, results: &Results) {
                     1 => "worse",
                     _ => "same",
                 },
-                signed_user_minutes(delta.user_min_per_year),
+                plot::signed_whole(delta.user_min_per_year),
                 delta.ci95.map_or("—".to_string(), |(low, high)| {
-                    format!(
-                        "{} – {}",
-                        signed_user_minutes(low),
-                        signed_user_minutes(high)
-                    )
+                    format!("{} – {}", plot::signed_whole(low), plot::signed_whole(high))
                 }),
             ),
         };
@@ -436,7 +427,7 @@ fn score_table(html: &mut String, results: &Results) {
              <td class=\"{class}\">{change}</td><td class=\"ci\">{change_interval}</td><td class=\"key\">{cause}</td></tr>",
             row.rank,
             escape(&row.layout),
-            user_minutes(row.score_user_min_per_year),
+            plot::whole(row.score_user_min_per_year),
         );
     }
     let _ = writeln!(html, "</table></div>");

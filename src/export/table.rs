@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plot::thousands;
+use crate::plot::{signed_whole, whole};
 use crate::results::Results;
 
 /// Availability, nines and downtime per service and layout (scope `all`), then the paired
@@ -53,23 +53,18 @@ pub fn terminal_table(results: &Results) -> String {
             out,
             "\nScore ([objective]: weighted user-minutes lost per year, 95% interval; lower is better):"
         );
-        let minutes = |value: f64| thousands(libm::round(value.abs()) as u64);
-        let signed = |value: f64| {
-            let sign = if value < 0.0 { '−' } else { '+' };
-            format!("{sign}{}", minutes(value))
-        };
         for row in &results.scores {
             let interval = row.ci95.map_or("—".to_string(), |(low, high)| {
-                format!("[{}, {}]", minutes(low), minutes(high))
+                format!("[{}, {}]", whole(low), whole(high))
             });
             let delta = match row.delta_vs_baseline {
                 Some(delta) => format!(
                     "{} {} against the baseline",
-                    signed(delta.user_min_per_year),
+                    signed_whole(delta.user_min_per_year),
                     delta.ci95.map_or(String::new(), |(low, high)| format!(
                         "[{}, {}]",
-                        signed(low),
-                        signed(high)
+                        signed_whole(low),
+                        signed_whole(high)
                     ))
                 ),
                 None => "baseline".to_string(),
@@ -79,7 +74,7 @@ pub fn terminal_table(results: &Results) -> String {
                 "{:>3}. {:<22} {:>15} {:>27}  {}",
                 row.rank,
                 row.layout,
-                minutes(row.score_user_min_per_year),
+                whole(row.score_user_min_per_year),
                 interval,
                 delta
             );

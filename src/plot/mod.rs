@@ -277,6 +277,17 @@ pub fn thousands(value: u64) -> String {
     out
 }
 
+/// A quantity rounded to a whole number, with thousands separators (its magnitude).
+pub fn whole(value: f64) -> String {
+    thousands(libm::round(value.abs()) as u64)
+}
+
+/// [`whole`] with its sign: `+1,234` or `−1,234`.
+pub fn signed_whole(value: f64) -> String {
+    let sign = if value < 0.0 { '−' } else { '+' };
+    format!("{sign}{}", whole(value))
+}
+
 /// A decade-aligned range for a log axis that holds `values` (positive ones) and the
 /// reference values in `keep`.
 pub fn log_range(values: impl Iterator<Item = f64>, keep: &[f64]) -> (f64, f64) {
@@ -408,5 +419,8 @@ mod tests {
         assert_eq!(minutes_label(12_345.0), "12,345");
         assert_eq!(shorten("equal-priorities", 8), "equal-p…");
         assert_eq!(log_range([3.0, 700.0].into_iter(), &[]), (1.0, 1000.0));
+        assert_eq!(whole(91_331_635.96), "91,331,636");
+        assert_eq!(signed_whole(-1_234.6), "−1,235");
+        assert_eq!(signed_whole(50_679_333.2), "+50,679,333");
     }
 }
