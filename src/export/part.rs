@@ -166,8 +166,42 @@ impl Part {
                     return wrong(format!("{} {}", layout.layout, pool.edge_pool));
                 }
             }
+            self.check_score(layout, expected)?;
         }
         Ok(())
+    }
+
+    /// Checks a layout's score against the study's `[objective]`: present exactly when
+    /// there is one, with this shard's replications and finite, non-negative factors.
+    fn check_score(
+        &self,
+        layout: &crate::stats::LayoutAccumulator,
+        expected: u64,
+    ) -> Result<(), String> {
+        let finite = |value: f64| value.is_finite() && value >= 0.0;
+        match (&self.study.objective, &layout.score) {
+            (None, None) => Ok(()),
+            (Some(objective), Some(score))
+                if finite(objective.reference_users)
+                    && objective.weights.iter().all(|(_, w)| finite(*w))
+                    && finite(score.weighted_users)
+                    && score.factors.len() == layout.services.len()
+                    && score.factors.iter().all(|f| finite(*f))
+                    && score.replications == expected
+                    && score.sum
+                        <= u128::from(expected) * crate::stats::UNAVAILABILITY_SCALE as u128
+                    && score
+                        .paired
+                        .as_ref()
+                        .is_none_or(|p| p.replications == expected) =>
+            {
+                Ok(())
+            }
+            _ => Err(format!(
+                "{}'s score does not match the run's [objective] and this shard's {expected} replications",
+                layout.layout
+            )),
+        }
     }
 }
 

@@ -236,6 +236,29 @@ fn merge_checks_part_files() {
     part.checksum = part.content_checksum();
     fs::write(one.join("part.json"), serde_json::to_string(&part).unwrap()).unwrap();
     assert_eq!(merge(&merged, &[&one, &two]).status.code(), Some(1));
+    // A score that does not fit the [objective] (contoso has one), checksum made to match:
+    // a negative factor, a missing score, the objective dropped while scores remain.
+    type Tamper = fn(&mut edgesim::export::part::Part);
+    let tampers: [(&str, Tamper); 3] = [
+        ("negative factor", |p| {
+            p.study.layouts[0].score.as_mut().unwrap().factors[0] = -1.0
+        }),
+        ("missing score", |p| p.study.layouts[1].score = None),
+        ("no objective", |p| p.study.objective = None),
+    ];
+    for (what, tamper) in tampers {
+        let mut part = edgesim::export::part::Part::parse(text.as_bytes()).unwrap();
+        tamper(&mut part);
+        part.checksum = part.content_checksum();
+        fs::write(one.join("part.json"), serde_json::to_string(&part).unwrap()).unwrap();
+        let output = merge(&merged, &[&one, &two]);
+        assert_eq!(output.status.code(), Some(1), "{what}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("score does not match"),
+            "{what}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
     fs::write(one.join("part.json"), &text).unwrap();
     let output = merge(&merged, &[&one, &two]);
     assert!(
