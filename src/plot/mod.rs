@@ -14,6 +14,7 @@ pub mod downtime;
 pub mod edge_pools;
 pub mod front_ends;
 pub mod raster;
+pub mod score;
 pub mod sweep;
 pub mod timeline;
 
@@ -83,6 +84,7 @@ pub fn study_charts() -> Vec<Box<dyn Chart<Results>>> {
         Box::new(distribution::Distribution),
         Box::new(causes::Causes),
         Box::new(comparison::Comparison),
+        Box::new(score::Score),
         Box::new(front_ends::FrontEnds),
         Box::new(edge_pools::EdgePools),
     ]

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::{edgesim, project_path};
 
-/// The charts of a study with two layouts or more, with their titles.
-const CHARTS: [(&str, &str); 6] = [
+/// The charts of a study with two layouts or more and an [objective] (contoso), with
+/// their titles.
+const CHARTS: [(&str, &str); 7] = [
     ("downtime", "Downtime by service and layout"),
     (
         "downtime-distribution",
@@ -17,6 +18,7 @@ const CHARTS: [(&str, &str); 6] = [
     ),
     ("causes", "Downtime by cause"),
     ("comparison", "Layout comparison against the baseline"),
+    ("score", "Score of each layout"),
     ("front-end-pools", "Downtime per Front End pool"),
     ("edge-pools", "Edge pool capacity against peak load"),
 ];

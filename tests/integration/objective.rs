@@ -118,6 +118,22 @@ fn a_scenario_without_an_objective_has_no_score_anywhere() {
     assert!(rows.iter().all(|r| &r[1] != "score"));
     let json = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(!json.contains("\"scores\"") && !json.contains("\"objective\""));
+    let charted = dir.path().join("charted");
+    edgesim()
+        .args([
+            "run",
+            "scenarios/two-site-minimal.toml",
+            "-q",
+            "-n",
+            "5",
+            "-o",
+        ])
+        .arg(&charted)
+        .assert()
+        .success();
+    assert!(charted.join("report.html").exists() && !charted.join("score.svg").exists());
+    let report = std::fs::read_to_string(charted.join("report.html")).unwrap();
+    assert!(!report.contains("<h2>Score</h2>") && !report.contains("id=\"score\""));
 }
 
 #[test]
