@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    BETTER, Chart, DrawResult, INK, MUTED, NEUTRAL, WORSE, anchored, axis_label, fail,
+    BETTER, Chart, DrawResult, INK, MUTED, NEUTRAL, RowPanel, WORSE, anchored, axis_label, fail,
     on_both_backends, panel_title, row_labels, row_panel_mesh, row_y, shorten, text, text_width,
     titled,
 };
@@ -36,6 +36,42 @@ pub fn interval_verdict(ci95: Option<(f64, f64)>) -> i8 {
         Some((low, _)) if low > 0.0 => 1,
         _ => 0,
     }
+}
+
+/// One paired change at height `y`: its 95% interval with end ticks and a mark at the
+/// mean, coloured by [`interval_verdict`].
+pub fn draw_change<DB: DrawingBackend>(
+    chart: &mut RowPanel<'_, DB>,
+    mean: f64,
+    ci95: Option<(f64, f64)>,
+    y: f64,
+) -> DrawResult {
+    let color = match interval_verdict(ci95) {
+        -1 => BETTER,
+        1 => WORSE,
+        _ => NEUTRAL,
+    };
+    if let Some((low, high)) = ci95 {
+        chart
+            .draw_series(whisker(low, high, y, color))
+            .map_err(fail)?;
+    }
+    chart
+        .draw_series([Rectangle::new(
+            [(mean, y - 0.22), (mean, y + 0.22)],
+            color.stroke_width(5),
+        )])
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// An interval from `low` to `high` at height `y`, with end ticks.
+pub fn whisker(low: f64, high: f64, y: f64, color: RGBColor) -> [PathElement<(f64, f64)>; 3] {
+    [
+        PathElement::new([(low, y), (high, y)], color.stroke_width(2)),
+        PathElement::new([(low, y - 0.2), (low, y + 0.2)], color.stroke_width(2)),
+        PathElement::new([(high, y - 0.2), (high, y + 0.2)], color.stroke_width(2)),
+    ]
 }
 
 fn rows(results: &Results, service: Service) -> Vec<(usize, &ComparisonRow)> {
@@ -119,35 +155,7 @@ impl Comparison {
                 .map_err(fail)?;
             for (i, (_, row)) in service_rows.iter().enumerate() {
                 let y = row_y(i, count);
-                let color = match verdict(row) {
-                    -1 => BETTER,
-                    1 => WORSE,
-                    _ => NEUTRAL,
-                };
-                if let Some((low, high)) = row.ci95 {
-                    chart
-                        .draw_series([
-                            PathElement::new([(low, y), (high, y)], color.stroke_width(2)),
-                            PathElement::new(
-                                [(low, y - 0.2), (low, y + 0.2)],
-                                color.stroke_width(2),
-                            ),
-                            PathElement::new(
-                                [(high, y - 0.2), (high, y + 0.2)],
-                                color.stroke_width(2),
-                            ),
-                        ])
-                        .map_err(fail)?;
-                }
-                chart
-                    .draw_series([Rectangle::new(
-                        [
-                            (row.delta_downtime_min_per_year, y - 0.22),
-                            (row.delta_downtime_min_per_year, y + 0.22),
-                        ],
-                        color.stroke_width(5),
-                    )])
-                    .map_err(fail)?;
+                draw_change(&mut chart, row.delta_downtime_min_per_year, row.ci95, y)?;
                 let (right, ry) = chart.backend_coord(&(reach, y));
                 let interval = row.ci95.map_or(String::new(), |(low, high)| {
                     format!(

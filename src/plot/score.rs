@@ -7,11 +7,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::comparison::interval_verdict;
+use super::comparison::{draw_change, whisker};
 use super::{
-    BETTER, Chart, DrawResult, INK, MUTED, NEUTRAL, WORSE, anchored, fail, layout_color,
-    on_both_backends, panel_title, row_labels, row_panel_mesh, row_y, shorten, signed_whole, text,
-    text_width, titled, whole,
+    Chart, DrawResult, INK, MUTED, RowPanel, anchored, fail, layout_color, on_both_backends,
+    panel_title, row_labels, row_panel_mesh, row_y, shorten, signed_whole, text, text_width,
+    titled, whole,
 };
 use crate::results::Results;
 use crate::stats::{ScoreDelta, ScoreRow};
@@ -31,13 +31,20 @@ fn ranked(results: &Results) -> Vec<(usize, &ScoreRow)> {
     rows
 }
 
-/// One horizontal interval with end ticks, at height `y`.
-fn whisker(low: f64, high: f64, y: f64, color: RGBColor) -> [PathElement<(f64, f64)>; 3] {
-    [
-        PathElement::new([(low, y), (high, y)], color.stroke_width(2)),
-        PathElement::new([(low, y - 0.2), (low, y + 0.2)], color.stroke_width(2)),
-        PathElement::new([(high, y - 0.2), (high, y + 0.2)], color.stroke_width(2)),
-    ]
+/// A panel of `rows` rows over `x`, with room for the names on the left and the figures
+/// on the right.
+fn rows_chart<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    label_width: i32,
+    x: std::ops::Range<f64>,
+    rows: usize,
+) -> Result<RowPanel<'a, DB>, String> {
+    ChartBuilder::on(plot)
+        .margin_left(label_width as u32)
+        .margin_right(200)
+        .x_label_area_size(AXIS - 10)
+        .build_cartesian_2d(x, 0.0..rows.max(1) as f64)
+        .map_err(fail)
 }
 
 impl Score {
@@ -79,12 +86,7 @@ impl Score {
         let reach = if reach > 0.0 { reach * 1.05 } else { 1.0 };
         let count = rows.len();
         let plot = top.split_vertically(PANEL_HEAD as i32).1;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_left(label_width as u32)
-            .margin_right(200)
-            .x_label_area_size(AXIS - 10)
-            .build_cartesian_2d(0.0..reach, 0.0..count.max(1) as f64)
-            .map_err(fail)?;
+        let mut chart = rows_chart(&plot, label_width, 0.0..reach, count)?;
         row_panel_mesh(&mut chart, 6, "weighted user-minutes lost per year")?;
         for (i, (index, row)) in rows.iter().enumerate() {
             let y = row_y(i, count);
@@ -141,12 +143,7 @@ impl Score {
         let reach = if reach > 0.0 { reach * 1.1 } else { 1.0 };
         let count = changes.len();
         let plot = bottom.split_vertically(PANEL_HEAD as i32).1;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_left(label_width as u32)
-            .margin_right(200)
-            .x_label_area_size(AXIS - 10)
-            .build_cartesian_2d(-reach..reach, 0.0..count as f64)
-            .map_err(fail)?;
+        let mut chart = rows_chart(&plot, label_width, -reach..reach, count)?;
         row_panel_mesh(
             &mut chart,
             7,
@@ -161,22 +158,7 @@ impl Score {
         for (i, (_, delta)) in changes.iter().enumerate() {
             let (mean, ci) = (&delta.user_min_per_year, &delta.ci95);
             let y = row_y(i, count);
-            let color = match interval_verdict(*ci) {
-                -1 => BETTER,
-                1 => WORSE,
-                _ => NEUTRAL,
-            };
-            if let Some((low, high)) = ci {
-                chart
-                    .draw_series(whisker(*low, *high, y, color))
-                    .map_err(fail)?;
-            }
-            chart
-                .draw_series([Rectangle::new(
-                    [(*mean, y - 0.22), (*mean, y + 0.22)],
-                    color.stroke_width(5),
-                )])
-                .map_err(fail)?;
+            draw_change(&mut chart, *mean, *ci, y)?;
             let (right, ry) = chart.backend_coord(&(reach, y));
             let interval = ci.map_or(String::new(), |(low, high)| {
                 format!(" [{}, {}]", signed_whole(low), signed_whole(high))
