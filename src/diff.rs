@@ -127,6 +127,8 @@ struct Folder {
     info: RunInfo,
     order: Vec<Key>,
     summary: HashMap<Key, SummaryFigures>,
+    /// Whether its `summary.csv` holds `[objective]` scores (which diff leaves out).
+    has_scores: bool,
     /// Where its `runs.csv` is, when it was written.
     runs: Option<PathBuf>,
 }
@@ -191,6 +193,11 @@ pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
     }
     let paired = pairing(&old, &new, &options.old, &options.new, &mut notes);
     let moments = read_run_moments(&old, &new, paired)?;
+    if old.has_scores || new.has_scores {
+        notes.push(
+            "the [objective] scores are left out: they are weighted user-minutes and --threshold is in minutes; compare them in each summary.csv".to_string(),
+        );
+    }
     let common = old
         .order
         .iter()
@@ -416,12 +423,19 @@ impl Folder {
             read_capped(&path.join("summary.csv")).map_err(|_| not_results("no summary.csv"))?;
         let (order, summary) = read_summary(&csv_bytes)
             .map_err(|e| Failure::Failed(format!("{}: {e}", path.join("summary.csv").display())))?;
+        let has_scores = csv_bytes
+            .split(|&b| b == b'\n')
+            .next()
+            .is_some_and(|header| {
+                String::from_utf8_lossy(header).contains(crate::export::SCORE_COLUMNS)
+            });
         let runs_path = path.join("runs.csv");
         let runs = runs_path.is_file().then_some(runs_path);
         Ok(Folder {
             info,
             order,
             summary,
+            has_scores,
             runs,
         })
     }

@@ -36,6 +36,7 @@ fn a_folder_against_itself_reports_no_change_and_exits_0() {
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("paired by replication"), "{stdout}");
     assert!(stdout.contains(", 0 changed; none got"), "{stdout}");
+    assert!(!stdout.contains("[objective] scores"), "{stdout}");
     let csv = fs::read_to_string(dir.path().join("d/diff.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert!(!rows.is_empty());
@@ -213,4 +214,21 @@ fn a_damaged_runs_csv_is_refused_with_its_row() {
         );
     }
     assert!(!dir.path().join("d").exists(), "nothing written");
+}
+
+#[test]
+fn scores_are_left_out_and_the_notes_say_so() {
+    // contoso has an [objective]: its score rows are in weighted user-minutes.
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    run_into("scenarios/contoso-three-site.toml", &results, &["-n", "10"]);
+    let (code, stdout, stderr) = diff(&results, &results, &dir.path().join("d"), &[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("the [objective] scores are left out"),
+        "{stdout}"
+    );
+    let csv = fs::read_to_string(dir.path().join("d/diff.csv")).unwrap();
+    assert!(csv.lines().count() > 10);
+    assert!(!csv.contains(",score,"), "{csv}");
 }
