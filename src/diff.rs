@@ -421,14 +421,8 @@ impl Folder {
             })?;
         let csv_bytes =
             read_capped(&path.join("summary.csv")).map_err(|_| not_results("no summary.csv"))?;
-        let (order, summary) = read_summary(&csv_bytes)
+        let (order, summary, has_scores) = read_summary(&csv_bytes)
             .map_err(|e| Failure::Failed(format!("{}: {e}", path.join("summary.csv").display())))?;
-        let has_scores = csv_bytes
-            .split(|&b| b == b'\n')
-            .next()
-            .is_some_and(|header| {
-                String::from_utf8_lossy(header).contains(crate::export::SCORE_COLUMNS)
-            });
         let runs_path = path.join("runs.csv");
         let runs = runs_path.is_file().then_some(runs_path);
         Ok(Folder {
@@ -458,8 +452,12 @@ fn column_index(headers: &csv::StringRecord, name: &str) -> Result<usize, String
         .ok_or_else(|| format!("no column `{name}`"))
 }
 
-/// Reads `summary.csv`'s rows: key order and figures.
-fn read_summary(bytes: &[u8]) -> Result<(Vec<Key>, HashMap<Key, SummaryFigures>), String> {
+/// `summary.csv`'s rows: key order, figures, and whether it had `[objective]` scores
+/// (which are left out).
+type Summary = (Vec<Key>, HashMap<Key, SummaryFigures>, bool);
+
+/// Reads `summary.csv`'s rows.
+fn read_summary(bytes: &[u8]) -> Result<Summary, String> {
     let mut reader = csv::Reader::from_reader(bytes);
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
     let column = |name: &str| column_index(&headers, name);
@@ -482,6 +480,7 @@ fn read_summary(bytes: &[u8]) -> Result<(Vec<Key>, HashMap<Key, SummaryFigures>)
         low?,
         high?,
     );
+    let mut has_scores = false;
     let mut order = Vec::new();
     let mut figures = HashMap::new();
     for (line, record) in reader.records().enumerate() {
@@ -490,6 +489,7 @@ fn read_summary(bytes: &[u8]) -> Result<(Vec<Key>, HashMap<Key, SummaryFigures>)
         // An [objective]'s score is in weighted user-minutes, not minutes, so a threshold
         // in minutes cannot judge it; diff compares the services (docs/output.md).
         if field(service) == crate::stats::SCORE_SERVICE {
+            has_scores = true;
             continue;
         }
         let number = |i: usize| -> Result<f64, String> {
@@ -528,7 +528,7 @@ fn read_summary(bytes: &[u8]) -> Result<(Vec<Key>, HashMap<Key, SummaryFigures>)
             },
         );
     }
-    Ok((order, figures))
+    Ok((order, figures, has_scores))
 }
 
 /// Reads `runs.csv` one replication at a time. edgesim writes the rows of every

@@ -65,6 +65,15 @@ impl Objective {
             .find(|(s, _)| *s == service)
             .map_or(1.0, |(_, w)| *w)
     }
+
+    /// Per service `topology` has (in report order), its weight × the users it concerns:
+    /// the remote users for remote access, every user for the others.
+    pub fn weighted_users(&self, topology: &Topology) -> Vec<f64> {
+        crate::model::configured_services(topology)
+            .iter()
+            .map(|(service, users)| self.weight(*service) * users.iter().sum::<f64>())
+            .collect()
+    }
 }
 
 /// The `[simulation]` table.

@@ -57,14 +57,13 @@ impl Exporter for SummaryCsv {
                 optional(row.mean_outage_min, 6),
             );
             out.push_str(if scored { ",,,,\n" } else { "\n" });
+            // Each layout's score follows its last service row.
             let last_of_layout = results
                 .summary
                 .get(index + 1)
                 .is_none_or(|next| next.layout != row.layout);
-            if let Some(score) = results
-                .scores
-                .iter()
-                .find(|s| last_of_layout && s.layout == row.layout)
+            if last_of_layout
+                && let Some(score) = results.scores.iter().find(|s| s.layout == row.layout)
             {
                 let (low, high) = score.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
                 let _ = writeln!(

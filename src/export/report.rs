@@ -342,7 +342,16 @@ fn verdict(results: &Results, service: Service) -> String {
     text
 }
 
-/// Layouts × services in minutes per year, coloured against the baseline.
+/// The CSS class of a paired change whose 95% interval is `ci95`: `better`, `worse` or
+/// `same` (the interval holds 0, or there is none).
+fn change_class(ci95: Option<(f64, f64)>) -> &'static str {
+    match plot::comparison::interval_verdict(ci95) {
+        -1 => "better",
+        1 => "worse",
+        _ => "same",
+    }
+}
+
 /// The layouts ranked by their `[objective]` score, with the change against the baseline
 /// and the cause that weighs most in each.
 fn score_table(html: &mut String, results: &Results) {
@@ -359,7 +368,9 @@ fn score_table(html: &mut String, results: &Results) {
         .collect();
     let _ = writeln!(
         html,
-        "<h2>Score</h2>\n<p>Weighted user-minutes lost per year over all services: each service's downtime times          the users it concerns (remote users for remote access, every user for the others) times its weight          in [objective]: {}. Lower is better. <strong>{}</strong> ranks first with {} user-minutes per year. \
+        "<h2>Score</h2>\n<p>Weighted user-minutes lost per year over all services: each service's downtime times \
+         the users it concerns (remote users for remote access, every user for the others) times its weight \
+         in [objective]: {}. Lower is better. <strong>{}</strong> ranks first with {} user-minutes per year. \
          The change against the baseline is paired replication by replication (the layouts share every failure), \
          so its interval is narrower than the scores' own. summary.csv (rows of service score) and summary.json hold the same figures.</p>",
         escape(&weights.join(", ")),
@@ -399,11 +410,7 @@ fn score_table(html: &mut String, results: &Results) {
         let (class, change, change_interval) = match &row.delta_vs_baseline {
             None => ("base", "baseline".to_string(), String::new()),
             Some(delta) => (
-                match plot::comparison::interval_verdict(delta.ci95) {
-                    -1 => "better",
-                    1 => "worse",
-                    _ => "same",
-                },
+                change_class(delta.ci95),
                 plot::signed_whole(delta.user_min_per_year),
                 delta.ci95.map_or("—".to_string(), |(low, high)| {
                     format!("{} – {}", plot::signed_whole(low), plot::signed_whole(high))
@@ -433,6 +440,7 @@ fn score_table(html: &mut String, results: &Results) {
     let _ = writeln!(html, "</table></div>");
 }
 
+/// Layouts × services in minutes per year, coloured against the baseline.
 fn scorecard(html: &mut String, results: &Results) {
     let services = results.services();
     let _ = writeln!(html, "<h2>Scorecard</h2>");
@@ -462,14 +470,11 @@ fn scorecard(html: &mut String, results: &Results) {
             let class = if index == 0 {
                 "base"
             } else {
-                match results
-                    .comparison_row(layout, service, "all")
-                    .map(plot::comparison::verdict)
-                {
-                    Some(-1) => "better",
-                    Some(1) => "worse",
-                    _ => "same",
-                }
+                change_class(
+                    results
+                        .comparison_row(layout, service, "all")
+                        .and_then(|row| row.ci95),
+                )
             };
             let _ = write!(
                 html,

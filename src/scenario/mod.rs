@@ -53,15 +53,22 @@ pub struct SweepSpec {
 /// layout; the cap keeps a hostile file from turning one load into thousands).
 pub const MAX_SWEEP_POINTS: usize = 200;
 
-/// Top-level keys a sweep may not vary: run settings and the file's own structure.
-const UNSWEEPABLE: [&str; 6] = [
-    "simulation",
-    "layouts",
-    "sweeps",
-    "name",
-    "description",
-    "objective",
+/// Top-level keys a sweep may not vary, and why.
+const UNSWEEPABLE: [(&str, &str); 6] = [
+    ("simulation", RUN_SETTING),
+    ("layouts", RUN_SETTING),
+    ("sweeps", RUN_SETTING),
+    ("name", RUN_SETTING),
+    ("description", RUN_SETTING),
+    (
+        "objective",
+        "every point is scored with the same [objective] so that their scores compare; change the weights in the file and sweep again",
+    ),
 ];
+
+/// Why a key of the file's own structure or of the run cannot be swept.
+const RUN_SETTING: &str =
+    "it is not a model setting (use -n, --seed or --horizon for the run's settings)";
 
 impl SweepSpec {
     /// The scenario tree that sets `key` to `value`, to merge over every layout; or why
@@ -74,17 +81,8 @@ impl SweepSpec {
                 self.key
             ));
         }
-        if segments[0] == "objective" {
-            return Err(format!(
-                "`{}` cannot be swept: every point is scored with the same [objective] so that their scores compare; change the weights in the file and sweep again",
-                self.key
-            ));
-        }
-        if UNSWEEPABLE.contains(&segments[0]) {
-            return Err(format!(
-                "`{}` cannot be swept: {} is not a model setting (use -n, --seed or --horizon for the run's settings)",
-                self.key, segments[0]
-            ));
+        if let Some((_, reason)) = UNSWEEPABLE.iter().find(|(key, _)| *key == segments[0]) {
+            return Err(format!("`{}` cannot be swept: {reason}", self.key));
         }
         Ok(Node::at_path(&segments, value.clone()))
     }
@@ -329,11 +327,10 @@ pub fn load_str_with(
     if let Some(objective) = &raw.objective
         && !topologies.is_empty()
         && topologies.iter().all(|topology| {
-            crate::model::configured_services(topology)
+            objective
+                .weighted_users(topology)
                 .iter()
-                .all(|(service, users)| {
-                    objective.weight(*service) * users.iter().sum::<f64>() == 0.0
-                })
+                .all(|&users| users == 0.0)
         })
     {
         diagnostics.push(

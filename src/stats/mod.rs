@@ -292,18 +292,13 @@ impl Study {
         study
     }
 
-    /// Sets up the score of every layout: each service's weight × the users it concerns
-    /// (its remote users for remote access, every user for the others).
+    /// Sets up the score of every layout from each service's weight × the users it
+    /// concerns ([`Objective::weighted_users`]).
     fn set_objective(&mut self, scenario: &Scenario, objective: &Objective) {
         let weighted: Vec<Vec<f64>> = scenario
             .layouts
             .iter()
-            .map(|topology| {
-                crate::model::configured_services(topology)
-                    .iter()
-                    .map(|(service, users)| objective.weight(*service) * users.iter().sum::<f64>())
-                    .collect()
-            })
+            .map(|topology| objective.weighted_users(topology))
             .collect();
         let totals: Vec<f64> = weighted.iter().map(|w| w.iter().sum()).collect();
         let reference_users = totals.iter().copied().fold(0.0, f64::max);
@@ -388,12 +383,18 @@ impl Study {
                 .zip(layout_figures)
                 .enumerate()
             {
-                for ((scope, (tally, weight)), figure) in accumulator
+                for (scope_index, ((scope, (tally, weight)), figure)) in accumulator
                     .scopes
                     .iter_mut()
                     .zip(scope_tallies(service_result))
                     .zip(service_figures)
+                    .enumerate()
                 {
+                    // The score weighs each service's causes for all users (scope 0).
+                    let score_factor = match (&layout.score, scope_index) {
+                        (Some(score), 0) => Some(score.factors[service_index]),
+                        _ => None,
+                    };
                     let q = figure.unavailability;
                     scope.replications += 1;
                     scope.sum += u128::from(q);
@@ -401,12 +402,11 @@ impl Study {
                     scope.downtime.record(q);
                     scope.outages += tally.outages;
                     scope.outage_micros += u128::from(tally.outage_micros);
-                    let is_all = scope.scope == "all";
                     for (cause, sum) in scope.causes.iter_mut().enumerate() {
                         let units = quantise(tally.unserved_user_micros[cause], weight, horizon);
                         *sum += u128::from(units);
-                        if is_all && let Some(score) = &layout.score {
-                            score_causes[cause] += score.factors[service_index] * units as f64;
+                        if let Some(factor) = score_factor {
+                            score_causes[cause] += factor * units as f64;
                         }
                     }
                 }
