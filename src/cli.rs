@@ -163,6 +163,11 @@ pub struct StudyArgs {
     /// Worker threads, 1 to 256; all cores by default. Results do not depend on it.
     #[arg(short = 'j', long = "threads", value_name = "THREADS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
+    /// The smallest change that matters (overrides [materiality]; repeatable): MINUTES of
+    /// downtime per year for every service, SERVICE=MINUTES for one, score=USER_MINUTES,
+    /// outages=PER_YEAR.
+    #[arg(long = "material", value_name = "[WHAT=]VALUE")]
+    pub material: Vec<String>,
 }
 
 impl StudyArgs {
@@ -175,6 +180,7 @@ impl StudyArgs {
             seed: self.seed,
             layouts: self.layouts.clone(),
             threads: self.threads.map(usize::from),
+            material: self.material.clone(),
             output,
             ..RunOptions::default()
         }

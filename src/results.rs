@@ -53,12 +53,15 @@ impl RunInfo {
             .map(|t| t.layout_name.clone())
             .collect();
         let version = env!("CARGO_PKG_VERSION").to_string();
+        // The materiality is part of it: `--material` changes the verdicts without
+        // changing the file.
         let fingerprint_text = format!(
-            "{version}\n{}\n{}\n{}\n{}\n{source}",
+            "{version}\n{}\n{}\n{}\n{}\n{:?}\n{source}",
             simulation.replications,
             simulation.horizon.as_micros(),
             simulation.seed,
             layouts.join("\n"),
+            scenario.materiality,
         );
         RunInfo {
             scenario: scenario.name.clone(),

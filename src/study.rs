@@ -29,6 +29,9 @@ pub struct RunOptions {
     pub layouts: Vec<String>,
     /// Worker threads (rayon's default when `None`).
     pub threads: Option<usize>,
+    /// `--material` overrides of `[materiality]`: `MINUTES`, `SERVICE=MINUTES`,
+    /// `score=USER_MINUTES` or `outages=PER_YEAR`.
+    pub material: Vec<String>,
     /// Output folder (`output/<scenario file stem>/` when `None`).
     pub output: Option<PathBuf>,
     /// Run only this shard and write a part file.
@@ -247,7 +250,11 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
                 scenario_file: first.info.scenario_file.clone(),
                 ..part.info.clone()
             } == first.info;
-        if !same_run || part.shard.count != first.shard.count || part.has_runs != first.has_runs {
+        if !same_run
+            || part.shard.count != first.shard.count
+            || part.has_runs != first.has_runs
+            || !part.study.same_shape(&first.study)
+        {
             return Err(Failure::Failed(format!(
                 "{} does not belong to the same run as {} (scenario, flags or edgesim version differ: fingerprints {} and {})",
                 folder.display(),
@@ -320,6 +327,9 @@ pub fn apply_overrides(
     if let Some(seed) = options.seed {
         scenario.simulation.seed = seed;
     }
+    for text in &options.material {
+        apply_material(&mut scenario.materiality, text)?;
+    }
     if !options.layouts.is_empty() {
         // In the order given: the first named is the baseline of comparisons.
         let mut chosen = Vec::with_capacity(options.layouts.len());
@@ -336,6 +346,55 @@ pub fn apply_overrides(
             chosen.push(topology.clone());
         }
         scenario.layouts = chosen;
+    }
+    Ok(())
+}
+
+/// Applies one `--material` override (docs/scenario.md, "materiality").
+fn apply_material(
+    materiality: &mut crate::topology::Materiality,
+    text: &str,
+) -> Result<(), String> {
+    use crate::model::services::Service;
+    let (what, value) = match text.split_once('=') {
+        Some((what, value)) => (Some(what.trim()), value.trim()),
+        None => (None, text.trim()),
+    };
+    let number: f64 = value
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+        .ok_or_else(|| {
+            format!(
+                "--material {text}: `{value}` is not a number of 0 or more; write e.g. --material 5 (minutes per year) or --material remote_access=10"
+            )
+        })?;
+    match what {
+        None => materiality.set_downtime(None, number),
+        Some("score") => materiality.score_user_min_per_year = Some(number),
+        Some("outages") => materiality.outages_per_year = number,
+        Some(name) => {
+            let service = Service::ALL
+                .into_iter()
+                .find(|s| s.name() == name)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
+                    format!(
+                        "--material {text}: `{name}` is not a service, `score` or `outages` (services: {})",
+                        names.join(", ")
+                    )
+                })?;
+            materiality.set_downtime(Some(service), number);
+        }
+    }
+    if materiality
+        .downtime_min_per_year
+        .values()
+        .any(|&m| m > 525_600.0)
+    {
+        return Err(format!(
+            "--material {text}: use at most 525600 minutes per year (a whole year)"
+        ));
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use crate::montecarlo::Shard;
 use crate::output::Staging;
 use crate::scenario::tree::Node;
 use crate::scenario::{self, LoadedScenario, SweepSpec};
-use crate::stats::{MINUTES_PER_YEAR, SCORE_SERVICE};
+use crate::stats::SCORE_SERVICE;
 use crate::study::{Failure, RunOptions, apply_overrides, load_for_run};
 use crate::topology::Scenario;
 
@@ -63,14 +63,32 @@ pub struct SweepRow {
     pub scope: String,
     /// Mean downtime, minutes per year.
     pub downtime_min_per_year: f64,
-    /// Its 95% interval.
+    /// Its 95% interval, or `(0, bound)` when fewer than five replications had downtime.
     pub ci95: Option<(f64, f64)>,
-    /// No replication had any downtime (the interval is the rule of three's).
-    pub no_downtime_seen: bool,
+    /// What `ci95` is: `two_sided`, `bounds` or `none`.
+    pub interval: &'static str,
+    /// Replications with any downtime (or any loss, for the score).
+    pub with_downtime: u64,
+    /// Replications run.
+    pub replications: u64,
     /// Paired difference against the base point, minutes per year (0 at the base).
     pub delta_min_per_year: f64,
-    /// Its 95% interval.
+    /// Its 95% interval (bounds when fewer than five replications differ).
     pub delta_ci95: Option<(f64, f64)>,
+    /// What `delta_ci95` is: `two_sided`, `bounds`, `unaffected` (the key is not read) or
+    /// `none`; empty at the base point.
+    pub delta_interval: &'static str,
+    /// Replications in which the point differs from the base (0 at the base point).
+    pub differing: u64,
+    /// The verdict on the difference against the base point (`None` at the base point).
+    pub verdict: Option<crate::stats::Verdict>,
+}
+
+impl SweepRow {
+    /// Whether no replication had any downtime.
+    pub fn no_downtime_seen(&self) -> bool {
+        self.with_downtime == 0
+    }
 }
 
 /// What a sweep ran, for its report.
@@ -242,6 +260,7 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
                 })
                 .collect(),
             objective: base.scenario.objective.clone(),
+            materiality: base.scenario.materiality.clone(),
         };
         if options.progress {
             eprintln!(
@@ -279,18 +298,18 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
                 service: summary.service,
                 scope: summary.scope.clone(),
                 downtime_min_per_year: summary.downtime_min_per_year,
-                ci95: summary.ci95.map(|(low, high)| {
-                    (
-                        (1.0 - high) * MINUTES_PER_YEAR,
-                        (1.0 - low) * MINUTES_PER_YEAR,
-                    )
-                }),
-                no_downtime_seen: summary.no_downtime_seen,
+                ci95: summary.downtime_ci95,
+                interval: summary.interval.kind(),
+                with_downtime: summary.with_downtime,
+                replications: summary.replications,
                 delta_min_per_year: delta.map_or(0.0, |d| d.delta_downtime_min_per_year),
                 delta_ci95: match delta {
                     Some(d) => d.ci95,
                     None => Some((0.0, 0.0)),
                 },
+                delta_interval: delta.map_or("", |d| d.interval.kind()),
+                differing: delta.map_or(0, |d| d.differing),
+                verdict: delta.map(|d| d.verdict),
             });
         }
         // With an [objective], each point's score, paired against the base point's.
@@ -308,12 +327,17 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
                 scope: "all".to_string(),
                 downtime_min_per_year: score.score_user_min_per_year,
                 ci95: score.ci95,
-                no_downtime_seen: score.score_user_min_per_year == 0.0,
+                interval: score.interval.kind(),
+                with_downtime: score.with_loss,
+                replications: score.replications,
                 delta_min_per_year: score.delta_vs_baseline.map_or(0.0, |d| d.user_min_per_year),
                 delta_ci95: match score.delta_vs_baseline {
                     Some(d) => d.ci95,
                     None => Some((0.0, 0.0)),
                 },
+                delta_interval: score.delta_vs_baseline.map_or("", |d| d.interval.kind()),
+                differing: score.delta_vs_baseline.map_or(0, |d| d.differing),
+                verdict: score.delta_vs_baseline.map(|d| d.verdict),
             });
         }
     }
@@ -399,6 +423,12 @@ fn write_csv(rows: &[SweepRow], out: &mut impl std::io::Write) -> std::io::Resul
             "delta_vs_base_min_per_year",
             "delta_ci95_low",
             "delta_ci95_high",
+            "replications",
+            "replications_with_downtime",
+            "interval",
+            "replications_differing",
+            "delta_interval",
+            "verdict",
         ])
         .map_err(std::io::Error::other)?;
     for row in rows {
@@ -418,6 +448,12 @@ fn write_csv(rows: &[SweepRow], out: &mut impl std::io::Write) -> std::io::Resul
                 &format!("{:.6}", row.delta_min_per_year),
                 &delta_low,
                 &delta_high,
+                &row.replications.to_string(),
+                &row.with_downtime.to_string(),
+                row.interval,
+                &row.differing.to_string(),
+                row.delta_interval,
+                row.verdict.map_or("", |v| v.name()),
             ])
             .map_err(std::io::Error::other)?;
     }

@@ -47,6 +47,62 @@ pub struct Scenario {
     pub layouts: Vec<Topology>,
     /// The `[objective]` that scores each layout by one number, if the file has one.
     pub objective: Option<Objective>,
+    /// The `[materiality]` thresholds that tell material changes from merely significant
+    /// ones (docs/scenario.md, "materiality").
+    pub materiality: Materiality,
+}
+
+/// The default smallest change in a service's downtime that matters: 5 minutes per year,
+/// about the whole yearly budget of "five nines" (99.999% of 525,600 minutes is 5.26
+/// minutes of downtime).
+pub const DEFAULT_MATERIAL_MIN_PER_YEAR: f64 = 5.0;
+/// The default smallest change in outages per year that matters: one a year.
+pub const DEFAULT_MATERIAL_OUTAGES_PER_YEAR: f64 = 1.0;
+
+/// The `[materiality]` table: how large a change must be to matter to the planner, so that
+/// verdicts tell material changes from merely significant ones (docs/output.md, "Verdicts").
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Materiality {
+    /// Per service, the smallest change in downtime that matters, minutes per year.
+    pub downtime_min_per_year: std::collections::BTreeMap<crate::model::services::Service, f64>,
+    /// The smallest change in the `[objective]` score that matters, weighted user-minutes
+    /// per year; `None` for the default (the services' threshold times the weighted users
+    /// of the service that weighs most).
+    pub score_user_min_per_year: Option<f64>,
+    /// The smallest change in outages per year that matters.
+    pub outages_per_year: f64,
+}
+
+impl Default for Materiality {
+    fn default() -> Self {
+        Materiality {
+            downtime_min_per_year: crate::model::services::Service::ALL
+                .iter()
+                .map(|&s| (s, DEFAULT_MATERIAL_MIN_PER_YEAR))
+                .collect(),
+            score_user_min_per_year: None,
+            outages_per_year: DEFAULT_MATERIAL_OUTAGES_PER_YEAR,
+        }
+    }
+}
+
+impl Materiality {
+    /// The threshold of `service`, minutes of downtime per year.
+    pub fn downtime(&self, service: crate::model::services::Service) -> f64 {
+        self.downtime_min_per_year
+            .get(&service)
+            .copied()
+            .unwrap_or(DEFAULT_MATERIAL_MIN_PER_YEAR)
+    }
+
+    /// Sets the threshold of `service` (every service when `None`).
+    pub fn set_downtime(&mut self, service: Option<crate::model::services::Service>, minutes: f64) {
+        for (s, m) in &mut self.downtime_min_per_year {
+            if service.is_none_or(|only| only == *s) {
+                *m = minutes;
+            }
+        }
+    }
 }
 
 /// The `[objective]` table: how much each service's lost user-minutes count in a layout's

@@ -6,8 +6,9 @@ use super::{ExportError, Exporter, csv_field, decimal, optional};
 use crate::results::Results;
 use crate::stats::SCORE_SERVICE;
 
-/// The header of `summary.csv`.
-pub const SUMMARY_HEADER: &str = "layout,service,scope,replications,availability,ci95_low,ci95_high,nines,downtime_min_per_year,downtime_p50,downtime_p95,downtime_p99,outages_per_year,mean_outage_min";
+/// The header of `summary.csv`: the columns of the product's contract, then the evidence
+/// each row rests on (docs/output.md, "Evidence and intervals").
+pub const SUMMARY_HEADER: &str = "layout,service,scope,replications,availability,ci95_low,ci95_high,nines,downtime_min_per_year,downtime_p50,downtime_p95,downtime_p99,outages_per_year,mean_outage_min,replications_with_downtime,interval,replications_needed,downtime_p95_supported,downtime_p99_supported";
 /// The columns `summary.csv` gains with an `[objective]`, filled on rows of service `score`.
 pub const SCORE_COLUMNS: &str = "score_user_min_per_year,score_ci95_low,score_ci95_high,score_rank";
 /// The header of `causes.csv`.
@@ -15,9 +16,9 @@ pub const CAUSES_HEADER: &str = "layout,service,scope,cause,downtime_min_per_yea
 /// The header of `pools.csv`.
 pub const POOLS_HEADER: &str =
     "layout,edge_pool,capacity,peak_load_p50,peak_load_p95,peak_load_max,overload_min_per_year";
-/// The header of `comparison.csv`.
-pub const COMPARISON_HEADER: &str =
-    "layout,baseline,service,scope,delta_downtime_min_per_year,ci95_low,ci95_high";
+/// The header of `comparison.csv`: the contract's columns, then the evidence and the
+/// verdict (docs/output.md, "Verdicts").
+pub const COMPARISON_HEADER: &str = "layout,baseline,service,scope,delta_downtime_min_per_year,ci95_low,ci95_high,replications,replications_differing,interval,replications_needed,material_threshold,verdict,delta_outages_per_year,outages_ci95_low,outages_ci95_high,outages_verdict";
 
 /// `summary.csv`: availability, interval, nines and downtime per layout, service, scope.
 pub struct SummaryCsv;
@@ -37,10 +38,10 @@ impl Exporter for SummaryCsv {
             format!("{SUMMARY_HEADER}\n")
         };
         for (index, row) in results.summary.iter().enumerate() {
-            let (low, high) = row.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
+            let (low, high) = split(row.ci95);
             let _ = write!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 csv_field(&row.layout),
                 row.service,
                 csv_field(&row.scope),
@@ -55,6 +56,11 @@ impl Exporter for SummaryCsv {
                 decimal(row.downtime_p99, 6),
                 decimal(row.outages_per_year, 6),
                 optional(row.mean_outage_min, 6),
+                row.with_downtime,
+                row.interval.kind(),
+                whole_or_empty(row.replications_needed),
+                row.downtime_p95_supported,
+                row.downtime_p99_supported,
             );
             out.push_str(if scored { ",,,,\n" } else { "\n" });
             // Each layout's score follows its last service row.
@@ -65,12 +71,15 @@ impl Exporter for SummaryCsv {
             if last_of_layout
                 && let Some(score) = results.scores.iter().find(|s| s.layout == row.layout)
             {
-                let (low, high) = score.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
+                let (low, high) = split(score.ci95);
                 let _ = writeln!(
                     out,
-                    "{},{SCORE_SERVICE},all,{},,,,,,,,,,,{},{},{},{}",
+                    "{},{SCORE_SERVICE},all,{},,,,,,,,,,,{},{},{},,,{},{},{},{}",
                     csv_field(&score.layout),
                     score.replications,
+                    score.with_loss,
+                    score.interval.kind(),
+                    whole_or_empty(score.replications_needed),
                     decimal(score.score_user_min_per_year, 6),
                     optional(low, 6),
                     optional(high, 6),
@@ -80,6 +89,16 @@ impl Exporter for SummaryCsv {
         }
         Ok(Some(out.into_bytes()))
     }
+}
+
+/// The two ends of an optional interval.
+fn split(interval: Option<(f64, f64)>) -> (Option<f64>, Option<f64>) {
+    interval.map_or((None, None), |(low, high)| (Some(low), Some(high)))
+}
+
+/// A count, or an empty field.
+fn whole_or_empty(value: Option<u64>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
 }
 
 /// `causes.csv`: downtime by cause.
@@ -148,17 +167,28 @@ impl Exporter for ComparisonCsv {
         }
         let mut out = format!("{COMPARISON_HEADER}\n");
         for row in &results.comparison {
-            let (low, high) = row.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
+            let (low, high) = split(row.ci95);
+            let (outages_low, outages_high) = split(row.outages_ci95);
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 csv_field(&row.layout),
                 csv_field(&row.baseline),
                 row.service,
                 csv_field(&row.scope),
                 decimal(row.delta_downtime_min_per_year, 6),
                 optional(low, 6),
-                optional(high, 6)
+                optional(high, 6),
+                row.replications,
+                row.differing,
+                row.interval.kind(),
+                whole_or_empty(row.replications_needed),
+                decimal(row.material_min_per_year, 6),
+                row.verdict.name(),
+                decimal(row.delta_outages_per_year, 6),
+                optional(outages_low, 6),
+                optional(outages_high, 6),
+                row.outages_verdict.name(),
             );
         }
         let baseline = results.layouts().next().unwrap_or_default();
@@ -166,15 +196,21 @@ impl Exporter for ComparisonCsv {
             let Some(delta) = score.delta_vs_baseline else {
                 continue;
             };
-            let (low, high) = delta.ci95.map_or((None, None), |(l, h)| (Some(l), Some(h)));
+            let (low, high) = split(delta.ci95);
             let _ = writeln!(
                 out,
-                "{},{},{SCORE_SERVICE},all,{},{},{}",
+                "{},{},{SCORE_SERVICE},all,{},{},{},{},{},{},{},{},{},,,,",
                 csv_field(&score.layout),
                 csv_field(baseline),
                 decimal(delta.user_min_per_year, 6),
                 optional(low, 6),
-                optional(high, 6)
+                optional(high, 6),
+                score.replications,
+                delta.differing,
+                delta.interval.kind(),
+                whole_or_empty(delta.replications_needed),
+                decimal(delta.material_user_min_per_year, 6),
+                delta.verdict.name(),
             );
         }
         Ok(Some(out.into_bytes()))

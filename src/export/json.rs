@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::{ExportError, Exporter};
 use crate::results::{Results, RunInfo};
 use crate::stats::{CauseRow, ComparisonRow, ObjectiveSetup, PoolRow, ScoreRow, SummaryRow};
+use crate::topology::Materiality;
 
 /// `summary.json`.
 pub struct SummaryJson;
@@ -22,6 +23,7 @@ impl Exporter for SummaryJson {
             causes: &'a [CauseRow],
             pools: &'a [PoolRow],
             comparison: &'a [ComparisonRow],
+            materiality: &'a Materiality,
             #[serde(skip_serializing_if = "Option::is_none")]
             objective: Option<&'a ObjectiveSetup>,
             #[serde(skip_serializing_if = "<[ScoreRow]>::is_empty")]
@@ -33,6 +35,7 @@ impl Exporter for SummaryJson {
             causes: &results.causes,
             pools: &results.pools,
             comparison: &results.comparison,
+            materiality: &results.study.materiality,
             objective: results.study.objective.as_ref(),
             scores: &results.scores,
         };

@@ -141,16 +141,14 @@ impl Part {
                     ));
                 }
                 for scope in &service.scopes {
-                    let paired = scope
-                        .paired
-                        .as_ref()
-                        .is_none_or(|p| p.replications == expected);
-                    let bounded = scope.sum
-                        <= u128::from(expected) * crate::stats::UNAVAILABILITY_SCALE as u128;
+                    let paired = scope.paired.as_ref().is_none_or(|p| {
+                        paired_holds(&p.downtime, expected, UNITS)
+                            && paired_holds(&p.outages, expected, u64::MAX)
+                    });
                     if scope.replications != expected
                         || scope.downtime.total() != expected
+                        || !sums_hold(&scope.unavailability, expected, UNITS)
                         || !paired
-                        || !bounded
                     {
                         return wrong(format!(
                             "{} {} {}",
@@ -188,12 +186,11 @@ impl Part {
                     && score.factors.len() == layout.services.len()
                     && score.factors.iter().all(|f| finite(*f))
                     && score.replications == expected
-                    && score.sum
-                        <= u128::from(expected) * crate::stats::UNAVAILABILITY_SCALE as u128
+                    && sums_hold(&score.score, expected, UNITS)
                     && score
                         .paired
                         .as_ref()
-                        .is_none_or(|p| p.replications == expected) =>
+                        .is_none_or(|p| paired_holds(p, expected, UNITS)) =>
             {
                 Ok(())
             }
@@ -203,6 +200,29 @@ impl Part {
             )),
         }
     }
+}
+
+/// The most unavailability (or score) one replication can have, in units of 10⁻¹⁵.
+const UNITS: u64 = crate::stats::UNAVAILABILITY_SCALE as u64;
+
+/// Whether `sums` can be those of `replications` values of at most `most` each: whatever
+/// the checksum says, a part cannot hold more.
+fn sums_hold(sums: &crate::stats::Sums, replications: u64, most: u64) -> bool {
+    let most = u128::from(most);
+    sums.nonzero <= replications
+        && u128::from(sums.max) <= most
+        && sums.sum <= u128::from(sums.nonzero) * u128::from(sums.max)
+        && sums.sum_squares <= sums.sum.saturating_mul(u128::from(sums.max))
+        && (sums.nonzero == 0) == (sums.max == 0)
+}
+
+/// Whether paired sums can be those of this shard's `replications` differences of at
+/// most `most` each, no replication both better and worse.
+fn paired_holds(paired: &crate::stats::PairedSums, replications: u64, most: u64) -> bool {
+    paired.replications == replications
+        && sums_hold(&paired.increases, replications, most)
+        && sums_hold(&paired.decreases, replications, most)
+        && paired.differing() <= replications
 }
 
 /// Writes the part file of shard `shard`.

@@ -10,7 +10,8 @@ use crate::model::metrics::Cause;
 use crate::model::services::Service;
 use crate::plot::{self, Chart};
 use crate::results::Results;
-use crate::stats::{ComparisonRow, SummaryRow};
+use crate::stats::interval::{Interval, MIN_CARRYING};
+use crate::stats::{ComparisonRow, SummaryRow, Verdict};
 
 /// The report's file name.
 pub const REPORT_FILE: &str = "report.html";
@@ -58,7 +59,7 @@ pub fn escape(text: &str) -> String {
 }
 
 const STYLE: &str = r#"
-:root { --ink: #222; --muted: #666; --rule: #ddd; --better: #d8f0e6; --worse: #f9dccb; --same: #eeeeee; --base: #ffffff; }
+:root { --ink: #222; --muted: #666; --rule: #ddd; --better: #d8f0e6; --worse: #f9dccb; --slight: #f6f1d8; --same: #eeeeee; --base: #ffffff; }
 * { box-sizing: border-box; }
 body { margin: 0; font-family: "Noto Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); background: #fff; line-height: 1.45; }
 main { max-width: 1200px; margin: 0 auto; padding: 24px 32px 48px; }
@@ -77,11 +78,14 @@ th { background: #f5f5f5; }
 td.name, th.name { text-align: left; overflow-wrap: anywhere; max-width: 260px; }
 td.key, th.key { text-align: left; white-space: nowrap; }
 td.ci { white-space: nowrap; }
-td.better { background: var(--better); }
-td.worse { background: var(--worse); }
-td.same { background: var(--same); }
+.better { background: var(--better); }
+.worse { background: var(--worse); }
+.slight { background: var(--slight); }
+.same { background: var(--same); }
+.few { background: repeating-linear-gradient(45deg, #ffffff, #ffffff 4px, #eeeeee 4px, #eeeeee 8px); }
+.unaffected { background: var(--base); color: var(--muted); }
 td.base { background: var(--base); font-weight: 600; }
-.key span { display: inline-block; padding: 1px 8px; margin-right: 8px; border: 1px solid var(--rule); font-size: 0.85rem; }
+.key span { display: inline-block; padding: 1px 8px; margin: 0 8px 4px 0; border: 1px solid var(--rule); font-size: 0.85rem; }
 .scroll { overflow-x: auto; }
 pre.warning { background: #fbf7e9; border-left: 4px solid #e69f00; padding: 8px 12px; font-size: 0.8rem; overflow-x: auto; white-space: pre-wrap; }
 figure { margin: 16px 0 28px; }
@@ -189,29 +193,49 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     }
     let _ = writeln!(
         html,
-        "<footer>Made by edgesim {} from {}. Downtime is minutes per year (365 days); intervals are 95% (Student t over replications; \
-         the rule of three when no downtime was seen).</footer>\n</main>\n</body>\n</html>",
+        "<footer>Made by edgesim {} from {}. Downtime is minutes per year (365 days); intervals are 95%, from replications \
+         (docs/output.md, \"Evidence and intervals\"); with fewer than five replications carrying an estimate, bounds from the rate of those that do.</footer>\n</main>\n</body>\n</html>",
         escape(&info.edgesim_version),
         escape(&info.scenario_file)
     );
     html
 }
 
-/// What a cause means, in the verdict's words.
-fn cause_phrase(cause: Cause) -> &'static str {
-    match cause {
-        Cause::FrontEndDown => "Front End pools being down, which no Edge layout changes",
-        Cause::AllPoolsDown => "every Edge pool being down at once",
-        Cause::Firewall => "firewall rules that block the pools still up",
-        Cause::Capacity => "surviving Edge pools without room for the displaced users",
-        Cause::AwaitingAdmin => {
-            "waiting for an administrator to move the route, gateway or association (faster response or automation helps)"
+/// What a cause means for `service`, in the verdict's words: each is true of the state it
+/// names for that service (docs/output.md, "Causes").
+pub fn cause_phrase(service: Service, cause: Cause) -> &'static str {
+    match (cause, service) {
+        (Cause::FrontEndDown, _) => {
+            "the users' Front End pools being down, which no Edge layout changes"
         }
-        Cause::DnsCache => "partners' DNS caches still naming the old pool (a shorter TTL helps)",
-        Cause::DnsDesign => {
+        (Cause::AllPoolsDown, Service::RemoteAccess) => {
+            "every Edge pool in the remote-access SRV records being down at once"
+        }
+        (Cause::AllPoolsDown, Service::FederationInbound) => {
+            "every federation SRV target being down at once (a further federation record, or geo-DNS, helps)"
+        }
+        (Cause::AllPoolsDown, _) => "every Edge pool being down at once",
+        (Cause::Firewall, _) => "firewall rules that block the Edge pools still up",
+        (Cause::Capacity, _) => "surviving Edge pools without room for the displaced users",
+        (Cause::AwaitingAdmin, Service::FederationOutbound) => {
+            "waiting for an administrator to move the outbound federation route (faster response or automation helps)"
+        }
+        (Cause::AwaitingAdmin, Service::XmppInbound | Service::XmppOutbound) => {
+            "waiting for an administrator to move the XMPP gateway (faster response or automation helps)"
+        }
+        (Cause::AwaitingAdmin, _) => {
+            "waiting for an administrator to associate the Front End pool with an Edge pool that is up (faster response or automation helps)"
+        }
+        (Cause::DnsCache, Service::XmppInbound) => {
+            "partners' DNS caches still naming the old XMPP gateway (a shorter TTL helps)"
+        }
+        (Cause::DnsCache, _) => {
+            "partners' DNS caches still naming the old Edge pool (a shorter TTL helps)"
+        }
+        (Cause::DnsDesign, _) => {
             "partners sent to a pool that is down while another is up (the DNS design)"
         }
-        Cause::ClientFailover => "clients noticing the loss and walking the SRV list",
+        (Cause::ClientFailover, _) => "clients noticing the loss and walking the SRV list",
     }
 }
 
@@ -233,13 +257,6 @@ fn minutes(value: f64) -> String {
     format!("{} min/yr", plot::minutes_label(value))
 }
 
-fn interval(row: &ComparisonRow) -> String {
-    row.ci95.map_or(
-        "no interval with one replication".to_string(),
-        |(low, high)| format!("95% interval {} to {}", signed(low), signed(high)),
-    )
-}
-
 fn signed(value: f64) -> String {
     if value > 0.0 {
         format!("+{}", plot::minutes_label(value))
@@ -250,110 +267,259 @@ fn signed(value: f64) -> String {
     }
 }
 
-/// One service's verdict: the best layout and by how much against the baseline, and
-/// what dominates its remaining downtime.
+/// A change with its interval: `+563 min/yr (95% interval +431 to +713)`.
+fn change_with_interval(row: &ComparisonRow) -> String {
+    match row.ci95 {
+        Some((low, high)) => format!(
+            "{} min/yr (95% interval {} to {})",
+            signed(row.delta_downtime_min_per_year),
+            signed(low),
+            signed(high)
+        ),
+        None => format!("{} min/yr", signed(row.delta_downtime_min_per_year)),
+    }
+}
+
+/// Layout names joined for a sentence, each with what `describe` says of it.
+fn listing(rows: &[&ComparisonRow], describe: impl Fn(&ComparisonRow) -> String) -> String {
+    rows.iter()
+        .map(|r| format!("{} ({})", escape(&r.layout), describe(r)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One service's verdict: which layouts are materially better or worse than the baseline,
+/// which differ only immaterially, which rest on too few replications, material changes in
+/// outages, and what dominates the remaining downtime of the layout to prefer.
 fn verdict(results: &Results, service: Service) -> String {
     let rows: Vec<&SummaryRow> = results
         .layouts()
         .filter_map(|l| results.summary_row(l, service, "all"))
         .collect();
-    let title = format!("<strong>{}</strong>: ", escape(service.title()));
-    let Some(best) = rows
-        .iter()
-        .copied()
-        .min_by(|a, b| a.downtime_min_per_year.total_cmp(&b.downtime_min_per_year))
-    else {
-        return title + "not measured.";
+    let mut text = format!("<strong>{}</strong>: ", escape(service.title()));
+    let Some(&baseline) = rows.first() else {
+        return text + "not measured.";
     };
-    let baseline = rows[0];
-    let mut text = title;
-    if rows.len() == 1 || best.layout == baseline.layout {
+    let threshold = results.study.materiality.downtime(service);
+    let changes: Vec<&ComparisonRow> = results
+        .layouts()
+        .skip(1)
+        .filter_map(|l| results.comparison_row(l, service, "all"))
+        .collect();
+    let with = |verdicts: &[Verdict]| -> Vec<&ComparisonRow> {
+        changes
+            .iter()
+            .copied()
+            .filter(|r| verdicts.contains(&r.verdict))
+            .collect()
+    };
+    // The layout to prefer: the materially better one with the largest gain, else the
+    // baseline (a change that is not material is no reason to rebuild).
+    let preferred = with(&[Verdict::MateriallyBetter])
+        .into_iter()
+        .min_by(|a, b| {
+            a.delta_downtime_min_per_year
+                .total_cmp(&b.delta_downtime_min_per_year)
+        });
+    let preferred_row = preferred
+        .and_then(|r| results.summary_row(&r.layout, service, "all"))
+        .unwrap_or(baseline);
+    if rows.len() == 1 {
         let _ = write!(
             text,
-            "{} {} {} ({} available).",
+            "{} loses {} ({} available).",
             escape(&baseline.layout),
-            if rows.len() == 1 {
-                "loses"
-            } else {
-                "(the baseline) loses the least:"
-            },
             minutes(baseline.downtime_min_per_year),
             availability_percent(baseline.availability)
         );
-        if rows.len() > 1 {
-            let worse: Vec<String> = results
-                .layouts()
-                .skip(1)
-                .filter_map(|l| results.comparison_row(l, service, "all"))
-                .filter(|r| plot::comparison::verdict(r) > 0)
-                .map(|r| {
-                    format!(
-                        "{} ({})",
-                        escape(&r.layout),
-                        signed(r.delta_downtime_min_per_year)
-                    )
-                })
-                .collect();
-            if !worse.is_empty() {
-                let _ = write!(text, " Significantly worse: {}.", worse.join(", "));
-            } else {
-                let _ = write!(text, " No other layout differs significantly.");
-            }
-        }
-    } else if let Some(row) = results.comparison_row(&best.layout, service, "all") {
-        let significant = plot::comparison::verdict(row) < 0;
+    } else if let Some(best) = preferred {
         let _ = write!(
             text,
-            "{} is best with {} ({} available), {} against {} ({}){}",
+            "{} is materially better than {}: {}, leaving {} ({} available).",
             escape(&best.layout),
-            minutes(best.downtime_min_per_year),
-            availability_percent(best.availability),
-            signed(row.delta_downtime_min_per_year),
             escape(&baseline.layout),
-            interval(row),
-            if significant {
-                ": a significant improvement."
-            } else {
-                ": not significant (the interval includes zero), so no layout is shown to be better."
-            }
+            change_with_interval(best),
+            minutes(preferred_row.downtime_min_per_year),
+            availability_percent(preferred_row.availability)
+        );
+    } else {
+        let _ = write!(
+            text,
+            "no layout is materially better than {} (the baseline), which loses {} ({} available).",
+            escape(&baseline.layout),
+            minutes(baseline.downtime_min_per_year),
+            availability_percent(baseline.availability)
         );
     }
-    let causes = results.causes_of(&best.layout, service, "all");
+    let others: Vec<&ComparisonRow> = with(&[Verdict::MateriallyBetter])
+        .into_iter()
+        .filter(|r| preferred.is_none_or(|p| p.layout != r.layout))
+        .collect();
+    if !others.is_empty() {
+        let _ = write!(
+            text,
+            " Also materially better: {}.",
+            listing(&others, change_with_interval)
+        );
+    }
+    let worse = with(&[Verdict::MateriallyWorse]);
+    if !worse.is_empty() {
+        let _ = write!(
+            text,
+            " Materially worse: {}.",
+            listing(&worse, change_with_interval)
+        );
+    }
+    let immaterial = with(&[Verdict::BetterImmaterial, Verdict::WorseImmaterial]);
+    if !immaterial.is_empty() {
+        let _ = write!(
+            text,
+            " Significant but immaterial (below the {} min/yr that matters): {}.",
+            plot::minutes_label(threshold),
+            listing(&immaterial, |r| format!(
+                "{} min/yr",
+                signed(r.delta_downtime_min_per_year)
+            ))
+        );
+    }
+    let same = with(&[Verdict::NoSignificantDifference]);
+    if !same.is_empty() {
+        let _ = write!(
+            text,
+            " No significant difference: {}.",
+            listing(&same, change_with_interval)
+        );
+    }
+    let few = with(&[Verdict::TooFewDiffer]);
+    if !few.is_empty() {
+        let _ = write!(
+            text,
+            " Too few replications differ to tell: {}.",
+            listing(&few, |r| format!(
+                "{} of {} differ; about {} replications would tell",
+                plot::thousands(r.differing),
+                plot::thousands(r.replications),
+                r.replications_needed
+                    .map_or_else(|| "more".to_string(), plot::thousands)
+            ))
+        );
+    }
+    let unaffected = with(&[Verdict::Unaffected]);
+    if !unaffected.is_empty() {
+        let names: Vec<String> = unaffected.iter().map(|r| escape(&r.layout)).collect();
+        let _ = write!(
+            text,
+            " Unaffected (they change nothing this service reads): {}.",
+            names.join(", ")
+        );
+    }
+    // Material changes in outages per year, in any scope, of the layouts named above.
+    let outages: Vec<String> = results
+        .comparison
+        .iter()
+        .filter(|r| r.service == service.name() && r.outages_verdict.material())
+        .filter_map(|r| {
+            let before = results.summary_row(&r.baseline, service, &r.scope)?;
+            let after = results.summary_row(&r.layout, service, &r.scope)?;
+            Some(format!(
+                "{} {} outages per year from {:.2} to {:.2}{}",
+                escape(&r.layout),
+                if r.delta_outages_per_year > 0.0 {
+                    "raises"
+                } else {
+                    "lowers"
+                },
+                before.outages_per_year,
+                after.outages_per_year,
+                if r.scope == "all" {
+                    String::new()
+                } else {
+                    format!(" for {}", escape(&r.scope))
+                }
+            ))
+        })
+        .collect();
+    if !outages.is_empty() {
+        let _ = write!(
+            text,
+            " Material changes in outages (at least {} per year): {}.",
+            results.study.materiality.outages_per_year,
+            outages.join("; ")
+        );
+    }
+    // Estimates that rest on too few replications.
+    let thin: Vec<String> = rows
+        .iter()
+        .filter(|r| r.with_downtime < MIN_CARRYING && r.replications > 1)
+        .map(|r| {
+            format!(
+                "{} ({} of {} replications had downtime; at most {})",
+                escape(&r.layout),
+                plot::thousands(r.with_downtime),
+                plot::thousands(r.replications),
+                r.downtime_ci95
+                    .map_or_else(|| "—".to_string(), |(_, high)| minutes(high))
+            )
+        })
+        .collect();
+    if !thin.is_empty() {
+        let _ = write!(
+            text,
+            " Resting on too few replications to give an interval: {}.",
+            thin.join(", ")
+        );
+    }
+    let causes = results.causes_of(&preferred_row.layout, service, "all");
     let total: f64 = causes.iter().map(|c| c.1).sum();
     if total <= 0.0 {
         let _ = write!(
             text,
-            " No downtime was seen in {} replications.",
-            plot::thousands(best.replications)
+            " {} had no downtime in {} replications.",
+            escape(&preferred_row.layout),
+            plot::thousands(preferred_row.replications)
         );
     } else if let Some((cause, value)) = causes.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)) {
         let share = value / total * 100.0;
         let _ = write!(
             text,
-            " {} of its remaining downtime ({share:.0}%) is {}.",
+            " {} of {}'s remaining downtime ({share:.0}%) is {}.",
             if share >= 50.0 {
                 "Most"
             } else {
                 "The largest part"
             },
-            cause_phrase(cause)
+            escape(&preferred_row.layout),
+            cause_phrase(service, cause)
         );
     }
     text
 }
 
-/// The CSS class of a paired change whose 95% interval is `ci95`: `better`, `worse` or
-/// `same` (the interval holds 0, or there is none).
-fn change_class(ci95: Option<(f64, f64)>) -> &'static str {
-    match plot::comparison::interval_verdict(ci95) {
-        -1 => "better",
-        1 => "worse",
-        _ => "same",
+/// The CSS class of a verdict: `better`, `worse`, `slight` (significant but immaterial),
+/// `same` (no significant difference), `few` (too few replications differ) or
+/// `unaffected`.
+fn verdict_class(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::MateriallyBetter => "better",
+        Verdict::MateriallyWorse => "worse",
+        Verdict::BetterImmaterial | Verdict::WorseImmaterial => "slight",
+        Verdict::NoSignificantDifference => "same",
+        Verdict::TooFewDiffer => "few",
+        Verdict::Unaffected => "unaffected",
     }
 }
 
+/// The colour key of verdicts, for the scorecard and the score.
+const VERDICT_KEY: &str = "<span class=\"better\">materially better</span>\
+     <span class=\"worse\">materially worse</span>\
+     <span class=\"slight\">significant but immaterial</span>\
+     <span class=\"same\">no significant difference</span>\
+     <span class=\"few\">too few replications differ to tell</span>\
+     <span class=\"unaffected\">unaffected (changes nothing it reads)</span>\
+     <span style=\"font-weight:600\">baseline</span>";
+
 /// The layouts ranked by their `[objective]` score, with the change against the baseline
-/// and the cause that weighs most in each.
+/// and its verdict, and the cause that weighs most in each.
 fn score_table(html: &mut String, results: &Results) {
     let (Some(objective), Some(best)) = (
         &results.study.objective,
@@ -366,16 +532,24 @@ fn score_table(html: &mut String, results: &Results) {
         .iter()
         .map(|(service, weight)| format!("{} × {weight}", service.title()))
         .collect();
+    let threshold = results
+        .study
+        .materiality
+        .score_user_min_per_year
+        .unwrap_or(0.0);
     let _ = writeln!(
         html,
         "<h2>Score</h2>\n<p>Weighted user-minutes lost per year over all services: each service's downtime times \
          the users it concerns (remote users for remote access, every user for the others) times its weight \
          in [objective]: {}. Lower is better. <strong>{}</strong> ranks first with {} user-minutes per year. \
          The change against the baseline is paired replication by replication (the layouts share every failure), \
-         so its interval is narrower than the scores' own. summary.csv (rows of service score) and summary.json hold the same figures.</p>",
+         so its interval is narrower than the scores' own. A change is material from {} weighted user-minutes per \
+         year ([materiality]); a smaller one, however significant, is no reason to choose a layout. \
+         summary.csv (rows of service score) and summary.json hold the same figures.</p>",
         escape(&weights.join(", ")),
         escape(&best.layout),
-        plot::whole(best.score_user_min_per_year)
+        plot::whole(best.score_user_min_per_year),
+        plot::whole(threshold)
     );
     let first_users = best.weighted_users;
     if results
@@ -396,25 +570,43 @@ fn score_table(html: &mut String, results: &Results) {
             escape(&counts.join(", "))
         );
     }
+    let _ = writeln!(html, "<p class=\"key\">{VERDICT_KEY}</p>");
     let _ = writeln!(
         html,
         "<div class=\"scroll\"><table>\n<tr><th>rank</th><th class=\"name\">layout</th><th>score</th>\
-         <th>95% interval</th><th>change against the baseline</th><th>95% interval</th><th class=\"key\">largest cause</th></tr>"
+         <th>95% interval</th><th>change against the baseline</th><th>95% interval</th><th class=\"key\">verdict</th>\
+         <th>replications that differ</th><th class=\"key\">largest cause</th></tr>"
     );
     let mut rows: Vec<_> = results.scores.iter().collect();
     rows.sort_by_key(|r| r.rank);
     for row in rows {
-        let interval = row.ci95.map_or("—".to_string(), |(low, high)| {
-            format!("{} – {}", plot::whole(low), plot::whole(high))
-        });
-        let (class, change, change_interval) = match &row.delta_vs_baseline {
-            None => ("base", "baseline".to_string(), String::new()),
+        let interval = match (row.interval, row.ci95) {
+            (Interval::TwoSided { .. }, Some((low, high))) => {
+                format!("{} – {}", plot::whole(low), plot::whole(high))
+            }
+            (_, Some((_, high))) => format!("at most {} (bound)", plot::whole(high)),
+            _ => "—".to_string(),
+        };
+        let (class, change, change_interval, verdict, differing) = match &row.delta_vs_baseline {
+            None => (
+                "base",
+                "baseline".to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ),
             Some(delta) => (
-                change_class(delta.ci95),
+                verdict_class(delta.verdict),
                 plot::signed_whole(delta.user_min_per_year),
                 delta.ci95.map_or("—".to_string(), |(low, high)| {
                     format!("{} – {}", plot::signed_whole(low), plot::signed_whole(high))
                 }),
+                delta.verdict.words().to_string(),
+                format!(
+                    "{} of {}",
+                    plot::thousands(delta.differing),
+                    plot::thousands(row.replications)
+                ),
             ),
         };
         let cause = row
@@ -431,7 +623,8 @@ fn score_table(html: &mut String, results: &Results) {
         let _ = writeln!(
             html,
             "<tr><td>{}</td><td class=\"name\">{}</td><td>{}</td><td class=\"ci\">{interval}</td>\
-             <td class=\"{class}\">{change}</td><td class=\"ci\">{change_interval}</td><td class=\"key\">{cause}</td></tr>",
+             <td class=\"{class}\">{change}</td><td class=\"ci\">{change_interval}</td><td class=\"key {class}\">{verdict}</td>\
+             <td>{differing}</td><td class=\"key\">{cause}</td></tr>",
             row.rank,
             escape(&row.layout),
             plot::whole(row.score_user_min_per_year),
@@ -440,17 +633,15 @@ fn score_table(html: &mut String, results: &Results) {
     let _ = writeln!(html, "</table></div>");
 }
 
-/// Layouts × services in minutes per year, coloured against the baseline.
+/// Layouts × services in minutes per year, coloured by the verdict against the baseline.
 fn scorecard(html: &mut String, results: &Results) {
     let services = results.services();
     let _ = writeln!(html, "<h2>Scorecard</h2>");
     let _ = writeln!(
         html,
-        "<p class=\"key\">Minutes of downtime per year (all users). Against the baseline: \
-         <span style=\"background:var(--better)\">significantly less</span>\
-         <span style=\"background:var(--worse)\">significantly more</span>\
-         <span style=\"background:var(--same)\">no significant difference</span>\
-         <span style=\"font-weight:600\">baseline</span></p>"
+        "<p class=\"key\">Minutes of downtime per year (all users). Against the baseline, material from the \
+         [materiality] threshold: {VERDICT_KEY}. An asterisk marks a figure that fewer than {MIN_CARRYING} \
+         replications carry.</p>"
     );
     let _ = writeln!(
         html,
@@ -470,16 +661,19 @@ fn scorecard(html: &mut String, results: &Results) {
             let class = if index == 0 {
                 "base"
             } else {
-                change_class(
-                    results
-                        .comparison_row(layout, service, "all")
-                        .and_then(|row| row.ci95),
-                )
+                results
+                    .comparison_row(layout, service, "all")
+                    .map_or("same", |row| verdict_class(row.verdict))
             };
             let _ = write!(
                 html,
-                "<td class=\"{class}\">{}</td>",
-                plot::minutes_label(row.downtime_min_per_year)
+                "<td class=\"{class}\">{}{}</td>",
+                plot::minutes_label(row.downtime_min_per_year),
+                if row.with_downtime < MIN_CARRYING && row.replications > 1 {
+                    "*"
+                } else {
+                    ""
+                }
             );
         }
         let _ = writeln!(html, "</tr>");
@@ -492,7 +686,12 @@ fn summary_table(html: &mut String, results: &Results) {
     let _ = writeln!(
         html,
         "<p>Availability is the mean over replications with its 95% interval; downtime in minutes per year \
-         (mean and percentiles over replications). summary.csv has the same figures with full precision.</p>"
+         (mean and percentiles over replications). <em>With downtime</em> counts the replications that had any: \
+         the estimate rests on them. With fewer than {MIN_CARRYING}, the interval becomes a one-sided bound \
+         (marked ≥) from the rate of replications with downtime, which assumes nothing about how long an unseen \
+         outage lasts, and the table says how many replications would give an interval. A percentile marked † \
+         rests on too few replications to have a distribution-free 95% upper bound (59 for p95, 299 for p99): \
+         it is little more than the largest value seen. summary.csv has the same figures with full precision.</p>"
     );
     for (heading, per_front_end) in [("All users", false), ("Per Front End pool", true)] {
         let rows: Vec<&SummaryRow> = results
@@ -507,18 +706,41 @@ fn summary_table(html: &mut String, results: &Results) {
         let _ = writeln!(
             html,
             "<tr><th class=\"name\">layout</th><th class=\"key\">service</th><th class=\"key\">scope</th>\
-             <th>available</th><th>95% interval</th><th>nines</th><th>min/yr</th><th>p50</th><th>p95</th>\
+             <th>available</th><th>95% interval</th><th>with downtime</th><th>nines</th><th>min/yr</th><th>p50</th><th>p95</th>\
              <th>p99</th><th>outages/yr</th><th>mean outage (min)</th></tr>"
         );
         for row in rows {
-            let ci = row.ci95.map_or("—".to_string(), |(low, high)| {
-                format!("{} – {}", percent(low), percent(high))
-            });
+            let ci = match (row.interval, row.ci95) {
+                (Interval::TwoSided { .. }, Some((low, high))) => {
+                    format!("{} – {}", percent(low), percent(high))
+                }
+                (_, Some((low, _))) => format!("≥ {} (bound)", percent(low)),
+                _ => "—".to_string(),
+            };
+            let evidence = match row.replications_needed {
+                Some(needed) => format!(
+                    "{} of {} ({} {} needed)",
+                    plot::thousands(row.with_downtime),
+                    plot::thousands(row.replications),
+                    if row.with_downtime == 0 {
+                        "at least"
+                    } else {
+                        "about"
+                    },
+                    plot::thousands(needed)
+                ),
+                None => format!(
+                    "{} of {}",
+                    plot::thousands(row.with_downtime),
+                    plot::thousands(row.replications)
+                ),
+            };
+            let mark = |supported: bool| if supported { "" } else { "†" };
             let _ = writeln!(
                 html,
                 "<tr><td class=\"name\">{}</td><td class=\"key\">{}</td><td class=\"key\">{}</td>\
-                 <td>{}</td><td class=\"ci\">{ci}</td><td>{}</td><td>{:.2}</td><td>{:.1}</td><td>{:.1}</td>\
-                 <td>{:.1}</td><td>{:.2}</td><td>{}</td></tr>",
+                 <td>{}</td><td class=\"ci\">{ci}</td><td class=\"ci\">{evidence}</td><td>{}</td><td>{:.2}</td><td>{:.1}</td><td>{:.1}{}</td>\
+                 <td>{:.1}{}</td><td>{:.2}</td><td>{}</td></tr>",
                 escape(&row.layout),
                 row.service,
                 escape(&row.scope),
@@ -527,7 +749,9 @@ fn summary_table(html: &mut String, results: &Results) {
                 row.downtime_min_per_year,
                 row.downtime_p50,
                 row.downtime_p95,
+                mark(row.downtime_p95_supported),
                 row.downtime_p99,
+                mark(row.downtime_p99_supported),
                 row.outages_per_year,
                 row.mean_outage_min
                     .map_or("—".to_string(), |m| format!("{m:.1}")),
@@ -546,29 +770,44 @@ fn comparison_table(html: &mut String, results: &Results) {
     let _ = writeln!(
         html,
         "<p>Paired differences in minutes of downtime per year (negative: less downtime than the baseline), \
-         with their 95% interval. The same figures are in comparison.csv.</p>\n<div class=\"scroll\"><table>"
+         with their 95% interval, the replications in which the two layouts differ (the change rests on them), \
+         and the verdict against the [materiality] threshold. With fewer than {MIN_CARRYING} replications \
+         differing, the interval becomes bounds from the rates of replications that got worse and better \
+         (they assume nothing about how large an unseen change is). The same figures are in comparison.csv.</p>\n\
+         <div class=\"scroll\"><table>"
     );
     let _ = writeln!(
         html,
         "<tr><th class=\"name\">layout</th><th class=\"key\">service</th><th class=\"key\">scope</th>\
-         <th>change (min/yr)</th><th>95% interval</th><th>verdict</th></tr>"
+         <th>change (min/yr)</th><th>95% interval</th><th>replications that differ</th><th class=\"key\">verdict</th>\
+         <th>outages/yr</th></tr>"
     );
     for row in &results.comparison {
-        let (class, word) = match plot::comparison::verdict(row) {
-            -1 => ("better", "less downtime"),
-            1 => ("worse", "more downtime"),
-            _ => ("same", "no significant difference"),
+        let ci = match (row.interval, row.ci95) {
+            (Interval::Unaffected, _) => "0 (unaffected)".to_string(),
+            (Interval::Bounds { .. }, Some((low, high))) => {
+                format!("{low:.2} – {high:.2} (bounds)")
+            }
+            (_, Some((low, high))) => format!("{low:.2} – {high:.2}"),
+            _ => "—".to_string(),
         };
-        let ci = row.ci95.map_or("—".to_string(), |(low, high)| {
-            format!("{low:.2} – {high:.2}")
-        });
+        let outages = if row.outages_verdict.material() {
+            format!("<strong>{:+.2}</strong>", row.delta_outages_per_year)
+        } else {
+            format!("{:+.2}", row.delta_outages_per_year)
+        };
         let _ = writeln!(
             html,
-            "<tr><td class=\"name\">{}</td><td class=\"key\">{}</td><td class=\"key\">{}</td><td>{:.2}</td><td class=\"ci\">{ci}</td><td class=\"{class}\">{word}</td></tr>",
+            "<tr><td class=\"name\">{}</td><td class=\"key\">{}</td><td class=\"key\">{}</td><td>{:.2}</td>\
+             <td class=\"ci\">{ci}</td><td>{} of {}</td><td class=\"key {}\">{}</td><td>{outages}</td></tr>",
             escape(&row.layout),
             row.service,
             escape(&row.scope),
             row.delta_downtime_min_per_year,
+            plot::thousands(row.differing),
+            plot::thousands(row.replications),
+            verdict_class(row.verdict),
+            row.verdict.words(),
         );
     }
     let _ = writeln!(html, "</table></div>");

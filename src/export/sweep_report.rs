@@ -67,6 +67,23 @@ fn cell(row: &SweepRow) -> String {
     if row.key.is_empty() {
         return downtime;
     }
+    match row.delta_interval {
+        "unaffected" => return format!("{downtime} (unaffected: the key is not read)"),
+        "bounds" => {
+            return format!(
+                "{downtime} ({}{}; too few differ: {} of {})",
+                if row.delta_min_per_year > 0.0 {
+                    "+"
+                } else {
+                    ""
+                },
+                plot::axis_label(&round1(row.delta_min_per_year)),
+                row.differing,
+                row.replications
+            );
+        }
+        _ => {}
+    }
     let interval = row.delta_ci95.map_or(String::new(), |(low, high)| {
         format!(
             " [{}, {}]",

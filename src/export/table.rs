@@ -2,49 +2,64 @@
 
 use std::fmt::Write as _;
 
-use crate::plot::{signed_whole, whole};
+use crate::plot::{signed_whole, thousands, whole};
 use crate::results::Results;
+use crate::stats::interval::{Interval, MIN_CARRYING};
+use crate::stats::{ComparisonRow, Verdict};
 
-/// Availability, nines and downtime per service and layout (scope `all`), then the paired
-/// differences against the baseline.
+/// Availability, nines and downtime per service and layout (scope `all`) with the
+/// replications behind each, then the paired differences against the baseline with their
+/// verdicts, then the scores; marks what rests on too few replications, and says how many
+/// would do.
 pub fn terminal_table(results: &Results) -> String {
     let mut out = String::new();
+    let mut few = false;
     let _ = writeln!(
         out,
-        "{:<22} {:<20} {:>17} {:>6} {:>12} {:>25}",
-        "layout", "service", "availability", "nines", "min/year", "95% CI of availability"
+        "{:<22} {:<20} {:>17} {:>6} {:>12} {:>27}  with downtime",
+        "layout", "service", "availability", "nines", "min/year", "95% CI of availability",
     );
     for row in results.summary.iter().filter(|r| r.scope == "all") {
-        let interval = match row.ci95 {
-            Some((low, _)) if row.no_downtime_seen => format!("≥ {low:.6} (none seen)"),
-            Some((low, high)) => format!("[{low:.9}, {high:.9}]"),
-            None => "—".to_string(),
+        let interval = match (row.interval, row.ci95) {
+            (Interval::TwoSided { .. }, Some((low, high))) => format!("[{low:.9}, {high:.9}]"),
+            (_, Some((low, _))) => {
+                few = true;
+                format!("≥ {low:.6} (bound)*")
+            }
+            _ => "—".to_string(),
         };
         let _ = writeln!(
             out,
-            "{:<22} {:<20} {:>17.12} {:>6} {:>12.3} {:>25}",
+            "{:<22} {:<20} {:>17.12} {:>6} {:>12.3} {:>27}  {}",
             row.layout,
             row.service,
             row.availability,
             row.nines.map_or("—".to_string(), |n| format!("{n:.2}")),
             row.downtime_min_per_year,
-            interval
+            interval,
+            evidence(row.with_downtime, row.replications, row.replications_needed),
+        );
+    }
+    if few {
+        let _ = writeln!(
+            out,
+            "* fewer than {MIN_CARRYING} replications had downtime: a one-sided 95% bound from the rate of replications with downtime \
+             (it assumes nothing about how long an unseen outage lasts) replaces the interval; run the replications shown to get one."
         );
     }
     if let Some(first) = results.comparison.first() {
         let _ = writeln!(
             out,
-            "\nPaired differences against {} (minutes of downtime per year; negative is better):",
+            "\nPaired differences against {} (minutes of downtime per year; negative is better; material from the [materiality] threshold):",
             first.baseline
         );
         for row in results.comparison.iter().filter(|r| r.scope == "all") {
-            let interval = row.ci95.map_or("—".to_string(), |(low, high)| {
-                format!("[{low:+.3}, {high:+.3}]")
-            });
             let _ = writeln!(
                 out,
-                "{:<22} {:<20} {:>+12.3} {:>25}",
-                row.layout, row.service, row.delta_downtime_min_per_year, interval
+                "{:<22} {:<20} {}",
+                row.layout,
+                row.service,
+                change(row)
             );
         }
     }
@@ -54,19 +69,35 @@ pub fn terminal_table(results: &Results) -> String {
             "\nScore ([objective]: weighted user-minutes lost per year, 95% interval; lower is better):"
         );
         for row in &results.scores {
-            let interval = row.ci95.map_or("—".to_string(), |(low, high)| {
-                format!("[{}, {}]", whole(low), whole(high))
-            });
+            let interval = match (row.interval, row.ci95) {
+                (Interval::TwoSided { .. }, Some((low, high))) => {
+                    format!("[{}, {}]", whole(low), whole(high))
+                }
+                (_, Some((_, high))) => format!("at most {} (bound)", whole(high)),
+                _ => "—".to_string(),
+            };
             let delta = match row.delta_vs_baseline {
-                Some(delta) => format!(
-                    "{} {} against the baseline",
-                    signed_whole(delta.user_min_per_year),
-                    delta.ci95.map_or(String::new(), |(low, high)| format!(
-                        "[{}, {}]",
-                        signed_whole(low),
-                        signed_whole(high)
-                    ))
-                ),
+                Some(delta) => match delta.verdict {
+                    Verdict::Unaffected => {
+                        "unaffected: the baseline's score by construction".to_string()
+                    }
+                    Verdict::TooFewDiffer => format!(
+                        "{} against the baseline: {} of {} replications differ, too few to tell",
+                        signed_whole(delta.user_min_per_year),
+                        thousands(delta.differing),
+                        thousands(row.replications)
+                    ),
+                    verdict => format!(
+                        "{} {} against the baseline: {}",
+                        signed_whole(delta.user_min_per_year),
+                        delta.ci95.map_or(String::new(), |(low, high)| format!(
+                            "[{}, {}]",
+                            signed_whole(low),
+                            signed_whole(high)
+                        )),
+                        verdict.words()
+                    ),
+                },
                 None => "baseline".to_string(),
             };
             let _ = writeln!(
@@ -81,4 +112,70 @@ pub fn terminal_table(results: &Results) -> String {
         }
     }
     out
+}
+
+/// `200/200`, or `3/200 (about 334 needed)` when fewer than [`MIN_CARRYING`] carry the estimate.
+fn evidence(carrying: u64, replications: u64, needed: Option<u64>) -> String {
+    match needed {
+        Some(needed) => format!(
+            "{}/{} ({} {} needed)",
+            thousands(carrying),
+            thousands(replications),
+            if carrying == 0 { "at least" } else { "about" },
+            thousands(needed)
+        ),
+        None => format!("{}/{}", thousands(carrying), thousands(replications)),
+    }
+}
+
+/// One paired difference in words: the change, its interval or bounds, the verdict and
+/// the replications behind it.
+pub fn change(row: &ComparisonRow) -> String {
+    let differ = format!(
+        "{} of {} replications differ",
+        thousands(row.differing),
+        thousands(row.replications)
+    );
+    match (row.verdict, row.ci95) {
+        (Verdict::Unaffected, _) => {
+            "0 (unaffected: the layout changes nothing it reads)".to_string()
+        }
+        (Verdict::TooFewDiffer, Some((low, high))) if row.differing == 0 => format!(
+            "no difference seen in {} replications (the change is within {low:+.1} and {high:+.1}; about {} would tell)",
+            thousands(row.replications),
+            row.replications_needed
+                .map_or_else(|| "more".to_string(), thousands)
+        ),
+        (Verdict::TooFewDiffer, Some((low, high))) => format!(
+            "{:>+12.3}  too few to tell: {differ} (within {low:+.1} and {high:+.1}; about {} would tell)",
+            row.delta_downtime_min_per_year,
+            row.replications_needed
+                .map_or_else(|| "more".to_string(), thousands)
+        ),
+        (verdict, interval) => format!(
+            "{:>+12.3} {:>25}  {}{} ({differ})",
+            row.delta_downtime_min_per_year,
+            interval.map_or("—".to_string(), |(low, high)| format!(
+                "[{low:+.3}, {high:+.3}]"
+            )),
+            verdict.words(),
+            outages_note(row),
+        ),
+    }
+}
+
+/// A material change in outages per year, in words (empty otherwise).
+pub fn outages_note(row: &ComparisonRow) -> String {
+    if !row.outages_verdict.material() {
+        return String::new();
+    }
+    format!(
+        "; outages {} by {:.2} per year",
+        if row.delta_outages_per_year > 0.0 {
+            "up"
+        } else {
+            "down"
+        },
+        row.delta_outages_per_year.abs()
+    )
 }

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod components;
 pub mod dns;
 pub mod federation;
+pub mod inputs;
 pub mod metrics;
 pub mod remote_access;
 pub mod services;

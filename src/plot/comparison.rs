@@ -1,7 +1,9 @@
 //! The layout comparison as a forest plot: for each service, every layout's paired
-//! difference in downtime against the baseline, with its 95% interval. Green: less
-//! downtime (the interval excludes zero); vermillion: more; grey: no significant
-//! difference.
+//! difference in downtime against the baseline, with its 95% interval, coloured by its
+//! verdict. Every panel shares one scale, so a change of a minute looks as small next to
+//! one of a hundred as it is, and a shaded band marks the changes too small to matter
+//! (the `[materiality]` threshold). Changes that rest on too few replications, or that a
+//! layout cannot make, are named instead of drawn as intervals.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -14,7 +16,7 @@ use super::{
 };
 use crate::model::services::Service;
 use crate::results::Results;
-use crate::stats::ComparisonRow;
+use crate::stats::{ComparisonRow, Verdict};
 
 /// The chart.
 pub struct Comparison;
@@ -24,45 +26,79 @@ const PANEL_HEAD: u32 = 28;
 const AXIS: u32 = 34;
 const WIDTH: u32 = 1000;
 
-/// Whether a paired difference is significantly better (−1), worse (+1) or neither (0).
-pub fn verdict(row: &ComparisonRow) -> i8 {
-    interval_verdict(row.ci95)
-}
-
-/// −1 when a difference's 95% interval lies below 0, +1 when above, 0 otherwise.
-pub fn interval_verdict(ci95: Option<(f64, f64)>) -> i8 {
-    match ci95 {
-        Some((_, high)) if high < 0.0 => -1,
-        Some((low, _)) if low > 0.0 => 1,
-        _ => 0,
+/// The colour of a verdict: green and vermillion for material changes, their pale tints
+/// for significant but immaterial ones, grey otherwise.
+pub fn verdict_color(verdict: Verdict) -> RGBColor {
+    let pale = |c: RGBColor| {
+        let mix = |v: u8| ((u16::from(v) + 2 * 0xee) / 3) as u8;
+        RGBColor(mix(c.0), mix(c.1), mix(c.2))
+    };
+    match verdict {
+        Verdict::MateriallyBetter => BETTER,
+        Verdict::MateriallyWorse => WORSE,
+        Verdict::BetterImmaterial => pale(BETTER),
+        Verdict::WorseImmaterial => pale(WORSE),
+        _ => NEUTRAL,
     }
 }
 
-/// One paired change at height `y`: its 95% interval with end ticks and a mark at the
-/// mean, coloured by [`interval_verdict`].
+/// The band of changes too small to matter, from −`threshold` to +`threshold`.
+pub fn draw_material_band<DB: DrawingBackend>(
+    chart: &mut RowPanel<'_, DB>,
+    threshold: f64,
+    rows: usize,
+) -> DrawResult {
+    if threshold > 0.0 {
+        chart
+            .draw_series([Rectangle::new(
+                [(-threshold, 0.0), (threshold, rows.max(1) as f64)],
+                RGBColor(0xf2, 0xf2, 0xf2).filled(),
+            )])
+            .map_err(fail)?;
+    }
+    chart
+        .draw_series([PathElement::new(
+            [(0.0, 0.0), (0.0, rows.max(1) as f64)],
+            MUTED.stroke_width(1),
+        )])
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// One paired change at height `y`, coloured by its verdict: its 95% interval with end
+/// ticks and a mark at the mean when it has one; a hollow mark at the mean when too few
+/// replications differ; nothing when the layout cannot change it.
 pub fn draw_change<DB: DrawingBackend>(
     chart: &mut RowPanel<'_, DB>,
     mean: f64,
     ci95: Option<(f64, f64)>,
+    verdict: Verdict,
     y: f64,
 ) -> DrawResult {
-    let color = match interval_verdict(ci95) {
-        -1 => BETTER,
-        1 => WORSE,
-        _ => NEUTRAL,
-    };
-    if let Some((low, high)) = ci95 {
-        chart
-            .draw_series(whisker(low, high, y, color))
-            .map_err(fail)?;
+    let color = verdict_color(verdict);
+    match verdict {
+        Verdict::Unaffected => Ok(()),
+        Verdict::TooFewDiffer => {
+            chart
+                .draw_series([Circle::new((mean, y), 4, color.stroke_width(2))])
+                .map_err(fail)?;
+            Ok(())
+        }
+        _ => {
+            if let Some((low, high)) = ci95 {
+                chart
+                    .draw_series(whisker(low, high, y, color))
+                    .map_err(fail)?;
+            }
+            chart
+                .draw_series([Rectangle::new(
+                    [(mean, y - 0.22), (mean, y + 0.22)],
+                    color.stroke_width(5),
+                )])
+                .map_err(fail)?;
+            Ok(())
+        }
     }
-    chart
-        .draw_series([Rectangle::new(
-            [(mean, y - 0.22), (mean, y + 0.22)],
-            color.stroke_width(5),
-        )])
-        .map_err(fail)?;
-    Ok(())
 }
 
 /// An interval from `low` to `high` at height `y`, with end ticks.
@@ -74,6 +110,23 @@ pub fn whisker(low: f64, high: f64, y: f64, color: RGBColor) -> [PathElement<(f6
     ]
 }
 
+/// The label to the right of a change: its figures, or why there is no interval.
+pub fn change_label(
+    mean: String,
+    ci95: Option<(String, String)>,
+    verdict: Verdict,
+    differing: &str,
+) -> String {
+    match verdict {
+        Verdict::Unaffected => "0: unaffected (changes nothing it reads)".to_string(),
+        Verdict::TooFewDiffer => format!("{mean}: too few differ ({differing})"),
+        _ => match ci95 {
+            Some((low, high)) => format!("{mean} [{low}, {high}]"),
+            None => mean,
+        },
+    }
+}
+
 fn rows(results: &Results, service: Service) -> Vec<(usize, &ComparisonRow)> {
     results
         .layouts()
@@ -81,6 +134,31 @@ fn rows(results: &Results, service: Service) -> Vec<(usize, &ComparisonRow)> {
         .skip(1)
         .filter_map(|(i, layout)| Some((i, results.comparison_row(layout, service, "all")?)))
         .collect()
+}
+
+/// How far every panel's axis reaches either side of 0: the largest interval end or
+/// estimate of a change that has an interval, and every service's threshold, so that
+/// panels share one scale and the bands show.
+fn common_reach(results: &Results, services: &[Service]) -> f64 {
+    let reach = services
+        .iter()
+        .flat_map(|&service| {
+            let threshold = results.study.materiality.downtime(service);
+            rows(results, service)
+                .into_iter()
+                .flat_map(|(_, r)| {
+                    let mean = r.delta_downtime_min_per_year.abs();
+                    match (r.verdict, r.ci95) {
+                        (Verdict::Unaffected, _) => vec![],
+                        (Verdict::TooFewDiffer, _) | (_, None) => vec![mean],
+                        (_, Some((low, high))) => vec![low.abs(), high.abs(), mean],
+                    }
+                })
+                .chain([threshold])
+                .collect::<Vec<f64>>()
+        })
+        .fold(0.0f64, f64::max);
+    if reach > 0.0 { reach * 1.1 } else { 1.0 }
 }
 
 impl Comparison {
@@ -98,8 +176,9 @@ impl Comparison {
             area,
             self.title(),
             &format!(
-                "Paired difference in downtime against {baseline}, minutes per year, with its 95% interval. \
-                 Green: less downtime; vermillion: more; grey: no significant difference."
+                "Paired difference in downtime against {baseline}, minutes per year, with its 95% interval, on one scale for every service.\n\
+                 Green: materially less downtime; vermillion: materially more; pale: significant but inside the shaded band of changes\n\
+                 too small to matter ([materiality]); grey: no significant difference; hollow: too few replications differ to tell."
             ),
         )?;
         let layouts: Vec<String> = results.layouts().map(|l| shorten(l, 30)).collect();
@@ -113,6 +192,7 @@ impl Comparison {
             .into_iter()
             .filter(|&s| !rows(results, s).is_empty())
             .collect();
+        let reach = common_reach(results, &services);
         let mut rest = body;
         for (index, &service) in services.iter().enumerate() {
             let service_rows = rows(results, service);
@@ -120,21 +200,11 @@ impl Comparison {
                 rest.split_vertically(Self::panel_height(service_rows.len()) as i32);
             rest = below;
             panel_title(area, service.title(), panel.get_base_pixel())?;
-            let reach = service_rows
-                .iter()
-                .flat_map(|(_, r)| {
-                    let (low, high) = r
-                        .ci95
-                        .unwrap_or((r.delta_downtime_min_per_year, r.delta_downtime_min_per_year));
-                    [low.abs(), high.abs(), r.delta_downtime_min_per_year.abs()]
-                })
-                .fold(0.0f64, f64::max);
-            let reach = if reach > 0.0 { reach * 1.1 } else { 1.0 };
             let plot = panel.split_vertically(PANEL_HEAD as i32).1;
             let count = service_rows.len();
             let mut chart = ChartBuilder::on(&plot)
                 .margin_left(label_width as u32)
-                .margin_right(130)
+                .margin_right(230)
                 .x_label_area_size(AXIS - 4)
                 .build_cartesian_2d(-reach..reach, 0.0..count as f64)
                 .map_err(fail)?;
@@ -142,33 +212,35 @@ impl Comparison {
                 &mut chart,
                 9,
                 if index + 1 == services.len() {
-                    "change in minutes of downtime per year (negative is better)"
+                    "change in minutes of downtime per year (negative is better; shaded: too small to matter)"
                 } else {
                     ""
                 },
             )?;
-            chart
-                .draw_series([PathElement::new(
-                    [(0.0, 0.0), (0.0, count as f64)],
-                    MUTED.stroke_width(1),
-                )])
-                .map_err(fail)?;
+            draw_material_band(
+                &mut chart,
+                results.study.materiality.downtime(service),
+                count,
+            )?;
             for (i, (_, row)) in service_rows.iter().enumerate() {
                 let y = row_y(i, count);
-                draw_change(&mut chart, row.delta_downtime_min_per_year, row.ci95, y)?;
+                draw_change(
+                    &mut chart,
+                    row.delta_downtime_min_per_year,
+                    row.ci95,
+                    row.verdict,
+                    y,
+                )?;
                 let (right, ry) = chart.backend_coord(&(reach, y));
-                let interval = row.ci95.map_or(String::new(), |(low, high)| {
-                    format!(
-                        " [{}, {}]",
-                        axis_label(&round2(low)),
-                        axis_label(&round2(high))
-                    )
-                });
+                let label = change_label(
+                    axis_label(&round2(row.delta_downtime_min_per_year)),
+                    row.ci95
+                        .map(|(low, high)| (axis_label(&round2(low)), axis_label(&round2(high)))),
+                    row.verdict,
+                    &format!("{} of {}", row.differing, row.replications),
+                );
                 area.draw(&Text::new(
-                    format!(
-                        "{}{interval}",
-                        axis_label(&round2(row.delta_downtime_min_per_year))
-                    ),
+                    label,
                     (right + 8, ry),
                     anchored(text(12, &INK), HPos::Left, VPos::Center),
                 ))
@@ -211,7 +283,7 @@ impl Chart<Results> for Comparison {
             .filter(|&n| n > 0)
             .map(Self::panel_height)
             .sum();
-        (WIDTH, 58 + panels + 10)
+        (WIDTH, super::title_height(3) + panels + 10)
     }
 
     on_both_backends!(Results);

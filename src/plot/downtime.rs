@@ -14,6 +14,7 @@ use super::{
 use crate::model::services::Service;
 use crate::results::Results;
 use crate::stats::MINUTES_PER_YEAR;
+use crate::stats::interval::Interval;
 
 /// The chart.
 pub struct Downtime;
@@ -36,8 +37,10 @@ struct Row {
     layout: usize,
     mean: f64,
     interval: Option<(f64, f64)>,
-    /// No replication had downtime: the interval is the rule of three's bound.
-    none_seen: bool,
+    /// Fewer than five replications had downtime: the interval is a one-sided bound.
+    bounded: bool,
+    /// Replications with downtime.
+    with_downtime: u64,
 }
 
 fn rows(results: &Results, service: Service) -> Vec<Row> {
@@ -49,13 +52,9 @@ fn rows(results: &Results, service: Service) -> Vec<Row> {
             Some(Row {
                 layout,
                 mean: row.downtime_min_per_year,
-                interval: row.ci95.map(|(low, high)| {
-                    (
-                        (1.0 - high) * MINUTES_PER_YEAR,
-                        (1.0 - low) * MINUTES_PER_YEAR,
-                    )
-                }),
-                none_seen: row.no_downtime_seen,
+                interval: row.downtime_ci95,
+                bounded: matches!(row.interval, Interval::Bounds { .. }),
+                with_downtime: row.with_downtime,
             })
         })
         .collect()
@@ -75,7 +74,7 @@ impl Downtime {
             area,
             self.title(),
             "Minutes per year: mean over replications with its 95% interval (log scale). Vertical \
-             dashes: 99.9%, 99.99%, 99.999% availability. No downtime seen: a dashed 95% upper bound.",
+             dashes: 99.9%, 99.99%, 99.999% availability. Fewer than five replications with downtime: a dashed 95% upper bound.",
         )?;
         let layouts: Vec<String> = results.layouts().map(|l| shorten(l, LABEL_CHARS)).collect();
         let services = results.services();
@@ -101,7 +100,7 @@ impl Downtime {
             let count = service_rows.len();
             let mut chart = ChartBuilder::on(&plot)
                 .margin_left(label_width as u32)
-                .margin_right(110)
+                .margin_right(150)
                 .x_label_area_size(AXIS - 4)
                 .build_cartesian_2d((low..high).log_scale(), 0.0..count as f64)
                 .map_err(fail)?;
@@ -142,7 +141,7 @@ impl Downtime {
             for (i, row) in service_rows.iter().enumerate() {
                 let y = row_y(i, count);
                 let color = layout_color(row.layout);
-                if let (true, Some((_, hi))) = (row.none_seen, row.interval) {
+                if let (true, Some((_, hi))) = (row.bounded, row.interval) {
                     // Only a bound: thin and dashed, so that it does not read as data.
                     chart
                         .draw_series(DashedLineSeries::new(
@@ -170,10 +169,10 @@ impl Downtime {
                 };
                 chart.draw_series([marker]).map_err(fail)?;
                 let (right, py) = chart.backend_coord(&(high, y));
-                let value = if row.none_seen {
-                    "0 (none seen)".to_string()
-                } else {
-                    minutes_label(row.mean)
+                let value = match (row.bounded, row.with_downtime) {
+                    (true, 0) => "0 (none seen)".to_string(),
+                    (true, k) => format!("{} ({k} with downtime)", minutes_label(row.mean)),
+                    _ => minutes_label(row.mean),
                 };
                 area.draw(&Text::new(
                     value,

@@ -321,7 +321,17 @@ pub fn log_tick_label(value: &f64) -> String {
     }
 }
 
-/// Draws a chart title across the top of `area` and returns the area below it.
+/// The height [`titled`] takes for a subtitle of this many lines.
+pub fn title_height(subtitle_lines: u32) -> u32 {
+    if subtitle_lines == 0 {
+        38
+    } else {
+        38 + 20 * subtitle_lines
+    }
+}
+
+/// Draws a chart title across the top of `area` and returns the area below it; the
+/// subtitle may have several lines, separated by `\n` ([`title_height`]).
 pub fn titled<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
@@ -334,17 +344,16 @@ pub fn titled<DB: DrawingBackend>(
         anchored(title_style(), HPos::Left, VPos::Top),
     ))
     .map_err(fail)?;
-    let mut top = 38;
-    if !subtitle.is_empty() {
+    let lines: Vec<&str> = subtitle.lines().filter(|l| !l.is_empty()).collect();
+    for (i, line) in lines.iter().enumerate() {
         area.draw(&Text::new(
-            subtitle.to_string(),
-            (16, 36),
+            line.to_string(),
+            (16, 36 + 20 * i as i32),
             anchored(text(13, &MUTED), HPos::Left, VPos::Top),
         ))
         .map_err(fail)?;
-        top = 58;
     }
-    Ok(area.split_vertically(top).1)
+    Ok(area.split_vertically(title_height(lines.len() as u32)).1)
 }
 
 /// A panel of rows (bars or intervals) on a linear x axis.

@@ -7,14 +7,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::comparison::{draw_change, whisker};
+use super::comparison::{change_label, draw_change, draw_material_band, whisker};
 use super::{
-    Chart, DrawResult, INK, MUTED, RowPanel, anchored, fail, layout_color, on_both_backends,
-    panel_title, row_labels, row_panel_mesh, row_y, shorten, signed_whole, text, text_width,
-    titled, whole,
+    Chart, DrawResult, INK, RowPanel, anchored, fail, layout_color, on_both_backends, panel_title,
+    row_labels, row_panel_mesh, row_y, shorten, signed_whole, text, text_width, titled, whole,
 };
 use crate::results::Results;
-use crate::stats::{ScoreDelta, ScoreRow};
+use crate::stats::interval::Interval;
+use crate::stats::{ScoreDelta, ScoreRow, Verdict};
 
 /// The chart.
 pub struct Score;
@@ -62,8 +62,9 @@ impl Score {
             area,
             self.title(),
             &format!(
-                "[objective]: weighted user-minutes lost per year over all services, with 95% intervals; lower is better. \
-                 Below: the paired change against {baseline} (green: less; vermillion: more; grey: no significant difference)."
+                "[objective]: weighted user-minutes lost per year over all services, with 95% intervals (or bounds); lower is better.\n\
+                 Below: the paired change against {baseline}. Green: materially less; vermillion: materially more; pale: significant but\n\
+                 inside the shaded band of changes too small to matter ([materiality]); grey: no significant difference; hollow: too few differ."
             ),
         )?;
         let rows = ranked(results);
@@ -75,10 +76,13 @@ impl Score {
             + 24;
         let (top, bottom) = body.split_vertically(Self::panel_height(rows.len()) as i32);
         panel_title(area, "Score", top.get_base_pixel())?;
+        // A bound that rests on too few replications is written, not drawn: it would
+        // flatten every bar.
         let reach = rows
             .iter()
             .map(|(_, r)| {
                 r.ci95
+                    .filter(|_| matches!(r.interval, Interval::TwoSided { .. }))
                     .map_or(r.score_user_min_per_year, |(_, high)| high)
                     .max(r.score_user_min_per_year)
             })
@@ -97,15 +101,24 @@ impl Score {
                     color.mix(0.55).filled(),
                 )])
                 .map_err(fail)?;
-            if let Some((low, high)) = row.ci95 {
+            if let Some((low, high)) = row
+                .ci95
+                .filter(|_| matches!(row.interval, Interval::TwoSided { .. }))
+            {
                 chart
                     .draw_series(whisker(low, high, y, INK))
                     .map_err(fail)?;
             }
             let (right, ry) = chart.backend_coord(&(reach, y));
-            let interval = row.ci95.map_or(String::new(), |(low, high)| {
-                format!(" [{}, {}]", whole(low), whole(high))
-            });
+            let interval = match (row.interval, row.ci95) {
+                (Interval::TwoSided { .. }, Some((low, high))) => {
+                    format!(" [{}, {}]", whole(low), whole(high))
+                }
+                (_, Some((_, high))) => {
+                    format!(" (at most {}: too few lost anything)", whole(high))
+                }
+                _ => String::new(),
+            };
             area.draw(&Text::new(
                 format!(
                     "{}. {}{interval}",
@@ -132,13 +145,22 @@ impl Score {
             format!("Change against {baseline}"),
             bottom.get_base_pixel(),
         )?;
+        let threshold = results
+            .study
+            .materiality
+            .score_user_min_per_year
+            .unwrap_or(0.0);
         let reach = changes
             .iter()
             .flat_map(|(_, delta)| {
-                let mean = delta.user_min_per_year;
-                let (low, high) = delta.ci95.unwrap_or((mean, mean));
-                [low.abs(), high.abs(), mean.abs()]
+                let mean = delta.user_min_per_year.abs();
+                match (delta.verdict, delta.ci95) {
+                    (Verdict::Unaffected, _) => vec![],
+                    (Verdict::TooFewDiffer, _) | (_, None) => vec![mean],
+                    (_, Some((low, high))) => vec![low.abs(), high.abs(), mean],
+                }
             })
+            .chain([threshold])
             .fold(0.0f64, f64::max);
         let reach = if reach > 0.0 { reach * 1.1 } else { 1.0 };
         let count = changes.len();
@@ -149,22 +171,20 @@ impl Score {
             7,
             "change in weighted user-minutes per year (negative is better)",
         )?;
-        chart
-            .draw_series([PathElement::new(
-                [(0.0, 0.0), (0.0, count as f64)],
-                MUTED.stroke_width(1),
-            )])
-            .map_err(fail)?;
+        draw_material_band(&mut chart, threshold, count)?;
         for (i, (_, delta)) in changes.iter().enumerate() {
             let (mean, ci) = (&delta.user_min_per_year, &delta.ci95);
             let y = row_y(i, count);
-            draw_change(&mut chart, *mean, *ci, y)?;
+            draw_change(&mut chart, *mean, *ci, delta.verdict, y)?;
             let (right, ry) = chart.backend_coord(&(reach, y));
-            let interval = ci.map_or(String::new(), |(low, high)| {
-                format!(" [{}, {}]", signed_whole(low), signed_whole(high))
-            });
+            let replications = results.scores.first().map_or(0, |r| r.replications);
             area.draw(&Text::new(
-                format!("{}{interval}", signed_whole(*mean)),
+                change_label(
+                    signed_whole(*mean),
+                    ci.map(|(low, high)| (signed_whole(low), signed_whole(high))),
+                    delta.verdict,
+                    &format!("{} of {replications}", delta.differing),
+                ),
                 (right + 8, ry),
                 anchored(text(12, &INK), HPos::Left, VPos::Center),
             ))
@@ -202,7 +222,10 @@ impl Chart<Results> for Score {
         } else {
             0
         };
-        (WIDTH, 58 + Self::panel_height(count) + below + 10)
+        (
+            WIDTH,
+            super::title_height(3) + Self::panel_height(count) + below + 10,
+        )
     }
 
     on_both_backends!(Results);

@@ -90,10 +90,11 @@ impl SweepOutcome {
     }
 }
 
-/// The interval drawn as a band: the Student interval, not the rule-of-three bound of a
-/// point where no downtime was seen (3/n of a year, which would flatten every line).
+/// The interval drawn as a band: a two-sided interval only, not the bound of a point
+/// where fewer than five replications had downtime (a share of a whole year, which would
+/// flatten every line).
 fn band_of(row: &SweepRow) -> Option<(f64, f64)> {
-    row.ci95.filter(|_| !row.no_downtime_seen)
+    row.ci95.filter(|_| row.interval == "two_sided")
 }
 
 /// Downtime against each varied value: a row of panels per service, a panel per key.

@@ -54,7 +54,7 @@ pub struct SweepSpec {
 pub const MAX_SWEEP_POINTS: usize = 200;
 
 /// Top-level keys a sweep may not vary, and why.
-const UNSWEEPABLE: [(&str, &str); 6] = [
+const UNSWEEPABLE: [(&str, &str); 7] = [
     ("simulation", RUN_SETTING),
     ("layouts", RUN_SETTING),
     ("sweeps", RUN_SETTING),
@@ -63,6 +63,10 @@ const UNSWEEPABLE: [(&str, &str); 6] = [
     (
         "objective",
         "every point is scored with the same [objective] so that their scores compare; change the weights in the file and sweep again",
+    ),
+    (
+        "materiality",
+        "it decides how verdicts read, not what the model does; change it in the file (or with run --material)",
     ),
 ];
 
@@ -368,6 +372,7 @@ pub fn load_str_with(
             simulation: raw.simulation,
             layouts: topologies,
             objective: raw.objective,
+            materiality: raw.materiality,
         },
         warnings,
         sweeps,
@@ -544,7 +549,7 @@ fn materialise_layouts(
                     &table.path_of(key),
                     key_span,
                     format!("a layout may not change `{key}`"),
-                    "layouts share [simulation], [failures], [[outages]], the list of sites and the [objective] so their results are paired and their scores compare; move this to the base scenario or to a separate scenario file",
+                    "layouts share [simulation], [failures], [[outages]], the list of sites, the [objective] and [materiality] so their results are paired and their scores compare; move this to the base scenario or to a separate scenario file",
                 );
             }
         }

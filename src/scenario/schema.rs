@@ -15,7 +15,9 @@ use super::tree::Node;
 use crate::distribution::Distribution;
 use crate::model::services::Service;
 use crate::time::{MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration};
-use crate::topology::{Clients, Failback, InboundFederation, Objective, Operations, Simulation};
+use crate::topology::{
+    Clients, Failback, InboundFederation, Materiality, Objective, Operations, Simulation,
+};
 
 /// Keys of the top level.
 pub const TOP_LEVEL_KEYS: &[&str] = &[
@@ -35,11 +37,18 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "layouts",
     "sweeps",
     "objective",
+    "materiality",
 ];
 
 /// Top-level tables a layout may not change (docs/scenario.md).
-pub const LAYOUT_FORBIDDEN_KEYS: &[&str] =
-    &["simulation", "failures", "outages", "sites", "objective"];
+pub const LAYOUT_FORBIDDEN_KEYS: &[&str] = &[
+    "simulation",
+    "failures",
+    "outages",
+    "sites",
+    "objective",
+    "materiality",
+];
 
 /// Keys a `[[layouts]]` entry accepts.
 pub const LAYOUT_KEYS: &[&str] = &[
@@ -71,6 +80,7 @@ pub const LAYOUT_KEYS_AND_FORBIDDEN: &[&str] = &[
     "outages",
     "sites",
     "objective",
+    "materiality",
     "layouts",
 ];
 
@@ -84,6 +94,8 @@ pub const MAX_USERS_PER_POOL: i64 = 1_000_000_000;
 /// The largest weight a service may have in `[objective]`: far above any sensible ratio
 /// between services, and small enough that a score stays far inside an `f64`.
 pub const MAX_OBJECTIVE_WEIGHT: f64 = 1e6;
+/// The largest `[materiality]` threshold in minutes of downtime per year: a whole year.
+pub const MAX_MATERIAL_MIN_PER_YEAR: f64 = 525_600.0;
 /// The most servers Topology Builder accepts in one Edge pool (F4).
 pub const MAX_SERVERS_PER_POOL: i64 = 20;
 
@@ -129,6 +141,8 @@ pub struct RawScenario {
     pub operations: Operations,
     /// `[objective]`, if present.
     pub objective: Option<Objective>,
+    /// `[materiality]`, or the defaults.
+    pub materiality: Materiality,
 }
 
 /// A failure/repair pair, either key possibly absent (overrides give only what changes).
@@ -350,7 +364,80 @@ pub fn read_scenario(root: &Node, findings: &mut Findings) -> RawScenario {
         clients: read_clients(&top, findings),
         operations: read_operations(&top, findings),
         objective: read_objective(&top, findings),
+        materiality: read_materiality(&top, findings),
     }
+}
+
+/// `[materiality]`: how large a change must be to matter (docs/scenario.md): minutes of
+/// downtime per year for every service, per service, the score's weighted user-minutes
+/// per year, and outages per year.
+fn read_materiality(top: &TableReader<'_>, findings: &mut Findings) -> Materiality {
+    let mut materiality = Materiality::default();
+    let Some(node) = top.optional("materiality") else {
+        return materiality;
+    };
+    let Some(table) = TableReader::open(
+        node,
+        "materiality",
+        &[
+            "downtime_min_per_year",
+            "services",
+            "score_user_min_per_year",
+            "outages_per_year",
+        ],
+        findings,
+    ) else {
+        return materiality;
+    };
+    let minutes = |value: &Node, path: &str, findings: &mut Findings| {
+        read_number(
+            value,
+            path,
+            findings,
+            "minutes of downtime per year, from 0 to 525600 (a whole year), e.g. 5",
+            |m| (0.0..=MAX_MATERIAL_MIN_PER_YEAR).contains(&m),
+        )
+    };
+    if let Some(value) = table.optional("downtime_min_per_year")
+        && let Some(m) = minutes(value, &table.path_of("downtime_min_per_year"), findings)
+    {
+        materiality.set_downtime(None, m);
+    }
+    if let Some(services_node) = table.optional("services") {
+        let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
+        if let Some(services) =
+            TableReader::open(services_node, &table.path_of("services"), &names, findings)
+        {
+            for service in Service::ALL {
+                if let Some(value) = services.optional(service.name())
+                    && let Some(m) = minutes(value, &services.path_of(service.name()), findings)
+                {
+                    materiality.set_downtime(Some(service), m);
+                }
+            }
+        }
+    }
+    if let Some(value) = table.optional("score_user_min_per_year") {
+        materiality.score_user_min_per_year = read_number(
+            value,
+            &table.path_of("score_user_min_per_year"),
+            findings,
+            "weighted user-minutes per year, 0 or more, e.g. 450000",
+            |m| (0.0..=1e18).contains(&m),
+        );
+    }
+    if let Some(value) = table.optional("outages_per_year")
+        && let Some(rate) = read_number(
+            value,
+            &table.path_of("outages_per_year"),
+            findings,
+            "outages per year, 0 or more, e.g. 1",
+            |r| (0.0..=1e9).contains(&r),
+        )
+    {
+        materiality.outages_per_year = rate;
+    }
+    materiality
 }
 
 /// `[objective]`: an optional `weights` table, one non-negative weight per service name.

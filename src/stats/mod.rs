@@ -1,7 +1,8 @@
 //! Statistics over replications (docs/output.md): exact integer accumulators that fold in any
 //! order and merge across shards to the same bits, and the figures derived from them —
-//! means with Student-t intervals, nines, downtime percentiles, outage rates, downtime by
-//! cause, and paired differences between layouts.
+//! means with intervals that keep their promise where outages are rare, nines, downtime
+//! percentiles, outage rates, downtime by cause, paired differences between layouts, and
+//! verdicts that tell material changes from merely significant ones.
 //!
 //! Each replication's unavailability is quantised to an integer number of 10⁻¹⁵ (far
 //! below any availability edgesim reports) before it is summed, so sums and sums of
@@ -9,18 +10,27 @@
 //! same accumulators, hence byte-identical files.
 
 pub mod histogram;
+pub mod interval;
+pub mod rows;
 pub mod student_t;
+pub mod verdict;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::ReplicationResult;
 use crate::model::metrics::{CAUSE_COUNT, ServiceTally};
 use crate::model::services::{Service, ServiceResult};
-use crate::time::{MICROS_PER_MINUTE, MICROS_PER_YEAR, SimDuration};
-use crate::topology::{Objective, Scenario};
+use crate::time::SimDuration;
+use crate::topology::{Materiality, Objective, Scenario};
 
 use histogram::Histogram;
-use student_t::t95;
+use interval::{Interval, Sample};
+
+pub use rows::{
+    CauseRow, ComparisonRow, PoolRow, SCORE_SERVICE, ScoreDelta, ScoreRow, SummaryRow,
+    serialize_as_map,
+};
+pub use verdict::Verdict;
 
 /// One unit of quantised unavailability: 10⁻¹⁵ of the horizon.
 pub const UNAVAILABILITY_SCALE: f64 = 1e15;
@@ -36,34 +46,127 @@ fn quantise(unserved_user_micros: f64, weight: f64, horizon: SimDuration) -> u64
     libm::round(fraction * UNAVAILABILITY_SCALE) as u64
 }
 
-/// Exact sums for a paired difference against the baseline layout.
+/// Exact sums of a non-negative integer quantity over replications: what an interval
+/// needs (sums, how many replications carry it, the largest value).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PairedAccumulator {
-    /// Replications paired.
-    pub replications: u64,
-    /// Σ (this − baseline), in unavailability units.
-    pub sum: i128,
-    /// Σ (this − baseline)².
+pub struct Sums {
+    /// Replications whose value was not zero.
+    pub nonzero: u64,
+    /// Σ value.
+    pub sum: u128,
+    /// Σ value².
     pub sum_squares: u128,
+    /// The largest value.
+    pub max: u64,
 }
 
-impl PairedAccumulator {
+impl Sums {
+    /// Adds one replication's value.
+    pub fn add(&mut self, value: u64) {
+        if value > 0 {
+            self.nonzero += 1;
+        }
+        self.sum += u128::from(value);
+        self.sum_squares += u128::from(value) * u128::from(value);
+        self.max = self.max.max(value);
+    }
+
+    /// Adds another shard's sums.
+    pub fn merge(&mut self, other: &Sums) {
+        self.nonzero += other.nonzero;
+        self.sum += other.sum;
+        self.sum_squares += other.sum_squares;
+        self.max = self.max.max(other.max);
+    }
+
+    /// The sample over `replications` replications, for [`interval`].
+    pub fn sample(&self, replications: u64) -> Sample {
+        Sample {
+            replications,
+            nonzero: self.nonzero,
+            sum: self.sum as f64,
+            sum_squares: self.sum_squares as f64,
+            max: self.max as f64,
+        }
+    }
+}
+
+/// Exact sums of a paired difference (this layout − the baseline, replication by
+/// replication), its increases and decreases apart: the interval treats them as two
+/// non-negative means ([`interval::difference_interval`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairedSums {
+    /// Replications paired.
+    pub replications: u64,
+    /// The positive differences.
+    pub increases: Sums,
+    /// The negative differences, as positive values.
+    pub decreases: Sums,
+}
+
+impl PairedSums {
     /// Adds one replication's difference.
-    fn add(&mut self, difference: i128) {
+    pub fn add(&mut self, difference: i128) {
         self.replications += 1;
-        self.sum += difference;
-        self.sum_squares += difference.unsigned_abs() * difference.unsigned_abs();
+        let magnitude = u64::try_from(difference.unsigned_abs()).unwrap_or(u64::MAX);
+        if difference >= 0 {
+            self.increases.add(magnitude);
+            self.decreases.add(0);
+        } else {
+            self.increases.add(0);
+            self.decreases.add(magnitude);
+        }
+    }
+
+    /// Adds another shard's sums.
+    pub fn merge(&mut self, other: &PairedSums) {
+        self.replications += other.replications;
+        self.increases.merge(&other.increases);
+        self.decreases.merge(&other.decreases);
     }
 
     /// Adds another shard's sums, if it has any, into `slot`.
-    fn merge_into(slot: &mut Option<PairedAccumulator>, other: &Option<PairedAccumulator>) {
+    fn merge_into(slot: &mut Option<PairedSums>, other: &Option<PairedSums>) {
         if let Some(other) = other {
-            let paired = slot.get_or_insert_with(PairedAccumulator::default);
-            paired.replications += other.replications;
-            paired.sum += other.sum;
-            paired.sum_squares += other.sum_squares;
+            slot.get_or_insert_with(PairedSums::default).merge(other);
         }
     }
+
+    /// Replications in which the two layouts differ.
+    pub fn differing(&self) -> u64 {
+        self.increases.nonzero + self.decreases.nonzero
+    }
+
+    /// Whether no replication differed.
+    pub fn all_equal(&self) -> bool {
+        self.differing() == 0
+    }
+
+    /// The mean difference, in the sums' units.
+    pub fn mean(&self) -> f64 {
+        let n = self.replications.max(1) as f64;
+        (self.increases.sum as f64 - self.decreases.sum as f64) / n
+    }
+
+    /// The 95% interval of the mean difference in the sums' units, a change being at most
+    /// `cap` in one replication.
+    pub fn interval(&self, cap: f64) -> Interval {
+        interval::difference_interval(
+            &self.increases.sample(self.replications),
+            &self.decreases.sample(self.replications),
+            cap,
+            interval::ALPHA,
+        )
+    }
+}
+
+/// The paired differences of one scope against the baseline's: downtime and outages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairedAccumulator {
+    /// Unavailability, in units of 10⁻¹⁵.
+    pub downtime: PairedSums,
+    /// Outages.
+    pub outages: PairedSums,
 }
 
 /// Adds `other`'s sums by cause into `sums`.
@@ -87,11 +190,9 @@ pub struct ScopeAccumulator {
     pub scope: String,
     /// Replications added.
     pub replications: u64,
-    /// Σ unavailability, in units of 10⁻¹⁵.
-    pub sum: u128,
-    /// Σ unavailability².
-    pub sum_squares: u128,
     /// Per-replication unavailability, in units of 10⁻¹⁵.
+    pub unavailability: Sums,
+    /// Per-replication unavailability, in units of 10⁻¹⁵, for percentiles.
     pub downtime: Histogram,
     /// Outages seen.
     pub outages: u64,
@@ -99,7 +200,8 @@ pub struct ScopeAccumulator {
     pub outage_micros: u128,
     /// Σ unavailability by cause.
     pub causes: [u128; CAUSE_COUNT],
-    /// The paired difference against the baseline's same service and scope, if it has one.
+    /// The paired differences against the baseline's same service and scope, if it has
+    /// one.
     pub paired: Option<PairedAccumulator>,
 }
 
@@ -108,6 +210,11 @@ pub struct ScopeAccumulator {
 pub struct ServiceAccumulator {
     /// The service.
     pub service: Service,
+    /// Whether the layout changes nothing the service reads against the baseline
+    /// ([`crate::model::inputs`]), so that its difference is zero by construction; never
+    /// for the baseline itself.
+    #[serde(default)]
+    pub unaffected: bool,
     /// `all` first, then one per FE pool for per-user services.
     pub scopes: Vec<ScopeAccumulator>,
 }
@@ -191,14 +298,16 @@ pub struct ScoreAccumulator {
     pub weighted_users: f64,
     /// Replications added.
     pub replications: u64,
-    /// Σ score, in units of 10⁻¹⁵ reference users over the horizon.
-    pub sum: u128,
-    /// Σ score².
-    pub sum_squares: u128,
+    /// Per-replication score, in units of 10⁻¹⁵ reference users over the horizon.
+    pub score: Sums,
     /// Σ score by cause.
     pub causes: [u128; CAUSE_COUNT],
     /// The paired difference against the baseline's score.
-    pub paired: Option<PairedAccumulator>,
+    pub paired: Option<PairedSums>,
+    /// Whether the layout changes nothing any weighed service reads and weighs the same
+    /// users as the baseline, so that its score is the baseline's by construction.
+    #[serde(default)]
+    pub unaffected: bool,
 }
 
 /// Everything a study has accumulated, for every layout.
@@ -211,6 +320,10 @@ pub struct Study {
     /// How layouts are scored, when the scenario has an `[objective]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objective: Option<ObjectiveSetup>,
+    /// The thresholds of material change, with the score's resolved when there is an
+    /// `[objective]`.
+    #[serde(default)]
+    pub materiality: Materiality,
 }
 
 /// One replication's quantised figures for one service and scope, as `runs.csv` shows them.
@@ -244,10 +357,12 @@ fn scope_tallies<'r>(
 impl Study {
     /// Empty accumulators for every layout of `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
+        let baseline = scenario.layouts.first();
         let layouts = scenario
             .layouts
             .iter()
-            .map(|topology| LayoutAccumulator {
+            .enumerate()
+            .map(|(index, topology)| LayoutAccumulator {
                 layout: topology.layout_name.clone(),
                 services: crate::model::configured_services(topology)
                     .into_iter()
@@ -256,8 +371,14 @@ impl Study {
                         if service.per_user() {
                             scopes.extend(topology.front_end_pools.iter().map(|p| p.id.clone()));
                         }
+                        let unaffected = index > 0
+                            && baseline.is_some_and(|base| {
+                                crate::model::inputs::service_inputs(base, service)
+                                    == crate::model::inputs::service_inputs(topology, service)
+                            });
                         ServiceAccumulator {
                             service,
+                            unaffected,
                             scopes: scopes
                                 .into_iter()
                                 .map(|scope| ScopeAccumulator {
@@ -285,6 +406,7 @@ impl Study {
             horizon_micros: scenario.simulation.horizon.as_micros(),
             layouts,
             objective: None,
+            materiality: scenario.materiality.clone(),
         };
         if let Some(objective) = &scenario.objective {
             study.set_objective(scenario, objective);
@@ -293,7 +415,7 @@ impl Study {
     }
 
     /// Sets up the score of every layout from each service's weight × the users it
-    /// concerns ([`Objective::weighted_users`]).
+    /// concerns ([`Objective::weighted_users`]), and the score's materiality.
     fn set_objective(&mut self, scenario: &Scenario, objective: &Objective) {
         let weighted: Vec<Vec<f64>> = scenario
             .layouts
@@ -302,7 +424,7 @@ impl Study {
             .collect();
         let totals: Vec<f64> = weighted.iter().map(|w| w.iter().sum()).collect();
         let reference_users = totals.iter().copied().fold(0.0, f64::max);
-        for ((layout, weighted), total) in self.layouts.iter_mut().zip(weighted).zip(totals) {
+        for ((layout, weighted), total) in self.layouts.iter_mut().zip(&weighted).zip(totals) {
             layout.score = Some(ScoreAccumulator {
                 factors: weighted
                     .iter()
@@ -317,6 +439,42 @@ impl Study {
                 weighted_users: total,
                 ..ScoreAccumulator::default()
             });
+        }
+        // A layout's score is the baseline's by construction when it weighs the same
+        // services by the same factors and each of them is unaffected.
+        if let Some((baseline, others)) = self.layouts.split_first_mut() {
+            let base_services: Vec<Service> = baseline.services.iter().map(|s| s.service).collect();
+            let base_factors = baseline.score.as_ref().map(|s| s.factors.clone());
+            for layout in others {
+                let services: Vec<Service> = layout.services.iter().map(|s| s.service).collect();
+                if let Some(score) = &mut layout.score {
+                    let weighed_unaffected = layout
+                        .services
+                        .iter()
+                        .zip(&score.factors)
+                        .all(|(service, &factor)| service.unaffected || factor == 0.0);
+                    score.unaffected = services == base_services
+                        && base_factors.as_ref() == Some(&score.factors)
+                        && weighed_unaffected;
+                }
+            }
+        }
+        // The default threshold of the score: the services' threshold for all the users
+        // of the service that weighs most.
+        if self.materiality.score_user_min_per_year.is_none() {
+            let largest = scenario
+                .layouts
+                .iter()
+                .zip(&weighted)
+                .flat_map(|(topology, weighted)| {
+                    crate::model::configured_services(topology)
+                        .into_iter()
+                        .zip(weighted.iter().copied())
+                        .map(|((service, _), users)| users * self.materiality.downtime(service))
+                        .collect::<Vec<f64>>()
+                })
+                .fold(0.0, f64::max);
+            self.materiality.score_user_min_per_year = Some(largest);
         }
         self.objective = Some(ObjectiveSetup {
             weights: objective.weights.clone(),
@@ -395,11 +553,9 @@ impl Study {
                         (Some(score), 0) => Some(score.factors[service_index]),
                         _ => None,
                     };
-                    let q = figure.unavailability;
                     scope.replications += 1;
-                    scope.sum += u128::from(q);
-                    scope.sum_squares += u128::from(q) * u128::from(q);
-                    scope.downtime.record(q);
+                    scope.unavailability.add(figure.unavailability);
+                    scope.downtime.record(figure.unavailability);
                     scope.outages += tally.outages;
                     scope.outage_micros += u128::from(tally.outage_micros);
                     for (cause, sum) in scope.causes.iter_mut().enumerate() {
@@ -413,8 +569,7 @@ impl Study {
             }
             if let (Some(score), Some(q)) = (&mut layout.score, *layout_score) {
                 score.replications += 1;
-                score.sum += u128::from(q);
-                score.sum_squares += u128::from(q) * u128::from(q);
+                score.score.add(q);
                 for (sum, units) in score.causes.iter_mut().zip(score_causes) {
                     *sum += u128::from(libm::round(units) as u64);
                 }
@@ -437,10 +592,10 @@ impl Study {
         for (layout, score) in self.layouts.iter_mut().zip(scores).skip(1) {
             if let (Some(accumulator), Some(score)) = (&mut layout.score, score) {
                 let difference = i128::from(*score) - i128::from(*baseline);
-                let paired = accumulator
+                accumulator
                     .paired
-                    .get_or_insert_with(PairedAccumulator::default);
-                paired.add(difference);
+                    .get_or_insert_with(PairedSums::default)
+                    .add(difference);
             }
         }
     }
@@ -470,13 +625,55 @@ impl Study {
                     else {
                         continue;
                     };
-                    let difference = i128::from(figure.unavailability)
-                        - i128::from(baseline_service[index].unavailability);
+                    let base = &baseline_service[index];
                     let paired = scope.paired.get_or_insert_with(PairedAccumulator::default);
-                    paired.add(difference);
+                    paired
+                        .downtime
+                        .add(i128::from(figure.unavailability) - i128::from(base.unavailability));
+                    paired
+                        .outages
+                        .add(i128::from(figure.outages) - i128::from(base.outages));
                 }
             }
         }
+    }
+
+    /// Whether `other` accumulates the same things as this study: the same horizon,
+    /// layouts, services, scopes, Edge pools, unaffected services, score setup and
+    /// materiality (the shards of one run always do).
+    pub fn same_shape(&self, other: &Study) -> bool {
+        let layouts_match = self.layouts.len() == other.layouts.len()
+            && self.layouts.iter().zip(&other.layouts).all(|(a, b)| {
+                a.layout == b.layout
+                    && a.services.len() == b.services.len()
+                    && a.services.iter().zip(&b.services).all(|(x, y)| {
+                        x.service == y.service
+                            && x.unaffected == y.unaffected
+                            && x.scopes.len() == y.scopes.len()
+                            && x.scopes
+                                .iter()
+                                .zip(&y.scopes)
+                                .all(|(p, q)| p.scope == q.scope)
+                    })
+                    && a.pools.len() == b.pools.len()
+                    && a.pools
+                        .iter()
+                        .zip(&b.pools)
+                        .all(|(p, q)| p.edge_pool == q.edge_pool && p.capacity == q.capacity)
+                    && match (&a.score, &b.score) {
+                        (None, None) => true,
+                        (Some(x), Some(y)) => {
+                            x.factors == y.factors
+                                && x.weighted_users == y.weighted_users
+                                && x.unaffected == y.unaffected
+                        }
+                        _ => false,
+                    }
+            });
+        layouts_match
+            && self.horizon_micros == other.horizon_micros
+            && self.objective == other.objective
+            && self.materiality == other.materiality
     }
 
     /// Adds another study's accumulators (a shard of the same run).
@@ -485,13 +682,16 @@ impl Study {
             for (service, other_service) in layout.services.iter_mut().zip(&other_layout.services) {
                 for (scope, other_scope) in service.scopes.iter_mut().zip(&other_service.scopes) {
                     scope.replications += other_scope.replications;
-                    scope.sum += other_scope.sum;
-                    scope.sum_squares += other_scope.sum_squares;
+                    scope.unavailability.merge(&other_scope.unavailability);
                     scope.downtime.merge(&other_scope.downtime);
                     scope.outages += other_scope.outages;
                     scope.outage_micros += other_scope.outage_micros;
                     add_each(&mut scope.causes, &other_scope.causes);
-                    PairedAccumulator::merge_into(&mut scope.paired, &other_scope.paired);
+                    if let Some(other_paired) = &other_scope.paired {
+                        let paired = scope.paired.get_or_insert_with(PairedAccumulator::default);
+                        paired.downtime.merge(&other_paired.downtime);
+                        paired.outages.merge(&other_paired.outages);
+                    }
                 }
             }
             for (pool, other_pool) in layout.pools.iter_mut().zip(&other_layout.pools) {
@@ -500,361 +700,11 @@ impl Study {
             }
             if let (Some(score), Some(other_score)) = (&mut layout.score, &other_layout.score) {
                 score.replications += other_score.replications;
-                score.sum += other_score.sum;
-                score.sum_squares += other_score.sum_squares;
+                score.score.merge(&other_score.score);
                 add_each(&mut score.causes, &other_score.causes);
-                PairedAccumulator::merge_into(&mut score.paired, &other_score.paired);
+                PairedSums::merge_into(&mut score.paired, &other_score.paired);
             }
         }
-    }
-}
-
-/// Mean and sample standard deviation from exact sums, in the sums' units.
-fn mean_and_deviation(n: u64, sum: f64, sum_squares: f64) -> (f64, f64) {
-    let n_f = n as f64;
-    let mean = sum / n_f;
-    let deviation = if n >= 2 {
-        ((sum_squares - sum * mean) / (n_f - 1.0)).max(0.0).sqrt()
-    } else {
-        0.0
-    };
-    (mean, deviation)
-}
-
-/// The mean paired difference and the half-width of its 95% interval (Student t; `None`
-/// with one replication), in the sums' units.
-fn paired_mean_and_half_width(paired: &PairedAccumulator) -> (f64, Option<f64>) {
-    let n = paired.replications.max(1);
-    let (mean, deviation) = mean_and_deviation(n, paired.sum as f64, paired.sum_squares as f64);
-    let half = t95(paired.replications).map(|t| t * deviation / (n as f64).sqrt());
-    (mean, half)
-}
-
-/// The service name of the score's rows in `summary.csv`, `comparison.csv` and `sweep.csv`.
-pub const SCORE_SERVICE: &str = "score";
-
-/// One row of `summary.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SummaryRow {
-    /// Layout name.
-    pub layout: String,
-    /// Service name.
-    pub service: &'static str,
-    /// `all` or a FE pool id.
-    pub scope: String,
-    /// Replications.
-    pub replications: u64,
-    /// Mean availability.
-    pub availability: f64,
-    /// 95% interval of the mean availability (Student t; the rule of three when no
-    /// downtime was seen); `None` with one replication.
-    pub ci95: Option<(f64, f64)>,
-    /// Whether no replication had any downtime (the interval is then 1 − 3/n to 1).
-    pub no_downtime_seen: bool,
-    /// −log10(1 − availability); `None` when availability is 1.
-    pub nines: Option<f64>,
-    /// Mean downtime, minutes per year.
-    pub downtime_min_per_year: f64,
-    /// Median yearly downtime over replications, minutes.
-    pub downtime_p50: f64,
-    /// 95th percentile.
-    pub downtime_p95: f64,
-    /// 99th percentile.
-    pub downtime_p99: f64,
-    /// Outages per year.
-    pub outages_per_year: f64,
-    /// Mean outage length, minutes; `None` without outages.
-    pub mean_outage_min: Option<f64>,
-}
-
-/// One row of `causes.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CauseRow {
-    /// Layout name.
-    pub layout: String,
-    /// Service name.
-    pub service: &'static str,
-    /// Scope.
-    pub scope: String,
-    /// Cause name.
-    pub cause: &'static str,
-    /// Mean downtime from this cause, minutes per year.
-    pub downtime_min_per_year: f64,
-}
-
-/// One row of `pools.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PoolRow {
-    /// Layout name.
-    pub layout: String,
-    /// Edge pool id.
-    pub edge_pool: String,
-    /// Full capacity.
-    pub capacity: u64,
-    /// Median per-replication peak load.
-    pub peak_load_p50: u64,
-    /// 95th percentile.
-    pub peak_load_p95: u64,
-    /// Largest peak load seen.
-    pub peak_load_max: u64,
-    /// Mean time refusing users for lack of room, minutes per year.
-    pub overload_min_per_year: f64,
-}
-
-/// One row of `comparison.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ComparisonRow {
-    /// Layout name.
-    pub layout: String,
-    /// The baseline layout.
-    pub baseline: String,
-    /// Service name.
-    pub service: &'static str,
-    /// Scope.
-    pub scope: String,
-    /// Mean paired difference in downtime, minutes per year (negative: less downtime).
-    pub delta_downtime_min_per_year: f64,
-    /// 95% interval of the paired difference; `None` with one replication.
-    pub ci95: Option<(f64, f64)>,
-}
-
-/// One layout's score (`summary.csv` rows of service `score`, `summary.json` `scores`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ScoreRow {
-    /// Layout name.
-    pub layout: String,
-    /// Replications.
-    pub replications: u64,
-    /// Σ weight × users over the layout's services.
-    pub weighted_users: f64,
-    /// Mean weighted user-minutes lost per year.
-    pub score_user_min_per_year: f64,
-    /// Its 95% interval (Student t); `None` with one replication or when nothing was lost
-    /// in any replication.
-    pub ci95: Option<(f64, f64)>,
-    /// 1 for the lowest mean score; layouts with equal means share a rank.
-    pub rank: usize,
-    /// The score by cause, weighted user-minutes per year, in cause order.
-    #[serde(serialize_with = "serialize_as_map")]
-    pub causes: Vec<(&'static str, f64)>,
-    /// The paired difference against the baseline's score; `None` for the baseline.
-    pub delta_vs_baseline: Option<ScoreDelta>,
-}
-
-/// A layout's score minus the baseline's, replication by replication.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct ScoreDelta {
-    /// Mean paired difference, weighted user-minutes per year (negative: better).
-    pub user_min_per_year: f64,
-    /// Its 95% interval; `None` with one replication.
-    pub ci95: Option<(f64, f64)>,
-}
-
-/// Serialises pairs as a map, keeping their order.
-pub fn serialize_as_map<S, K, V>(pairs: &[(K, V)], serializer: S) -> Result<S::Ok, S::Error>
-where
-    S: serde::Serializer,
-    K: Serialize,
-    V: Serialize,
-{
-    use serde::ser::SerializeMap as _;
-    let mut map = serializer.serialize_map(Some(pairs.len()))?;
-    for (key, value) in pairs {
-        map.serialize_entry(key, value)?;
-    }
-    map.end()
-}
-
-/// Minutes per year of a quantity in unavailability units.
-fn minutes_per_year(units: f64) -> f64 {
-    units / UNAVAILABILITY_SCALE * MINUTES_PER_YEAR
-}
-
-impl Study {
-    fn horizon_years(&self) -> f64 {
-        self.horizon_micros as f64 / MICROS_PER_YEAR as f64
-    }
-
-    /// The rows of `summary.csv`.
-    pub fn summary(&self) -> Vec<SummaryRow> {
-        let mut rows = Vec::new();
-        for layout in &self.layouts {
-            for service in &layout.services {
-                for scope in &service.scopes {
-                    rows.push(self.summary_row(&layout.layout, service.service, scope));
-                }
-            }
-        }
-        rows
-    }
-
-    fn summary_row(&self, layout: &str, service: Service, scope: &ScopeAccumulator) -> SummaryRow {
-        let n = scope.replications.max(1);
-        let (mean, deviation) = mean_and_deviation(n, scope.sum as f64, scope.sum_squares as f64);
-        let availability = 1.0 - mean / UNAVAILABILITY_SCALE;
-        let no_downtime_seen = scope.sum == 0;
-        let ci95 = t95(scope.replications).map(|t| {
-            if no_downtime_seen {
-                ((1.0 - 3.0 / n as f64).max(0.0), 1.0)
-            } else {
-                let half = t * deviation / (n as f64).sqrt() / UNAVAILABILITY_SCALE;
-                (
-                    (availability - half).max(0.0),
-                    (availability + half).min(1.0),
-                )
-            }
-        });
-        let percentile = |p: f64| minutes_per_year(scope.downtime.quantile(p).unwrap_or(0) as f64);
-        SummaryRow {
-            layout: layout.to_string(),
-            service: service.name(),
-            scope: scope.scope.clone(),
-            replications: scope.replications,
-            availability,
-            ci95,
-            no_downtime_seen,
-            // `+ 0.0` turns the -0 of an availability of exactly 0 into 0.
-            nines: (availability < 1.0).then(|| -libm::log10(1.0 - availability) + 0.0),
-            downtime_min_per_year: minutes_per_year(mean),
-            downtime_p50: percentile(0.50),
-            downtime_p95: percentile(0.95),
-            downtime_p99: percentile(0.99),
-            outages_per_year: scope.outages as f64 / (n as f64 * self.horizon_years()),
-            mean_outage_min: (scope.outages > 0).then(|| {
-                scope.outage_micros as f64 / scope.outages as f64 / MICROS_PER_MINUTE as f64
-            }),
-        }
-    }
-
-    /// The rows of `causes.csv`: every cause of every service and scope.
-    pub fn causes(&self) -> Vec<CauseRow> {
-        let mut rows = Vec::new();
-        for layout in &self.layouts {
-            for service in &layout.services {
-                for scope in &service.scopes {
-                    let n = scope.replications.max(1) as f64;
-                    for cause in crate::model::metrics::Cause::ALL {
-                        rows.push(CauseRow {
-                            layout: layout.layout.clone(),
-                            service: service.service.name(),
-                            scope: scope.scope.clone(),
-                            cause: cause.name(),
-                            downtime_min_per_year: minutes_per_year(
-                                scope.causes[cause as usize] as f64 / n,
-                            ),
-                        });
-                    }
-                }
-            }
-        }
-        rows
-    }
-
-    /// The rows of `pools.csv`.
-    pub fn pools(&self) -> Vec<PoolRow> {
-        let mut rows = Vec::new();
-        for layout in &self.layouts {
-            for pool in &layout.pools {
-                let n = pool.peak_load.total().max(1) as f64;
-                let overload_minutes = pool.overload_micros as f64 / MICROS_PER_MINUTE as f64;
-                rows.push(PoolRow {
-                    layout: layout.layout.clone(),
-                    edge_pool: pool.edge_pool.clone(),
-                    capacity: pool.capacity,
-                    peak_load_p50: pool.peak_load.quantile(0.5).unwrap_or(0),
-                    peak_load_p95: pool.peak_load.quantile(0.95).unwrap_or(0),
-                    peak_load_max: pool.peak_load.max(),
-                    overload_min_per_year: overload_minutes / n / self.horizon_years(),
-                });
-            }
-        }
-        rows
-    }
-
-    /// One row per layout's score (empty without an `[objective]`).
-    pub fn scores(&self) -> Vec<ScoreRow> {
-        let Some(objective) = &self.objective else {
-            return Vec::new();
-        };
-        let user_minutes = |units: f64| minutes_per_year(units) * objective.reference_users;
-        let mut rows: Vec<ScoreRow> = self
-            .layouts
-            .iter()
-            .filter_map(|layout| {
-                let score = layout.score.as_ref()?;
-                let n = score.replications.max(1);
-                let (mean, deviation) =
-                    mean_and_deviation(n, score.sum as f64, score.sum_squares as f64);
-                let ci95 = t95(score.replications).filter(|_| score.sum > 0).map(|t| {
-                    let half = t * deviation / (n as f64).sqrt();
-                    (
-                        user_minutes((mean - half).max(0.0)),
-                        user_minutes(mean + half),
-                    )
-                });
-                Some(ScoreRow {
-                    layout: layout.layout.clone(),
-                    replications: score.replications,
-                    weighted_users: score.weighted_users,
-                    score_user_min_per_year: user_minutes(mean),
-                    ci95,
-                    rank: 0,
-                    causes: crate::model::metrics::Cause::ALL
-                        .iter()
-                        .map(|c| {
-                            (
-                                c.name(),
-                                user_minutes(score.causes[*c as usize] as f64 / n as f64),
-                            )
-                        })
-                        .collect(),
-                    delta_vs_baseline: score.paired.as_ref().map(|paired| {
-                        let (mean, half) = paired_mean_and_half_width(paired);
-                        ScoreDelta {
-                            user_min_per_year: user_minutes(mean),
-                            ci95: half.map(|h| (user_minutes(mean - h), user_minutes(mean + h))),
-                        }
-                    }),
-                })
-            })
-            .collect();
-        let means: Vec<f64> = rows.iter().map(|r| r.score_user_min_per_year).collect();
-        for row in &mut rows {
-            row.rank = 1 + means
-                .iter()
-                .filter(|&&m| m < row.score_user_min_per_year)
-                .count();
-        }
-        rows
-    }
-
-    /// The rows of `comparison.csv` (empty with one layout).
-    pub fn comparison(&self) -> Vec<ComparisonRow> {
-        let mut rows = Vec::new();
-        let Some(baseline) = self.layouts.first() else {
-            return rows;
-        };
-        for layout in self.layouts.iter().skip(1) {
-            for service in &layout.services {
-                for scope in &service.scopes {
-                    let Some(paired) = &scope.paired else {
-                        continue;
-                    };
-                    let (mean, half) = paired_mean_and_half_width(paired);
-                    let ci95 =
-                        half.map(|h| (minutes_per_year(mean - h), minutes_per_year(mean + h)));
-                    rows.push(ComparisonRow {
-                        layout: layout.layout.clone(),
-                        baseline: baseline.layout.clone(),
-                        service: service.service.name(),
-                        scope: scope.scope.clone(),
-                        delta_downtime_min_per_year: minutes_per_year(mean),
-                        ci95,
-                    });
-                }
-            }
-        }
-        rows
     }
 }
 
@@ -862,16 +712,32 @@ impl Study {
 mod tests {
     use super::*;
     use crate::model::metrics::Cause;
+    use crate::time::MICROS_PER_MINUTE;
 
     #[test]
-    fn means_and_deviations_from_exact_sums() {
-        // Values 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sample variance 32/7.
-        let values = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
-        let sum: f64 = values.iter().sum();
-        let squares: f64 = values.iter().map(|v| v * v).sum();
-        let (mean, deviation) = mean_and_deviation(8, sum, squares);
-        assert_eq!(mean, 5.0);
-        assert!((deviation - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+    fn means_and_variances_from_exact_sums() {
+        // Values 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sample variance 32/7, so the variance of
+        // the mean is 32/7/8 = 4/7; seven are not zero, the largest is 9.
+        let mut sums = Sums::default();
+        for value in [2, 4, 4, 4, 5, 5, 7, 9, 0] {
+            sums.add(value);
+        }
+        let sample = sums.sample(9);
+        assert_eq!((sample.nonzero, sample.max), (8, 9.0));
+        let values = [2u64, 4, 4, 4, 5, 5, 7, 9];
+        let mut eight = Sums::default();
+        values.iter().for_each(|&v| eight.add(v));
+        let sample = eight.sample(8);
+        assert_eq!(sample.mean(), 5.0);
+        assert!((sample.variance_of_mean() - 4.0 / 7.0).abs() < 1e-12);
+        // A paired difference keeps its increases and decreases apart.
+        let mut paired = PairedSums::default();
+        for difference in [3i128, 0, -2, 5, 0] {
+            paired.add(difference);
+        }
+        assert_eq!(paired.differing(), 3);
+        assert_eq!(paired.mean(), 6.0 / 5.0);
+        assert_eq!((paired.increases.max, paired.decreases.max), (5, 2));
     }
 
     /// One site, one FE pool of 1,000 users (300 remote), one Edge pool: the services are
@@ -946,7 +812,7 @@ front_end_pools.fe.remote_users = 600
     }
 
     #[test]
-    fn a_score_is_weight_times_users_times_downtime_with_a_hand_computed_interval() {
+    fn a_score_is_weight_times_users_times_downtime_with_honest_bounds_from_two_replications() {
         let mut study = scored_study();
         // Replication 1: base 2·300·60 + 0.5·1000·30 = 51,000 user-minutes; more-remote
         // 2·600·60 + 15,000 = 87,000. Replication 2: media only, 0.5·1000·120 = 60,000 in
@@ -970,23 +836,33 @@ front_end_pools.fe.remote_users = 600
         let base = &scores[0];
         assert_eq!(base.weighted_users, 1100.0);
         close(base.score_user_min_per_year, 55_500.0);
-        // Values 51,000 and 60,000: s = 9,000/√2, half-width t₀.₉₇₅(1) · s/√2 with
-        // t₀.₉₇₅(1) = 12.706204736 (NIST table): 12.706204736 · 4,500 = 57,177.921.
+        // Two replications lost something: fewer than five carry the score, so it gets a
+        // bound from the rate of replications with a loss (2 of 2: at most all of them)
+        // times the most one can lose, 1,100 weighted users all year: 578,160,000.
+        assert_eq!(base.with_loss, 2);
+        assert_eq!(base.interval.kind(), "bounds");
         let (low, high) = base.ci95.unwrap();
         close(low, 0.0);
-        close(high, 55_500.0 + 57_177.921_313);
+        close(high, 1100.0 * 525_600.0);
+        assert_eq!(base.replications_needed, Some(5));
         close(base.causes[Cause::AllPoolsDown as usize].1, 18_000.0);
         close(base.causes[Cause::FrontEndDown as usize].1, 37_500.0);
         assert!(base.delta_vs_baseline.is_none());
         let more = &scores[1];
         close(more.score_user_min_per_year, 73_500.0);
         assert_eq!((base.rank, more.rank), (1, 2));
-        // Paired differences 36,000 and 0: mean 18,000, half-width 12.706204736 · 18,000.
+        // Paired differences 36,000 and 0: one replication differs. The bounds are the
+        // Clopper–Pearson rates at 97.5% each, worse in 1 of 2 (1 − p² = 0.025, p = √0.975)
+        // and better in 0 of 2 ((1 − p)² = 0.025, p = 1 − √0.025), times the most a change
+        // can be, 1,700 weighted users all year.
         let delta = more.delta_vs_baseline.unwrap();
         close(delta.user_min_per_year, 18_000.0);
+        assert_eq!(delta.differing, 1);
+        assert_eq!(delta.verdict, Verdict::TooFewDiffer);
         let (low, high) = delta.ci95.unwrap();
-        close(low, 18_000.0 - 228_711.685_251);
-        close(high, 18_000.0 + 228_711.685_251);
+        let most = 1700.0 * 525_600.0;
+        close(low, -(1.0 - 0.025f64.sqrt()) * most);
+        close(high, 0.975f64.sqrt() * most);
     }
 
     #[test]
@@ -1019,6 +895,9 @@ front_end_pools.fe.remote_users = 600
             500_000_000_000_000
         );
         assert_eq!(quantise(1.0, 0.0, horizon), 0);
-        assert_eq!(minutes_per_year(UNAVAILABILITY_SCALE), MINUTES_PER_YEAR);
+        assert_eq!(
+            rows::minutes_per_year(UNAVAILABILITY_SCALE),
+            MINUTES_PER_YEAR
+        );
     }
 }

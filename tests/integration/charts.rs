@@ -95,15 +95,18 @@ fn the_report_holds_the_summary_inlines_every_chart_and_loads_nothing() {
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     // Every row of summary.csv, with its downtime as the report prints it.
     let mut reader = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (score_column, rank_column) = (column("score_user_min_per_year"), column("score_rank"));
     let mut rows = 0;
     for row in reader.records() {
         let row = row.unwrap();
         if &row[1] == "score" {
             // The score's own table: its rank, layout and score as the report prints them.
-            let score: f64 = row[14].parse().unwrap();
+            let score: f64 = row[score_column].parse().unwrap();
             let cells = format!(
                 "<tr><td>{}</td><td class=\"name\">{}</td><td>{}</td>",
-                &row[17],
+                &row[rank_column],
                 &row[0],
                 edgesim::plot::thousands(score.round() as u64)
             );

@@ -204,9 +204,11 @@ fn the_files_hold_hand_computed_figures_with_the_spec_headers() {
 }
 
 #[test]
-fn no_downtime_gives_the_rule_of_three_instead_of_a_zero_interval() {
-    // Without the outage nothing ever fails: availability 1 in 5 replications; the
-    // interval is [1 − 3/5, 1] = [0.4, 1] and nines are empty.
+fn no_downtime_gives_an_honest_bound_instead_of_a_zero_interval() {
+    // Without the outage nothing ever fails: availability 1 in 5 replications. The
+    // interval is the exact 95% bound on the rate of replications with downtime, p with
+    // (1 − p)⁵ = 0.05, i.e. availability at least 0.05^(1/5) = 0.549280271653059 (the
+    // "rule of three" 1 − 3/5 approximates it), and nines are empty.
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("calm.toml");
     let calm = fixtures::fifty_second_loss(5).replace(fixtures::SIX_HOURS_OF_EDGE_A, "");
@@ -216,7 +218,10 @@ fn no_downtime_gives_the_rule_of_three_instead_of_a_zero_interval() {
     let summary = rows(&out, "summary.csv", edgesim::export::SUMMARY_HEADER);
     let key = [(1, "remote_access"), (2, "all")];
     assert_eq!(field(&summary, &key, 4), "1.000000000000000");
-    assert_eq!(field(&summary, &key, 5), "0.400000000000000");
+    assert_eq!(
+        field(&summary, &key, 5),
+        format!("{:.15}", 0.05f64.powf(0.2))
+    );
     assert_eq!(field(&summary, &key, 6), "1.000000000000000");
     assert_eq!(field(&summary, &key, 7), "");
     assert_eq!(
@@ -224,6 +229,11 @@ fn no_downtime_gives_the_rule_of_three_instead_of_a_zero_interval() {
         "",
         "no outage, no mean outage length"
     );
+    // The evidence: no replication had downtime, the interval is a bound, and a
+    // two-sided one would take at least 5 / (1 − 0.05^(1/5)) = 11.09, so 12 replications.
+    assert_eq!(field(&summary, &key, 14), "0");
+    assert_eq!(field(&summary, &key, 15), "bounds");
+    assert_eq!(field(&summary, &key, 16), "12");
 }
 
 #[test]

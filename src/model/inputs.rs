@@ -1,0 +1,213 @@
+//! What each service reads of a layout (docs/model.md, "What each service reads").
+//!
+//! Random streams are keyed by component ids and every service integrates exactly what it
+//! reads, so two layouts whose inputs to a service are equal give that service
+//! bit-identical results in every replication (the invariance tests check this over
+//! generated scenarios). Such a service is *unaffected* by the layout: its difference
+//! against the baseline is exactly zero by construction, which the outputs say rather
+//! than "no difference seen" (docs/output.md).
+//!
+//! The inputs are rendered as text and compared whole. They may only over-state what a
+//! service reads: a part left out would call a layout unaffected when it is not.
+
+use std::fmt::Write as _;
+
+use crate::topology::{InboundFederation, Topology};
+
+use super::admin::preference_order;
+use super::services::Service;
+
+/// Everything `service` reads of `topology`, as text: two layouts with equal text give the
+/// service bit-identical results on common random numbers.
+pub fn service_inputs(topology: &Topology, service: Service) -> String {
+    let mut text = components(topology);
+    let t = topology;
+    let users: Vec<u64> = t.front_end_pools.iter().map(|p| p.users).collect();
+    let association: Vec<_> = t.front_end_pools.iter().map(|p| p.edge_pool).collect();
+    // The administrator's inputs for the route and the gateway: candidates in federation
+    // SRV order that the up FE pools may reach, ties broken by their users; when the
+    // response comes and whether changes fail back.
+    // The administrator reads the SRV lists only through their preference order.
+    let pools = t.edge_pools.len();
+    let administrator_for_federation = format!(
+        "federation order {:?}\nfirewall {:?}\nusers {users:?}\noperations {:?}\nfailback {:?}\n",
+        preference_order(&t.dns.federation, pools),
+        t.firewall,
+        t.operations,
+        t.federation.failback
+    );
+    // The administrator's inputs for the associations: candidates in remote-access SRV
+    // order at another site that the FE pool may reach.
+    let administrator_for_association = format!(
+        "association {association:?}\nremote-access order {:?}\nfirewall {:?}\noperations {:?}\nfailback {:?}\n",
+        preference_order(&t.dns.remote_access, pools),
+        t.firewall,
+        t.operations,
+        t.federation.failback
+    );
+    match service {
+        Service::RemoteAccess => {
+            let remote: Vec<u64> = t.front_end_pools.iter().map(|p| p.remote_users).collect();
+            let capacity: Vec<u64> = t.edge_pools.iter().map(|p| p.capacity_per_server).collect();
+            let _ = write!(
+                text,
+                "remote users {remote:?}\ncapacity {capacity:?}\nrecords {:?}\nfirewall {:?}\nclients {:?}\n",
+                t.dns.remote_access, t.firewall, t.clients
+            );
+            // Mobile users wait for their associated pool, so the administrator matters
+            // only when some remote users are mobile.
+            if t.clients.mobile_share > 0.0 && remote.iter().any(|&r| r > 0) {
+                text.push_str(&administrator_for_association);
+            }
+        }
+        Service::FederationInbound => {
+            let _ = write!(
+                text,
+                "records {:?}\ninbound {:?}\n",
+                t.dns.federation, t.federation.inbound
+            );
+            // Only the traffic manager reads the TTL and its detection delay.
+            if t.federation.inbound == InboundFederation::GeoDns {
+                let _ = write!(
+                    text,
+                    "ttl {:?}\ndetect {:?}\n",
+                    t.dns.ttl, t.federation.geo_dns_detect
+                );
+            }
+        }
+        Service::FederationOutbound => {
+            let _ = write!(
+                text,
+                "users {users:?}\nroute {:?}\n{administrator_for_federation}",
+                t.federation.outbound_route
+            );
+        }
+        Service::XmppInbound => {
+            let _ = write!(
+                text,
+                "gateway {:?}\nttl {:?}\n{administrator_for_federation}",
+                t.federation.xmpp_gateway, t.dns.ttl
+            );
+        }
+        Service::XmppOutbound => {
+            let _ = write!(
+                text,
+                "gateway {:?}\n{administrator_for_federation}",
+                t.federation.xmpp_gateway
+            );
+        }
+        Service::EdgeAssociation => {
+            let _ = write!(text, "users {users:?}\n{administrator_for_association}");
+        }
+    }
+    text
+}
+
+/// What fails, when and how: every site, FE pool and Edge pool with its failure processes
+/// and server count, and the injected outages. Every service reads these.
+fn components(topology: &Topology) -> String {
+    let mut text = String::new();
+    for site in &topology.sites {
+        let _ = writeln!(text, "site {} {:?}", site.id, site.failure);
+    }
+    for pool in &topology.front_end_pools {
+        let _ = writeln!(
+            text,
+            "front end {} {:?} {:?}",
+            pool.id, pool.site, pool.failure
+        );
+    }
+    for pool in &topology.edge_pools {
+        let _ = writeln!(
+            text,
+            "edge {} {:?} {} {:?} {:?}",
+            pool.id, pool.site, pool.servers, pool.pool_failure, pool.server_failure
+        );
+    }
+    let _ = writeln!(text, "outages {:?}", topology.outages);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+name = "inputs"
+[simulation]
+horizon = "30d"
+[[sites]]
+id = "a"
+[[sites]]
+id = "b"
+[[front_end_pools]]
+id = "fe"
+site = "a"
+users = 1000
+remote_users = 300
+edge_pool = "edge-a"
+[[edge_pools]]
+id = "edge-a"
+site = "a"
+servers = 2
+internal_fqdn = "int-a.example.com"
+external_fqdn = "sip-a.example.com"
+[[edge_pools]]
+id = "edge-b"
+site = "b"
+servers = 2
+internal_fqdn = "int-b.example.com"
+external_fqdn = "sip-b.example.com"
+[dns]
+remote_access = [ { target = "edge-a", priority = 10, weight = 100 }, { target = "edge-b", priority = 20, weight = 100 } ]
+federation = [ { target = "edge-a", priority = 10, weight = 100 }, { target = "edge-b", priority = 20, weight = 100 } ]
+[federation]
+outbound_route = "edge-a"
+xmpp_gateway = "edge-a"
+[[layouts]]
+name = "base"
+[[layouts]]
+name = "ttl"
+dns = { ttl = "5m" }
+[[layouts]]
+name = "detect"
+clients = { detect = "1h" }
+[[layouts]]
+name = "route"
+federation = { outbound_route = "edge-b" }
+[[layouts]]
+name = "servers"
+edge_pools.edge-b.servers = 3
+[[layouts]]
+name = "equal"
+dns.federation.edge-b.priority = 10
+"#;
+
+    /// The services whose inputs differ between the base and layout `name`.
+    fn affected(name: &str) -> Vec<Service> {
+        let loaded = crate::scenario::load_str("inputs.toml", BASE).expect("valid");
+        let layouts = &loaded.scenario.layouts;
+        let other = layouts.iter().find(|t| t.layout_name == name).unwrap();
+        Service::ALL
+            .into_iter()
+            .filter(|&s| service_inputs(&layouts[0], s) != service_inputs(other, s))
+            .collect()
+    }
+
+    #[test]
+    fn each_layout_affects_exactly_the_services_that_read_what_it_changes() {
+        // The TTL: partners' XMPP caches (inbound federation reads it only under geo-DNS).
+        assert_eq!(affected("ttl"), vec![Service::XmppInbound]);
+        // Clients: remote access only.
+        assert_eq!(affected("detect"), vec![Service::RemoteAccess]);
+        // The route: outbound federation only.
+        assert_eq!(affected("route"), vec![Service::FederationOutbound]);
+        // A server more: every service reads whether the pool is up.
+        assert_eq!(affected("servers"), Service::ALL.to_vec());
+        assert!(affected("base").is_empty());
+        // Equal federation priorities: partners' choice changes, but not the order in
+        // which the administrator considers pools for the route and the gateway (edge-a
+        // keeps coming first: same weight, first in the file).
+        assert_eq!(affected("equal"), vec![Service::FederationInbound]);
+    }
+}
