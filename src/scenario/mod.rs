@@ -352,7 +352,12 @@ pub fn load_str_with(
             diagnostics,
         });
     }
-    let mut warnings = Vec::new();
+    // Warnings found while reading (rule U1) come first. With layouts, the base is not
+    // run: only what holds in some layout is kept (the layouts' names were merged in).
+    let mut warnings: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(|d| d.severity == Severity::Warning && (!has_layouts || !d.layouts.is_empty()))
+        .collect();
     let layout_count = topologies.len();
     for topology in &topologies {
         let name = topology.layout_name.clone();

@@ -9,9 +9,9 @@ use super::decode::{
     Findings, TableReader, index_path, read_array, read_choice, read_duration, read_id,
     read_integer, read_number, read_positive_duration, read_string,
 };
-use super::diagnostic::Span;
+use super::diagnostic::{Diagnostic, Span};
 use super::distribution::{DistributionUse, read_distribution};
-use super::tree::Node;
+use super::tree::{Node, NodeValue};
 use crate::distribution::Distribution;
 use crate::model::services::Service;
 use crate::time::{MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration};
@@ -774,7 +774,87 @@ fn read_failure_spec(
             _ => spec.time_to_repair = value,
         }
     }
+    if let (Some(failure), Some(repair)) = (&spec.time_to_failure, &spec.time_to_repair)
+        && let Some(ttf_node) = table.optional("time_to_failure")
+    {
+        warn_if_down_most_of_the_time(
+            failure,
+            repair,
+            ttf_node,
+            &table.path_of("time_to_failure"),
+            findings,
+        );
+    }
     Some(spec)
+}
+
+/// Rule U1 (docs/model.md): a component whose mean time to failure is shorter than its
+/// mean time to repair would be down most of the time, which is almost always a unit
+/// mistake (`m` is minutes; there is no month).
+fn warn_if_down_most_of_the_time(
+    failure: &Distribution,
+    repair: &Distribution,
+    node: &Node,
+    path: &str,
+    findings: &mut Findings,
+) {
+    let (Some(failure_hours), Some(repair_hours)) = (failure.mean_hours(), repair.mean_hours())
+    else {
+        return;
+    };
+    if failure_hours <= 0.0 || repair_hours <= failure_hours {
+        return;
+    }
+    let down = repair_hours / (failure_hours + repair_hours);
+    let help = if uses_minutes(node) {
+        "`m` means minutes in edgesim, not months; write months in days, e.g. \"240d\" for eight months (a year is \"1y\")"
+    } else {
+        "check the units: a failure should come far less often than its repair takes (e.g. time_to_failure = \"1y\", time_to_repair = \"2h\")"
+    };
+    findings.push(
+        Diagnostic::warning(
+            "U1",
+            format!(
+                "the mean time to failure ({}) is shorter than the mean time to repair ({}): the component would be down {} of the time",
+                hours_text(failure_hours),
+                hours_text(repair_hours),
+                if down > 0.99 {
+                    format!("{:.1}%", 100.0 * down)
+                } else {
+                    format!("{:.0}%", 100.0 * down)
+                }
+            ),
+        )
+        .with_key_path(path)
+        .with_span(node.span.clone())
+        .with_help(help),
+    );
+}
+
+/// Whether a duration in `node` (a string, or a string in a distribution table) is
+/// written in minutes, e.g. `"8m"`.
+fn uses_minutes(node: &Node) -> bool {
+    match &node.value {
+        NodeValue::String(text) => {
+            let text = text.trim();
+            text.ends_with('m')
+                && !text.ends_with("ms")
+                && text[..text.len() - 1].trim().parse::<f64>().is_ok()
+        }
+        NodeValue::Table(entries) => entries.iter().any(|entry| uses_minutes(&entry.node)),
+        _ => false,
+    }
+}
+
+/// A mean in hours, in the unit that reads best.
+fn hours_text(hours: f64) -> String {
+    if hours < 1.0 {
+        format!("{:.1} min", hours * 60.0)
+    } else if hours < 48.0 {
+        format!("{hours:.1} h")
+    } else {
+        format!("{:.1} d", hours / 24.0)
+    }
 }
 
 fn read_failure_kinds(

@@ -1,6 +1,8 @@
 //! The one integration-test binary: runs the `edgesim` command line as a planner would.
 
+mod causes;
 mod charts;
+mod coverage;
 mod diff;
 mod event_counts;
 mod fixtures;

@@ -117,9 +117,15 @@ fn misconfigured_example_yields_every_warning_kind() {
         "warning[R7]",
         "warning[F4]",
         "warning[capacity]",
+        "warning[U1]",
     ] {
         assert!(stdout.contains(kind), "missing {kind} in:\n{stdout}");
     }
+    // U1 says what `m` means: six minutes meant as six months.
+    assert!(stdout.contains(
+        "the mean time to failure (6.0 min) is shorter than the mean time to repair (24.0 h)"
+    ));
+    assert!(stdout.contains("`m` means minutes in edgesim, not months"));
     // Each warning names what it is about.
     assert!(stdout.contains("\"fe-branch\" from Edge pool(s) \"edge-small\""));
     assert!(stdout.contains("\"edge-big\" has 13 servers"));
@@ -136,7 +142,7 @@ fn a_sound_design_has_no_structural_warnings() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    for kind in ["R2", "R4", "R5", "R6", "R7", "F4", "capacity"] {
+    for kind in ["R2", "R4", "R5", "R6", "R7", "F4", "capacity", "U1"] {
         assert!(
             !stdout.contains(&format!("warning[{kind}]")),
             "{kind} in:\n{stdout}"
@@ -306,6 +312,7 @@ fn warnings_point_at_the_line_they_are_about() {
         ("warning[R7]", "xmpp_gateway ="),
         ("warning[F4]", "servers = 13"),
         ("warning[R4]", "deny ="),
+        ("warning[U1]", "failures = { site"),
     ] {
         let block = stdout
             .split(rule)
@@ -318,4 +325,41 @@ fn warnings_point_at_the_line_they_are_about() {
             "{rule} should point at {location}:\n{block}"
         );
     }
+}
+
+#[test]
+fn a_failure_shorter_than_its_repair_is_a_warning_that_checks_the_units() {
+    // Four hours between failures of a server that takes two days to repair: down 92% of
+    // the time whatever the unit, so U1 warns, without the note on minutes.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hours.toml");
+    let base = fs::read_to_string(project_path("tests/valid-base.toml")).unwrap();
+    let text = base.replace(
+        "server = { time_to_failure = \"1y\", time_to_repair = \"4h\" }",
+        "server = { time_to_failure = \"4h\", time_to_repair = \"2d\" }",
+    );
+    assert_ne!(text, base);
+    fs::write(&file, text).unwrap();
+    let output = edgesim()
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "a warning, not an error");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("warning[U1]: failures.server.time_to_failure"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(4.0 h) is shorter than the mean time to repair (2.0 d): the component would be down 92% of the time"), "{stdout}");
+    assert!(!stdout.contains("not months"), "{stdout}");
+    // A repair shorter than the time to failure is no warning.
+    let fine = fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"4h\"", "\"4d\"");
+    fs::write(&file, fine).unwrap();
+    let output = edgesim()
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("U1"));
 }
