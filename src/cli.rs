@@ -94,11 +94,15 @@ Examples:
 A row is worse when its downtime grew by more than --threshold minutes per year at 95%
 confidence for all rows together. Rows are paired by replication when both runs used the
 same seed, replications, horizon and edgesim version and wrote runs.csv; otherwise the
-comparison is unpaired (Welch) and its intervals are wider.
+comparison is unpaired and its intervals are wider. A row that rests on fewer than five
+replications (that differ, or that had downtime), or whose interval is wider than the
+threshold, cannot see a change of the threshold's size: diff says so and what would fix
+it, and --fail-blind makes that a failure too.
 
 Exit codes:
-  0    nothing got significantly worse
-  1    something got significantly worse (named in the output), or diff.csv could not be written
+  0    nothing got significantly worse (and, with --fail-blind, every row could see)
+  1    something got significantly worse (named in the output), a row could not see
+       (with --fail-blind), or diff.csv could not be written
   2    usage mistake (a folder that is not a run's results, nothing in common, -o is OLD or NEW)";
 
 /// edgesim: how available Lync Server 2013 Edge services stay when Edge pools, servers
@@ -261,6 +265,10 @@ pub struct DiffArgs {
     /// Where diff.csv goes; `output/diff/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Also exit 1 when a row cannot see a change of the threshold's size (too few
+    /// replications carry it, or its interval is wider than the threshold).
+    #[arg(long)]
+    pub fail_blind: bool,
 }
 
 /// The options of `edgesim trace`.
@@ -561,7 +569,9 @@ fn diff(args: &DiffArgs) -> u8 {
     match crate::diff::diff(&options) {
         Ok(outcome) => {
             print_out(&crate::diff::table(&outcome));
-            if outcome.worse().next().is_some() {
+            if outcome.worse().next().is_some()
+                || (args.fail_blind && outcome.blind().next().is_some())
+            {
                 EXIT_FAILURE
             } else {
                 EXIT_OK

@@ -1,7 +1,9 @@
 //! `edgesim diff OLD_DIR NEW_DIR` (docs/output.md, "Comparing two studies"): the change
 //! in downtime per year of every layout, service and scope two result folders share,
-//! with a 95% interval, paired per replication when both runs drew the same random
-//! numbers, unpaired (Welch) otherwise; and which rows got significantly worse.
+//! with a 95% interval (the intervals of [`crate::stats::interval`]: paired per
+//! replication when both runs drew the same random numbers, two independent means
+//! otherwise); which rows got significantly worse; and which rows cannot see a change of
+//! the threshold's size, and what would let them.
 //!
 //! The flag is for a gate in CI, so it must not fire by luck: a row is worse when the
 //! change exceeds the threshold at 95% confidence for all the rows compared together
@@ -15,6 +17,8 @@ use std::path::{Path, PathBuf};
 
 use crate::output::Staging;
 use crate::results::RunInfo;
+use crate::stats::MINUTES_PER_YEAR;
+use crate::stats::interval::{self, ALPHA, Interval, RunningSample, Sample};
 use crate::stats::student_t::t_quantile;
 use crate::study::Failure;
 use crate::time::MICROS_PER_YEAR;
@@ -79,17 +83,56 @@ pub struct DiffRow {
     pub worse: bool,
 }
 
+/// Whether a row's comparison can see a change of the threshold's size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// It can: enough replications carry it, and its interval is narrower than the
+    /// threshold either side (or there is no threshold).
+    Enough,
+    /// Paired, and no replication differs: the row is the same in every replication (a
+    /// change that reaches it rarely could still go unseen; the bounds say how rarely).
+    NoneDiffer,
+    /// Paired, but one to four replications differ: only bounds.
+    TooFewDiffer,
+    /// Unpaired, and fewer than five replications of a side had downtime: only bounds.
+    TooFewWithDowntime,
+    /// Its interval reaches further than the threshold either side of the change, so a
+    /// change of the threshold's size could go unseen.
+    TooWide,
+}
+
+impl Evidence {
+    /// The name written in `diff.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Evidence::Enough => "enough",
+            Evidence::NoneDiffer => "none_differ",
+            Evidence::TooFewDiffer => "too_few_differ",
+            Evidence::TooFewWithDowntime => "too_few_with_downtime",
+            Evidence::TooWide => "too_wide",
+        }
+    }
+}
+
 /// A change in mean downtime and its interval.
 #[derive(Clone, Copy, Debug)]
 pub struct Change {
     /// NEW − OLD, minutes per year.
     pub min_per_year: f64,
-    /// Its 95% interval (`None` with fewer than 2 replications on a side).
+    /// Its 95% interval or bounds (`None` with fewer than 2 replications on a side).
     pub ci95: Option<(f64, f64)>,
+    /// What `ci95` is.
+    pub interval: Interval,
     /// The lower end of the interval at 95% for all rows together (Bonferroni).
     pub family_low: Option<f64>,
     /// How the interval was computed.
     pub method: Method,
+    /// Paired: the replications in which the two runs differ.
+    pub differing: Option<u64>,
+    /// Whether the row can see a change of the threshold's size.
+    pub evidence: Evidence,
+    /// About how many replications (each run) would let it, when it cannot.
+    pub replications_needed: Option<u64>,
 }
 
 /// What `diff` found.
@@ -110,6 +153,23 @@ impl DiffOutcome {
     pub fn worse(&self) -> impl Iterator<Item = &DiffRow> {
         self.rows.iter().filter(|row| row.worse)
     }
+
+    /// The rows compared that cannot see a change of the threshold's size (rows that are
+    /// the same in every paired replication are not among them: there was nothing to see).
+    pub fn blind(&self) -> impl Iterator<Item = &DiffRow> {
+        self.rows.iter().filter(|row| {
+            row.change
+                .is_some_and(|c| !matches!(c.evidence, Evidence::Enough | Evidence::NoneDiffer))
+        })
+    }
+
+    /// The rows that are the same in every paired replication.
+    pub fn identical(&self) -> impl Iterator<Item = &DiffRow> {
+        self.rows.iter().filter(|row| {
+            row.change
+                .is_some_and(|c| c.evidence == Evidence::NoneDiffer)
+        })
+    }
 }
 
 type Key = (String, String, String);
@@ -118,8 +178,11 @@ type Key = (String, String, String);
 struct SummaryFigures {
     replications: u64,
     mean_min_per_year: f64,
-    /// Standard error of the mean, minutes per year (from the 95% interval).
+    /// Standard error of the mean, minutes per year (from the 95% interval): for folders
+    /// written before `summary.json` held each row's sample.
     standard_error: Option<f64>,
+    /// The row's yearly downtime over replications, from `summary.json`.
+    sample: Option<Sample>,
 }
 
 /// A result folder, read.
@@ -133,37 +196,29 @@ struct Folder {
     runs: Option<PathBuf>,
 }
 
-/// A running mean and sum of squared deviations (Welford's method), so that `runs.csv` is
-/// read in one pass whatever its size: memory grows with the rows per replication, not
-/// with the replications.
+/// The increases and decreases of a row's paired differences, read one replication at a
+/// time.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct Moments {
-    count: u64,
-    mean: f64,
-    squared_deviations: f64,
+struct PairedSample {
+    increases: RunningSample,
+    decreases: RunningSample,
 }
 
-impl Moments {
-    fn add(&mut self, value: f64) {
-        self.count += 1;
-        let step = value - self.mean;
-        self.mean += step / self.count as f64;
-        self.squared_deviations += step * (value - self.mean);
-    }
-
-    /// The sample variance (`None` for fewer than 2 values).
-    fn variance(&self) -> Option<f64> {
-        (self.count >= 2).then(|| self.squared_deviations / (self.count - 1) as f64)
+impl PairedSample {
+    fn add(&mut self, difference: f64) {
+        self.increases.add(difference.max(0.0));
+        self.decreases.add((-difference).max(0.0));
     }
 }
 
-/// What the two `runs.csv` say about each row: each folder's per-replication spread and,
-/// when paired, the spread of the per-replication differences.
+/// What the two `runs.csv` say about each row, read in one pass whatever their size
+/// (memory grows with the rows per replication, not with the replications): each folder's
+/// per-replication sample and, when paired, the per-replication differences.
 #[derive(Default)]
 struct RunMoments {
-    old: HashMap<Key, Moments>,
-    new: HashMap<Key, Moments>,
-    differences: HashMap<Key, Moments>,
+    old: HashMap<Key, RunningSample>,
+    new: HashMap<Key, RunningSample>,
+    differences: HashMap<Key, PairedSample>,
 }
 
 /// Compares two result folders and writes `diff.csv`.
@@ -212,7 +267,7 @@ pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
             new.info.layouts.join(", ")
         )));
     }
-    let family_p = 1.0 - 0.025 / common as f64;
+    let family_alpha = ALPHA / common as f64;
     let mut rows = Vec::new();
     let keys = old.order.iter().chain(
         new.order
@@ -222,7 +277,13 @@ pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
     for key in keys {
         let (in_old, in_new) = (old.summary.get(key), new.summary.get(key));
         let change = match (in_old, in_new) {
-            (Some(a), Some(b)) => Some(compare(&moments, key, a, b, family_p)),
+            (Some(a), Some(b)) => Some(compare(
+                &moments,
+                key,
+                (a, b),
+                family_alpha,
+                options.threshold_min_per_year,
+            )),
             _ => None,
         };
         let worse = change
@@ -328,58 +389,140 @@ fn pairing(
     }
 }
 
-/// The change of one row and its intervals.
+/// The change of one row and its intervals, and whether it can see a change of
+/// `threshold` minutes per year.
 fn compare(
     moments: &RunMoments,
     key: &Key,
-    a: &SummaryFigures,
-    b: &SummaryFigures,
-    family_p: f64,
+    (a, b): (&SummaryFigures, &SummaryFigures),
+    family_alpha: f64,
+    threshold: f64,
 ) -> Change {
     let mean_change = b.mean_min_per_year - a.mean_min_per_year;
-    let interval = |standard_error: f64, degrees: f64, p: f64| {
-        let half = if standard_error > 0.0 {
-            t_quantile(p, degrees) * standard_error
-        } else {
-            0.0
-        };
-        (mean_change - half, mean_change + half)
-    };
     let (x, y) = (moments.old.get(key), moments.new.get(key));
-    let (method, standard_error, degrees) = match (x, y, moments.differences.get(key)) {
+    let (method, basis) = match (x, y, moments.differences.get(key)) {
         // Every replication of both runs paired.
-        (Some(x), Some(y), Some(d)) if d.count == x.count && d.count == y.count => (
-            Method::Paired,
-            d.variance().map(|v| (v / d.count as f64).sqrt()),
-            d.count.saturating_sub(1) as f64,
-        ),
-        (Some(x), Some(y), _) => {
-            let parts = [x, y].map(|m| m.variance().map(|v| (v / m.count as f64, m.count as f64)));
-            match parts {
-                [Some(p), Some(q)] => {
-                    let (standard_error, degrees) = welch(p, q);
-                    (Method::Welch, Some(standard_error), degrees)
-                }
-                _ => (Method::Welch, None, 0.0),
-            }
+        (Some(x), Some(y), Some(d))
+            if d.increases.sample().replications == x.sample().replications
+                && d.increases.sample().replications == y.sample().replications =>
+        {
+            (
+                Method::Paired,
+                Basis::Paired(d.increases.sample(), d.decreases.sample()),
+            )
         }
-        _ => match (a.standard_error, b.standard_error) {
-            (Some(p), Some(q)) => {
-                let (standard_error, degrees) = welch(
-                    (p * p, a.replications as f64),
-                    (q * q, b.replications as f64),
-                );
-                (Method::WelchFromSummary, Some(standard_error), degrees)
+        (Some(x), Some(y), _) => (Method::Welch, Basis::Independent(x.sample(), y.sample())),
+        _ => match (a.sample, b.sample) {
+            (Some(before), Some(after)) => {
+                (Method::WelchFromSummary, Basis::Independent(before, after))
             }
-            _ => (Method::WelchFromSummary, None, 0.0),
+            _ => (
+                Method::WelchFromSummary,
+                Basis::StandardErrors {
+                    old: a.standard_error.map(|e| (e, a.replications as f64)),
+                    new: b.standard_error.map(|e| (e, b.replications as f64)),
+                    change: mean_change,
+                },
+            ),
         },
     };
-    let usable = standard_error.filter(|_| degrees >= 1.0);
+    let differing = match basis {
+        Basis::Paired(up, down) => Some(up.nonzero + down.nonzero),
+        _ => None,
+    };
+    let interval_at = |alpha: f64| basis.interval(alpha);
+    let interval = interval_at(ALPHA);
+    let family_low = interval_at(family_alpha).ends().map(|(low, _)| low);
+    let replications = a.replications.min(b.replications);
+    let (evidence, replications_needed) = match interval {
+        Interval::Bounds { .. } | Interval::None => match differing {
+            Some(0) => (Evidence::NoneDiffer, None),
+            Some(k) => (
+                Evidence::TooFewDiffer,
+                interval::replications_needed(k, replications),
+            ),
+            None => {
+                let carrying = [a, b]
+                    .iter()
+                    .filter_map(|f| f.sample.map(|s| s.nonzero))
+                    .min()
+                    .unwrap_or(0);
+                (
+                    Evidence::TooFewWithDowntime,
+                    interval::replications_needed(carrying, replications),
+                )
+            }
+        },
+        Interval::TwoSided { low, high } if threshold > 0.0 && (high - low) / 2.0 > threshold => {
+            // The interval narrows as 1/√n: this many replications would bring its
+            // half-width to the threshold.
+            let shrink = (high - low) / 2.0 / threshold;
+            (
+                Evidence::TooWide,
+                Some(libm::ceil(replications as f64 * shrink * shrink) as u64),
+            )
+        }
+        _ => (Evidence::Enough, None),
+    };
     Change {
         min_per_year: mean_change,
-        ci95: usable.map(|se| interval(se, degrees, 0.975)),
-        family_low: usable.map(|se| interval(se, degrees, family_p).0),
+        ci95: interval.ends(),
+        interval,
+        family_low,
         method,
+        differing,
+        evidence,
+        replications_needed,
+    }
+}
+
+/// What a row's interval is made of.
+#[derive(Clone, Copy, Debug)]
+enum Basis {
+    /// The increases and decreases of the paired differences.
+    Paired(Sample, Sample),
+    /// Each run's per-replication sample (runs that did not pair).
+    Independent(Sample, Sample),
+    /// Each run's standard error and replications, from its summary interval: folders
+    /// written before `summary.json` held each row's sample.
+    StandardErrors {
+        old: Option<(f64, f64)>,
+        new: Option<(f64, f64)>,
+        change: f64,
+    },
+}
+
+impl Basis {
+    /// The interval of the change at two-sided level 1 − `alpha`.
+    fn interval(&self, alpha: f64) -> Interval {
+        match *self {
+            Basis::Paired(up, down) => {
+                interval::difference_interval(&up, &down, MINUTES_PER_YEAR, alpha)
+            }
+            Basis::Independent(before, after) => {
+                interval::independent_difference(&before, &after, MINUTES_PER_YEAR, alpha)
+            }
+            Basis::StandardErrors {
+                old: Some((p, n)),
+                new: Some((q, m)),
+                change,
+            } => {
+                let (standard_error, degrees) = welch((p * p, n), (q * q, m));
+                if degrees < 1.0 {
+                    return Interval::None;
+                }
+                let half = if standard_error > 0.0 {
+                    t_quantile(1.0 - alpha / 2.0, degrees) * standard_error
+                } else {
+                    0.0
+                };
+                Interval::TwoSided {
+                    low: change - half,
+                    high: change + half,
+                }
+            }
+            Basis::StandardErrors { .. } => Interval::None,
+        }
     }
 }
 
@@ -421,8 +564,35 @@ impl Folder {
             })?;
         let csv_bytes =
             read_capped(&path.join("summary.csv")).map_err(|_| not_results("no summary.csv"))?;
-        let (order, summary, has_scores) = read_summary(&csv_bytes)
+        let (order, mut summary, has_scores) = read_summary(&csv_bytes)
             .map_err(|e| Failure::Failed(format!("{}: {e}", path.join("summary.csv").display())))?;
+        // Each row's sample, which folders written since edgesim reported the evidence
+        // behind every estimate hold in summary.json.
+        for row in parsed
+            .get("summary")
+            .and_then(|rows| rows.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let text = |name: &str| row.get(name).and_then(|v| v.as_str()).unwrap_or("");
+            let key = (
+                text("layout").to_string(),
+                text("service").to_string(),
+                text("scope").to_string(),
+            );
+            let sample = row
+                .get("downtime_sample")
+                .and_then(|v| serde_json::from_value::<Sample>(v.clone()).ok())
+                .filter(|s| {
+                    [s.mean, s.variance, s.max]
+                        .iter()
+                        .all(|v| v.is_finite() && *v >= 0.0)
+                        && s.nonzero <= s.replications
+                });
+            if let (Some(figures), Some(sample)) = (summary.get_mut(&key), sample) {
+                figures.sample = Some(sample);
+            }
+        }
         let runs_path = path.join("runs.csv");
         let runs = runs_path.is_file().then_some(runs_path);
         Ok(Folder {
@@ -525,6 +695,7 @@ fn read_summary(bytes: &[u8]) -> Result<Summary, String> {
                 replications: n,
                 mean_min_per_year: number(downtime)?,
                 standard_error,
+                sample: None,
             },
         );
     }
@@ -670,7 +841,11 @@ fn read_run_moments(old: &Folder, new: &Folder, paired: bool) -> Result<RunMomen
     };
     let mut old_runs = RunsReader::open(old_path, &old.info)?;
     let mut new_runs = RunsReader::open(new_path, &new.info)?;
-    let (mut old_moments, mut new_moments, mut differences) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut old_moments, mut new_moments, mut differences): (
+        Vec<RunningSample>,
+        Vec<RunningSample>,
+        Vec<PairedSample>,
+    ) = (Vec::new(), Vec::new(), Vec::new());
     // Per position in the new file, the same row's position in the old one.
     let mut old_position: Vec<Option<usize>> = Vec::new();
     loop {
@@ -683,7 +858,7 @@ fn read_run_moments(old: &Folder, new: &Folder, paired: bool) -> Result<RunMomen
             (more_new, &new_runs, &mut new_moments),
         ] {
             if more {
-                moments.resize(runs.values.len(), Moments::default());
+                moments.resize(runs.values.len(), RunningSample::default());
                 for (m, value) in moments.iter_mut().zip(&runs.values) {
                     m.add(*value);
                 }
@@ -702,7 +877,7 @@ fn read_run_moments(old: &Folder, new: &Folder, paired: bool) -> Result<RunMomen
                     .iter()
                     .map(|k| index.get(k).copied())
                     .collect();
-                differences = vec![Moments::default(); new_runs.keys.len()];
+                differences = vec![PairedSample::default(); new_runs.keys.len()];
             }
             for ((m, after), before) in differences
                 .iter_mut()
@@ -715,7 +890,7 @@ fn read_run_moments(old: &Folder, new: &Folder, paired: bool) -> Result<RunMomen
             }
         }
     }
-    let by_key = |keys: &[Key], moments: Vec<Moments>| -> HashMap<Key, Moments> {
+    let by_key = |keys: &[Key], moments: Vec<RunningSample>| -> HashMap<Key, RunningSample> {
         keys.iter().cloned().zip(moments).collect()
     };
     Ok(RunMoments {
@@ -739,7 +914,7 @@ fn optional(value: Option<f64>) -> String {
 fn write_csv(rows: &[DiffRow], out: &mut impl std::io::Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "layout,service,scope,old_downtime_min_per_year,new_downtime_min_per_year,change_min_per_year,ci95_low,ci95_high,method,worse"
+        "layout,service,scope,old_downtime_min_per_year,new_downtime_min_per_year,change_min_per_year,ci95_low,ci95_high,method,worse,interval,replications_differing,evidence,replications_needed"
     )?;
     let mut writer = csv::Writer::from_writer(out);
     for row in rows {
@@ -756,6 +931,14 @@ fn write_csv(rows: &[DiffRow], out: &mut impl std::io::Write) -> std::io::Result
                 &optional(change.and_then(|c| c.ci95).map(|ci| ci.1)),
                 change.map_or("", |c| c.method.name()),
                 if row.worse { "true" } else { "false" },
+                change.map_or("", |c| c.interval.kind()),
+                &change
+                    .and_then(|c| c.differing)
+                    .map_or_else(String::new, |k| k.to_string()),
+                change.map_or("", |c| c.evidence.name()),
+                &change
+                    .and_then(|c| c.replications_needed)
+                    .map_or_else(String::new, |n| n.to_string()),
             ])
             .map_err(std::io::Error::other)?;
     }
@@ -824,7 +1007,90 @@ pub fn table(outcome: &DiffOutcome) -> String {
             )
         }
     ));
+    text.push_str(&blind_note(outcome));
     text.push_str(&format!("Wrote {}\n", outcome.file.display()));
+    text
+}
+
+/// What the rows that cannot see say, and what would let them, and how many rows were
+/// the same in every replication (empty when there is nothing to say).
+fn blind_note(outcome: &DiffOutcome) -> String {
+    let mut text = String::new();
+    let identical: Vec<&DiffRow> = outcome.identical().collect();
+    if let Some(bound) = identical
+        .iter()
+        .filter_map(|r| r.change.and_then(|c| c.ci95).map(|(_, high)| high))
+        .reduce(f64::max)
+    {
+        text.push_str(&format!(
+            "note: {} rows are the same in every replication of both runs (no difference seen; bounds of ±{:.1} min/year in diff.csv, from how rarely an unseen difference could occur)\n",
+            identical.len(),
+            bound
+        ));
+    }
+    let blind: Vec<&DiffRow> = outcome.blind().collect();
+    if blind.is_empty() {
+        return text;
+    }
+    let count = |evidence: Evidence| {
+        blind
+            .iter()
+            .filter(|r| r.change.is_some_and(|c| c.evidence == evidence))
+            .count()
+    };
+    let needed = blind
+        .iter()
+        .filter_map(|r| r.change.and_then(|c| c.replications_needed))
+        .max();
+    let unpaired = blind
+        .iter()
+        .any(|r| r.change.is_some_and(|c| c.method != Method::Paired));
+    let mut parts = Vec::new();
+    for (evidence, words) in [
+        (
+            Evidence::TooFewDiffer,
+            "only 1 to 4 replications differ between the runs",
+        ),
+        (
+            Evidence::TooFewWithDowntime,
+            "fewer than 5 replications of a run had downtime",
+        ),
+        (
+            Evidence::TooWide,
+            "the interval is wider than the threshold",
+        ),
+    ] {
+        let n = count(evidence);
+        if n > 0 {
+            parts.push(format!("{n} because {words}"));
+        }
+    }
+    let mut names: Vec<String> = blind
+        .iter()
+        .take(5)
+        .map(|r| format!("{} {} {}", r.layout, r.service, r.scope))
+        .collect();
+    if blind.len() > 5 {
+        names.push(format!("and {} more in diff.csv", blind.len() - 5));
+    }
+    let mut fixes = Vec::new();
+    if unpaired {
+        fixes.push("run both with the same seed, replications and horizon, keeping runs.csv, so that they pair".to_string());
+    }
+    if let Some(needed) = needed {
+        fixes.push(format!(
+            "run about {} replications",
+            crate::plot::thousands(needed)
+        ));
+    }
+    text.push_str(&format!(
+        "note: {} rows cannot see a change of {} min/year ({}): {}; to see them, {}\n",
+        blind.len(),
+        outcome.threshold_min_per_year,
+        parts.join(", "),
+        names.join("; "),
+        fixes.join(", or ")
+    ));
     text
 }
 
@@ -843,23 +1109,14 @@ mod tests {
     }
 
     #[test]
-    fn running_moments_of_a_known_set() {
-        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sample variance 32/7.
-        let mut moments = Moments::default();
-        for value in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] {
-            moments.add(value);
+    fn paired_differences_keep_increases_and_decreases_apart() {
+        let mut paired = PairedSample::default();
+        for difference in [3.0, 0.0, -2.0, 5.0, 0.0] {
+            paired.add(difference);
         }
-        assert_eq!(moments.mean, 5.0);
-        assert!((moments.variance().unwrap() - 32.0 / 7.0).abs() < 1e-12);
-        let mut one = Moments::default();
-        one.add(1.0);
-        assert_eq!(one.variance(), None);
-        // Values far from 0 with a small spread keep their variance (a one-pass Σx² − n·x̄²
-        // would lose it to cancellation): 1e9 + {1, 2, 3} has variance 1.
-        let mut shifted = Moments::default();
-        for value in [1e9 + 1.0, 1e9 + 2.0, 1e9 + 3.0] {
-            shifted.add(value);
-        }
-        assert!((shifted.variance().unwrap() - 1.0).abs() < 1e-6);
+        let (up, down) = (paired.increases.sample(), paired.decreases.sample());
+        assert_eq!((up.replications, up.nonzero, up.max), (5, 2, 5.0));
+        assert_eq!((down.replications, down.nonzero, down.max), (5, 1, 2.0));
+        assert!((up.mean - 8.0 / 5.0).abs() < 1e-12 && (down.mean - 2.0 / 5.0).abs() < 1e-12);
     }
 }

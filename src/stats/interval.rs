@@ -40,38 +40,97 @@ pub const MIN_CARRYING: u64 = 5;
 pub const ALPHA: f64 = 0.05;
 
 /// Sufficient statistics of a non-negative per-replication quantity, in any unit.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Sample {
     /// Replications.
     pub replications: u64,
     /// Replications whose value is not zero.
     pub nonzero: u64,
-    /// Σ value.
-    pub sum: f64,
-    /// Σ value².
-    pub sum_squares: f64,
+    /// The mean.
+    pub mean: f64,
+    /// The sample variance (n − 1 in the denominator; 0 with fewer than two replications).
+    pub variance: f64,
     /// The largest value.
     pub max: f64,
 }
 
 impl Sample {
-    /// The mean (0 without replications).
-    pub fn mean(&self) -> f64 {
-        if self.replications == 0 {
+    /// The sample of `replications` values with these sums.
+    pub fn from_sums(
+        replications: u64,
+        nonzero: u64,
+        sum: f64,
+        sum_squares: f64,
+        max: f64,
+    ) -> Self {
+        let n = replications as f64;
+        let mean = if replications == 0 { 0.0 } else { sum / n };
+        let variance = if replications < 2 {
             0.0
         } else {
-            self.sum / self.replications as f64
+            ((sum_squares - sum * mean) / (n - 1.0)).max(0.0)
+        };
+        Sample {
+            replications,
+            nonzero,
+            mean,
+            variance,
+            max,
         }
+    }
+
+    /// The mean (0 without replications).
+    pub fn mean(&self) -> f64 {
+        self.mean
     }
 
     /// The estimated variance of the mean, s² / n (0 with fewer than two replications).
     pub fn variance_of_mean(&self) -> f64 {
         if self.replications < 2 {
-            return 0.0;
+            0.0
+        } else {
+            self.variance / self.replications as f64
         }
-        let n = self.replications as f64;
-        let variance = ((self.sum_squares - self.sum * self.mean()) / (n - 1.0)).max(0.0);
-        variance / n
+    }
+}
+
+/// A running sample of non-negative values (Welford's method for the variance, so that
+/// values far from 0 with a small spread keep it), for readers of per-replication files.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunningSample {
+    count: u64,
+    nonzero: u64,
+    mean: f64,
+    squared_deviations: f64,
+    max: f64,
+}
+
+impl RunningSample {
+    /// Adds one value.
+    pub fn add(&mut self, value: f64) {
+        self.count += 1;
+        if value != 0.0 {
+            self.nonzero += 1;
+        }
+        let step = value - self.mean;
+        self.mean += step / self.count as f64;
+        self.squared_deviations += step * (value - self.mean);
+        self.max = self.max.max(value);
+    }
+
+    /// The sample so far.
+    pub fn sample(&self) -> Sample {
+        Sample {
+            replications: self.count,
+            nonzero: self.nonzero,
+            mean: self.mean,
+            variance: if self.count < 2 {
+                0.0
+            } else {
+                (self.squared_deviations / (self.count - 1) as f64).max(0.0)
+            },
+            max: self.max,
+        }
     }
 }
 
@@ -243,6 +302,49 @@ impl Widening {
         let z = normal_quantile(1.0 - alpha / 2.0);
         let t = t_quantile(1.0 - alpha / 2.0, (n.max(2) - 1) as f64);
         Widening((t / z) * (t / z))
+    }
+}
+
+/// The interval of `after` − `before`, two non-negative means of independent samples
+/// (two runs that did not draw the same random numbers), at two-sided level 1 − `alpha`:
+/// each side's interval ([`mean_interval`]) combined by MOVER. When fewer than
+/// [`MIN_CARRYING`] replications carry either side, the bounds each side gives at
+/// 1 − `alpha` / 2 are subtracted end to end.
+pub fn independent_difference(before: &Sample, after: &Sample, cap: f64, alpha: f64) -> Interval {
+    let (a, b) = (
+        mean_interval(before, cap, alpha),
+        mean_interval(after, cap, alpha),
+    );
+    match (a, b) {
+        (
+            Interval::TwoSided {
+                low: a_low,
+                high: a_high,
+            },
+            Interval::TwoSided {
+                low: b_low,
+                high: b_high,
+            },
+        ) => {
+            let (a_mean, b_mean) = (before.mean(), after.mean());
+            let estimate = b_mean - a_mean;
+            Interval::TwoSided {
+                low: estimate - ((b_mean - b_low).powi(2) + (a_high - a_mean).powi(2)).sqrt(),
+                high: estimate + ((b_high - b_mean).powi(2) + (a_mean - a_low).powi(2)).sqrt(),
+            }
+        }
+        (Interval::None, _) | (_, Interval::None) => Interval::None,
+        _ => {
+            let ends = |sample: &Sample| match mean_interval(sample, cap, alpha / 2.0) {
+                Interval::TwoSided { low, high } | Interval::Bounds { low, high } => (low, high),
+                _ => (0.0, cap),
+            };
+            let ((a_low, a_high), (b_low, b_high)) = (ends(before), ends(after));
+            Interval::Bounds {
+                low: b_low - a_high,
+                high: b_high - a_low,
+            }
+        }
     }
 }
 
@@ -541,13 +643,29 @@ mod tests {
 
     /// A sample of `values` (in any unit).
     fn sample(values: &[f64]) -> Sample {
-        Sample {
-            replications: values.len() as u64,
-            nonzero: values.iter().filter(|&&v| v != 0.0).count() as u64,
-            sum: values.iter().sum(),
-            sum_squares: values.iter().map(|v| v * v).sum(),
-            max: values.iter().copied().fold(0.0, f64::max),
-        }
+        Sample::from_sums(
+            values.len() as u64,
+            values.iter().filter(|&&v| v != 0.0).count() as u64,
+            values.iter().sum(),
+            values.iter().map(|v| v * v).sum(),
+            values.iter().copied().fold(0.0, f64::max),
+        )
+    }
+
+    #[test]
+    fn a_running_sample_agrees_with_the_sums_and_keeps_a_small_spread() {
+        let values = [0.0, 2.0, 4.0, 4.0, 0.0, 5.0, 7.0, 9.0];
+        let mut running = RunningSample::default();
+        values.iter().for_each(|&v| running.add(v));
+        let (a, b) = (running.sample(), sample(&values));
+        assert_eq!((a.replications, a.nonzero, a.max), (8, 6, 9.0));
+        assert!((a.mean - b.mean).abs() < 1e-12 && (a.variance - b.variance).abs() < 1e-12);
+        // 1e9 + {1, 2, 3}: variance 1, which Σx² − n·x̄² would lose to cancellation.
+        let mut shifted = RunningSample::default();
+        [1e9 + 1.0, 1e9 + 2.0, 1e9 + 3.0]
+            .iter()
+            .for_each(|&v| shifted.add(v));
+        assert!((shifted.sample().variance - 1.0).abs() < 1e-6);
     }
 
     #[test]
@@ -653,12 +771,39 @@ mod tests {
         };
         // The paired differences' own Student interval.
         let mean = up.mean() - down.mean();
-        let sum_squares = up.sum_squares + down.sum_squares;
-        let sum = up.sum - down.sum;
-        let variance = (sum_squares - sum * mean) / (n as f64 - 1.0) / n as f64;
+        let nf = n as f64;
+        let squares = |s: &Sample| s.variance * (nf - 1.0) + nf * s.mean * s.mean;
+        let sum_squares = squares(&up) + squares(&down);
+        let sum = (up.mean - down.mean) * nf;
+        let variance = (sum_squares - sum * mean) / (nf - 1.0) / nf;
         let half = t_quantile(0.975, (n - 1) as f64) * variance.sqrt();
         close(high - low, 2.0 * half, 0.03);
         assert!(low < mean && mean < high);
+    }
+
+    #[test]
+    fn independent_means_combine_their_intervals() {
+        // Two samples of 400 carried by every replication: the MOVER interval of the
+        // difference is √(h_a² + h_b²) wide each side when both intervals are symmetric,
+        // as Welch's is.
+        let a: Vec<f64> = (0..400).map(|i| 100.0 + f64::from(i % 7)).collect();
+        let b: Vec<f64> = (0..400).map(|i| 110.0 + f64::from(i % 5)).collect();
+        let (a, b) = (sample(&a), sample(&b));
+        let Interval::TwoSided { low, high } = independent_difference(&a, &b, 1e9, ALPHA) else {
+            panic!("two-sided");
+        };
+        let t = t_quantile(0.975, 399.0);
+        let half = t * (a.variance_of_mean() + b.variance_of_mean()).sqrt();
+        let estimate = b.mean() - a.mean();
+        close(low, estimate - half, 1e-3);
+        close(high, estimate + half, 1e-3);
+        // One side carried by too few: bounds, not an interval.
+        let mut rare = vec![0.0; 400];
+        rare[0] = 5.0;
+        assert!(matches!(
+            independent_difference(&a, &sample(&rare), 1e3, ALPHA),
+            Interval::Bounds { .. }
+        ));
     }
 
     #[test]

@@ -81,13 +81,13 @@ impl Sums {
 
     /// The sample over `replications` replications, for [`interval`].
     pub fn sample(&self, replications: u64) -> Sample {
-        Sample {
+        Sample::from_sums(
             replications,
-            nonzero: self.nonzero,
-            sum: self.sum as f64,
-            sum_squares: self.sum_squares as f64,
-            max: self.max as f64,
-        }
+            self.nonzero,
+            self.sum as f64,
+            self.sum_squares as f64,
+            self.max as f64,
+        )
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 #[cfg(doc)]
 use super::interval::MIN_CARRYING;
-use super::interval::{self, Interval};
+use super::interval::{self, Interval, Sample};
 use super::verdict::Verdict;
 use super::{MINUTES_PER_YEAR, PairedSums, ScopeAccumulator, Study, UNAVAILABILITY_SCALE};
 use crate::model::metrics::Cause;
@@ -53,6 +53,9 @@ pub struct SummaryRow {
     /// The replications that would carry a two-sided interval at the observed rate
     /// (`None` when enough do).
     pub replications_needed: Option<u64>,
+    /// The yearly downtime over replications, minutes per year: what an interval is made
+    /// of (`summary.json` only; `diff` reads it to compare runs that did not pair).
+    pub downtime_sample: Sample,
     /// −log10(1 − availability); `None` when availability is 1.
     pub nines: Option<f64>,
     /// Mean downtime, minutes per year.
@@ -299,6 +302,12 @@ impl Study {
             interval,
             downtime_ci95: downtime.ends(),
             replications_needed: interval::replications_needed(scope.unavailability.nonzero, n),
+            downtime_sample: Sample {
+                mean: minutes_per_year(sample.mean),
+                variance: sample.variance * (MINUTES_PER_YEAR / UNAVAILABILITY_SCALE).powi(2),
+                max: minutes_per_year(sample.max),
+                ..sample
+            },
             // `+ 0.0` turns the -0 of an availability of exactly 0 into 0.
             nines: (availability < 1.0).then(|| -libm::log10(1.0 - availability) + 0.0),
             downtime_min_per_year: minutes_per_year(mean),

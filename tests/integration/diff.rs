@@ -37,15 +37,40 @@ fn a_folder_against_itself_reports_no_change_and_exits_0() {
     assert!(stdout.contains("paired by replication"), "{stdout}");
     assert!(stdout.contains(", 0 changed; none got"), "{stdout}");
     assert!(!stdout.contains("[objective] scores"), "{stdout}");
-    let csv = fs::read_to_string(dir.path().join("d/diff.csv")).unwrap();
-    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    let rows = csv_rows(&dir.path().join("d/diff.csv"));
     assert!(!rows.is_empty());
-    for row in rows {
-        assert!(
-            row.contains(",0.000000,0.000000,0.000000,paired,false"),
-            "{row}"
-        );
+    for row in &rows {
+        // No replication differs: the change is 0, with bounds rather than a [0, 0]
+        // interval, and the row says it cannot see a change.
+        assert_eq!(row["change_min_per_year"], "0.000000", "{row:?}");
+        assert_eq!(row["method"], "paired", "{row:?}");
+        assert_eq!(row["worse"], "false", "{row:?}");
+        assert_eq!(row["replications_differing"], "0", "{row:?}");
+        assert_eq!(row["interval"], "bounds", "{row:?}");
+        assert_eq!(row["evidence"], "none_differ", "{row:?}");
+        let low: f64 = row["ci95_low"].parse().unwrap();
+        assert!(low < 0.0, "{row:?}");
     }
+    assert!(
+        stdout.contains("are the same in every replication of both runs (no difference seen"),
+        "{stdout}"
+    );
+}
+
+/// The rows of a CSV file, each as a map from column to value.
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|record| {
+            headers
+                .iter()
+                .zip(record.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
 }
 
 #[test]
@@ -65,10 +90,9 @@ fn a_deliberately_worse_scenario_exits_1_and_names_what_got_worse() {
         stdout.contains("got significantly worse by more than 0 min/year: base remote_access all"),
         "{stdout}"
     );
-    let csv = fs::read_to_string(dir.path().join("d/diff.csv")).unwrap();
-    for row in csv.lines().skip(1) {
-        let worse = row.ends_with(",true");
-        assert_eq!(worse, row.contains(",remote_access,"), "{row}");
+    for row in csv_rows(&dir.path().join("d/diff.csv")) {
+        let worse = row["worse"] == "true";
+        assert_eq!(worse, row["service"] == "remote_access", "{row:?}");
     }
     // A threshold above the change lets it pass.
     let (code, stdout, _) = diff(
@@ -125,7 +149,8 @@ fn folders_that_cannot_be_compared_are_explained() {
 }
 
 /// Writes a result folder by hand: one layout `base`, service `remote_access`, scope
-/// `all`, with the given downtime (minutes) per replication of a one-year horizon.
+/// `all`, with the given downtime (minutes) per replication of a one-year horizon, and
+/// a summary.csv (but no per-row sample in summary.json, as an older edgesim wrote).
 fn hand_folder(folder: &Path, seed: u64, downtime: &[f64]) {
     fs::create_dir_all(folder).unwrap();
     let n = downtime.len();
@@ -155,38 +180,124 @@ fn hand_folder(folder: &Path, seed: u64, downtime: &[f64]) {
 
 #[test]
 fn a_paired_interval_matches_a_hand_calculation() {
-    // Differences 2, 5, −1: mean 2, sample standard deviation 3, standard error 3/√3;
-    // t(0.975, 2) = 4.302653 (NIST/SEMATECH table 1.3.6.7.2): 2 ± 7.452413.
+    // 10,000 replications, of which five got worse by exactly 60 minutes: a Poisson count
+    // of five, each of size d = 60/10,000 of a minute per year on the mean. The upper end
+    // is Garwood's exact Poisson limit for five, 11.6683·d = 0.070010 (Ulm 1990, table 1);
+    // the lower end allows one unseen decrease as large as the largest change, which
+    // brings it to 5·d − √((5 − 1.6235)² + (−ln 0.025)²)·d ≈ 0 (1.6235 is Garwood's lower
+    // limit, −ln 0.025 = 3.6889 the exact limit for none).
     let dir = tempfile::tempdir().unwrap();
     let (old, new) = (dir.path().join("old"), dir.path().join("new"));
-    hand_folder(&old, 1, &[10.0, 20.0, 30.0]);
-    hand_folder(&new, 1, &[12.0, 25.0, 29.0]);
+    let before = vec![10.0; 10_000];
+    let mut after = before.clone();
+    for value in after.iter_mut().take(5) {
+        *value += 60.0;
+    }
+    hand_folder(&old, 1, &before);
+    hand_folder(&new, 1, &after);
+    // The lower end is just above 0: with no replication better, five worse is (barely)
+    // significant, so the gate fails at a threshold of 0.
     let (code, stdout, stderr) = diff(&old, &new, &dir.path().join("d"), &[]);
-    assert_eq!(code, Some(0), "{stdout}{stderr}");
-    let csv = fs::read_to_string(dir.path().join("d/diff.csv")).unwrap();
-    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
-    let number = |i: usize| row[i].parse::<f64>().unwrap();
-    assert!((number(5) - 2.0).abs() < 1e-6, "{row:?}");
-    let half = 4.302_653 * 3.0 / 3f64.sqrt();
-    assert!((number(6) - (2.0 - half)).abs() < 1e-5, "{row:?}");
-    assert!((number(7) - (2.0 + half)).abs() < 1e-5, "{row:?}");
-    assert_eq!(row[8], "paired");
-    // The same values under another seed are compared unpaired (Welch): sample variances
-    // 100 and 79 (means 20 and 22), standard error √(179/3) = 7.72442, degrees of freedom
-    // (179/3)² / ((100/3)²/2 + (79/3)²/2) = 3.94569.
-    hand_folder(&new, 2, &[12.0, 25.0, 29.0]);
-    let (_, stdout, _) = diff(&old, &new, &dir.path().join("d2"), &[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let row = &csv_rows(&dir.path().join("d/diff.csv"))[0];
+    let number = |column: &str| row[column].parse::<f64>().unwrap();
+    let d = 60.0 / 10_000.0;
+    assert!(
+        (number("change_min_per_year") - 5.0 * d).abs() < 1e-6,
+        "{row:?}"
+    );
+    assert!(
+        (number("ci95_high") - 11.6683 * d).abs() < 2e-3 * 11.6683 * d,
+        "{row:?}"
+    );
+    let low = 5.0 * d - ((5.0f64 - 1.6235).powi(2) + 3.6889f64.powi(2)).sqrt() * d;
+    assert!((number("ci95_low") - low).abs() < 2e-3 * d, "{row:?}");
+    assert_eq!(row["method"], "paired");
+    assert_eq!(row["replications_differing"], "5");
+    assert_eq!(row["interval"], "two_sided");
+}
+
+#[test]
+fn an_unpaired_interval_matches_welch_where_every_replication_carries_it() {
+    // 400 replications each, every one with downtime, small spreads: both gamma intervals
+    // are symmetric, and their combination is Welch's: the change ± t · √(s²/n + s²/n).
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    let before: Vec<f64> = (0..400).map(|i| 100.0 + f64::from(i % 7)).collect();
+    let after: Vec<f64> = (0..400).map(|i| 110.0 + f64::from(i % 5)).collect();
+    hand_folder(&old, 1, &before);
+    hand_folder(&new, 2, &after);
+    let (_, stdout, _) = diff(&old, &new, &dir.path().join("d"), &[]);
     assert!(
         stdout.contains("unpaired (Welch): the seeds differ (1 and 2)"),
         "{stdout}"
     );
-    let csv = fs::read_to_string(dir.path().join("d2/diff.csv")).unwrap();
-    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
-    assert_eq!(row[8], "welch");
-    let low: f64 = row[6].parse().unwrap();
-    // t(0.975, 3.94569) = 2.791581, by integrating Student's t density numerically (the
-    // table gives 2.776 at 4 and 3.182 at 3 degrees): 2 − 2.791581 · 7.72442 = −19.5633.
-    assert!((low + 19.5633).abs() < 1e-3, "{low}");
+    let row = &csv_rows(&dir.path().join("d/diff.csv"))[0];
+    assert_eq!(row["method"], "welch");
+    let variance = |values: &[f64]| {
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64
+    };
+    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+    let standard_error = ((variance(&before) + variance(&after)) / 400.0).sqrt();
+    // Each side's interval uses t at 0.975 with 399 degrees of freedom: 1.966 (the
+    // NIST/SEMATECH table gives 1.966 at 400).
+    let half = 1.966 * standard_error;
+    let (low, high): (f64, f64) = (
+        row["ci95_low"].parse().unwrap(),
+        row["ci95_high"].parse().unwrap(),
+    );
+    let mean_change: f64 = row["change_min_per_year"].parse().unwrap();
+    assert!(
+        (mean_change - (mean(&after) - mean(&before))).abs() < 1e-6,
+        "{row:?}"
+    );
+    assert!((low - (mean_change - half)).abs() < 2e-3 * half, "{row:?}");
+    assert!((high - (mean_change + half)).abs() < 2e-3 * half, "{row:?}");
+}
+
+#[test]
+fn rows_that_cannot_see_the_threshold_say_so_and_what_would_fix_them() {
+    // Paired, three replications differ: too few; unpaired and wider than 1 min/yr: too
+    // wide, and the note asks for the same seed and replications.
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    hand_folder(&old, 1, &[10.0, 20.0, 30.0, 10.0, 20.0, 30.0]);
+    hand_folder(&new, 1, &[12.0, 25.0, 29.0, 10.0, 20.0, 30.0]);
+    let (code, stdout, _) = diff(&old, &new, &dir.path().join("d"), &["--threshold", "1"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let row = &csv_rows(&dir.path().join("d/diff.csv"))[0];
+    assert_eq!(row["evidence"], "too_few_differ", "{row:?}");
+    assert_eq!(row["replications_differing"], "3");
+    assert_eq!(row["interval"], "bounds");
+    // Three of six differ: five would take about 5 · 6/3 = 10 replications.
+    assert_eq!(row["replications_needed"], "10");
+    assert!(
+        stdout.contains("1 rows cannot see a change of 1 min/year"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("run about 10 replications"), "{stdout}");
+    // --fail-blind turns it into a failure for a CI gate.
+    let (code, _, _) = diff(
+        &old,
+        &new,
+        &dir.path().join("d2"),
+        &["--threshold", "1", "--fail-blind"],
+    );
+    assert_eq!(code, Some(1));
+
+    let wide_old: Vec<f64> = (0..40).map(|i| f64::from(i % 9) * 10.0 + 1.0).collect();
+    let wide_new: Vec<f64> = (0..40).map(|i| f64::from(i % 7) * 10.0 + 1.0).collect();
+    hand_folder(&old, 1, &wide_old);
+    hand_folder(&new, 2, &wide_new);
+    let (_, stdout, _) = diff(&old, &new, &dir.path().join("d3"), &["--threshold", "1"]);
+    let row = &csv_rows(&dir.path().join("d3/diff.csv"))[0];
+    assert_eq!(row["evidence"], "too_wide", "{row:?}");
+    assert!(
+        stdout.contains("because the interval is wider than the threshold")
+            && stdout.contains("run both with the same seed, replications and horizon"),
+        "{stdout}"
+    );
 }
 
 #[test]
