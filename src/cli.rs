@@ -210,9 +210,34 @@ pub struct RunArgs {
     /// Do not write runs.csv (one row per replication, layout, service and scope).
     #[arg(long)]
     pub no_runs: bool,
+    /// Run batches of -n replications until every named row's 95% interval is within this
+    /// share of its estimate (0.1 or 10% for ±10%) and rests on at least five replications
+    /// with downtime, or --max-replications is reached.
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
+    pub precision: Option<f64>,
+    /// A row the precision target applies to, in every layout (repeatable): SERVICE (its
+    /// `all` scope), SERVICE:SCOPE, or score; each service's `all` and the score by default.
+    #[arg(long = "precision-for", value_name = "ROW", requires = "precision")]
+    pub precision_for: Vec<String>,
+    /// The most replications a precision target may run (100 batches by default).
+    #[arg(long, value_name = "N", requires = "precision")]
+    pub max_replications: Option<u64>,
     /// No progress and no final table; warnings and errors still go to stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Reads `0.1` or `10%`.
+fn parse_share(text: &str) -> Result<f64, String> {
+    let (number, scale) = match text.trim().strip_suffix('%') {
+        Some(percent) => (percent, 100.0),
+        None => (text.trim(), 1.0),
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .map(|v| v / scale)
+        .map_err(|_| format!("`{text}` is not a share; write e.g. 0.1 or 10%"))
 }
 
 /// The options of `edgesim merge`.
@@ -469,6 +494,11 @@ impl RunListener for Progress {
         }
     }
 
+    fn extended(&mut self, replications: u64) {
+        self.total = replications;
+        self.bar.set_length(replications);
+    }
+
     fn simulated(&mut self) {
         self.bar.finish_and_clear();
     }
@@ -490,6 +520,13 @@ fn run(args: &RunArgs) -> u8 {
         shard: args.shard,
         charts: !args.no_charts,
         runs: !args.no_runs,
+        precision: args
+            .precision
+            .map(|relative_half_width| crate::study::PrecisionOptions {
+                relative_half_width,
+                rows: args.precision_for.clone(),
+                max_replications: args.max_replications,
+            }),
         ..args.study.run_options(args.output.clone())
     };
     let mut progress = Progress::new(args.quiet);

@@ -6,7 +6,8 @@
 //! random streams; [`montecarlo`] runs many replications in parallel and folds them into
 //! [`stats`]; [`results`] is a study's results, whatever produced them; every output is an
 //! exporter of it ([`export`], with the charts in [`plot`]), written through [`output`];
-//! [`study`] orchestrates `run`, `merge` and `trace`; [`trace`] shows one replication
+//! [`study`] orchestrates `run` (with a [`precision`] target, in batches), `merge` and
+//! `trace`; [`trace`] shows one replication
 //! event by event; [`cli`] is the command line.
 
 #![warn(missing_docs)]
@@ -20,6 +21,7 @@ pub mod model;
 pub mod montecarlo;
 pub mod output;
 pub mod plot;
+pub mod precision;
 pub mod results;
 pub mod scenario;
 pub mod stats;

@@ -92,19 +92,42 @@ pub fn run(
     threads: Option<usize>,
     mut each: impl FnMut(u64, &[ReplicationResult]) -> Result<(), String>,
 ) -> Result<Study, String> {
+    let pool = thread_pool(threads)?;
+    let mut study = Study::new(scenario);
+    extend(
+        scenario,
+        &pool,
+        shard.replications(scenario.simulation.replications),
+        &mut study,
+        &mut each,
+    )?;
+    Ok(study)
+}
+
+/// A rayon pool of `threads` threads (rayon's default when `None`).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = threads {
         builder = builder.num_threads(threads);
     }
-    let pool = builder
+    builder
         .build()
-        .map_err(|e| format!("cannot start threads: {e}"))?;
-    let mut study = Study::new(scenario);
-    let indices: Vec<u64> = Vec::with_capacity(CHUNK);
-    let mut indices = indices;
-    let mut replications = shard
-        .replications(scenario.simulation.replications)
-        .peekable();
+        .map_err(|e| format!("cannot start threads: {e}"))
+}
+
+/// Adds `replications` (in increasing order) to `study`, simulating them on `pool` in
+/// chunks of [`CHUNK`] and folding each chunk in replication order, and calls `each`
+/// with every replication's results in that order: the study depends only on which
+/// replications were added, never on the pool.
+pub fn extend(
+    scenario: &Scenario,
+    pool: &rayon::ThreadPool,
+    replications: impl Iterator<Item = u64>,
+    study: &mut Study,
+    each: &mut impl FnMut(u64, &[ReplicationResult]) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut indices: Vec<u64> = Vec::with_capacity(CHUNK);
+    let mut replications = replications.peekable();
     while replications.peek().is_some() {
         indices.clear();
         indices.extend(replications.by_ref().take(CHUNK));
@@ -119,7 +142,7 @@ pub fn run(
             each(replication, layouts)?;
         }
     }
-    Ok(study)
+    Ok(())
 }
 
 #[cfg(test)]

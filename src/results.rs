@@ -102,6 +102,8 @@ pub struct Results {
     pub comparison: Vec<ComparisonRow>,
     /// Each layout's score (empty without an `[objective]`).
     pub scores: Vec<ScoreRow>,
+    /// How a run with a precision target ended (`run --precision`); `None` otherwise.
+    pub precision: Option<crate::precision::PrecisionReport>,
 }
 
 impl Results {
@@ -113,6 +115,7 @@ impl Results {
             pools: study.pools(),
             comparison: study.comparison(),
             scores: study.scores(),
+            precision: None,
             info,
             description,
             warnings,

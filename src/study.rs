@@ -40,6 +40,20 @@ pub struct RunOptions {
     pub charts: bool,
     /// Write `runs.csv`.
     pub runs: bool,
+    /// Run in batches until every named row is this precise (`--precision`).
+    pub precision: Option<PrecisionOptions>,
+}
+
+/// `run --precision`: the target and which rows it applies to.
+#[derive(Clone, Debug, Default)]
+pub struct PrecisionOptions {
+    /// The largest relative half-width of a 95% interval (0.1 for ±10%).
+    pub relative_half_width: f64,
+    /// `SERVICE`, `SERVICE:SCOPE` or `score`; each service's `all` and the score when
+    /// empty.
+    pub rows: Vec<String>,
+    /// The most replications (100 batches when `None`).
+    pub max_replications: Option<u64>,
 }
 
 /// Told what a run is doing, for progress displays.
@@ -50,6 +64,8 @@ pub trait RunListener {
     fn warning(&mut self, _message: &str) {}
     /// One more replication is done.
     fn replication_done(&mut self) {}
+    /// A precision target extends the run to `replications` in all.
+    fn extended(&mut self, _replications: u64) {}
     /// Every replication is done; the files are being written.
     fn simulated(&mut self) {}
 }
@@ -129,6 +145,7 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
     let mut loaded = load_for_run(options).map_err(|error| error.to_string())?;
     apply_overrides(&mut loaded.scenario, options)
         .map_err(|message| Failure::Usage(format!("error: {message}")))?;
+    let target = precision_target(options, &loaded.scenario)?;
     let scenario = &loaded.scenario;
     let shard = options.shard.unwrap_or(Shard::WHOLE);
     let replications = scenario.simulation.replications;
@@ -141,12 +158,17 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
     }
     listener.started(&loaded, shard.size(replications));
     if options.runs {
-        let bytes = export::runs::estimated_bytes(scenario, shard.size(replications));
+        // With a precision target, what the cap would write.
+        let most = target
+            .as_ref()
+            .map_or(shard.size(replications), |t| t.max_replications);
+        let bytes = export::runs::estimated_bytes(scenario, most);
         if bytes > RUNS_WARNING_BYTES {
             listener.warning(&format!(
-                "warning: runs.csv will take about {:.1} GB ({} bytes per replication); add --no-runs to skip it (every other file stays the same)",
+                "warning: runs.csv will take {} {:.1} GB ({} bytes per replication); add --no-runs to skip it (every other file stays the same)",
+                if target.is_some() { "up to" } else { "about" },
                 bytes as f64 / 1e9,
-                bytes / shard.size(replications)
+                bytes / most.max(1)
             ));
         }
     }
@@ -165,28 +187,46 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
     } else {
         None
     };
-    let study =
-        crate::montecarlo::run(scenario, shard, options.threads, |replication, results| {
-            listener.replication_done();
-            match &mut runs {
-                Some(writer) => writer
-                    .write(replication, results)
-                    .map_err(|e| format!("error: cannot write runs.csv: {e}")),
-                None => Ok(()),
-            }
-        })?;
+    let pool = crate::montecarlo::thread_pool(options.threads)?;
+    let mut study = crate::stats::Study::new(scenario);
+    let mut batch = Batch {
+        scenario,
+        pool: &pool,
+        study: &mut study,
+        listener: &mut *listener,
+        runs: &mut runs,
+    };
+    batch.simulate(shard.replications(replications))?;
+    // A precision target: more batches, in replication order, until every named row is
+    // precise enough or the cap is reached.
+    let mut precision = None;
+    if let Some(target) = &target {
+        let mut report = crate::precision::assess(batch.study, target);
+        while let Some(total) = crate::precision::next_total(&report) {
+            batch.listener.extended(total);
+            batch.simulate(report.replications..total)?;
+            report = crate::precision::assess(batch.study, target);
+        }
+        precision = Some(report);
+    }
     listener.simulated();
+    let mut scenario = loaded.scenario.clone();
+    if let Some(report) = &precision {
+        scenario.simulation.replications = report.replications;
+    }
+    let scenario = &scenario;
     if let Some(writer) = runs {
         writer
             .finish()
             .map_err(|e| format!("error: cannot write runs.csv: {e}"))?;
     }
-    let results = Results::new(
+    let mut results = Results::new(
         RunInfo::new(scenario, &loaded.source.name, &loaded.source.text),
         scenario.description.clone().unwrap_or_default(),
         rendered_warnings(&loaded),
         study,
     );
+    results.precision = precision;
     let mut exporters = export::file_exporters(options.charts);
     if let Some(shard) = options.shard {
         exporters.push(Box::new(PartFile {
@@ -195,6 +235,82 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
         }));
     }
     Ok(finish(staging, results, &exporters)?)
+}
+
+/// What simulating a batch of replications of a run needs.
+struct Batch<'a> {
+    scenario: &'a crate::topology::Scenario,
+    pool: &'a rayon::ThreadPool,
+    study: &'a mut crate::stats::Study,
+    listener: &'a mut dyn RunListener,
+    runs: &'a mut Option<RunsWriter<std::io::BufWriter<std::fs::File>>>,
+}
+
+impl Batch<'_> {
+    /// Adds `replications` to the study, telling the listener and streaming `runs.csv`.
+    fn simulate(&mut self, replications: impl Iterator<Item = u64>) -> Result<(), String> {
+        let (listener, runs) = (&mut *self.listener, &mut *self.runs);
+        crate::montecarlo::extend(
+            self.scenario,
+            self.pool,
+            replications,
+            self.study,
+            &mut |replication, results| {
+                listener.replication_done();
+                match runs {
+                    Some(writer) => writer
+                        .write(replication, results)
+                        .map_err(|e| format!("error: cannot write runs.csv: {e}")),
+                    None => Ok(()),
+                }
+            },
+        )
+    }
+}
+
+/// The precision target `run --precision` asks for, checked against the run's other
+/// options; `None` without one.
+fn precision_target(
+    options: &RunOptions,
+    scenario: &crate::topology::Scenario,
+) -> Result<Option<crate::precision::PrecisionTarget>, Failure> {
+    let Some(precision) = &options.precision else {
+        return Ok(None);
+    };
+    let usage = |message: String| Failure::Usage(format!("error: {message}"));
+    if options.shard.is_some() {
+        return Err(usage(
+            "--precision decides after each batch whether to run more, so it cannot be split into shards; run it whole (or shard a run of the replications it reported)".to_string(),
+        ));
+    }
+    let target = precision.relative_half_width;
+    if !(target.is_finite() && target > 0.0 && target < 1.0) {
+        return Err(usage(format!(
+            "--precision {target}: give the largest relative half-width of a 95% interval, above 0 and below 1 (e.g. 0.1 or 10% for ±10%)"
+        )));
+    }
+    let batch = scenario.simulation.replications;
+    let max_replications = precision
+        .max_replications
+        .unwrap_or_else(|| batch.saturating_mul(100))
+        .min(scenario::schema::MAX_REPLICATIONS);
+    if max_replications < batch {
+        return Err(usage(format!(
+            "--max-replications {max_replications}: the first batch alone is {batch} replications (-n); give at least that many"
+        )));
+    }
+    let rows = precision
+        .rows
+        .iter()
+        .map(|text| crate::precision::RowSelector::parse(text))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(usage)?;
+    Ok(Some(crate::precision::PrecisionTarget {
+        relative_half_width: target,
+        rows,
+        batch,
+        max_replications,
+    }))
 }
 
 /// Stages every exporter's file and commits them with whatever was staged before.

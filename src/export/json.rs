@@ -28,6 +28,8 @@ impl Exporter for SummaryJson {
             objective: Option<&'a ObjectiveSetup>,
             #[serde(skip_serializing_if = "<[ScoreRow]>::is_empty")]
             scores: &'a [ScoreRow],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            precision: Option<&'a crate::precision::PrecisionReport>,
         }
         let document = Document {
             run: &results.info,
@@ -38,6 +40,7 @@ impl Exporter for SummaryJson {
             materiality: &results.study.materiality,
             objective: results.study.objective.as_ref(),
             scores: &results.scores,
+            precision: results.precision.as_ref(),
         };
         let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
         text.push('\n');

@@ -162,6 +162,13 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     ] {
         let _ = writeln!(html, "<dt>{term}</dt><dd>{}</dd>", escape(&value));
     }
+    if let Some(precision) = &results.precision {
+        let _ = writeln!(
+            html,
+            "<dt>precision target</dt><dd>{}</dd>",
+            escape(crate::export::table::precision_summary(precision).trim())
+        );
+    }
     let _ = writeln!(html, "</dl>");
 
     let _ = writeln!(html, "<h2>Verdict</h2>\n<ul class=\"verdict\">");

@@ -111,7 +111,41 @@ pub fn terminal_table(results: &Results) -> String {
             );
         }
     }
+    if let Some(precision) = &results.precision {
+        out.push('\n');
+        out.push_str(&precision_summary(precision));
+    }
     out
+}
+
+/// How a precision-targeted run ended, in words: met, or which rows did not meet it.
+pub fn precision_summary(precision: &crate::precision::PrecisionReport) -> String {
+    let target = format!("±{}%", precision.target * 100.0);
+    if precision.met {
+        return format!(
+            "Precision: every named row is within {target} of its estimate after {} replications (batches of {}).\n",
+            thousands(precision.replications),
+            thousands(precision.batch)
+        );
+    }
+    let missed: Vec<String> = precision
+        .rows
+        .iter()
+        .filter(|r| !r.met)
+        .map(|r| {
+            let why = match r.relative_half_width {
+                _ if r.carrying == 0 => "no downtime seen".to_string(),
+                Some(w) if r.carrying >= MIN_CARRYING => format!("±{:.1}%", w * 100.0),
+                _ => format!("only {} replications with downtime", r.carrying),
+            };
+            format!("{} {} {} ({why})", r.layout, r.service, r.scope)
+        })
+        .collect();
+    format!(
+        "Precision: the cap of {} replications was reached before every named row was within {target}; not met: {}.\n",
+        thousands(precision.max_replications),
+        missed.join("; ")
+    )
 }
 
 /// `200/200`, or `3/200 (about 334 needed)` when fewer than [`MIN_CARRYING`] carry the estimate.

@@ -11,6 +11,7 @@ mod invariance;
 mod manual_failover;
 mod newcomer;
 mod objective;
+mod precision;
 mod properties;
 mod regressions;
 mod remote_access;
