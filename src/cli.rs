@@ -33,6 +33,8 @@ Examples:
   edgesim run                                   the built-in example, into output/contoso-three-site/
   edgesim run scenarios/two-site-minimal.toml -n 5000 --seed 7
   edgesim run scenarios/large-enterprise.toml --layout flat --layout hub-first --no-runs
+  edgesim run --precision 10%                   batches until each service is known to ±10%
+  edgesim run --material 2 --material score=1e6 verdicts: what change is material
 
 Exit codes:
   0    success (warnings allowed)

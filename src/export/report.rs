@@ -75,7 +75,7 @@ ul.verdict li { margin: 6px 0; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.85rem; }
 th, td { border: 1px solid var(--rule); padding: 4px 8px; text-align: right; vertical-align: top; }
 th { background: #f5f5f5; }
-td.name, th.name { text-align: left; overflow-wrap: anywhere; max-width: 260px; }
+td.name, th.name { text-align: left; overflow-wrap: anywhere; min-width: 110px; max-width: 260px; }
 td.key, th.key { text-align: left; white-space: nowrap; }
 td.ci { white-space: nowrap; }
 .better { background: var(--better); }
@@ -696,7 +696,7 @@ fn summary_table(html: &mut String, results: &Results) {
          (mean and percentiles over replications). <em>With downtime</em> counts the replications that had any: \
          the estimate rests on them. With fewer than {MIN_CARRYING}, the interval becomes a one-sided bound \
          (marked ≥) from the rate of replications with downtime, which assumes nothing about how long an unseen \
-         outage lasts, and the table says how many replications would give an interval. A percentile marked † \
+         outage lasts, and the table says how many replications would give an interval (~ about, ≥ at least). A percentile marked † \
          rests on too few replications to have a distribution-free 95% upper bound (59 for p95, 299 for p99): \
          it is little more than the largest value seen. summary.csv has the same figures with full precision.</p>"
     );
@@ -726,18 +726,14 @@ fn summary_table(html: &mut String, results: &Results) {
             };
             let evidence = match row.replications_needed {
                 Some(needed) => format!(
-                    "{} of {} ({} {} needed)",
+                    "{}/{} ({}{} needed)",
                     plot::thousands(row.with_downtime),
                     plot::thousands(row.replications),
-                    if row.with_downtime == 0 {
-                        "at least"
-                    } else {
-                        "about"
-                    },
+                    if row.with_downtime == 0 { "≥ " } else { "~" },
                     plot::thousands(needed)
                 ),
                 None => format!(
-                    "{} of {}",
+                    "{}/{}",
                     plot::thousands(row.with_downtime),
                     plot::thousands(row.replications)
                 ),

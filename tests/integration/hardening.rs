@@ -259,6 +259,67 @@ fn merge_checks_part_files() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    // Evidence that a shard's replications cannot hold, or a study of another shape,
+    // checksum made to match: more replications with downtime than replications, a sum
+    // larger than the carrying replications times the largest value, a paired difference
+    // over other replications, a service marked unaffected in one shard only, another
+    // materiality.
+    let tampers: [(&str, Tamper, &str); 5] = [
+        (
+            "carrying",
+            |p| {
+                p.study.layouts[0].services[0].scopes[0]
+                    .unavailability
+                    .nonzero = 1_000_000
+            },
+            "does not hold",
+        ),
+        (
+            "sum",
+            |p| {
+                let sums = &mut p.study.layouts[0].services[0].scopes[0].unavailability;
+                sums.sum = u128::from(sums.nonzero + 1) * u128::from(sums.max);
+            },
+            "does not hold",
+        ),
+        (
+            "paired",
+            |p| {
+                let paired = p.study.layouts[1].services[0].scopes[0]
+                    .paired
+                    .as_mut()
+                    .unwrap();
+                paired.downtime.replications += 1;
+            },
+            "does not hold",
+        ),
+        (
+            "unaffected",
+            |p| {
+                p.study.layouts[1].services[1].unaffected =
+                    !p.study.layouts[1].services[1].unaffected
+            },
+            "does not belong to the same run",
+        ),
+        (
+            "materiality",
+            |p| p.study.materiality.outages_per_year = 7.0,
+            "does not belong to the same run",
+        ),
+    ];
+    for (what, tamper, message) in tampers {
+        let mut part = edgesim::export::part::Part::parse(text.as_bytes()).unwrap();
+        tamper(&mut part);
+        part.checksum = part.content_checksum();
+        fs::write(one.join("part.json"), serde_json::to_string(&part).unwrap()).unwrap();
+        let output = merge(&merged, &[&one, &two]);
+        assert_eq!(output.status.code(), Some(1), "{what}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(message),
+            "{what}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
     fs::write(one.join("part.json"), &text).unwrap();
     let output = merge(&merged, &[&one, &two]);
     assert!(

@@ -11,6 +11,7 @@
 //! Cases are generated from a fixed seed, so the suite is deterministic; a failure prints
 //! the scenario that produced it.
 
+use edgesim::model::inputs::service_inputs;
 use edgesim::model::metrics::{CAUSE_COUNT, NOBODY, ServiceTally};
 use edgesim::model::services::Service;
 use edgesim::model::{
@@ -416,6 +417,60 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+proptest! {
+    // Twelve layouts a case: a third of the cases of the other properties take as long.
+    #![proptest_config(config(std::env::var("INVARIANCE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_CASES / 3)))]
+
+    /// What the outputs call "unaffected" (docs/output.md, "Two kinds of zero") rests on
+    /// `model::inputs`: wherever it finds a service's inputs equal in a layout and the
+    /// baseline, the service's results must be bit-identical in every replication.
+    #[test]
+    fn a_service_whose_inputs_are_equal_is_bit_identical(seed in any::<u64>()) {
+        let generated = generate(seed);
+        // Besides the generator's layouts, ones that each change one input, so that a
+        // part left out of a service's inputs would show.
+        let text = format!(
+            "{}{}",
+            generated.text,
+            "[[layouts]]\nname = \"only-detect\"\nclients = { detect = \"17m\" }\n\
+             [[layouts]]\nname = \"only-capacity\"\nedge_pools.edge-0.capacity_per_server = 1\n\
+             [[layouts]]\nname = \"only-ttl\"\ndns = { ttl = \"3m\" }\n\
+             [[layouts]]\nname = \"only-response\"\noperations = { response = \"7m\" }\n\
+             [[layouts]]\nname = \"only-users\"\nfront_end_pools.fe-0.users = 99000\n\
+             [[layouts]]\nname = \"only-failback\"\nfederation = { failback = \"stay\" }\n\
+             [[layouts]]\nname = \"only-inbound\"\nfederation = { inbound = \"single_target\" }\n"
+        );
+        let layouts = all_layouts(&text);
+        let (base, simulation) = &layouts[0];
+        let results = |topology| -> Vec<ReplicationResult> {
+            (0..simulation.replications)
+                .map(|r| simulate_replication_with_ticks(topology, simulation, r, &[], &mut NoObserver))
+                .collect()
+        };
+        let base_results = results(base);
+        let mut checked = 0;
+        for (topology, _) in &layouts[1..] {
+            let unaffected: Vec<Service> = Service::ALL
+                .into_iter()
+                .filter(|&s| service_inputs(base, s) == service_inputs(topology, s))
+                .collect();
+            if unaffected.is_empty() {
+                continue;
+            }
+            checked += unaffected.len();
+            for (replication, (a, b)) in base_results.iter().zip(results(topology)).enumerate() {
+                for &service in &unaffected {
+                    if let Some(found) = difference(a, &b, service, 0.0) {
+                        prop_assert!(false, "layout {}, replication {replication}: {found}\n{}", topology.layout_name, generated.text);
+                    }
+                }
+            }
+        }
+        // The generated layouts leave several services' inputs alone.
+        prop_assert!(checked >= 4, "{checked}");
     }
 }
 
