@@ -548,7 +548,7 @@ fn score_table(html: &mut String, results: &Results) {
         html,
         "<h2>Score</h2>\n<p>Weighted user-minutes lost per year over all services: each service's downtime times \
          the users it concerns (remote users for remote access, every user for the others) times its weight \
-         in [objective]: {}. Lower is better. <strong>{}</strong> ranks first with {} user-minutes per year. \
+         in [objective]: {}. Lower is better. <strong>{}</strong> ranks first with {} user-minutes per year{}. \
          The change against the baseline is paired replication by replication (the layouts share every failure), \
          so its interval is narrower than the scores' own. A change is material from {} weighted user-minutes per \
          year ([materiality]); a smaller one, however significant, is no reason to choose a layout. \
@@ -556,6 +556,16 @@ fn score_table(html: &mut String, results: &Results) {
         escape(&weights.join(", ")),
         escape(&best.layout),
         plot::whole(best.score_user_min_per_year),
+        match best.delta_vs_baseline {
+            None => String::new(),
+            Some(delta) if delta.verdict == Verdict::MateriallyBetter => {
+                ", materially better than the baseline".to_string()
+            }
+            Some(delta) => format!(
+                ", but against the baseline it is {}: a lead that is no reason to choose it",
+                delta.verdict.words()
+            ),
+        },
         plot::whole(threshold)
     );
     let first_users = best.weighted_users;

@@ -101,7 +101,8 @@ impl Histogram {
         for (&bucket, &count) in &self.counts {
             seen += count;
             if seen >= rank {
-                let middle = bucket + bucket_width(bucket) / 2;
+                // The middle of the whole numbers the bucket holds.
+                let middle = bucket + (bucket_width(bucket) - 1) / 2;
                 return Some(middle.clamp(self.min, self.max));
             }
         }

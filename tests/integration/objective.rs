@@ -261,3 +261,65 @@ fn layouts_that_weigh_different_users_are_told_apart_in_the_report() {
     assert!(report.contains("<h2>Score</h2>"));
     assert!(!report.contains("The layouts weigh different numbers of users"));
 }
+
+#[test]
+fn a_lead_too_small_to_matter_is_called_immaterial_not_an_improvement() {
+    // Clients that notice a lost Edge within 4 minutes rather than 5 save remote access a
+    // little downtime in every replication with a failover: significant, paired, but far
+    // below 5 minutes per year, and its score gain far below the default threshold of
+    // 5 min/yr × 90,000 users = 450,000 user-minutes. The layout ranks first by its mean;
+    // the report must not call that a reason to choose it.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("lead.toml");
+    let text = std::fs::read_to_string(project_path("scenarios/contoso-three-site.toml"))
+        .unwrap()
+        .replace(
+            "[[layouts]]\nname = \"distinct-priorities\"",
+            "[[layouts]]\nname = \"distinct-priorities\"\n[[layouts]]\nname = \"faster-detect\"\nclients = { detect = { dist = \"uniform\", min = \"0s\", max = \"4m\" } }",
+        );
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("out");
+    edgesim()
+        .args(["run", scenario.to_str().unwrap(), "-n", "200", "-q", "-o"])
+        .arg(&out)
+        .args([
+            "--layout",
+            "distinct-priorities",
+            "--layout",
+            "faster-detect",
+        ])
+        .assert()
+        .success();
+    let (headers, rows) = records(&out.join("comparison.csv"));
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let remote = rows
+        .iter()
+        .find(|r| &r[2] == "remote_access" && &r[3] == "all")
+        .unwrap();
+    let change: f64 = remote[column("delta_downtime_min_per_year")]
+        .parse()
+        .unwrap();
+    assert!(change < 0.0 && change > -5.0, "{remote:?}");
+    assert_eq!(
+        &remote[column("verdict")],
+        "better_immaterial",
+        "{remote:?}"
+    );
+    let score = rows.iter().find(|r| &r[2] == "score").unwrap();
+    assert_eq!(&score[column("verdict")], "better_immaterial", "{score:?}");
+    assert_eq!(&score[column("material_threshold")], "450000.000000");
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("<strong>faster-detect</strong> ranks first")
+            && report
+                .contains("but against the baseline it is significantly better, but immaterial"),
+        "the score paragraph"
+    );
+    assert!(
+        report.contains(
+            "Significant but immaterial (below the 5.00 min/yr that matters): faster-detect"
+        ),
+        "the remote access verdict"
+    );
+    assert!(!report.contains("a significant improvement"));
+}
