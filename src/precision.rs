@@ -32,16 +32,12 @@ impl RowSelector {
         if name == SCORE_SERVICE && scope == "all" {
             return Ok(RowSelector::Score);
         }
-        let service = Service::ALL
-            .into_iter()
-            .find(|s| s.name() == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
-                format!(
-                    "--precision-for {text}: `{name}` is not a service or `score` (services: {}); write SERVICE, SERVICE:SCOPE or score",
-                    names.join(", ")
-                )
-            })?;
+        let service = Service::from_name(name).ok_or_else(|| {
+            format!(
+                "--precision-for {text}: `{name}` is not a service or `score` (services: {}); write SERVICE, SERVICE:SCOPE or score",
+                Service::names()
+            )
+        })?;
         Ok(RowSelector::Service {
             service,
             scope: scope.to_string(),

@@ -490,16 +490,12 @@ fn apply_material(
         Some("score") => materiality.score_user_min_per_year = Some(number),
         Some("outages") => materiality.outages_per_year = number,
         Some(name) => {
-            let service = Service::ALL
-                .into_iter()
-                .find(|s| s.name() == name)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
-                    format!(
-                        "--material {text}: `{name}` is not a service, `score` or `outages` (services: {})",
-                        names.join(", ")
-                    )
-                })?;
+            let service = Service::from_name(name).ok_or_else(|| {
+                format!(
+                    "--material {text}: `{name}` is not a service, `score` or `outages` (services: {})",
+                    Service::names()
+                )
+            })?;
             materiality.set_downtime(Some(service), number);
         }
     }

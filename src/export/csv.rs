@@ -96,6 +96,36 @@ fn split(interval: Option<(f64, f64)>) -> (Option<f64>, Option<f64>) {
     interval.map_or((None, None), |(low, high)| (Some(low), Some(high)))
 }
 
+/// The columns of a change against the baseline, from `delta_downtime_min_per_year` to
+/// `verdict` (or their equivalents in the score's unit).
+struct Change {
+    delta: f64,
+    ci95: Option<(f64, f64)>,
+    replications: u64,
+    differing: u64,
+    interval: &'static str,
+    needed: Option<u64>,
+    threshold: f64,
+    verdict: &'static str,
+}
+
+/// The CSV fields of a change, joined.
+fn change_columns(change: &Change) -> String {
+    let (low, high) = split(change.ci95);
+    format!(
+        "{},{},{},{},{},{},{},{},{}",
+        decimal(change.delta, 6),
+        optional(low, 6),
+        optional(high, 6),
+        change.replications,
+        change.differing,
+        change.interval,
+        whole_or_empty(change.needed),
+        decimal(change.threshold, 6),
+        change.verdict,
+    )
+}
+
 /// A count, or an empty field.
 fn whole_or_empty(value: Option<u64>) -> String {
     value.map_or_else(String::new, |v| v.to_string())
@@ -167,24 +197,24 @@ impl Exporter for ComparisonCsv {
         }
         let mut out = format!("{COMPARISON_HEADER}\n");
         for row in &results.comparison {
-            let (low, high) = split(row.ci95);
             let (outages_low, outages_high) = split(row.outages_ci95);
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{}",
                 csv_field(&row.layout),
                 csv_field(&row.baseline),
                 row.service,
                 csv_field(&row.scope),
-                decimal(row.delta_downtime_min_per_year, 6),
-                optional(low, 6),
-                optional(high, 6),
-                row.replications,
-                row.differing,
-                row.interval.kind(),
-                whole_or_empty(row.replications_needed),
-                decimal(row.material_min_per_year, 6),
-                row.verdict.name(),
+                change_columns(&Change {
+                    delta: row.delta_downtime_min_per_year,
+                    ci95: row.ci95,
+                    replications: row.replications,
+                    differing: row.differing,
+                    interval: row.interval.kind(),
+                    needed: row.replications_needed,
+                    threshold: row.material_min_per_year,
+                    verdict: row.verdict.name(),
+                }),
                 decimal(row.delta_outages_per_year, 6),
                 optional(outages_low, 6),
                 optional(outages_high, 6),
@@ -196,21 +226,21 @@ impl Exporter for ComparisonCsv {
             let Some(delta) = score.delta_vs_baseline else {
                 continue;
             };
-            let (low, high) = split(delta.ci95);
             let _ = writeln!(
                 out,
-                "{},{},{SCORE_SERVICE},all,{},{},{},{},{},{},{},{},{},,,,",
+                "{},{},{SCORE_SERVICE},all,{},,,,",
                 csv_field(&score.layout),
                 csv_field(baseline),
-                decimal(delta.user_min_per_year, 6),
-                optional(low, 6),
-                optional(high, 6),
-                score.replications,
-                delta.differing,
-                delta.interval.kind(),
-                whole_or_empty(delta.replications_needed),
-                decimal(delta.material_user_min_per_year, 6),
-                delta.verdict.name(),
+                change_columns(&Change {
+                    delta: delta.user_min_per_year,
+                    ci95: delta.ci95,
+                    replications: score.replications,
+                    differing: delta.differing,
+                    interval: delta.interval.kind(),
+                    needed: delta.replications_needed,
+                    threshold: delta.material_user_min_per_year,
+                    verdict: delta.verdict.name(),
+                }),
             );
         }
         Ok(Some(out.into_bytes()))

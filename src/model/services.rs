@@ -54,6 +54,16 @@ impl Service {
         }
     }
 
+    /// The service called `name` in files (`remote_access`, ...), if any.
+    pub fn from_name(name: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Every service's name, joined for a message.
+    pub fn names() -> String {
+        Service::ALL.map(Service::name).join(", ")
+    }
+
     /// The name a reader sees in charts and the report.
     pub fn title(self) -> &'static str {
         match self {

@@ -441,61 +441,14 @@ pub fn normal_quantile(p: f64) -> f64 {
     0.5 * (low + high)
 }
 
-/// Values too small to divide by in the continued fraction.
-const TINY: f64 = 1e-300;
-/// Steps allowed to the series and the continued fraction (far more than any shape below
-/// [`WILSON_HILFERTY_SHAPE`] needs).
-const MAX_STEPS: usize = 100_000;
 /// Above this shape, gamma quantiles use the Wilson–Hilferty approximation (relative error
 /// far below 10⁻⁸ there) instead of inverting P(a, x).
 const WILSON_HILFERTY_SHAPE: f64 = 1e6;
 
-/// The regularized lower incomplete gamma function P(a, x) (Numerical Recipes: the series
-/// below a + 1, the continued fraction above).
+/// The regularized lower incomplete gamma function P(a, x), the share of a Gamma(a, 1)
+/// variable below x.
 pub fn gamma_p(a: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    let front = libm::exp(-x + a * libm::log(x) - libm::lgamma(a));
-    if x < a + 1.0 {
-        let mut term = 1.0 / a;
-        let mut sum = term;
-        let mut denominator = a;
-        for _ in 0..MAX_STEPS {
-            denominator += 1.0;
-            term *= x / denominator;
-            sum += term;
-            if term.abs() < sum.abs() * 1e-16 {
-                break;
-            }
-        }
-        (sum * front).min(1.0)
-    } else {
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / TINY;
-        let mut d = 1.0 / b;
-        let mut fraction = d;
-        for i in 1..MAX_STEPS {
-            let i = i as f64;
-            let an = -i * (i - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            c = b + an / c;
-            if c.abs() < TINY {
-                c = TINY;
-            }
-            d = 1.0 / d;
-            let step = d * c;
-            fraction *= step;
-            if (step - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        (1.0 - front * fraction).max(0.0)
-    }
+    crate::distribution::regularized_lower_gamma(a, x)
 }
 
 /// The Wilson–Hilferty approximation of the `p` quantile of Gamma(`shape`, 1).
