@@ -482,16 +482,32 @@ pub fn table(outcome: &SweepOutcome) -> String {
         {
             // Scores run to millions of user-minutes: whole numbers are precise enough.
             let places = if service == SCORE_SERVICE { 0 } else { 1 };
-            let delta = if row.key.is_empty() {
-                String::new()
-            } else {
-                let interval = row.delta_ci95.map_or_else(String::new, |(l, h)| {
-                    format!(" [{l:+.places$}, {h:+.places$}]")
-                });
-                format!("{:+10.places$}{interval}", row.delta_min_per_year)
+            let delta = match row.delta_interval {
+                _ if row.key.is_empty() => String::new(),
+                "unaffected" => format!("{:>10}  unaffected: the key is not read", 0),
+                "bounds" => format!(
+                    "{:+10.places$}  too few replications differ ({} of {})",
+                    row.delta_min_per_year, row.differing, row.replications
+                ),
+                _ => {
+                    let interval = row.delta_ci95.map_or_else(String::new, |(l, h)| {
+                        format!(" [{l:+.places$}, {h:+.places$}]")
+                    });
+                    let verdict = row
+                        .verdict
+                        .filter(|v| v.sign() != 0)
+                        .map_or(String::new(), |v| format!("  {}", v.words()));
+                    format!("{:+10.places$}{interval}{verdict}", row.delta_min_per_year)
+                }
+            };
+            // An estimate that fewer than five replications carry says so.
+            let evidence = match (row.interval, row.with_downtime) {
+                ("bounds", 0) => "  (none seen)".to_string(),
+                ("bounds", k) => format!("  ({k} with downtime)"),
+                _ => String::new(),
             };
             text.push_str(&format!(
-                "  {:<40} {:>10.places$} {delta}\n",
+                "  {:<40} {:>10.places$} {delta}{evidence}\n",
                 row.point, row.downtime_min_per_year
             ));
         }

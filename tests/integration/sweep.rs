@@ -77,6 +77,28 @@ fn a_key_a_service_does_not_read_leaves_it_exactly_unchanged_at_every_point() {
         changed > 0,
         "the TTL changed nothing at all: the sweep did not apply"
     );
+    // Labelled as zero by construction, not as "no difference seen".
+    let mut reader = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (interval, differing, verdict) = (
+        column("delta_interval"),
+        column("replications_differing"),
+        column("verdict"),
+    );
+    let mut labelled = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        if &record[0] != "base" && &record[4] == "remote_access" {
+            assert_eq!(
+                (&record[interval], &record[differing], &record[verdict]),
+                ("unaffected", "0", "unaffected"),
+                "{record:?}"
+            );
+            labelled += 1;
+        }
+    }
+    assert!(labelled > 0);
 }
 
 #[test]
