@@ -76,6 +76,9 @@ pub struct DiffRow {
     pub old_min_per_year: Option<f64>,
     /// Mean downtime in NEW, minutes per year (`None`: not in NEW).
     pub new_min_per_year: Option<f64>,
+    /// Replications of OLD and of NEW with any downtime in this row (`None` when the
+    /// folder has neither runs.csv nor the row's sample in summary.json).
+    pub with_downtime: (Option<u64>, Option<u64>),
     /// NEW − OLD with its 95% interval, minutes per year, and how it was computed
     /// (`None` when the row is in one folder only, or the interval needs 2 replications).
     pub change: Option<Change>,
@@ -289,12 +292,21 @@ pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
         let worse = change
             .and_then(|c| c.family_low)
             .is_some_and(|low| low > options.threshold_min_per_year);
+        let carrying = |runs: &HashMap<Key, RunningSample>, figures: Option<&SummaryFigures>| {
+            runs.get(key)
+                .map(|r| r.sample().nonzero)
+                .or_else(|| figures.and_then(|f| f.sample).map(|s| s.nonzero))
+        };
         rows.push(DiffRow {
             layout: key.0.clone(),
             service: key.1.clone(),
             scope: key.2.clone(),
             old_min_per_year: in_old.map(|s| s.mean_min_per_year),
             new_min_per_year: in_new.map(|s| s.mean_min_per_year),
+            with_downtime: (
+                carrying(&moments.old, in_old),
+                carrying(&moments.new, in_new),
+            ),
             change,
             worse,
         });
@@ -914,7 +926,7 @@ fn optional(value: Option<f64>) -> String {
 fn write_csv(rows: &[DiffRow], out: &mut impl std::io::Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "layout,service,scope,old_downtime_min_per_year,new_downtime_min_per_year,change_min_per_year,ci95_low,ci95_high,method,worse,interval,replications_differing,evidence,replications_needed"
+        "layout,service,scope,old_downtime_min_per_year,new_downtime_min_per_year,change_min_per_year,ci95_low,ci95_high,method,worse,interval,replications_differing,evidence,replications_needed,old_replications_with_downtime,new_replications_with_downtime"
     )?;
     let mut writer = csv::Writer::from_writer(out);
     for row in rows {
@@ -938,6 +950,12 @@ fn write_csv(rows: &[DiffRow], out: &mut impl std::io::Write) -> std::io::Result
                 change.map_or("", |c| c.evidence.name()),
                 &change
                     .and_then(|c| c.replications_needed)
+                    .map_or_else(String::new, |n| n.to_string()),
+                &row.with_downtime
+                    .0
+                    .map_or_else(String::new, |n| n.to_string()),
+                &row.with_downtime
+                    .1
                     .map_or_else(String::new, |n| n.to_string()),
             ])
             .map_err(std::io::Error::other)?;

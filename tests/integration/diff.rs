@@ -215,6 +215,9 @@ fn a_paired_interval_matches_a_hand_calculation() {
     assert_eq!(row["method"], "paired");
     assert_eq!(row["replications_differing"], "5");
     assert_eq!(row["interval"], "two_sided");
+    // Every replication of both runs had downtime (10 minutes at least).
+    assert_eq!(row["old_replications_with_downtime"], "10000");
+    assert_eq!(row["new_replications_with_downtime"], "10000");
 }
 
 #[test]
