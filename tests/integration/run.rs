@@ -425,3 +425,51 @@ fn percentiles_are_within_half_a_permille_of_the_order_statistics_of_runs_csv() 
     }
     assert!(checked >= 12, "{checked}");
 }
+
+#[test]
+fn the_materiality_threshold_decides_material_from_merely_significant() {
+    // Equal federation priorities cost inbound federation several hundred minutes a year
+    // on contoso: material at the default 5 min/yr, immaterial against 5,000 (yet still
+    // significant), material again when only that service's threshold is lowered back.
+    let dir = tempfile::tempdir().unwrap();
+    let verdict = |extra: &[&str]| -> (String, String) {
+        let out = dir.path().join(extra.join("_").replace(['=', '/'], "-"));
+        let mut args = vec!["-n", "100", "--no-charts", "--no-runs"];
+        args.extend_from_slice(extra);
+        run_into(&out, &args);
+        let rows = rows(&out, "comparison.csv", edgesim::export::COMPARISON_HEADER);
+        let key = [
+            (0, "equal-priorities"),
+            (2, "federation_inbound"),
+            (3, "all"),
+        ];
+        (
+            field(&rows, &key, 12).to_string(),
+            field(&rows, &key, 11).to_string(),
+        )
+    };
+    assert_eq!(
+        verdict(&[]),
+        ("materially_worse".to_string(), "5.000000".to_string())
+    );
+    assert_eq!(
+        verdict(&["--material", "5000"]),
+        ("worse_immaterial".to_string(), "5000.000000".to_string())
+    );
+    assert_eq!(
+        verdict(&["--material", "5000", "--material", "federation_inbound=20"]),
+        ("materially_worse".to_string(), "20.000000".to_string())
+    );
+    for bad in ["five", "-1", "remote=3", "remote_access=600000"] {
+        let output = edgesim()
+            .args(["run", "-n", "2", "-q", &format!("--material={bad}"), "-o"])
+            .arg(dir.path().join("bad"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("--material"),
+            "{bad}"
+        );
+    }
+}
