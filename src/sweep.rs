@@ -145,8 +145,8 @@ pub fn parse_vary(text: &str) -> Result<SweepSpec, String> {
         ));
     };
     let key = key.trim();
-    let values: Vec<Node> = values
-        .split(',')
+    let values: Vec<Node> = split_values(values)
+        .into_iter()
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(Node::from_command_line)
@@ -165,6 +165,29 @@ pub fn parse_vary(text: &str) -> Result<SweepSpec, String> {
         key: key.to_string(),
         values,
     })
+}
+
+/// Splits `V1,V2,...` at the commas outside quotes, brackets and braces, so that a value
+/// may be an inline table (`{ dist = "fixed", value = "1h" }`) or an array.
+fn split_values(text: &str) -> Vec<&str> {
+    let mut values = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                values.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    values.push(&text[start..]);
+    values
 }
 
 /// Runs a sweep and writes `sweep.csv`.
@@ -519,4 +542,52 @@ pub fn table(outcome: &SweepOutcome) -> String {
         outcome.file.display()
     ));
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_split_at_commas_outside_tables_arrays_and_quotes() {
+        assert_eq!(split_values("5m,1h, 1d"), vec!["5m", "1h", " 1d"]);
+        assert_eq!(
+            split_values(
+                r#"{ dist = "fixed", value = "1h" },{ dist = "exponential", mean = "2h" }"#
+            ),
+            vec![
+                r#"{ dist = "fixed", value = "1h" }"#,
+                r#"{ dist = "exponential", mean = "2h" }"#
+            ]
+        );
+        assert_eq!(split_values(r#""a,b",[1, 2]"#), vec![r#""a,b""#, "[1, 2]"]);
+        let spec = parse_vary(r#"operations.response={ dist = "fixed", value = "1h" },30m"#)
+            .expect("two values");
+        assert_eq!(spec.values.len(), 2);
+    }
+
+    #[test]
+    fn key_paths_may_quote_an_id_with_dots_and_are_bounded() {
+        use crate::scenario::key_path_segments;
+        assert_eq!(
+            key_path_segments(r#"edge_pools."edge.dallas".servers"#).unwrap(),
+            vec!["edge_pools", "edge.dallas", "servers"]
+        );
+        assert_eq!(
+            key_path_segments("dns.ttl").unwrap(),
+            vec!["dns".to_string(), "ttl".to_string()]
+        );
+        for bad in ["", "dns..ttl", ".dns", "dns.", r#"a."b"c.d"#, r#"a."b.c"#] {
+            assert!(key_path_segments(bad).is_err(), "{bad}");
+        }
+        // Forty thousand segments (a crash of the stack before the bound): refused at once.
+        let deep = vec!["a"; 40_000].join(".");
+        assert!(key_path_segments(&deep).unwrap_err().contains("bytes long"));
+        let seventeen = vec!["a"; 17].join(".");
+        assert!(
+            key_path_segments(&seventeen)
+                .unwrap_err()
+                .contains("more than 16 parts")
+        );
+    }
 }

@@ -78,18 +78,87 @@ impl SweepSpec {
     /// The scenario tree that sets `key` to `value`, to merge over every layout; or why
     /// the key cannot be swept.
     pub fn overlay(&self, value: &Node) -> Result<Node, String> {
-        let segments: Vec<&str> = self.key.split('.').collect();
-        if self.key.trim().is_empty() || segments.iter().any(|s| s.trim().is_empty()) {
-            return Err(format!(
-                "`{}` is not a key path; write the scenario keys joined by dots, e.g. operations.response or edge_pools.<id>.servers",
-                self.key
-            ));
-        }
+        let segments = key_path_segments(&self.key)?;
         if let Some((_, reason)) = UNSWEEPABLE.iter().find(|(key, _)| *key == segments[0]) {
-            return Err(format!("`{}` cannot be swept: {reason}", self.key));
+            return Err(format!("`{}` cannot be swept: {reason}", shown(&self.key)));
         }
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         Ok(Node::at_path(&segments, value.clone()))
     }
+}
+
+/// The most segments a sweep's key path may have: the deepest key of the format has six
+/// (`edge_pools.<id>.failures.server.time_to_failure.<parameter>`); a path of thousands
+/// would only exhaust the stack of the code that merges it.
+pub const MAX_KEY_PATH_SEGMENTS: usize = 16;
+/// The longest key path, in bytes.
+pub const MAX_KEY_PATH_BYTES: usize = 1_000;
+
+/// A key path as a message shows it: at most 80 characters.
+fn shown(key: &str) -> String {
+    let mut text: String = key.chars().take(80).collect();
+    if text.len() < key.len() {
+        text.push('…');
+    }
+    text
+}
+
+/// The segments of a dotted key path. A segment in double quotes may hold dots (an id
+/// such as `edge_pools."edge.dallas".servers`).
+pub fn key_path_segments(key: &str) -> Result<Vec<String>, String> {
+    let not_a_path = || {
+        format!(
+            "`{}` is not a key path; write the scenario keys joined by dots, e.g. operations.response or edge_pools.<id>.servers (quote an id that holds a dot: edge_pools.\"edge.dallas\".servers)",
+            shown(key)
+        )
+    };
+    if key.len() > MAX_KEY_PATH_BYTES {
+        return Err(format!(
+            "the key path `{}` is {} bytes long; a key path has at most {MAX_KEY_PATH_BYTES}",
+            shown(key),
+            key.len()
+        ));
+    }
+    let mut segments = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    for c in key.chars() {
+        match c {
+            '"' if quoted => quoted = false,
+            '"' if current.is_empty() && !was_quoted => {
+                quoted = true;
+                was_quoted = true;
+            }
+            '"' => return Err(not_a_path()),
+            '.' if !quoted => {
+                if current.trim().is_empty() && !was_quoted {
+                    return Err(not_a_path());
+                }
+                segments.push(std::mem::take(&mut current));
+                was_quoted = false;
+            }
+            _ if was_quoted && !quoted => return Err(not_a_path()),
+            _ => current.push(c),
+        }
+        if segments.len() > MAX_KEY_PATH_SEGMENTS {
+            return Err(format!(
+                "the key path `{}` has more than {MAX_KEY_PATH_SEGMENTS} parts; the scenario's keys are at most six deep",
+                shown(key)
+            ));
+        }
+    }
+    if quoted || (current.trim().is_empty() && !was_quoted) {
+        return Err(not_a_path());
+    }
+    segments.push(current);
+    if segments.len() > MAX_KEY_PATH_SEGMENTS {
+        return Err(format!(
+            "the key path `{}` has more than {MAX_KEY_PATH_SEGMENTS} parts; the scenario's keys are at most six deep",
+            shown(key)
+        ));
+    }
+    Ok(segments)
 }
 
 /// A scenario that did not load: every error found, and the warnings seen on the way.

@@ -113,10 +113,20 @@ impl Node {
         Node { value, span: None }
     }
 
-    /// The value as a planner would write it after `=` (for labels and CSV files).
+    /// The value as a planner would write it after `=` (for labels and CSV files): a
+    /// string on its own unquoted (`1h`), strings inside tables and arrays quoted, so that
+    /// `{ dist = "fixed", value = "1h" }` reads back as written.
     pub fn to_toml_text(&self) -> String {
         match &self.value {
             NodeValue::String(s) => s.clone(),
+            _ => self.nested_toml_text(),
+        }
+    }
+
+    /// [`Node::to_toml_text`] inside a table or an array: strings quoted.
+    fn nested_toml_text(&self) -> String {
+        match &self.value {
+            NodeValue::String(s) => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
             NodeValue::Integer(i) => i.to_string(),
             NodeValue::Float(f) => f.to_string(),
             NodeValue::Boolean(b) => b.to_string(),
@@ -125,7 +135,7 @@ impl Node {
                 "[{}]",
                 items
                     .iter()
-                    .map(Node::to_toml_text)
+                    .map(Node::nested_toml_text)
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -133,7 +143,7 @@ impl Node {
                 "{{ {} }}",
                 entries
                     .iter()
-                    .map(|e| format!("{} = {}", e.key, e.node.to_toml_text()))
+                    .map(|e| format!("{} = {}", e.key, e.node.nested_toml_text()))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

@@ -7,6 +7,7 @@ mod diff;
 mod event_counts;
 mod fixtures;
 mod hardening;
+mod hostile;
 mod invariance;
 mod manual_failover;
 mod newcomer;
