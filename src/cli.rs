@@ -340,12 +340,36 @@ pub fn main() -> ExitCode {
 /// the reader has what it wanted, so the rest is dropped quietly.
 fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let _ = out
+        .write_all(terminal_safe(text).as_bytes())
+        .and_then(|()| out.flush());
 }
 
 /// Writes `text` and a line break to stderr, ignoring a closed stderr.
 fn print_err(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    let _ = writeln!(std::io::stderr().lock(), "{}", terminal_safe(text));
+}
+
+/// `text` with every control character but line breaks and tabs escaped: names read from
+/// files (a hand-made result folder's layouts, a path) cannot send the terminal commands.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.split('\n')
+            .map(|line| {
+                line.split('\t')
+                    .map(|part| crate::scenario::diagnostic::terminal_safe(part, usize::MAX))
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// The exit code of a failed command, after printing why.

@@ -126,6 +126,27 @@ impl Part {
         if self.study.horizon_micros != self.info.horizon_micros {
             return Err("its horizon does not match what was run".to_string());
         }
+        // The names end up in CSV files, charts and terminals: only names a scenario could
+        // have given.
+        let unsafe_name = |name: &str| crate::scenario::decode::unsafe_text(name, false).is_some();
+        let names = std::iter::once(self.info.scenario.as_str()).chain(
+            self.study.layouts.iter().flat_map(|layout| {
+                std::iter::once(layout.layout.as_str())
+                    .chain(
+                        layout
+                            .services
+                            .iter()
+                            .flat_map(|s| s.scopes.iter().map(|x| x.scope.as_str())),
+                    )
+                    .chain(layout.pools.iter().map(|p| p.edge_pool.as_str()))
+            }),
+        );
+        if let Some(name) = names.into_iter().find(|n| unsafe_name(n)) {
+            return Err(format!(
+                "it names {}, which no scenario could have named",
+                crate::scenario::diagnostic::terminal_safe(name, 80)
+            ));
+        }
         let wrong = |what: String| {
             Err(format!(
                 "{what} does not hold this shard's {expected} replications"

@@ -265,9 +265,96 @@ pub fn read_string(node: &Node, path: &str, findings: &mut Findings) -> Option<S
     }
 }
 
+/// The longest id or name, in characters: far above any real name, and small enough that
+/// a name repeated on every row of `runs.csv` cannot make it huge.
+pub const MAX_NAME_CHARS: usize = 200;
+/// The longest description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+
+/// Whether `c` is a Unicode noncharacter (U+FDD0 to U+FDEF, and the last two code points
+/// of every plane): not valid in XML, so it would break every SVG chart.
+fn noncharacter(c: char) -> bool {
+    let code = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE
+}
+
+/// Why `text` cannot be an id or a name (`None` when it can): too long, a character that
+/// would break a chart (not valid in XML) or reach a terminal as a command (control
+/// characters: escape sequences, NUL), or, unless `multiline` (descriptions), a first
+/// character a spreadsheet would run as a formula (`=`, `+`, `-`, `@`).
+pub fn unsafe_text(text: &str, multiline: bool) -> Option<(String, String)> {
+    let limit = if multiline {
+        MAX_DESCRIPTION_CHARS
+    } else {
+        MAX_NAME_CHARS
+    };
+    let count = text.chars().count();
+    if count > limit {
+        return Some((
+            format!("{count} characters long"),
+            format!("shorten it to at most {limit} characters"),
+        ));
+    }
+    if let Some(c) = text.chars().find(|&c| {
+        (c.is_control() && !(multiline && matches!(c, '\n' | '\t' | '\r'))) || noncharacter(c)
+    }) {
+        return Some((
+            format!("it holds the character {}", c.escape_unicode()),
+            "remove control characters and noncharacters (they would reach terminals as commands and break the charts)".to_string(),
+        ));
+    }
+    if !multiline && text.starts_with(['=', '+', '-', '@']) {
+        return Some((
+            format!("it begins with `{}`", &text[..1]),
+            "start it with a letter or a digit: a spreadsheet opening the CSV files would run a cell that begins with =, +, - or @ as a formula".to_string(),
+        ));
+    }
+    None
+}
+
+/// Reads a name (a scenario's or a layout's): a string that [`unsafe_text`] accepts.
+pub fn read_name(node: &Node, path: &str, findings: &mut Findings) -> Option<String> {
+    let name = read_string(node, path, findings)?;
+    if let Some((problem, help)) = unsafe_text(&name, false) {
+        findings.error(
+            path,
+            node.span.clone(),
+            format!("this name cannot be used: {problem}"),
+            help,
+        );
+        return None;
+    }
+    Some(name)
+}
+
+/// Reads a description: a string of at most [`MAX_DESCRIPTION_CHARS`] characters with no
+/// control characters but line breaks and tabs.
+pub fn read_description(node: &Node, path: &str, findings: &mut Findings) -> Option<String> {
+    let text = read_string(node, path, findings)?;
+    if let Some((problem, help)) = unsafe_text(&text, true) {
+        findings.error(
+            path,
+            node.span.clone(),
+            format!("this description cannot be used: {problem}"),
+            help,
+        );
+        return None;
+    }
+    Some(text)
+}
+
 /// Reads a non-empty identifier string (ids of sites and pools).
 pub fn read_id(node: &Node, path: &str, findings: &mut Findings) -> Option<String> {
     let id = read_string(node, path, findings)?;
+    if let Some((problem, help)) = unsafe_text(&id, false) {
+        findings.error(
+            path,
+            node.span.clone(),
+            format!("this id cannot be used: {problem}"),
+            help,
+        );
+        return None;
+    }
     if id.trim().is_empty() {
         findings.error(
             path,

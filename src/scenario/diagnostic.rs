@@ -134,6 +134,9 @@ impl SourceText {
     }
 
     /// Renders a diagnostic the way a compiler would: headline, location, snippet, help.
+    /// Everything from the file is shown terminal-safe ([`terminal_safe`]) and a long line
+    /// is shown around the place it is about, so that no file can send a terminal
+    /// commands or megabytes.
     pub fn render(&self, diagnostic: &Diagnostic) -> String {
         let mut out = String::new();
         let label = match (diagnostic.severity, diagnostic.rule) {
@@ -143,44 +146,90 @@ impl SourceText {
         };
         let _ = write!(out, "{label}: ");
         if let Some(path) = &diagnostic.key_path {
-            let _ = write!(out, "{path}: ");
+            let _ = write!(out, "{}: ", terminal_safe(path, MAX_SHOWN));
         }
-        let _ = writeln!(out, "{}", diagnostic.message);
+        let _ = writeln!(out, "{}", terminal_safe(&diagnostic.message, MAX_SHOWN));
+        let name = terminal_safe(&self.name, MAX_SHOWN);
         match &diagnostic.span {
             Some(span) => {
                 let (line, column) = self.line_column(span.start);
-                let _ = writeln!(out, "  --> {}:{line}:{column}", self.name);
-                let text = self.line_text(line);
-                let gutter = line.to_string().len();
-                let _ = writeln!(out, "{:gutter$} |", "");
-                let _ = writeln!(out, "{line} | {text}");
+                let _ = writeln!(out, "  --> {name}:{line}:{column}");
+                let text: Vec<char> = self.line_text(line).chars().collect();
                 let (end_line, end_column) = self.line_column(span.end.max(span.start + 1));
                 let width = if end_line == line {
                     end_column.saturating_sub(column).max(1)
                 } else {
-                    text.chars().count().saturating_sub(column - 1).max(1)
+                    text.len().saturating_sub(column - 1).max(1)
                 };
+                // A line longer than SNIPPET characters is shown as a window around the span.
+                let first = if text.len() <= SNIPPET {
+                    0
+                } else {
+                    (column - 1).saturating_sub(SNIPPET / 4)
+                };
+                let last = text.len().min(first + SNIPPET);
+                let shown: String = text[first.min(last)..last].iter().collect();
+                let (before, after) = (
+                    if first > 0 { "…" } else { "" },
+                    if last < text.len() { "…" } else { "" },
+                );
+                let gutter = line.to_string().len();
+                let _ = writeln!(out, "{:gutter$} |", "");
+                let _ = writeln!(
+                    out,
+                    "{line} | {before}{}{after}",
+                    terminal_safe(&shown, SNIPPET)
+                );
+                let pad = column - 1 - first + before.chars().count();
                 let _ = writeln!(
                     out,
                     "{:gutter$} | {:pad$}{}",
                     "",
                     "",
-                    "^".repeat(width),
-                    pad = column - 1
+                    "^".repeat(width.min(SNIPPET))
                 );
             }
             None => {
-                let _ = writeln!(out, "  --> {}", self.name);
+                let _ = writeln!(out, "  --> {name}");
             }
         }
         if !diagnostic.layouts.is_empty() {
-            let _ = writeln!(out, "  = in layouts: {}", diagnostic.layouts.join(", "));
+            let _ = writeln!(
+                out,
+                "  = in layouts: {}",
+                terminal_safe(&diagnostic.layouts.join(", "), MAX_SHOWN)
+            );
         }
         if let Some(help) = &diagnostic.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "  = help: {}", terminal_safe(help, MAX_SHOWN));
         }
         out
     }
+}
+
+/// The most characters of a message, a help or a name shown.
+const MAX_SHOWN: usize = 2_000;
+/// The most characters of a source line shown.
+const SNIPPET: usize = 160;
+
+/// `text` as it may reach a terminal: control characters (escape sequences, carriage
+/// returns, NUL) and Unicode noncharacters written as `\u{1b}`, and at most `limit`
+/// characters, with `…` for the rest.
+pub fn terminal_safe(text: &str, limit: usize) -> String {
+    let mut out = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count == limit {
+            out.push('…');
+            break;
+        }
+        let code = u32::from(c);
+        if c.is_control() || (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -202,6 +251,24 @@ mod tests {
         // "bé = " is 6 bytes but 5 characters: the value starts in column 6.
         assert_eq!(source.line_column(12), (2, 6));
         assert_eq!(source.line_text(2), "bé = 2");
+    }
+
+    #[test]
+    fn rendering_escapes_control_characters_and_shortens_long_lines() {
+        // An id with an escape sequence (a window title) and a NUL, on a line of 100,000
+        // characters: nothing raw reaches the terminal, and the snippet is short.
+        let line = format!("id = \"\u{1b}]0;owned\u{7}\u{0}\"{}", " ".repeat(100_000));
+        let source = SourceText::new("x.toml", format!("{line}\n"));
+        let diagnostic = Diagnostic::error("sites[0].id", "id \"\u{1b}]0;owned\u{7}\" is bad")
+            .with_span(Some(5..14));
+        let shown = source.render(&diagnostic);
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
+        assert!(shown.contains("\\u{1b}]0;owned\\u{7}"), "{shown}");
+        assert!(shown.len() < 1_000, "{} bytes", shown.len());
+        assert!(shown.contains('…'));
     }
 
     #[test]

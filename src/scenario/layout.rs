@@ -130,6 +130,7 @@ fn check_record_edits(
         .iter()
         .filter_map(|item| record_id(item, key))
         .collect();
+    let known: std::collections::HashSet<&str> = ids.iter().copied().collect();
     for edit in edits {
         let edit_path = if layout.is_empty() {
             format!("{path}.{}", edit.key)
@@ -137,8 +138,14 @@ fn check_record_edits(
             format!("{layout}.{path}.{}", edit.key)
         };
         let span = edit.key_span.clone().or_else(|| edit.node.span.clone());
-        if !ids.contains(&edit.key.as_str()) {
-            let listed: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+        if !known.contains(edit.key.as_str()) {
+            // A dozen ids are enough to recognise a misspelling; every id on every error
+            // of a file with thousands of each would be megabytes of messages.
+            let mut listed: Vec<String> =
+                ids.iter().take(12).map(|id| format!("\"{id}\"")).collect();
+            if ids.len() > 12 {
+                listed.push(format!("… ({} in all)", ids.len()));
+            }
             findings.error(
                 &edit_path,
                 span,

@@ -16,7 +16,9 @@ pub mod tree;
 use std::fmt;
 use std::path::Path;
 
-use decode::{Findings, TableReader, index_path, read_array, read_string};
+use decode::{
+    Findings, TableReader, index_path, read_array, read_description, read_name, read_string,
+};
 use diagnostic::{Diagnostic, Severity, SourceText, Span};
 use tree::{Node, NodeValue};
 
@@ -48,6 +50,15 @@ pub struct SweepSpec {
     /// The values, in order.
     pub values: Vec<Node>,
 }
+
+/// The most sweep values × sites and pools of every layout that `validate` checks: each
+/// value is a load of the whole scenario.
+pub const MAX_SWEEP_CHECK_WORK: usize = 500_000;
+
+/// The most layouts a scenario may have: every layout is simulated in every replication
+/// and has a row in every chart, so a thousand would take minutes and gigabytes for one
+/// replication and draw charts a hundred thousand pixels tall.
+pub const MAX_LAYOUTS: usize = 64;
 
 /// The most values a sweep may list in all (each is a scenario loaded and run for every
 /// layout; the cap keeps a hostile file from turning one load into thousands).
@@ -180,16 +191,27 @@ impl LoadError {
     }
 }
 
+/// The most diagnostics of one file shown: a file with more has a systematic mistake, and
+/// the first ones show it; the rest would only flood the terminal.
+pub const MAX_DIAGNOSTICS_SHOWN: usize = 100;
+
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for diagnostic in &self.diagnostics {
+        for diagnostic in self.diagnostics.iter().take(MAX_DIAGNOSTICS_SHOWN) {
             writeln!(f, "{}", self.source.render(diagnostic))?;
+        }
+        let hidden = self.diagnostics.len().saturating_sub(MAX_DIAGNOSTICS_SHOWN);
+        if hidden > 0 {
+            writeln!(
+                f,
+                "... and {hidden} more; fix these first and validate again\n"
+            )?;
         }
         let count = self.error_count();
         write!(
             f,
             "{}: {count} error{} found; nothing was run",
-            self.source.name,
+            diagnostic::terminal_safe(&self.source.name, 2_000),
             if count == 1 { "" } else { "s" }
         )
     }
@@ -288,6 +310,33 @@ pub fn load_bytes(name: &str, bytes: &[u8]) -> Result<LoadedScenario, LoadError>
 pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
     let loaded = load_str_with(name, text, None)?;
     let mut diagnostics = Vec::new();
+    // Each sweep value is checked by loading the whole scenario with it, every layout and
+    // component: bound that work, or one validate of a large file takes minutes.
+    let points: usize = loaded.sweeps.iter().map(|s| s.values.len()).sum();
+    let components: usize = loaded
+        .scenario
+        .layouts
+        .iter()
+        .map(|t| t.sites.len() + t.front_end_pools.len() + t.edge_pools.len())
+        .sum();
+    if points.saturating_mul(components) > MAX_SWEEP_CHECK_WORK {
+        return Err(LoadError {
+            diagnostics: vec![
+                Diagnostic::error(
+                    "sweeps",
+                    format!(
+                        "checking {points} sweep values means loading the scenario {points} times, with {} layouts of {components} sites and pools in all: more than edgesim checks at once",
+                        loaded.scenario.layouts.len()
+                    ),
+                )
+                .with_help(format!(
+                    "list at most {} values in [[sweeps]] for this scenario (or fewer layouts), or give them with sweep --vary a few at a time",
+                    (MAX_SWEEP_CHECK_WORK / components.max(1)).max(1)
+                )),
+            ],
+            source: loaded.source,
+        });
+    }
     for (i, spec) in loaded.sweeps.iter().enumerate() {
         for (j, value) in spec.values.iter().enumerate() {
             let path = format!("sweeps[{i}].values[{j}]");
@@ -583,6 +632,16 @@ fn materialise_layouts(
         diagnostics.extend(findings.items);
         return materialised;
     };
+    if items.len() > MAX_LAYOUTS {
+        findings.error(
+            "layouts",
+            layouts_node.span.clone(),
+            format!("{} layouts; a scenario may have at most {MAX_LAYOUTS}", items.len()),
+            "every layout runs in every replication and has a row in every chart; compare fewer at a time (split the file, or use --layout to pick some)",
+        );
+        diagnostics.extend(findings.items);
+        return materialised;
+    }
     if items.is_empty() {
         findings.error(
             "layouts",
@@ -591,7 +650,7 @@ fn materialise_layouts(
             "remove it to run the scenario as one layout named \"base\", or add [[layouts]] entries with a name",
         );
     }
-    let mut names: Vec<String> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, item) in items.iter().enumerate() {
         let path = index_path("layouts", i);
         let Some(table) = TableReader::open(
@@ -604,9 +663,9 @@ fn materialise_layouts(
         };
         let name = table
             .required("name", &mut findings, "\"equal-priorities\"")
-            .and_then(|n| read_string(n, &table.path_of("name"), &mut findings));
+            .and_then(|n| read_name(n, &table.path_of("name"), &mut findings));
         if let Some(description) = table.optional("description") {
-            read_string(description, &table.path_of("description"), &mut findings);
+            read_description(description, &table.path_of("description"), &mut findings);
         }
         let mut forbidden_found = false;
         for key in schema::LAYOUT_FORBIDDEN_KEYS
@@ -637,7 +696,7 @@ fn materialise_layouts(
             );
             continue;
         }
-        if names.contains(&name) {
+        if !names.insert(name.clone()) {
             findings.error(
                 &table.path_of("name"),
                 table.optional("name").and_then(|n| n.span.clone()),
@@ -646,7 +705,6 @@ fn materialise_layouts(
             );
             continue;
         }
-        names.push(name.clone());
         if forbidden_found {
             continue;
         }
@@ -751,11 +809,17 @@ impl LoadedScenario {
 
     /// The warnings, rendered with their locations.
     pub fn rendered_warnings(&self) -> String {
-        self.warnings
+        let mut shown: Vec<String> = self
+            .warnings
             .iter()
+            .take(MAX_DIAGNOSTICS_SHOWN)
             .map(|w| self.source.render(w))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .collect();
+        let hidden = self.warnings.len().saturating_sub(MAX_DIAGNOSTICS_SHOWN);
+        if hidden > 0 {
+            shown.push(format!("... and {hidden} more warnings\n"));
+        }
+        shown.join("\n")
     }
 }
 

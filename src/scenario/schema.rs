@@ -6,8 +6,8 @@
 //! is still checked; a load with any error never returns a topology.
 
 use super::decode::{
-    Findings, TableReader, index_path, read_array, read_choice, read_duration, read_id,
-    read_integer, read_number, read_positive_duration, read_string,
+    Findings, TableReader, index_path, read_array, read_choice, read_description, read_duration,
+    read_id, read_integer, read_name, read_number, read_positive_duration, read_string,
 };
 use super::diagnostic::{Diagnostic, Span};
 use super::distribution::{DistributionUse, read_distribution};
@@ -335,7 +335,7 @@ pub fn read_scenario(root: &Node, findings: &mut Findings) -> RawScenario {
         .expect("an empty table always opens");
     let name = top
         .required("name", findings, "\"Edge design, three sites\"")
-        .and_then(|n| read_string(n, "name", findings))
+        .and_then(|n| read_name(n, "name", findings))
         .unwrap_or_default();
     if top.optional("name").is_some() && name.trim().is_empty() {
         findings.error(
@@ -347,7 +347,7 @@ pub fn read_scenario(root: &Node, findings: &mut Findings) -> RawScenario {
     }
     let description = top
         .optional("description")
-        .and_then(|n| read_string(n, "description", findings));
+        .and_then(|n| read_description(n, "description", findings));
     let simulation = read_simulation(&top, findings);
     RawScenario {
         name,

@@ -90,3 +90,140 @@ fn vary_takes_inline_tables_and_ids_with_dots() {
         "{points:?}"
     );
 }
+
+/// Validates `file`: exit code and all it printed.
+fn validate(file: &Path) -> (Option<i32>, String) {
+    let (code, stdout, stderr) = outcome(edgesim().args(["validate", file.to_str().unwrap()]));
+    (code, format!("{stdout}{stderr}"))
+}
+
+#[test]
+fn ids_and_names_that_would_inject_are_refused_and_never_printed_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string(project_path("tests/valid-base.toml")).unwrap();
+    for (what, from, to, expected) in [
+        // A spreadsheet runs a cell that begins with = as a formula.
+        (
+            "formula",
+            "id = \"east\"",
+            "id = \"=cmd|' /C calc'!A0\"",
+            "it begins with `=`",
+        ),
+        (
+            "escape sequence",
+            "id = \"east\"",
+            "id = \"east\\u001b]0;owned\\u0007\"",
+            "it holds the character \\u{1b}",
+        ),
+        ("NUL", "id = \"east\"", "id = \"ea\\u0000st\"", "\\u{0}"),
+        (
+            "noncharacter",
+            "name = \"Malformed test base\"",
+            "name = \"base\\uFFFF\"",
+            "\\u{ffff}",
+        ),
+    ] {
+        let file = dir.path().join(format!("{}.toml", what.replace(' ', "-")));
+        let text = base.replacen(from, to, 1);
+        assert_ne!(text, base, "{what}");
+        fs::write(&file, text).unwrap();
+        let (code, printed) = validate(&file);
+        assert_eq!(code, Some(1), "{what}: {printed}");
+        assert!(printed.contains(expected), "{what}: {printed}");
+        assert!(
+            !printed.chars().any(|c| c.is_control() && c != '\n'),
+            "{what}: a raw control character reached the terminal: {printed:?}"
+        );
+    }
+    // A layout name of ten million characters: refused at once, in a few lines.
+    let file = base_with(
+        dir.path(),
+        "long.toml",
+        &format!("[[layouts]]\nname = \"{}\"\n", "x".repeat(10_000_000)),
+    );
+    let (code, printed) = validate(&file);
+    assert_eq!(code, Some(1));
+    assert!(
+        printed.contains("10000000 characters long"),
+        "{}",
+        &printed[..200]
+    );
+    assert!(printed.len() < 5_000, "{} bytes printed", printed.len());
+}
+
+#[test]
+fn too_many_layouts_or_errors_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    // A thousand one-line layouts: refused, not minutes and gigabytes per replication.
+    let layouts: String = (0..1000)
+        .map(|i| format!("[[layouts]]\nname = \"l{i}\"\n"))
+        .collect();
+    let file = base_with(dir.path(), "layouts.toml", &layouts);
+    let (code, printed) = validate(&file);
+    assert_eq!(code, Some(1));
+    assert!(
+        printed.contains("1000 layouts; a scenario may have at most 64"),
+        "{printed}"
+    );
+    // Many bad edits: each error lists a dozen ids at most, and at most 100 errors show.
+    let pools: String = (0..300)
+        .map(|i| {
+            format!(
+                "[[edge_pools]]\nid = \"extra-{i}\"\nsite = \"east\"\nservers = 2\ninternal_fqdn = \"int.{i}.example.com\"\nexternal_fqdn = \"sip.{i}.example.com\"\n"
+            )
+        })
+        .collect();
+    let edits: String = (0..2000)
+        .map(|i| format!("edge_pools.missing-{i}.servers = 3\n"))
+        .collect();
+    let file = base_with(
+        dir.path(),
+        "edits.toml",
+        &format!("{pools}[[layouts]]\nname = \"bad\"\n{edits}"),
+    );
+    let (code, printed) = validate(&file);
+    assert_eq!(code, Some(1));
+    assert!(
+        printed.contains("… (302 in all)"),
+        "{}",
+        &printed[..2000.min(printed.len())]
+    );
+    assert!(
+        printed.contains("... and 1900 more; fix these first"),
+        "tail"
+    );
+    assert!(printed.len() < 200_000, "{} bytes printed", printed.len());
+}
+
+#[test]
+fn checking_sweeps_of_a_large_scenario_is_bounded() {
+    // About 1,000 pools, 20 layouts and 200 sweep values: 200 loads of 20 layouts of a
+    // thousand pools each. Refused with the most values this scenario may list (500,000
+    // over 20 layouts × 995 sites and pools = 25), instead of a minute and more of checking.
+    let dir = tempfile::tempdir().unwrap();
+    let pools: String = (0..990)
+        .map(|i| {
+            format!(
+                "[[edge_pools]]\nid = \"extra-{i}\"\nsite = \"east\"\nservers = 2\ninternal_fqdn = \"int.{i}.example.com\"\nexternal_fqdn = \"sip.{i}.example.com\"\n"
+            )
+        })
+        .collect();
+    let values: Vec<String> = (1..=200).map(|m| format!("\"{m}m\"")).collect();
+    let file = base_with(
+        dir.path(),
+        "sweeps.toml",
+        &format!(
+            "{pools}[[sweeps]]\nkey = \"dns.ttl\"\nvalues = [{}]\n{}",
+            values.join(", "),
+            (0..20)
+                .map(|i| format!("[[layouts]]\nname = \"l{i}\"\n"))
+                .collect::<String>()
+        ),
+    );
+    let (code, printed) = validate(&file);
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(
+        printed.contains("list at most 25 values in [[sweeps]] for this scenario"),
+        "{printed}"
+    );
+}
