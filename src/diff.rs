@@ -327,7 +327,8 @@ pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
             ));
         }
     }
-    let mut staging = Staging::new(&options.output).map_err(|e| e.to_string())?;
+    let mut staging = Staging::new(&options.output, crate::output::OutputKind::Diff)
+        .map_err(|e| e.to_string())?;
     let mut out = staging.create("diff.csv").map_err(|e| e.to_string())?;
     write_csv(&rows, &mut out).map_err(|e| format!("cannot write diff.csv: {e}"))?;
     out.flush()

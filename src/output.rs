@@ -6,9 +6,13 @@
 //! place of the output folder in one step that is undone if it fails: the output folder
 //! holds either every previous file or every new one, never a mix, never a stale file of
 //! an earlier study. A re-run owns the whole folder: it replaces a folder only when
-//! edgesim wrote every file in it (the owner file lists them) and refuses any other.
-//! Staging folders are removed on error, on drop, and by the signal handler
-//! ([`remove_staging_on_signals`]) before the process exits.
+//! edgesim wrote every file in it (the owner file lists them, and only plain files with
+//! the names edgesim writes count: [`OUTPUT_FILES`]) and refuses any other, or a folder
+//! another command wrote (the owner file names the command). Staging folders are removed
+//! on error, on drop, and by the signal handler ([`remove_staging_on_signals`]) before
+//! the process exits; the handler waits for a swap under way to finish; staging folders a
+//! killed process left are removed, and a swap a killed process left half done is
+//! finished, by the next command that writes there.
 
 use std::fs;
 use std::io::Write as _;
@@ -17,6 +21,77 @@ use std::sync::Mutex;
 
 /// The file edgesim writes into every output folder it owns, listing what it wrote.
 pub const OWNER_FILE: &str = ".edgesim-output";
+
+/// Every file name edgesim writes into an output folder. A folder's owner file is trusted
+/// only for these names, and only for plain files, so a planted owner file cannot make a
+/// run delete a planner's own files or folders.
+pub const OUTPUT_FILES: &[&str] = &[
+    "summary.csv",
+    "runs.csv",
+    "causes.csv",
+    "pools.csv",
+    "comparison.csv",
+    "summary.json",
+    "part.json",
+    "report.html",
+    "trace.csv",
+    "sweep.csv",
+    "diff.csv",
+    "downtime.svg",
+    "downtime.png",
+    "downtime-distribution.svg",
+    "downtime-distribution.png",
+    "causes.svg",
+    "causes.png",
+    "comparison.svg",
+    "comparison.png",
+    "score.svg",
+    "score.png",
+    "front-end-pools.svg",
+    "front-end-pools.png",
+    "edge-pools.svg",
+    "edge-pools.png",
+    "timeline.svg",
+    "timeline.png",
+    "sweep.svg",
+    "sweep.png",
+    "tornado.svg",
+    "tornado.png",
+];
+
+/// Which command wrote a folder: a folder is replaced only by the command that wrote it,
+/// so `run x-trace.toml` cannot silently replace the folder `trace x.toml` wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    /// `run` or `merge`: a study's results.
+    Run,
+    /// `trace`.
+    Trace,
+    /// `sweep`.
+    Sweep,
+    /// `diff`.
+    Diff,
+}
+
+impl OutputKind {
+    /// The command, as the owner file names it.
+    pub fn command(self) -> &'static str {
+        match self {
+            OutputKind::Run => "run",
+            OutputKind::Trace => "trace",
+            OutputKind::Sweep => "sweep",
+            OutputKind::Diff => "diff",
+        }
+    }
+}
+
+/// The first line of an owner file written by `kind`.
+fn owner_line(kind: OutputKind) -> String {
+    format!(
+        "# Written by edgesim {}; a re-run replaces this whole folder.",
+        kind.command()
+    )
+}
 
 /// Why a result folder could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -101,12 +176,13 @@ pub fn remove_staging_on_signals() {
     };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            let folders = STAGING_FOLDERS
-                .lock()
-                .map(|f| f.clone())
-                .unwrap_or_default();
-            for folder in folders {
-                let _ = fs::remove_dir_all(folder);
+            // Holding the lock until the exit: a swap under way finishes first, and no
+            // other starts.
+            let folders = STAGING_FOLDERS.lock();
+            if let Ok(folders) = &folders {
+                for folder in folders.iter() {
+                    let _ = fs::remove_dir_all(folder);
+                }
             }
             std::process::exit(128 + signal);
         }
@@ -121,10 +197,11 @@ pub fn foreign_entries(folder: &Path) -> Result<Vec<String>, WriteError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(error_at(folder)(e)),
     };
-    let owned: Vec<String> = fs::read_to_string(folder.join(OWNER_FILE))
+    let owned: Vec<String> = read_owner_file(folder)
         .map(|text| {
             text.lines()
                 .filter(|l| !l.starts_with('#'))
+                .filter(|l| OUTPUT_FILES.contains(l))
                 .map(str::to_string)
                 .collect()
         })
@@ -133,7 +210,9 @@ pub fn foreign_entries(folder: &Path) -> Result<Vec<String>, WriteError> {
     for entry in entries {
         let entry = entry.map_err(error_at(folder))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name != OWNER_FILE && !owned.contains(&name) {
+        // A folder or a link is never edgesim's, whatever the owner file says.
+        let plain_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !(plain_file && (name == OWNER_FILE || owned.contains(&name))) {
             foreign.push(name);
         }
     }
@@ -141,22 +220,68 @@ pub fn foreign_entries(folder: &Path) -> Result<Vec<String>, WriteError> {
     Ok(foreign)
 }
 
+/// The owner file of `folder`, if it is a plain file of reasonable size.
+fn read_owner_file(folder: &Path) -> Option<String> {
+    let path = folder.join(OWNER_FILE);
+    let metadata = fs::symlink_metadata(&path).ok()?;
+    if !metadata.is_file() || metadata.len() > 64 * 1024 {
+        return None;
+    }
+    fs::read_to_string(path).ok()
+}
+
+/// The command that wrote `folder`, when its owner file says (older ones do not).
+fn written_by(folder: &Path) -> Option<OutputKind> {
+    let first = read_owner_file(folder)?.lines().next()?.to_string();
+    [
+        OutputKind::Run,
+        OutputKind::Trace,
+        OutputKind::Sweep,
+        OutputKind::Diff,
+    ]
+    .into_iter()
+    .find(|&kind| first == owner_line(kind))
+}
+
 /// A set of result files written together and swapped in place of the output folder.
 pub struct Staging {
     folder: PathBuf,
+    kind: OutputKind,
     staging: Option<tempfile::TempDir>,
     files: Vec<String>,
 }
 
 impl Staging {
-    /// Starts staging files for `folder`. Refuses when `folder` exists and holds anything
-    /// edgesim did not write (naming a few), or is not a folder.
-    pub fn new(folder: &Path) -> Result<Self, WriteError> {
+    /// Starts staging files that `kind` writes for `folder`. Refuses when `folder` is a
+    /// file or a symbolic link, when it holds anything edgesim did not write (naming a
+    /// few), or when another command wrote it. First finishes what a killed process left:
+    /// its staging folders are removed, a half-done swap is completed.
+    pub fn new(folder: &Path, kind: OutputKind) -> Result<Self, WriteError> {
         let folder = std::path::absolute(folder).map_err(error_at(folder))?;
+        if fs::symlink_metadata(&folder).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(WriteError {
+                path: folder,
+                source: std::io::Error::other(
+                    "it is a symbolic link, which a run would replace with a folder; give the folder it points to with -o",
+                ),
+            });
+        }
         if folder.exists() && !folder.is_dir() {
             return Err(WriteError {
                 path: folder,
                 source: std::io::Error::other("it is a file, not a folder; choose another -o"),
+            });
+        }
+        let (parent, name) = split(&folder)?;
+        recover(&parent, &name, &folder);
+        if let Some(other) = written_by(&folder).filter(|&other| other != kind) {
+            return Err(WriteError {
+                path: folder,
+                source: std::io::Error::other(format!(
+                    "it holds what `edgesim {}` wrote, which `edgesim {}` would replace; choose another folder with -o",
+                    other.command(),
+                    kind.command()
+                )),
             });
         }
         let foreign = foreign_entries(&folder)?;
@@ -176,15 +301,20 @@ impl Staging {
                 )),
             });
         }
-        let (parent, name) = split(&folder)?;
         fs::create_dir_all(&parent).map_err(error_at(&parent))?;
-        let staging = tempfile::Builder::new()
-            .prefix(&format!(".{name}.edgesim-"))
-            .tempdir_in(&parent)
-            .map_err(error_at(&parent))?;
+        let mut builder = tempfile::Builder::new();
+        let prefix = format!(".{name}.edgesim-{}-", std::process::id());
+        builder.prefix(&prefix);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            builder.permissions(fs::Permissions::from_mode(0o700));
+        }
+        let staging = builder.tempdir_in(&parent).map_err(error_at(&parent))?;
         register(staging.path());
         Ok(Staging {
             folder,
+            kind,
             staging: Some(staging),
             files: Vec::new(),
         })
@@ -248,8 +378,8 @@ impl Staging {
         staged: &Path,
         rename: impl Fn(&Path, &Path) -> std::io::Result<()>,
     ) -> Result<Vec<PathBuf>, WriteError> {
-        let mut listing =
-            String::from("# Written by edgesim; a re-run replaces this whole folder.\n");
+        let mut listing = owner_line(self.kind);
+        listing.push('\n');
         for name in &self.files {
             listing.push_str(name);
             listing.push('\n');
@@ -273,6 +403,9 @@ impl Staging {
                 )),
             });
         }
+        // The two renames are one step for the signal handler: it waits for them (a
+        // signal between them would leave no output folder, the previous results aside).
+        let _swap = STAGING_FOLDERS.lock();
         let aside = if self.folder.exists() {
             let aside = unique_sibling(&parent, &format!(".{name}.edgesim-previous-"));
             rename(&self.folder, &aside).map_err(error_at(&self.folder))?;
@@ -308,6 +441,60 @@ impl Drop for Staging {
             // TempDir removes the folder and everything in it.
         }
     }
+}
+
+/// Finishes what a killed process (SIGKILL, out of memory) left beside `folder` (called
+/// `name` in `parent`): removes the staging folders of processes that are gone, and
+/// completes a swap that stopped between its two renames — the previous results set
+/// aside with no output folder are put back; set aside beside a new output folder, they
+/// are removed.
+fn recover(parent: &Path, name: &str, folder: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let staging_prefix = format!(".{name}.edgesim-");
+    let aside_prefix = format!(".{name}.edgesim-previous-");
+    let mut asides = Vec::new();
+    for entry in entries.flatten() {
+        let sibling = entry.file_name().to_string_lossy().into_owned();
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        if let Some(rest) = sibling.strip_prefix(&aside_prefix) {
+            if process_gone(rest) {
+                asides.push(entry.path());
+            }
+        } else if let Some(rest) = sibling.strip_prefix(&staging_prefix)
+            && process_gone(rest)
+        {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+    // The most recently set aside holds the latest results.
+    asides.sort_by_key(|path| fs::metadata(path).and_then(|m| m.modified()).ok());
+    if !folder.exists()
+        && let Some(latest) = asides.pop()
+    {
+        let _ = fs::rename(&latest, folder);
+    }
+    if folder.exists() {
+        for aside in asides {
+            let _ = fs::remove_dir_all(aside);
+        }
+    }
+}
+
+/// Whether the process whose id starts `rest` (`<pid>-...`) is no longer running. Only
+/// where that can be known (Linux's /proc); elsewhere nothing is taken for gone.
+fn process_gone(rest: &str) -> bool {
+    let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+        return false;
+    };
+    if pid == std::process::id() {
+        return false;
+    }
+    let proc = Path::new("/proc");
+    proc.join("self").exists() && !proc.join(pid.to_string()).exists()
 }
 
 /// The parent and the file name of an absolute folder path.
@@ -356,16 +543,16 @@ mod tests {
     fn a_commit_replaces_the_whole_folder_and_leaves_no_temporary() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let mut first = Staging::new(&out).unwrap();
-        first.write("a.csv", b"first").unwrap();
-        first.write("old.csv", b"only in the first").unwrap();
+        let mut first = Staging::new(&out, OutputKind::Run).unwrap();
+        first.write("summary.csv", b"first").unwrap();
+        first.write("comparison.csv", b"only in the first").unwrap();
         first.commit().unwrap();
-        let mut second = Staging::new(&out).unwrap();
-        second.write("a.csv", b"second").unwrap();
+        let mut second = Staging::new(&out, OutputKind::Run).unwrap();
+        second.write("summary.csv", b"second").unwrap();
         second.commit().unwrap();
-        assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"second");
+        assert_eq!(fs::read(out.join("summary.csv")).unwrap(), b"second");
         assert!(
-            !out.join("old.csv").exists(),
+            !out.join("comparison.csv").exists(),
             "a stale file of the first run"
         );
         assert_eq!(entries(dir.path()), ["out"]);
@@ -385,11 +572,11 @@ mod tests {
     fn a_swap_that_fails_puts_the_previous_folder_back() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let mut first = Staging::new(&out).unwrap();
-        first.write("a.csv", b"first").unwrap();
+        let mut first = Staging::new(&out, OutputKind::Run).unwrap();
+        first.write("summary.csv", b"first").unwrap();
         first.commit().unwrap();
-        let mut second = Staging::new(&out).unwrap();
-        second.write("a.csv", b"second").unwrap();
+        let mut second = Staging::new(&out, OutputKind::Run).unwrap();
+        second.write("summary.csv", b"second").unwrap();
         let staged = second.staging_path().to_path_buf();
         // The first rename (setting the old folder aside) works; the second fails.
         let calls = std::cell::Cell::new(0);
@@ -402,7 +589,7 @@ mod tests {
             }
         });
         assert!(result.is_err());
-        assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"first");
+        assert_eq!(fs::read(out.join("summary.csv")).unwrap(), b"first");
         drop(second);
         assert_eq!(entries(dir.path()), ["out"]);
     }
@@ -411,7 +598,9 @@ mod tests {
     fn a_folder_with_foreign_files_is_refused_and_kept() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
-        let error = Staging::new(dir.path()).err().expect("refused");
+        let error = Staging::new(dir.path(), OutputKind::Run)
+            .err()
+            .expect("refused");
         assert!(error.to_string().contains("notes.txt"), "{error}");
         assert_eq!(fs::read(dir.path().join("notes.txt")).unwrap(), b"mine");
     }
@@ -420,8 +609,8 @@ mod tests {
     fn a_dropped_staging_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let mut staging = Staging::new(&out).unwrap();
-        staging.write("a.csv", b"x").unwrap();
+        let mut staging = Staging::new(&out, OutputKind::Run).unwrap();
+        staging.write("summary.csv", b"x").unwrap();
         drop(staging);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
@@ -429,7 +618,7 @@ mod tests {
     #[test]
     fn file_names_must_be_plain() {
         let dir = tempfile::tempdir().unwrap();
-        let mut staging = Staging::new(&dir.path().join("out")).unwrap();
+        let mut staging = Staging::new(&dir.path().join("out"), OutputKind::Run).unwrap();
         for bad in ["../x", "a/b", "", ".hidden"] {
             assert!(staging.write(bad, b"x").is_err(), "{bad}");
         }
@@ -451,5 +640,155 @@ mod tests {
             );
         }
         assert_eq!(default_trace_folder("c.toml"), Path::new("output/c-trace"));
+    }
+
+    #[test]
+    fn a_planted_owner_file_cannot_make_a_run_delete_a_planner_s_files() {
+        // The owner file lists a document and a folder: neither is a name edgesim writes,
+        // and a folder is never edgesim's, so the run refuses and keeps both.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir_all(out.join("docs")).unwrap();
+        fs::write(out.join("docs/notes.txt"), b"mine").unwrap();
+        fs::write(out.join("thesis.docx"), b"years of work").unwrap();
+        fs::write(
+            out.join(OWNER_FILE),
+            "# Written by edgesim run; a re-run replaces this whole folder.\nthesis.docx\ndocs\n",
+        )
+        .unwrap();
+        let error = Staging::new(&out, OutputKind::Run).err().expect("refused");
+        assert!(error.to_string().contains("docs, thesis.docx"), "{error}");
+        assert_eq!(fs::read(out.join("thesis.docx")).unwrap(), b"years of work");
+        assert_eq!(fs::read(out.join("docs/notes.txt")).unwrap(), b"mine");
+        // Even a folder with an edgesim file name is not edgesim's.
+        fs::remove_file(out.join("thesis.docx")).unwrap();
+        fs::remove_dir_all(out.join("docs")).unwrap();
+        fs::create_dir(out.join("summary.csv")).unwrap();
+        fs::write(
+            out.join(OWNER_FILE),
+            "# Written by edgesim run\nsummary.csv\n",
+        )
+        .unwrap();
+        assert!(Staging::new(&out, OutputKind::Run).is_err());
+    }
+
+    #[test]
+    fn every_file_edgesim_writes_is_one_it_may_replace() {
+        let mut names: Vec<String> = crate::export::file_exporters(true)
+            .iter()
+            .map(|e| e.file_name())
+            .collect();
+        names.extend(
+            [
+                "runs.csv",
+                "part.json",
+                "trace.csv",
+                "sweep.csv",
+                "diff.csv",
+            ]
+            .map(String::from),
+        );
+        for chart in crate::plot::sweep::sweep_charts() {
+            names.extend(["svg", "png"].map(|e| format!("{}.{e}", chart.file_stem())));
+        }
+        names.extend(["timeline.svg", "timeline.png"].map(String::from));
+        for name in names {
+            assert!(OUTPUT_FILES.contains(&name.as_str()), "{name}");
+        }
+    }
+
+    #[test]
+    fn staging_is_owner_only_and_links_and_other_commands_folders_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let staging = Staging::new(&out, OutputKind::Run).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(staging.staging_path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+        }
+        let mut staging = staging;
+        staging.write("trace.csv", b"x").unwrap();
+        // Written by trace: a run may not replace it.
+        let mut trace = Staging::new(&out, OutputKind::Trace).unwrap();
+        trace.write("trace.csv", b"x").unwrap();
+        trace.commit().unwrap();
+        drop(staging);
+        let error = Staging::new(&out, OutputKind::Run).err().expect("refused");
+        assert!(error.to_string().contains("`edgesim trace`"), "{error}");
+        assert!(Staging::new(&out, OutputKind::Trace).is_ok());
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&out, &link).unwrap();
+            let error = Staging::new(&link, OutputKind::Trace)
+                .err()
+                .expect("refused");
+            assert!(error.to_string().contains("symbolic link"), "{error}");
+            assert!(
+                fs::symlink_metadata(&link)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+        }
+    }
+
+    #[test]
+    fn the_signal_handler_waits_for_a_swap_under_way() {
+        // The handler takes STAGING_FOLDERS before it exits; during both renames of a swap
+        // that lock is held, so a signal cannot stop the swap between them.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let mut first = Staging::new(&out, OutputKind::Run).unwrap();
+        first.write("summary.csv", b"first").unwrap();
+        first.commit().unwrap();
+        let mut second = Staging::new(&out, OutputKind::Run).unwrap();
+        second.write("summary.csv", b"second").unwrap();
+        let staged = second.staging_path().to_path_buf();
+        let held = std::cell::Cell::new(0);
+        second
+            .swap_in(&staged, |from, to| {
+                if STAGING_FOLDERS.try_lock().is_err() {
+                    held.set(held.get() + 1);
+                }
+                fs::rename(from, to)
+            })
+            .unwrap();
+        assert_eq!(held.get(), 2, "both renames under the lock");
+        let _ = second.staging.take().map(tempfile::TempDir::keep);
+        assert_eq!(fs::read(out.join("summary.csv")).unwrap(), b"second");
+    }
+
+    #[test]
+    fn what_a_killed_process_left_is_cleaned_or_finished() {
+        if !Path::new("/proc/self").exists() {
+            return; // Which processes are gone can only be known through /proc.
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        // A staging folder of a process that is gone (pid 4194305 is above Linux's
+        // largest), and the previous results set aside by a swap killed between its
+        // renames: no output folder.
+        let stale = dir.path().join(".out.edgesim-4194305-abcdef");
+        fs::create_dir(&stale).unwrap();
+        let aside = dir.path().join(".out.edgesim-previous-4194305-1-0");
+        fs::create_dir(&aside).unwrap();
+        fs::write(aside.join("summary.csv"), b"previous").unwrap();
+        fs::write(
+            aside.join(OWNER_FILE),
+            "# Written by edgesim run; a re-run replaces this whole folder.\nsummary.csv\n",
+        )
+        .unwrap();
+        let staging = Staging::new(&out, OutputKind::Run).unwrap();
+        assert!(!stale.exists(), "the stale staging folder is removed");
+        assert_eq!(fs::read(out.join("summary.csv")).unwrap(), b"previous");
+        assert!(!aside.exists());
+        drop(staging);
+        assert_eq!(entries(dir.path()), ["out"]);
     }
 }

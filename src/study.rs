@@ -177,7 +177,7 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
         .clone()
         .unwrap_or_else(|| crate::output::default_folder(&loaded.source.name));
     let fail = |error: crate::output::WriteError| format!("error: {error}");
-    let mut staging = Staging::new(&folder).map_err(fail)?;
+    let mut staging = Staging::new(&folder, crate::output::OutputKind::Run).map_err(fail)?;
     let mut runs = if options.runs {
         let file = staging.create("runs.csv").map_err(fail)?;
         Some(
@@ -399,7 +399,8 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
     for (_, part) in &parts[1..] {
         study.merge(&part.study);
     }
-    let mut staging = Staging::new(output).map_err(|e| e.to_string())?;
+    let mut staging =
+        Staging::new(output, crate::output::OutputKind::Run).map_err(|e| e.to_string())?;
     if first.has_runs {
         let shard_files: Vec<PathBuf> = parts.iter().map(|(f, _)| f.join("runs.csv")).collect();
         let mut out = staging.create("runs.csv").map_err(|e| e.to_string())?;
@@ -579,7 +580,7 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
         .clone()
         .unwrap_or_else(|| crate::output::default_trace_folder(&loaded.source.name));
     let fail = |error: crate::output::WriteError| format!("error: {error}");
-    let mut staging = Staging::new(&folder).map_err(fail)?;
+    let mut staging = Staging::new(&folder, crate::output::OutputKind::Trace).map_err(fail)?;
     let trace_csv = staging.create("trace.csv").map_err(fail)?;
     let traced = crate::trace::trace(
         topology,

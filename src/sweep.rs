@@ -369,7 +369,7 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
         .clone()
         .unwrap_or_else(|| crate::output::default_sweep_folder(&base.source.name));
     let fail = |error: crate::output::WriteError| format!("error: {error}");
-    let mut staging = Staging::new(&folder).map_err(fail)?;
+    let mut staging = Staging::new(&folder, crate::output::OutputKind::Sweep).map_err(fail)?;
     let mut out = staging.create("sweep.csv").map_err(fail)?;
     write_csv(&rows, &mut out).map_err(|e| format!("error: cannot write sweep.csv: {e}"))?;
     out.flush()
