@@ -23,8 +23,9 @@ use crate::stats::student_t::t_quantile;
 use crate::study::Failure;
 use crate::time::MICROS_PER_YEAR;
 
-/// The largest `summary.json` or `summary.csv` read (a result folder's are kilobytes).
-const MAX_SUMMARY_BYTES: u64 = 256 << 20;
+/// The largest `summary.json` or `summary.csv` read: a result folder's are kilobytes to a
+/// few megabytes; a larger one is not edgesim's.
+const MAX_SUMMARY_BYTES: u64 = 64 << 20;
 
 /// What to compare, and where the comparison goes.
 #[derive(Clone, Debug)]
@@ -552,56 +553,80 @@ fn welch((p, n): (f64, f64), (q, m): (f64, f64)) -> (f64, f64) {
     (standard_error, degrees)
 }
 
+/// What `diff` reads of `summary.json`: what was run and each row's sample (the other
+/// tables are skipped, not kept).
+#[derive(serde::Deserialize)]
+struct SummaryDocument {
+    run: RunInfo,
+    #[serde(default)]
+    summary: Vec<SummaryJsonRow>,
+}
+
+/// One row of `summary.json`'s `summary`, as far as `diff` needs it.
+#[derive(serde::Deserialize)]
+struct SummaryJsonRow {
+    layout: String,
+    service: String,
+    scope: String,
+    #[serde(default)]
+    downtime_sample: Option<Sample>,
+}
+
 impl Folder {
     fn read(path: &Path) -> Result<Folder, Failure> {
+        // Anything wrong with a folder means it cannot be compared: exit 2, never the 1 a
+        // gate reads as "worse".
         let not_results = |what: &str| {
             Failure::Usage(format!(
                 "{} is not a result folder of `edgesim run` ({what}); give the folders two runs wrote, e.g. output/contoso-three-site",
                 path.display()
             ))
         };
+        let damaged = |file: &str, what: String| {
+            Failure::Usage(format!(
+                "{}: {what}; it cannot be compared (give the folder as edgesim wrote it)",
+                path.join(file).display()
+            ))
+        };
         if !path.is_dir() {
             return Err(not_results("no such folder"));
         }
+        let unreadable = |file: &str, e: std::io::Error| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                not_results(&format!("no {file}"))
+            } else {
+                not_results(&format!("{file}: {e}"))
+            }
+        };
         let json =
-            read_capped(&path.join("summary.json")).map_err(|_| not_results("no summary.json"))?;
-        let parsed: serde_json::Value = serde_json::from_slice(&json).map_err(|e| {
-            Failure::Failed(format!("{}: {e}", path.join("summary.json").display()))
-        })?;
-        let info: RunInfo = serde_json::from_value(parsed.get("run").cloned().unwrap_or_default())
-            .map_err(|e| {
-                Failure::Failed(format!(
-                    "{}: its \"run\" entry is not one edgesim writes ({e})",
-                    path.join("summary.json").display()
-                ))
-            })?;
+            read_capped(&path.join("summary.json")).map_err(|e| unreadable("summary.json", e))?;
+        let document: SummaryDocument = serde_json::from_slice(&json)
+            .map_err(|e| damaged("summary.json", format!("not one edgesim writes ({e})")))?;
+        drop(json);
+        let info = document.run;
+        if info.horizon_micros == 0 || info.replications == 0 {
+            return Err(damaged(
+                "summary.json",
+                format!(
+                    "a run of {} replications of {} µs cannot be one edgesim made",
+                    info.replications, info.horizon_micros
+                ),
+            ));
+        }
         let csv_bytes =
-            read_capped(&path.join("summary.csv")).map_err(|_| not_results("no summary.csv"))?;
-        let (order, mut summary, has_scores) = read_summary(&csv_bytes)
-            .map_err(|e| Failure::Failed(format!("{}: {e}", path.join("summary.csv").display())))?;
+            read_capped(&path.join("summary.csv")).map_err(|e| unreadable("summary.csv", e))?;
+        let (order, mut summary, has_scores) =
+            read_summary(&csv_bytes).map_err(|e| damaged("summary.csv", e))?;
         // Each row's sample, which folders written since edgesim reported the evidence
         // behind every estimate hold in summary.json.
-        for row in parsed
-            .get("summary")
-            .and_then(|rows| rows.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let text = |name: &str| row.get(name).and_then(|v| v.as_str()).unwrap_or("");
-            let key = (
-                text("layout").to_string(),
-                text("service").to_string(),
-                text("scope").to_string(),
-            );
-            let sample = row
-                .get("downtime_sample")
-                .and_then(|v| serde_json::from_value::<Sample>(v.clone()).ok())
-                .filter(|s| {
-                    [s.mean, s.variance, s.max]
-                        .iter()
-                        .all(|v| v.is_finite() && *v >= 0.0)
-                        && s.nonzero <= s.replications
-                });
+        for row in document.summary {
+            let key = (row.layout, row.service, row.scope);
+            let sample = row.downtime_sample.filter(|s| {
+                [s.mean, s.variance, s.max]
+                    .iter()
+                    .all(|v| v.is_finite() && *v >= 0.0)
+                    && s.nonzero <= s.replications
+            });
             if let (Some(figures), Some(sample)) = (summary.get_mut(&key), sample) {
                 figures.sample = Some(sample);
             }
@@ -618,8 +643,21 @@ impl Folder {
     }
 }
 
+/// The bytes of a plain file of at most [`MAX_SUMMARY_BYTES`] (a FIFO or a device, which
+/// could block or never end, is refused before it is opened).
 fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
+    let metadata = fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other("not a plain file"));
+    }
+    if metadata.len() > MAX_SUMMARY_BYTES {
+        return Err(std::io::Error::other(format!(
+            "{} bytes, more than the {} MiB any result folder's has",
+            metadata.len(),
+            MAX_SUMMARY_BYTES >> 20
+        )));
+    }
     let mut bytes = Vec::new();
     fs::File::open(path)?
         .take(MAX_SUMMARY_BYTES)
@@ -686,6 +724,13 @@ fn read_summary(bytes: &[u8]) -> Result<Summary, String> {
             })
         };
         let n = number(replications)? as u64;
+        let mean = number(downtime)?;
+        if n == 0 || !mean.is_finite() || mean < 0.0 {
+            return Err(format!(
+                "row {}: {n} replications with a downtime of {mean} min/yr is not a row edgesim writes",
+                line + 2
+            ));
+        }
         let availability_interval = match (field(low), field(high)) {
             ("", _) | (_, "") => None,
             _ => Some((number(low)?, number(high)?)),
@@ -706,7 +751,7 @@ fn read_summary(bytes: &[u8]) -> Result<Summary, String> {
             key,
             SummaryFigures {
                 replications: n,
-                mean_min_per_year: number(downtime)?,
+                mean_min_per_year: mean,
                 standard_error,
                 sample: None,
             },
@@ -734,11 +779,21 @@ struct RunsReader {
     pending: Option<u64>,
     /// The data rows read, for messages.
     line: usize,
+    /// The replications read.
+    read: u64,
 }
 
 impl RunsReader {
     fn open(path: &Path, info: &RunInfo) -> Result<RunsReader, Failure> {
-        let fail = |e: String| Failure::Failed(format!("{}: {e}", path.display()));
+        let fail = |e: String| {
+            Failure::Usage(format!(
+                "{}: {e}; it cannot be compared (give runs.csv as edgesim wrote it)",
+                path.display()
+            ))
+        };
+        if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return Err(fail("not a plain file".to_string()));
+        }
         let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
         let headers = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
         let mut columns = [0; 5];
@@ -760,13 +815,17 @@ impl RunsReader {
             values: Vec::new(),
             pending: None,
             line: 1,
+            read: 0,
         };
         runs.pending = runs.read_row()?;
         Ok(runs)
     }
 
     fn fail(&self, message: String) -> Failure {
-        Failure::Failed(format!("{}: {message}", self.path.display()))
+        Failure::Usage(format!(
+            "{}: {message}; it cannot be compared (give runs.csv as edgesim wrote it)",
+            self.path.display()
+        ))
     }
 
     fn out_of_order(&self) -> Failure {
@@ -833,7 +892,9 @@ impl RunsReader {
             let minutes: f64 = self
                 .field(4)
                 .parse()
-                .map_err(|_| self.fail(format!("row {}: not a row edgesim writes", self.line)))?;
+                .ok()
+                .filter(|m: &f64| m.is_finite() && *m >= 0.0)
+                .ok_or_else(|| self.fail(format!("row {}: not a row edgesim writes", self.line)))?;
             self.values.push(minutes / self.years);
             next = self.read_row()?;
         }
@@ -842,7 +903,19 @@ impl RunsReader {
             return Err(self.out_of_order());
         }
         self.pending = next;
+        self.read += 1;
         Ok(true)
+    }
+
+    /// Refuses a file that ended before every replication of the run.
+    fn check_complete(&self) -> Result<(), Failure> {
+        if self.read == self.replications {
+            return Ok(());
+        }
+        Err(self.fail(format!(
+            "it holds {} of the run's {} replications",
+            self.read, self.replications
+        )))
     }
 }
 
@@ -864,6 +937,8 @@ fn read_run_moments(old: &Folder, new: &Folder, paired: bool) -> Result<RunMomen
     loop {
         let (more_old, more_new) = (old_runs.next_replication()?, new_runs.next_replication()?);
         if !more_old && !more_new {
+            old_runs.check_complete()?;
+            new_runs.check_complete()?;
             break;
         }
         for (more, runs, moments) in [

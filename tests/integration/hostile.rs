@@ -227,3 +227,117 @@ fn checking_sweeps_of_a_large_scenario_is_bounded() {
         "{printed}"
     );
 }
+
+/// Runs contoso (-n 50) into two folders and returns them.
+fn two_runs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (old, new) = (dir.join("old"), dir.join("new"));
+    for folder in [&old, &new] {
+        edgesim()
+            .args(["run", "-n", "50", "-q", "--no-charts", "-o"])
+            .arg(folder)
+            .assert()
+            .success();
+    }
+    (old, new)
+}
+
+fn diff_code(old: &Path, new: &Path, out: &Path) -> (Option<i32>, String) {
+    let (code, stdout, stderr) = outcome(
+        edgesim()
+            .arg("diff")
+            .arg(old)
+            .arg(new)
+            .arg("-o")
+            .arg(out)
+            .timeout(std::time::Duration::from_secs(60)),
+    );
+    (code, format!("{stdout}{stderr}"))
+}
+
+#[test]
+fn diff_refuses_damaged_folders_with_2_never_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = two_runs(dir.path());
+    let summary = fs::read_to_string(new.join("summary.csv")).unwrap();
+    let json = fs::read_to_string(new.join("summary.json")).unwrap();
+    let runs = fs::read_to_string(new.join("runs.csv")).unwrap();
+    // NaN and inf downtime, a horizon of 0, runs.csv cut to 10 of 50 replications.
+    let nan = {
+        let mut lines: Vec<String> = summary.lines().map(String::from).collect();
+        let mut fields: Vec<String> = lines[1].split(',').map(String::from).collect();
+        fields[8] = "NaN".into();
+        lines[1] = fields.join(",");
+        lines.join("\n") + "\n"
+    };
+    let infinite = nan.replacen("NaN", "inf", 1);
+    let no_horizon = {
+        let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        value["run"]["horizon_micros"] = 0.into();
+        value.to_string()
+    };
+    let rows_per_replication = runs
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some("0"))
+        .count();
+    let cut: String = runs
+        .lines()
+        .take(1 + 10 * rows_per_replication)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for (what, file, text, expected) in [
+        (
+            "NaN",
+            "summary.csv",
+            nan.as_str(),
+            "is not a row edgesim writes",
+        ),
+        (
+            "inf",
+            "summary.csv",
+            infinite.as_str(),
+            "is not a row edgesim writes",
+        ),
+        (
+            "no horizon",
+            "summary.json",
+            no_horizon.as_str(),
+            "cannot be one edgesim made",
+        ),
+        (
+            "cut runs.csv",
+            "runs.csv",
+            cut.as_str(),
+            "it holds 10 of the run's 50 replications",
+        ),
+    ] {
+        for (name, original) in [
+            ("summary.csv", &summary),
+            ("summary.json", &json),
+            ("runs.csv", &runs),
+        ] {
+            fs::write(new.join(name), original).unwrap();
+        }
+        fs::write(new.join(file), text).unwrap();
+        let (code, printed) = diff_code(&old, &new, &dir.path().join("d"));
+        assert_eq!(code, Some(2), "{what}: {printed}");
+        assert!(printed.contains(expected), "{what}: {printed}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_place_of_a_file_is_refused_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = two_runs(dir.path());
+    fs::remove_file(new.join("summary.json")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(new.join("summary.json"))
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // No mkfifo on this machine.
+    }
+    let (code, printed) = diff_code(&old, &new, &dir.path().join("d"));
+    assert_eq!(code, Some(2), "{printed}");
+    assert!(printed.contains("not a plain file"), "{printed}");
+}
