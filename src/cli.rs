@@ -105,7 +105,7 @@ Exit codes:
   0    nothing got significantly worse (and, with --fail-blind, every row could see)
   1    something got significantly worse (named in the output), a row could not see
        (with --fail-blind), or diff.csv could not be written
-  2    usage mistake (a folder that is not a run's results, nothing in common, -o is OLD or NEW)";
+  2    the folders cannot be compared (not a run's results, damaged, nothing in common, -o is OLD or NEW)";
 
 /// edgesim: how available Lync Server 2013 Edge services stay when Edge pools, servers
 /// and sites fail.

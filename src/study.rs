@@ -396,8 +396,13 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
         )));
     }
     let mut study = first.study.clone();
-    for (_, part) in &parts[1..] {
-        study.merge(&part.study);
+    for (folder, part) in &parts[1..] {
+        study.merge(&part.study).map_err(|overflow| {
+            Failure::Failed(format!(
+                "{}: {overflow}: its counts are not ones a shard can hold",
+                folder.display()
+            ))
+        })?;
     }
     let mut staging =
         Staging::new(output, crate::output::OutputKind::Run).map_err(|e| e.to_string())?;

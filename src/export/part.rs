@@ -37,32 +37,92 @@ pub struct Part {
 /// megabytes for the largest topologies.
 pub const MAX_PART_BYTES: u64 = 256 << 20;
 
+/// FNV-1a over bytes written to it, so that a checksum needs no copy of what it covers.
+struct Fnv(u64);
+
+impl Fnv {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    fn update(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(Self::PRIME);
+        }
+    }
+}
+
+impl std::io::Write for Fnv {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.update(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// How a part file ends: its checksum is the last field.
+const CHECKSUM_FIELD: &[u8] = br#""checksum":""#;
+
 impl Part {
-    /// The checksum of this part's content (everything but the checksum).
+    /// The checksum of this part's content (everything but the checksum): FNV-1a of the
+    /// part as serialised with an empty checksum.
     pub fn content_checksum(&self) -> String {
-        let unsigned = Part {
-            checksum: String::new(),
-            ..self.clone()
-        };
-        let text = serde_json::to_string(&unsigned).expect("plain data serialises");
-        format!("{:016x}", crate::topology::stream_key_of(&text))
+        #[derive(Serialize)]
+        struct Unsigned<'a> {
+            info: &'a RunInfo,
+            shard: &'a Shard,
+            has_runs: bool,
+            description: &'a str,
+            warnings: &'a [String],
+            study: &'a Study,
+            checksum: &'a str,
+        }
+        let mut hash = Fnv(Fnv::OFFSET_BASIS);
+        serde_json::to_writer(
+            &mut hash,
+            &Unsigned {
+                info: &self.info,
+                shard: &self.shard,
+                has_runs: self.has_runs,
+                description: &self.description,
+                warnings: &self.warnings,
+                study: &self.study,
+                checksum: "",
+            },
+        )
+        .expect("plain data serialises");
+        format!("{:016x}", hash.0)
     }
 
     /// Reads the part file in `folder` and checks it.
     pub fn read(folder: &Path) -> Result<Part, String> {
         let path = folder.join(PART_FILE);
+        let refuse = |e: String| {
+            format!(
+                "cannot read {}: {e} (give the folders written by `edgesim run --shard K/N`)",
+                path.display()
+            )
+        };
+        // A FIFO or a device could block or never end: only a plain file of a size a part
+        // can have is opened.
+        let metadata = std::fs::metadata(&path).map_err(|e| refuse(e.to_string()))?;
+        if !metadata.is_file() {
+            return Err(refuse("not a plain file".to_string()));
+        }
+        if metadata.len() > MAX_PART_BYTES {
+            return Err(format!(
+                "{} is too large to be an edgesim part file",
+                path.display()
+            ));
+        }
         let mut bytes = Vec::new();
         std::fs::File::open(&path)
             .and_then(|file| {
                 use std::io::Read as _;
                 file.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes)
             })
-            .map_err(|e| {
-                format!(
-                    "cannot read {}: {e} (give the folders written by `edgesim run --shard K/N`)",
-                    path.display()
-                )
-            })?;
+            .map_err(|e| refuse(e.to_string()))?;
         if bytes.len() as u64 > MAX_PART_BYTES {
             return Err(format!(
                 "{} is too large to be an edgesim part file",
@@ -72,12 +132,18 @@ impl Part {
         Self::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    /// Parses and checks the bytes of a part file.
+    /// Parses and checks the bytes of a part file: the checksum first, on the bytes as
+    /// they are (nothing is built from a file that was changed), then the values, against
+    /// what a shard can hold whatever the checksum says.
     pub fn parse(bytes: &[u8]) -> Result<Part, String> {
+        let changed = || {
+            "the part file was changed or damaged after it was written (its checksum does not match); run that shard again".to_string()
+        };
+        let written = raw_checksum(bytes).ok_or_else(changed)?;
         let part: Part =
             serde_json::from_slice(bytes).map_err(|e| format!("not an edgesim part file: {e}"))?;
-        if part.checksum != part.content_checksum() {
-            return Err("the part file was changed or damaged after it was written (its checksum does not match); run that shard again".to_string());
+        if part.checksum != written {
+            return Err(changed());
         }
         part.check()?;
         Ok(part)
@@ -162,14 +228,26 @@ impl Part {
                     ));
                 }
                 for scope in &service.scopes {
+                    // An outage lasts at least a microsecond and is followed by a
+                    // served one: at most half the horizon's microseconds of them per
+                    // replication.
+                    let outages_per_replication = self.study.horizon_micros / 2;
                     let paired = scope.paired.as_ref().is_none_or(|p| {
                         paired_holds(&p.downtime, expected, UNITS)
-                            && paired_holds(&p.outages, expected, u64::MAX)
+                            && paired_holds(&p.outages, expected, outages_per_replication)
                     });
+                    let most =
+                        |per_replication: u64| u128::from(expected) * u128::from(per_replication);
+                    let bounded = u128::from(scope.outages) <= most(outages_per_replication)
+                        && scope.outage_micros <= most(self.study.horizon_micros)
+                        && scope.causes.iter().all(|&c| c <= most(UNITS))
+                        && scope.causes.iter().sum::<u128>() <= most(UNITS).saturating_mul(2)
+                        && scope.downtime.max() <= UNITS;
                     if scope.replications != expected
                         || scope.downtime.total() != expected
                         || !sums_hold(&scope.unavailability, expected, UNITS)
                         || !paired
+                        || !bounded
                     {
                         return wrong(format!(
                             "{} {} {}",
@@ -181,7 +259,13 @@ impl Part {
                 }
             }
             for pool in &layout.pools {
-                if pool.peak_load.total() != expected {
+                // No more users connected at once than the pool holds, nor refused for
+                // longer than the horizon in each replication.
+                if pool.peak_load.total() != expected
+                    || pool.peak_load.max() > pool.capacity
+                    || pool.overload_micros
+                        > u128::from(expected) * u128::from(self.study.horizon_micros)
+                {
                     return wrong(format!("{} {}", layout.layout, pool.edge_pool));
                 }
             }
@@ -208,6 +292,10 @@ impl Part {
                     && score.factors.iter().all(|f| finite(*f))
                     && score.replications == expected
                     && sums_hold(&score.score, expected, UNITS)
+                    && score
+                        .causes
+                        .iter()
+                        .all(|&c| c <= u128::from(expected) * u128::from(UNITS))
                     && score
                         .paired
                         .as_ref()
@@ -244,6 +332,21 @@ fn paired_holds(paired: &crate::stats::PairedSums, replications: u64, most: u64)
         && sums_hold(&paired.increases, replications, most)
         && sums_hold(&paired.decreases, replications, most)
         && paired.differing() <= replications
+}
+
+/// The checksum a part file's bytes carry, if it is the checksum of those bytes with it
+/// left out (the part as written, with an empty checksum); `None` otherwise.
+fn raw_checksum(bytes: &[u8]) -> Option<String> {
+    let field = bytes
+        .windows(CHECKSUM_FIELD.len())
+        .rposition(|w| w == CHECKSUM_FIELD)?;
+    let hex_start = field + CHECKSUM_FIELD.len();
+    let hex_end = hex_start + bytes[hex_start..].iter().position(|&b| b == b'"')?;
+    let written = std::str::from_utf8(&bytes[hex_start..hex_end]).ok()?;
+    let mut hash = Fnv(Fnv::OFFSET_BASIS);
+    hash.update(&bytes[..hex_start]);
+    hash.update(&bytes[hex_end..]);
+    (written == format!("{:016x}", hash.0)).then(|| written.to_string())
 }
 
 /// Writes the part file of shard `shard`.

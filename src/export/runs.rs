@@ -70,6 +70,45 @@ impl<W: std::io::Write> RunsWriter<W> {
     }
 }
 
+/// The longest `runs.csv` row edgesim writes, with room to spare: names of at most 200
+/// characters, figures of a few dozen.
+pub const MAX_ROW_BYTES: usize = 16 * 1024;
+
+/// A reader that fails on a line longer than [`MAX_ROW_BYTES`], so that a damaged
+/// `runs.csv` cannot make the CSV reader buffer one endless record.
+struct ShortLines<R> {
+    inner: R,
+    since_line_break: usize,
+}
+
+impl<R> ShortLines<R> {
+    fn new(inner: R) -> Self {
+        ShortLines {
+            inner,
+            since_line_break: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for ShortLines<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        for &byte in &buffer[..read] {
+            self.since_line_break = if byte == b'\n' {
+                0
+            } else {
+                self.since_line_break + 1
+            };
+            if self.since_line_break > MAX_ROW_BYTES {
+                return Err(std::io::Error::other(format!(
+                    "a line longer than {MAX_ROW_BYTES} bytes"
+                )));
+            }
+        }
+        Ok(read)
+    }
+}
+
 /// Writes the `runs.csv` of a whole run from the `runs.csv` of its shard folders
 /// (`shard_files[k]` holds the replications congruent to k modulo their number), in
 /// replication order. Every row is read as CSV (a quoted id may hold a line break) and
@@ -99,12 +138,34 @@ pub fn interleave(
         .collect();
     let count = shard_files.len() as u64;
     let mut readers = Vec::new();
-    for path in shard_files {
+    for (index, path) in shard_files.iter().enumerate() {
+        // Only a plain file no larger than this shard's rows can take is read (a FIFO, a
+        // device or an endless file would block or exhaust memory), and no row may be
+        // longer than any edgesim writes.
+        let metadata =
+            std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let shard = crate::montecarlo::Shard {
+            index: index as u64,
+            count,
+        };
+        let most =
+            (shard.size(replications) as u128 * keys.len() as u128 + 1) * MAX_ROW_BYTES as u128;
+        if !metadata.is_file() || u128::from(metadata.len()) > most {
+            return Err(format!(
+                "{} is not a runs.csv this shard could have written ({})",
+                path.display(),
+                if metadata.is_file() {
+                    format!("{} bytes", metadata.len())
+                } else {
+                    "not a plain file".to_string()
+                }
+            ));
+        }
         let file = std::fs::File::open(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
-            .from_reader(file);
+            .from_reader(ShortLines::new(file));
         let header = reader
             .headers()
             .map_err(|e| format!("{} is not a runs.csv: {e}", path.display()))?

@@ -11,6 +11,16 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// A count that would not fit its integer when merged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overflow;
+
+impl std::fmt::Display for Overflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a count or sum would overflow when merged")
+    }
+}
+
 /// A histogram of `u64` values.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram {
@@ -53,10 +63,13 @@ impl Histogram {
         self.max = self.max.max(value);
     }
 
-    /// Adds another histogram's counts.
-    pub fn merge(&mut self, other: &Histogram) {
+    /// Adds another histogram's counts; `Err` when a count would overflow (only a
+    /// tampered part file can hold such counts).
+    pub fn merge(&mut self, other: &Histogram) -> Result<(), Overflow> {
+        let total = self.total.checked_add(other.total).ok_or(Overflow)?;
         for (&bucket, &count) in &other.counts {
-            *self.counts.entry(bucket).or_insert(0) += count;
+            let slot = self.counts.entry(bucket).or_insert(0);
+            *slot = slot.checked_add(count).ok_or(Overflow)?;
         }
         if other.total > 0 {
             self.min = if self.total == 0 {
@@ -65,8 +78,9 @@ impl Histogram {
                 self.min.min(other.min)
             };
         }
-        self.total += other.total;
+        self.total = total;
         self.max = self.max.max(other.max);
+        Ok(())
     }
 
     /// Each bucket's lower bound and count, in increasing order.
@@ -181,9 +195,9 @@ mod tests {
             b.record(value);
         }
         let mut ab = a.clone();
-        ab.merge(&b);
+        ab.merge(&b).unwrap();
         let mut ba = b.clone();
-        ba.merge(&a);
+        ba.merge(&a).unwrap();
         assert_eq!(ab, ba);
         assert_eq!(ab.total(), 6);
         assert_eq!(ab.max(), 1_000_000);

@@ -23,7 +23,7 @@ use crate::model::services::{Service, ServiceResult};
 use crate::time::SimDuration;
 use crate::topology::{Materiality, Objective, Scenario};
 
-use histogram::Histogram;
+use histogram::{Histogram, Overflow};
 use interval::{Interval, Sample};
 
 pub use rows::{
@@ -71,12 +71,13 @@ impl Sums {
         self.max = self.max.max(value);
     }
 
-    /// Adds another shard's sums.
-    pub fn merge(&mut self, other: &Sums) {
-        self.nonzero += other.nonzero;
-        self.sum += other.sum;
-        self.sum_squares += other.sum_squares;
+    /// Adds another shard's sums; `Err` when one would overflow.
+    pub fn merge(&mut self, other: &Sums) -> Result<(), Overflow> {
+        add_checked(&mut self.nonzero, other.nonzero)?;
+        add_checked(&mut self.sum, other.sum)?;
+        add_checked(&mut self.sum_squares, other.sum_squares)?;
         self.max = self.max.max(other.max);
+        Ok(())
     }
 
     /// The sample over `replications` replications, for [`interval`].
@@ -118,17 +119,21 @@ impl PairedSums {
         }
     }
 
-    /// Adds another shard's sums.
-    pub fn merge(&mut self, other: &PairedSums) {
-        self.replications += other.replications;
-        self.increases.merge(&other.increases);
-        self.decreases.merge(&other.decreases);
+    /// Adds another shard's sums; `Err` when one would overflow.
+    pub fn merge(&mut self, other: &PairedSums) -> Result<(), Overflow> {
+        add_checked(&mut self.replications, other.replications)?;
+        self.increases.merge(&other.increases)?;
+        self.decreases.merge(&other.decreases)
     }
 
     /// Adds another shard's sums, if it has any, into `slot`.
-    fn merge_into(slot: &mut Option<PairedSums>, other: &Option<PairedSums>) {
-        if let Some(other) = other {
-            slot.get_or_insert_with(PairedSums::default).merge(other);
+    fn merge_into(
+        slot: &mut Option<PairedSums>,
+        other: &Option<PairedSums>,
+    ) -> Result<(), Overflow> {
+        match other {
+            Some(other) => slot.get_or_insert_with(PairedSums::default).merge(other),
+            None => Ok(()),
         }
     }
 
@@ -169,10 +174,37 @@ pub struct PairedAccumulator {
     pub outages: PairedSums,
 }
 
-/// Adds `other`'s sums by cause into `sums`.
-fn add_each(sums: &mut [u128; CAUSE_COUNT], other: &[u128; CAUSE_COUNT]) {
+/// Adds `other`'s sums by cause into `sums`; `Err` when one would overflow.
+fn add_each(sums: &mut [u128; CAUSE_COUNT], other: &[u128; CAUSE_COUNT]) -> Result<(), Overflow> {
     for (sum, other_sum) in sums.iter_mut().zip(other) {
-        *sum += other_sum;
+        add_checked(sum, *other_sum)?;
+    }
+    Ok(())
+}
+
+/// `*slot += value`, or `Err` when it would overflow: a merged study's counts cannot wrap
+/// (a tampered part with a counter near the top used to show as a small number).
+fn add_checked<T: num_like::CheckedAdd>(slot: &mut T, value: T) -> Result<(), Overflow> {
+    *slot = slot.checked(value).ok_or(Overflow)?;
+    Ok(())
+}
+
+/// The integers [`add_checked`] adds.
+mod num_like {
+    /// An integer with a checked addition.
+    pub trait CheckedAdd: Sized + Copy {
+        /// `self + value`, or `None` on overflow.
+        fn checked(self, value: Self) -> Option<Self>;
+    }
+    impl CheckedAdd for u64 {
+        fn checked(self, value: Self) -> Option<Self> {
+            self.checked_add(value)
+        }
+    }
+    impl CheckedAdd for u128 {
+        fn checked(self, value: Self) -> Option<Self> {
+            self.checked_add(value)
+        }
     }
 }
 
@@ -676,35 +708,37 @@ impl Study {
             && self.materiality == other.materiality
     }
 
-    /// Adds another study's accumulators (a shard of the same run).
-    pub fn merge(&mut self, other: &Study) {
+    /// Adds another study's accumulators (a shard of the same run); `Err` when a count or
+    /// sum would overflow (the study is then partly merged and must be discarded).
+    pub fn merge(&mut self, other: &Study) -> Result<(), Overflow> {
         for (layout, other_layout) in self.layouts.iter_mut().zip(&other.layouts) {
             for (service, other_service) in layout.services.iter_mut().zip(&other_layout.services) {
                 for (scope, other_scope) in service.scopes.iter_mut().zip(&other_service.scopes) {
-                    scope.replications += other_scope.replications;
-                    scope.unavailability.merge(&other_scope.unavailability);
-                    scope.downtime.merge(&other_scope.downtime);
-                    scope.outages += other_scope.outages;
-                    scope.outage_micros += other_scope.outage_micros;
-                    add_each(&mut scope.causes, &other_scope.causes);
+                    add_checked(&mut scope.replications, other_scope.replications)?;
+                    scope.unavailability.merge(&other_scope.unavailability)?;
+                    scope.downtime.merge(&other_scope.downtime)?;
+                    add_checked(&mut scope.outages, other_scope.outages)?;
+                    add_checked(&mut scope.outage_micros, other_scope.outage_micros)?;
+                    add_each(&mut scope.causes, &other_scope.causes)?;
                     if let Some(other_paired) = &other_scope.paired {
                         let paired = scope.paired.get_or_insert_with(PairedAccumulator::default);
-                        paired.downtime.merge(&other_paired.downtime);
-                        paired.outages.merge(&other_paired.outages);
+                        paired.downtime.merge(&other_paired.downtime)?;
+                        paired.outages.merge(&other_paired.outages)?;
                     }
                 }
             }
             for (pool, other_pool) in layout.pools.iter_mut().zip(&other_layout.pools) {
-                pool.peak_load.merge(&other_pool.peak_load);
-                pool.overload_micros += other_pool.overload_micros;
+                pool.peak_load.merge(&other_pool.peak_load)?;
+                add_checked(&mut pool.overload_micros, other_pool.overload_micros)?;
             }
             if let (Some(score), Some(other_score)) = (&mut layout.score, &other_layout.score) {
-                score.replications += other_score.replications;
-                score.score.merge(&other_score.score);
-                add_each(&mut score.causes, &other_score.causes);
-                PairedSums::merge_into(&mut score.paired, &other_score.paired);
+                add_checked(&mut score.replications, other_score.replications)?;
+                score.score.merge(&other_score.score)?;
+                add_each(&mut score.causes, &other_score.causes)?;
+                PairedSums::merge_into(&mut score.paired, &other_score.paired)?;
             }
         }
+        Ok(())
     }
 }
 
@@ -878,7 +912,7 @@ front_end_pools.fe.remote_users = 600
         let (mut a, mut b) = (scored_study(), scored_study());
         b.add(&second);
         a.add(&first);
-        a.merge(&b);
+        a.merge(&b).unwrap();
         assert_eq!(a, whole);
         let text = serde_json::to_string(&whole).unwrap();
         let read: Study = serde_json::from_str(&text).unwrap();

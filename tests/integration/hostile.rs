@@ -341,3 +341,124 @@ fn a_fifo_in_place_of_a_file_is_refused_not_waited_for() {
     assert_eq!(code, Some(2), "{printed}");
     assert!(printed.contains("not a plain file"), "{printed}");
 }
+
+/// Runs contoso's two shards (-n 6) into `dir`/s1 and `dir`/s2.
+fn two_shards(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (one, two) = (dir.join("s1"), dir.join("s2"));
+    for (shard, folder) in [("1/2", &one), ("2/2", &two)] {
+        edgesim()
+            .args([
+                "run",
+                "-n",
+                "6",
+                "-q",
+                "--no-charts",
+                "--shard",
+                shard,
+                "-o",
+            ])
+            .arg(folder)
+            .assert()
+            .success();
+    }
+    (one, two)
+}
+
+fn merge_output(dir: &Path, one: &Path, two: &Path) -> (Option<i32>, String) {
+    let (code, stdout, stderr) = outcome(
+        edgesim()
+            .args(["merge", "--no-charts", "-o"])
+            .arg(dir.join("merged"))
+            .arg(one)
+            .arg(two)
+            .timeout(std::time::Duration::from_secs(60)),
+    );
+    (code, format!("{stdout}{stderr}"))
+}
+
+#[test]
+fn merge_checks_what_a_part_can_hold_whatever_its_checksum_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = two_shards(dir.path());
+    let text = fs::read_to_string(one.join("part.json")).unwrap();
+    // Outages set to the top of a u64, checksum made to match: it used to wrap in the
+    // merge and show as 1.75 outages a year.
+    let mut part = edgesim::export::part::Part::parse(text.as_bytes()).unwrap();
+    part.study.layouts[0].services[0].scopes[0].outages = u64::MAX;
+    part.checksum = part.content_checksum();
+    fs::write(one.join("part.json"), serde_json::to_string(&part).unwrap()).unwrap();
+    let (code, printed) = merge_output(dir.path(), &one, &two);
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(printed.contains("does not hold this shard's"), "{printed}");
+    // More peak load than the pool holds, checksum made to match.
+    let mut part = edgesim::export::part::Part::parse(text.as_bytes()).unwrap();
+    let capacity = part.study.layouts[0].pools[0].capacity;
+    let mut peaks = edgesim::stats::histogram::Histogram::default();
+    for _ in 0..part.study.layouts[0].pools[0].peak_load.total() {
+        peaks.record(capacity + 1);
+    }
+    part.study.layouts[0].pools[0].peak_load = peaks;
+    part.checksum = part.content_checksum();
+    fs::write(one.join("part.json"), serde_json::to_string(&part).unwrap()).unwrap();
+    let (code, printed) = merge_output(dir.path(), &one, &two);
+    assert_eq!(code, Some(1), "{printed}");
+    // An edit of the bytes: refused by the checksum, before anything is built from them.
+    fs::write(
+        one.join("part.json"),
+        text.replacen("\"outages\":", "\"outages\": ", 1),
+    )
+    .unwrap();
+    let (code, printed) = merge_output(dir.path(), &one, &two);
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(printed.contains("checksum does not match"), "{printed}");
+    fs::write(one.join("part.json"), &text).unwrap();
+    let (code, printed) = merge_output(dir.path(), &one, &two);
+    assert_eq!(code, Some(0), "{printed}");
+}
+
+#[test]
+fn merge_refuses_endless_or_blocking_shard_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = two_shards(dir.path());
+    let runs = fs::read(one.join("runs.csv")).unwrap();
+    // A runs.csv far larger than the shard's rows could take (sparse: nothing is written).
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .open(one.join("runs.csv"))
+        .unwrap();
+    file.set_len(50 << 30).unwrap();
+    drop(file);
+    let (code, printed) = merge_output(dir.path(), &one, &two);
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(
+        printed.contains("is not a runs.csv this shard could have written"),
+        "{printed}"
+    );
+    // One row that never ends, within the size: refused at the row, not buffered.
+    let mut endless = runs.clone();
+    endless.truncate(endless.len() - 1);
+    endless.extend(std::iter::repeat_n(b'7', 40_000));
+    fs::write(one.join("runs.csv"), &endless).unwrap();
+    let (code, printed) = merge_output(dir.path(), &one, &two);
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(printed.contains("a line longer than"), "{printed}");
+    fs::write(one.join("runs.csv"), &runs).unwrap();
+    // A FIFO named part.json: refused, not waited for.
+    #[cfg(unix)]
+    {
+        let part = fs::read(one.join("part.json")).unwrap();
+        fs::remove_file(one.join("part.json")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(one.join("part.json"))
+            .status();
+        if made.is_ok_and(|s| s.success()) {
+            let (code, printed) = merge_output(dir.path(), &one, &two);
+            assert_eq!(code, Some(1), "{printed}");
+            assert!(printed.contains("not a plain file"), "{printed}");
+        }
+        fs::remove_file(one.join("part.json")).unwrap();
+        fs::write(one.join("part.json"), part).unwrap();
+    }
+    let (code, printed) = merge_output(dir.path(), &one, &two);
+    assert_eq!(code, Some(0), "{printed}");
+}
