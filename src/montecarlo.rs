@@ -4,9 +4,13 @@
 //! order, so the output depends only on the scenario, the seed and the replication
 //! count — never on the number of threads or on sharding.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
-use crate::model::{NoObserver, ReplicationResult, simulate_replication};
+use crate::model::{
+    NoObserver, ReplicationResult, simulate_replication, simulate_replication_unless_cancelled,
+};
 use crate::stats::Study;
 use crate::topology::Scenario;
 
@@ -83,6 +87,64 @@ pub fn simulate_all_layouts(scenario: &Scenario, replication: u64) -> Vec<Replic
         .collect()
 }
 
+/// What simulating one replication of every layout in parallel with others gave.
+enum Outcome {
+    /// Every layout ran to its horizon.
+    Done(Vec<ReplicationResult>),
+    /// A layout passed its cap on events (its explanation); the run fails.
+    Stopped(String),
+    /// Another replication stopped first, and this one gave up.
+    Cancelled,
+}
+
+/// Simulates every layout of replication `replication`, giving up when `cancel` is set
+/// and setting it when a layout passes its cap on events.
+fn simulate_unless_cancelled(
+    scenario: &Scenario,
+    replication: u64,
+    cancel: &AtomicBool,
+) -> Outcome {
+    let mut layouts = Vec::with_capacity(scenario.layouts.len());
+    for topology in &scenario.layouts {
+        let Some(result) = simulate_replication_unless_cancelled(
+            topology,
+            &scenario.simulation,
+            replication,
+            cancel,
+        ) else {
+            return Outcome::Cancelled;
+        };
+        if let Some(stopped) = &result.stopped {
+            cancel.store(true, Ordering::Relaxed);
+            return Outcome::Stopped(format!("error: {}", stopped.explain(topology, replication)));
+        }
+        layouts.push(result);
+    }
+    Outcome::Done(layouts)
+}
+
+/// The error of a chunk in which a replication passed its cap: that of the lowest-numbered
+/// replication that passes it, whichever thread got there first. Replications that gave
+/// up before it are simulated again, one at a time, to see whether they pass it too, so
+/// the message depends only on the scenario, never on the threads.
+fn first_stopped(scenario: &Scenario, indices: &[u64], outcomes: &[Outcome]) -> String {
+    let never = AtomicBool::new(false);
+    for (&replication, outcome) in indices.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Done(_) => {}
+            Outcome::Stopped(message) => return message.clone(),
+            Outcome::Cancelled => {
+                if let Outcome::Stopped(message) =
+                    simulate_unless_cancelled(scenario, replication, &never)
+                {
+                    return message;
+                }
+            }
+        }
+    }
+    unreachable!("a chunk whose cancel flag is set holds a stopped replication")
+}
+
 /// Runs the shard's replications on `threads` threads (rayon's default when `None`),
 /// calling `each` with every replication's results in replication order, and returns
 /// the accumulated study.
@@ -131,13 +193,20 @@ pub fn extend(
     while replications.peek().is_some() {
         indices.clear();
         indices.extend(replications.by_ref().take(CHUNK));
-        let results: Vec<Vec<ReplicationResult>> = pool.install(|| {
+        let cancel = AtomicBool::new(false);
+        let outcomes: Vec<Outcome> = pool.install(|| {
             indices
                 .par_iter()
-                .map(|&r| simulate_all_layouts(scenario, r))
+                .map(|&r| simulate_unless_cancelled(scenario, r, &cancel))
                 .collect()
         });
-        for (&replication, layouts) in indices.iter().zip(&results) {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(first_stopped(scenario, &indices, &outcomes));
+        }
+        for (&replication, outcome) in indices.iter().zip(&outcomes) {
+            let Outcome::Done(layouts) = outcome else {
+                unreachable!("no replication gives up unless one stopped");
+            };
             study.add(layouts);
             each(replication, layouts)?;
         }

@@ -593,7 +593,12 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
         options.replication,
         trace_csv,
     )
-    .map_err(|error| format!("error: writing trace.csv in {}: {error}", folder.display()))?;
+    .map_err(|error| match error {
+        crate::trace::TraceError::Write(_) => {
+            format!("error: {} in {}", error, folder.display())
+        }
+        _ => format!("error: {error}"),
+    })?;
     let view = crate::plot::timeline::TraceView {
         topology,
         simulation: &scenario.simulation,

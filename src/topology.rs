@@ -274,6 +274,11 @@ pub struct EdgePool {
     pub server_failure: FailureProcess,
 }
 
+/// How many cohorts a displaced group of remote users is split into (at least 4,
+/// docs/model.md, "Remote access"). It sits here, below the scenario and the model, because
+/// both read it: the model splits groups, and the scenario's work budget counts walks.
+pub const COHORTS_PER_GROUP: usize = 8;
+
 /// Concurrent remote users Microsoft documents for one Edge server (rule F4), the
 /// default of `capacity_per_server`.
 pub const DOCUMENTED_USERS_PER_SERVER: u64 = 12_000;

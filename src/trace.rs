@@ -32,6 +32,61 @@ pub const TRACE_HEADER: [&str; 10] = [
 /// summarising the rest.
 pub const STORY_EVENT_LINES: usize = 40;
 
+/// The most events a trace writes (a `trace.csv` of about 240 MB): a trace is read by a
+/// person; beyond this the trace is refused and a shorter horizon suggested.
+pub const MAX_TRACE_EVENTS: u64 = 1_000_000;
+
+/// Why a trace was not written.
+#[derive(Debug)]
+pub enum TraceError {
+    /// Writing `trace.csv` failed.
+    Write(csv::Error),
+    /// The replication reached [`MAX_TRACE_EVENTS`] events at this simulated time, before
+    /// its horizon.
+    TooLong(SimDuration),
+    /// The replication passed its cap on events (its explanation).
+    Stopped(String),
+}
+
+impl std::fmt::Display for TraceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TraceError::Write(error) => write!(f, "writing trace.csv: {error}"),
+            TraceError::TooLong(at) => {
+                // Whole days (whole hours under a day) that the trace did reach.
+                let unit = if at.as_micros() >= MICROS_PER_DAY {
+                    MICROS_PER_DAY
+                } else {
+                    MICROS_PER_HOUR
+                };
+                let suggestion =
+                    SimDuration::from_micros((at.as_micros() / unit * unit).max(MICROS_PER_HOUR));
+                write!(
+                    f,
+                    "the replication reached {MAX_TRACE_EVENTS} events after {} of simulated \
+                     time, as many as a trace.csv may hold (about 240 MB); trace a shorter \
+                     horizon, e.g. --horizon {}",
+                    crate::time::human(*at),
+                    suggestion,
+                )
+            }
+            TraceError::Stopped(explanation) => f.write_str(explanation),
+        }
+    }
+}
+
+impl From<csv::Error> for TraceError {
+    fn from(error: csv::Error) -> Self {
+        TraceError::Write(error)
+    }
+}
+
+impl From<std::io::Error> for TraceError {
+    fn from(error: std::io::Error) -> Self {
+        TraceError::Write(error.into())
+    }
+}
+
 /// What a traced replication leaves in memory once its events are written: enough for
 /// the story and the timeline, bounded whatever the number of events.
 pub struct Trace {
@@ -57,6 +112,8 @@ struct StreamingObserver<W: Write> {
     notable: Vec<TraceRecord>,
     notable_count: u64,
     timeline: TimelineData,
+    /// When the last event was.
+    last: SimDuration,
 }
 
 impl<W: Write> Observer for StreamingObserver<W> {
@@ -64,8 +121,13 @@ impl<W: Write> Observer for StreamingObserver<W> {
         true
     }
 
+    fn is_full(&self) -> bool {
+        self.events >= MAX_TRACE_EVENTS
+    }
+
     fn record(&mut self, record: TraceRecord) {
         self.events += 1;
+        self.last = record.time;
         self.timeline.add(&record);
         if self.error.is_none()
             && let Err(error) = self.csv.write_record(csv_fields(&record))
@@ -88,7 +150,7 @@ pub fn trace<W: Write>(
     simulation: &Simulation,
     replication: u64,
     out: W,
-) -> Result<Trace, csv::Error> {
+) -> Result<Trace, TraceError> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(TRACE_HEADER)?;
     let mut observer = StreamingObserver {
@@ -98,10 +160,17 @@ pub fn trace<W: Write>(
         notable: Vec::new(),
         notable_count: 0,
         timeline: TimelineData::new(topology, simulation.horizon),
+        last: SimDuration::ZERO,
     };
     let result = simulate_replication(topology, simulation, replication, &mut observer);
     if let Some(error) = observer.error {
-        return Err(error);
+        return Err(error.into());
+    }
+    if let Some(stopped) = &result.stopped {
+        return Err(TraceError::Stopped(stopped.explain(topology, replication)));
+    }
+    if observer.is_full() {
+        return Err(TraceError::TooLong(observer.last));
     }
     // Flushed here rather than on drop, where a full disk would go unnoticed.
     let mut out = observer.csv.into_inner().map_err(|e| e.into_error())?;

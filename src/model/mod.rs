@@ -17,6 +17,9 @@ pub mod inputs;
 pub mod metrics;
 pub mod remote_access;
 pub mod services;
+pub mod work;
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::queue::{EventClass, EventQueue};
 use crate::time::SimDuration;
@@ -28,6 +31,9 @@ use dns::TrafficManager;
 use metrics::EdgePoolTally;
 use remote_access::{Context, Refused, RemoteAccess};
 use services::{SERVICE_COUNT, Service, ServiceAccumulator, ServiceResult, Snapshot};
+
+/// Events between two looks at a replication's cancel flag.
+const CANCEL_CHECK_EVENTS: u64 = 4_096;
 
 /// Something that happens at an instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,6 +119,11 @@ pub trait Observer {
     }
     /// Called after each processed event when enabled.
     fn record(&mut self, _record: TraceRecord) {}
+    /// Whether the observer wants no more events: the replication then ends at once
+    /// (a trace that reached its size limit).
+    fn is_full(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.
@@ -140,6 +151,9 @@ pub struct ReplicationResult {
     pub edge_pools: Vec<EdgePoolTally>,
     /// Events processed (stale ones excluded).
     pub events: u64,
+    /// Set when the replication passed its cap on events ([`work::event_cap`]) and
+    /// stopped before its horizon: its figures must not be used.
+    pub stopped: Option<work::Stopped>,
 }
 
 impl ReplicationResult {
@@ -216,6 +230,36 @@ pub fn simulate_replication_with_ticks<O: Observer>(
     run.finish()
 }
 
+/// [`simulate_replication`] with no observer that gives up, returning `None`, soon after
+/// `cancel` is set (when another replication run in parallel passed its cap on events and
+/// the run is failing anyway).
+pub fn simulate_replication_unless_cancelled(
+    topology: &Topology,
+    simulation: &Simulation,
+    replication: u64,
+    cancel: &AtomicBool,
+) -> Option<ReplicationResult> {
+    let mut run = Replication::new(topology, simulation, replication);
+    run.cancel = Some(cancel);
+    run.run(&mut NoObserver);
+    (!run.cancelled).then(|| run.finish())
+}
+
+/// [`simulate_replication`] with `event_cap` in place of [`work::event_cap`], so tests
+/// can reach the cap in a few thousand events.
+#[doc(hidden)]
+pub fn simulate_replication_with_event_cap(
+    topology: &Topology,
+    simulation: &Simulation,
+    replication: u64,
+    event_cap: u64,
+) -> ReplicationResult {
+    let mut run = Replication::new(topology, simulation, replication);
+    run.event_cap = event_cap;
+    run.run(&mut NoObserver);
+    run.finish()
+}
+
 /// [`simulate_replication`] with every walking cohort stepping through every target, one
 /// event per `connect_timeout`, instead of passing over targets that cannot answer. The
 /// results must be the same; the invariance tests use this to check it.
@@ -287,6 +331,16 @@ struct Replication<'t> {
     /// What reconciling an event noted for traces (an incident closed, a failback dropped).
     note: String,
     events: u64,
+    /// The most events this replication may process ([`work::event_cap`]).
+    event_cap: u64,
+    /// Per FE pool: events of its walking cohorts, to say why the cap was passed.
+    client_events: Vec<u64>,
+    /// Set when the cap was passed.
+    stopped: Option<work::Stopped>,
+    /// Set by another thread when the run is failing: the replication then gives up.
+    cancel: Option<&'t AtomicBool>,
+    /// Whether it gave up because `cancel` was set.
+    cancelled: bool,
 }
 
 /// Builds a [`Context`] from disjoint fields of the replication.
@@ -389,6 +443,11 @@ impl<'t> Replication<'t> {
             association_seen: 0,
             note: String::new(),
             events: 0,
+            event_cap: work::event_cap(topology, simulation.horizon),
+            client_events: vec![0; topology.front_end_pools.len()],
+            stopped: None,
+            cancel: None,
+            cancelled: false,
         };
         let mut ctx = context!(run, &run.derived);
         run.remote.connect_initially(&mut ctx);
@@ -436,6 +495,24 @@ impl<'t> Replication<'t> {
                 continue;
             };
             self.events += 1;
+            if self.events > self.event_cap {
+                self.stopped = Some(work::Stopped {
+                    at,
+                    events: self.events,
+                    cap: self.event_cap,
+                    client_events: std::mem::take(&mut self.client_events),
+                });
+                break;
+            }
+            // Reading the flag costs a little, so only every few thousand events.
+            if self.events.is_multiple_of(CANCEL_CHECK_EVENTS)
+                && self
+                    .cancel
+                    .is_some_and(|cancel| cancel.load(Ordering::Relaxed))
+            {
+                self.cancelled = true;
+                break;
+            }
             let administrator = matches!(
                 event,
                 Event::AdminResponse { .. } | Event::AdminFailback { .. }
@@ -463,6 +540,9 @@ impl<'t> Replication<'t> {
                 }
                 let record = self.record(at, kind, target, detail);
                 observer.record(record);
+                if observer.is_full() {
+                    break;
+                }
             }
         }
     }
@@ -532,6 +612,7 @@ impl<'t> Replication<'t> {
                 .collect(),
             edge_pools: self.pools,
             events: self.events,
+            stopped: self.stopped,
         }
     }
 
@@ -744,6 +825,7 @@ impl<'t> Replication<'t> {
                     .remote
                     .cohort_step(&mut ctx, slot, generation, describe)?;
                 self.remote_changed |= report.changes_state;
+                self.client_events[report.front_end as usize] += 1;
                 let target = if describe {
                     topology.front_end_pools[report.front_end as usize]
                         .id

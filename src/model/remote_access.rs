@@ -38,8 +38,7 @@ macro_rules! detail {
     };
 }
 
-/// How many cohorts a displaced group is split into (at least 4, docs/model.md).
-pub const COHORTS_PER_GROUP: usize = 8;
+pub use crate::topology::COHORTS_PER_GROUP;
 
 /// Where a cohort is in its failover.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! key paths ([`schema`]) → layouts merged ([`layout`]) → references resolved
 //! ([`resolve`]) → disaster-recovery warnings ([`lint`]).
 
+pub mod budget;
 pub mod decode;
 pub mod diagnostic;
 pub mod distribution;

@@ -427,74 +427,8 @@ pub fn resolve_topology(
         operations: raw.operations.clone(),
         source: source_spans(raw, &namespace),
     };
-    check_event_budget(&topology, findings);
+    super::budget::check(&topology, raw.simulation.horizon, findings);
     (findings.items.len() == errors_before).then_some(topology)
-}
-
-/// The most component state changes (failures and repairs) a scenario may expect per
-/// simulated year (docs/scenario.md): far above any real deployment (one change every
-/// five minutes), far below what would make a study take hours.
-pub const MAX_STATE_CHANGES_PER_YEAR: f64 = 100_000.0;
-
-/// Each failing component changes state twice per cycle of mean time to failure plus
-/// mean time to repair; refuses scenarios whose expected changes per simulated year pass
-/// [`MAX_STATE_CHANGES_PER_YEAR`], naming the component that contributes most.
-fn check_event_budget(topology: &Topology, findings: &mut Findings) {
-    let per_year = |process: &FailureProcess| -> f64 {
-        let (Some(up), Some(down)) = (
-            process.time_to_failure.mean_hours(),
-            process.time_to_repair.mean_hours(),
-        ) else {
-            return 0.0;
-        };
-        if up + down <= 0.0 {
-            return f64::INFINITY;
-        }
-        2.0 * 8_760.0 / (up + down)
-    };
-    let mut total = 0.0;
-    let mut largest = (0.0, String::new());
-    let mut add = |count: f64, rate: f64, what: String| {
-        total += count * rate;
-        if count * rate > largest.0 {
-            largest = (count * rate, what);
-        }
-    };
-    for site in &topology.sites {
-        add(1.0, per_year(&site.failure), format!("site {}", site.id));
-    }
-    for pool in &topology.front_end_pools {
-        add(
-            1.0,
-            per_year(&pool.failure),
-            format!("Front End pool {}", pool.id),
-        );
-    }
-    for pool in &topology.edge_pools {
-        add(
-            1.0,
-            per_year(&pool.pool_failure),
-            format!("Edge pool {}", pool.id),
-        );
-        add(
-            f64::from(pool.servers),
-            per_year(&pool.server_failure),
-            format!("the {} servers of {}", pool.servers, pool.id),
-        );
-    }
-    if total > MAX_STATE_CHANGES_PER_YEAR {
-        findings.error(
-            "failures",
-            None,
-            format!(
-                "components would fail and be repaired about {:.0} times per simulated year \
-                 ({:.0} of them {}); the budget is {MAX_STATE_CHANGES_PER_YEAR:.0}, beyond which a \
-                 study takes hours and the model's assumptions (failures rare against repairs) no longer hold",
-                total, largest.0, largest.1
-            ),
-            "check the units of time_to_failure (\"1y\", not \"1s\") and time_to_repair",
-        );
-    }
 }
 
 /// Where the layout's parts were written, for warnings.

@@ -837,6 +837,7 @@ front_end_pools.fe.remote_users = 600
             ],
             edge_pools: vec![Default::default()],
             events: 0,
+            stopped: None,
         }
     }
 

@@ -462,3 +462,170 @@ fn merge_refuses_endless_or_blocking_shard_files() {
     let (code, printed) = merge_output(dir.path(), &one, &two);
     assert_eq!(code, Some(0), "{printed}");
 }
+
+/// tests/valid-base.toml with whole lines starting with each `from` replaced by `to`,
+/// written into `dir` as `name`.
+fn base_replacing(dir: &Path, name: &str, edits: &[(&str, &str)]) -> std::path::PathBuf {
+    let base = fs::read_to_string(project_path("tests/valid-base.toml")).unwrap();
+    let mut lines: Vec<String> = base.lines().map(str::to_string).collect();
+    for (from, to) in edits {
+        let line = lines
+            .iter_mut()
+            .find(|line| line.starts_with(from))
+            .unwrap_or_else(|| panic!("valid-base.toml has no line starting with {from}"));
+        *line = to.to_string();
+    }
+    let file = dir.join(name);
+    fs::write(&file, lines.join("\n")).unwrap();
+    file
+}
+
+/// Edge capacity short all year (90,000 remote users for 48,000 places) and clients that
+/// retry every second with no connect timeout: a file the budgets accept (nothing fails
+/// more than a real deployment does) whose overflow users walk about 250 million times a
+/// year.
+fn endless_walkers(dir: &Path) -> std::path::PathBuf {
+    base_replacing(
+        dir,
+        "walkers.toml",
+        &[
+            ("users = ", "users = 100000"),
+            ("remote_users = ", "remote_users = 90000"),
+            ("retry = ", "retry = \"1s\"\nconnect_timeout = \"0s\""),
+        ],
+    )
+}
+
+#[test]
+fn a_replication_that_passes_its_cap_on_events_stops_and_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = endless_walkers(dir.path());
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let mut messages = Vec::new();
+    for (threads, replications) in [("1", "1"), ("2", "3")] {
+        let (code, _, stderr) = outcome(
+            edgesim()
+                .args(["run", "-q", "-n", replications, "-j", threads])
+                .arg(&file)
+                .arg("-o")
+                .arg(&out),
+        );
+        assert_eq!(code, Some(1), "{stderr}");
+        // 25,000,000 events per simulated year for its one FE pool with remote users and
+        // once more: 50,000,000 for a one-year horizon.
+        assert!(
+            stderr.contains("replication 0 of layout base passed 50000000 events"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("Front End pool fe-east walking"),
+            "{stderr}"
+        );
+        messages.push(stderr);
+        // Nothing written, nothing half-written, and no staging folder left behind.
+        assert_eq!(fs::read_dir(&out).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+    // The first replication that passes the cap is named whichever thread got there first,
+    // and however many replications ran beside it.
+    assert_eq!(messages[0], messages[1]);
+}
+
+#[test]
+fn the_cap_on_events_names_the_pool_whose_users_walk() {
+    // At a cap of 2,000 events the replication stops, most events being fe-east's cohorts.
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = edgesim::scenario::load_file(&endless_walkers(dir.path())).unwrap();
+    let scenario = &loaded.scenario;
+    let topology = &scenario.layouts[0];
+    let result = edgesim::model::simulate_replication_with_event_cap(
+        topology,
+        &scenario.simulation,
+        0,
+        2_000,
+    );
+    let stopped = result.stopped.expect("stopped at the cap");
+    assert_eq!((stopped.events, stopped.cap), (2_001, 2_000));
+    assert!(
+        stopped.client_events[0] > 1_900,
+        "{:?}",
+        stopped.client_events
+    );
+    assert!(stopped.at < scenario.simulation.horizon);
+    let text = stopped.explain(topology, 0);
+    assert!(text.contains("Front End pool fe-east"), "{text}");
+    // The base scenario is far below its cap: it runs to its horizon.
+    let base = edgesim::scenario::load_file(&project_path("tests/valid-base.toml")).unwrap();
+    let result = edgesim::model::simulate_replication(
+        &base.scenario.layouts[0],
+        &base.scenario.simulation,
+        0,
+        &mut edgesim::model::NoObserver,
+    );
+    assert_eq!(result.stopped, None);
+    assert_eq!(
+        edgesim::model::work::event_cap(
+            &base.scenario.layouts[0],
+            base.scenario.simulation.horizon
+        ),
+        // One FE pool with remote users, one year.
+        2 * edgesim::model::work::MAX_EVENTS_PER_POOL_YEAR
+    );
+}
+
+#[test]
+fn a_trace_too_long_to_read_is_refused_with_a_horizon_that_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = endless_walkers(dir.path());
+    let out = dir.path().join("trace");
+    let (code, _, stderr) = outcome(edgesim().arg("trace").arg(&file).arg("-o").arg(&out));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("reached 1000000 events after"), "{stderr}");
+    assert!(!out.exists(), "no trace folder is left");
+    // The horizon it suggests is one the trace reached: traced, it fits.
+    let suggested = stderr
+        .split("--horizon ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a suggested horizon")
+        .to_string();
+    let (code, _, stderr) = outcome(
+        edgesim()
+            .arg("trace")
+            .arg(&file)
+            .args(["--horizon", &suggested, "-o"])
+            .arg(&out),
+    );
+    assert_eq!(code, Some(0), "--horizon {suggested}: {stderr}");
+    assert!(out.join("trace.csv").is_file());
+}
+
+#[test]
+fn budgets_accept_short_capacity_and_losses_longer_than_the_horizon() {
+    // What the walk budget must not refuse: Edge capacity short all year (the overflow
+    // users walk, but that is the planner's question, and bounded by the cap on events)
+    // and a site lost every 20 years for a century (in a one-year study it is down a
+    // fortieth of the time, not five sixths).
+    let dir = tempfile::tempdir().unwrap();
+    let short = base_replacing(
+        dir.path(),
+        "short.toml",
+        &[
+            ("users = ", "users = 100000"),
+            ("remote_users = ", "remote_users = 90000"),
+        ],
+    );
+    let century = base_replacing(
+        dir.path(),
+        "century.toml",
+        &[(
+            "[failures]",
+            "[failures]\nsite = { time_to_failure = \"20y\", time_to_repair = \"100y\" }",
+        )],
+    );
+    for file in [short, century] {
+        let (code, output) = validate(&file);
+        assert_eq!(code, Some(0), "{}: {output}", file.display());
+    }
+}

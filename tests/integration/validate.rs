@@ -329,14 +329,16 @@ fn warnings_point_at_the_line_they_are_about() {
 
 #[test]
 fn a_failure_shorter_than_its_repair_is_a_warning_that_checks_the_units() {
-    // Four hours between failures of a server that takes two days to repair: down 92% of
-    // the time whatever the unit, so U1 warns, without the note on minutes.
+    // Four hours between failures of a FE pool that takes two days to repair: down 92% of
+    // the time whatever the unit, so U1 warns, without the note on minutes. (Edge servers
+    // down that much would be refused: their remote users would walk the SRV list all
+    // year, tests/malformed/endless-repair.toml.)
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("hours.toml");
     let base = fs::read_to_string(project_path("tests/valid-base.toml")).unwrap();
     let text = base.replace(
-        "server = { time_to_failure = \"1y\", time_to_repair = \"4h\" }",
-        "server = { time_to_failure = \"4h\", time_to_repair = \"2d\" }",
+        "[failures]\n",
+        "[failures]\nfront_end_pool = { time_to_failure = \"4h\", time_to_repair = \"2d\" }\n",
     );
     assert_ne!(text, base);
     fs::write(&file, text).unwrap();
@@ -347,7 +349,7 @@ fn a_failure_shorter_than_its_repair_is_a_warning_that_checks_the_units() {
     assert_eq!(output.status.code(), Some(0), "a warning, not an error");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("warning[U1]: failures.server.time_to_failure"),
+        stdout.contains("warning[U1]: failures.front_end_pool.time_to_failure"),
         "{stdout}"
     );
     assert!(stdout.contains("(4.0 h) is shorter than the mean time to repair (2.0 d): the component would be down 92% of the time"), "{stdout}");
