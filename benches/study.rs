@@ -7,8 +7,8 @@
 //!   replication-years per iteration, on all cores.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use edgesim::commands::{RunOptions, Silent};
 use edgesim::montecarlo::{Shard, run};
-use edgesim::study::{RunOptions, Silent};
 
 fn throughput(c: &mut Criterion) {
     let text = include_str!("../scenarios/contoso-three-site.toml");
@@ -43,7 +43,7 @@ fn end_to_end(c: &mut Criterion) {
                     runs,
                     ..RunOptions::default()
                 };
-                edgesim::study::run(&options, &mut Silent).unwrap()
+                edgesim::commands::run(&options, &mut Silent).unwrap()
             })
         });
     }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::{self, Failure, RunListener, RunOptions, TraceOptions};
 use crate::scenario;
-use crate::study::{self, Failure, RunListener, RunOptions, TraceOptions};
 
 /// Exit code for success (warnings allowed).
 pub const EXIT_OK: u8 = 0;
@@ -548,7 +548,7 @@ fn run(args: &RunArgs) -> u8 {
         runs: !args.no_runs,
         precision: args
             .precision
-            .map(|relative_half_width| crate::study::PrecisionOptions {
+            .map(|relative_half_width| crate::commands::PrecisionOptions {
                 relative_half_width,
                 rows: args.precision_for.clone(),
                 max_replications: args.max_replications,
@@ -556,7 +556,7 @@ fn run(args: &RunArgs) -> u8 {
         ..args.study.run_options(args.output.clone())
     };
     let mut progress = Progress::new(args.quiet);
-    match study::run(&options, &mut progress) {
+    match commands::run(&options, &mut progress) {
         Ok(outcome) => {
             if !args.quiet {
                 let mut text = crate::export::table::terminal_table(&outcome.results);
@@ -578,7 +578,7 @@ fn run(args: &RunArgs) -> u8 {
 
 /// `edgesim merge`: shard folders into the files a single run writes.
 fn merge(args: &MergeArgs) -> u8 {
-    match study::merge(&args.parts, &args.output, !args.no_charts) {
+    match commands::merge(&args.parts, &args.output, !args.no_charts) {
         Ok(outcome) => {
             let mut text = crate::export::table::terminal_table(&outcome.results);
             text.push_str(&format!(
@@ -655,7 +655,7 @@ fn trace(args: &TraceArgs) -> u8 {
         seed: args.seed,
         output: args.output.clone(),
     };
-    match study::trace(&options) {
+    match commands::trace(&options) {
         Ok(outcome) => {
             if let Some(warnings) = &outcome.warnings {
                 print_err(warnings);

@@ -5,14 +5,16 @@
 //! [`model`] simulates one replication of one layout on the [`engine`]'s event queue and
 //! random streams; [`montecarlo`] runs many replications in parallel and folds them into
 //! [`stats`]; [`results`] is a study's results, whatever produced them; every output is an
-//! exporter of it ([`export`], with the charts in [`plot`]), written through [`output`];
-//! [`study`] orchestrates `run` (with a [`precision`] target, in batches), `merge` and
-//! `trace`; [`trace`] shows one replication
-//! event by event; [`cli`] is the command line.
+//! exporter of it ([`export`], with the charts in [`plot`]), written through [`output`].
+//! A [`study`] is one library call from a scenario to results in memory (with a
+//! [`precision`] target, in batches); the [`commands`] (`run`, `merge`, `trace`, [`sweep`],
+//! [`diff`]) are drivers over it; [`trace`] shows one replication event by event; [`cli`]
+//! is the command line.
 
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod commands;
 pub mod diff;
 pub mod distribution;
 pub mod engine;

@@ -12,13 +12,13 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 
+use crate::commands::{Failure, RunOptions, apply_overrides, load_for_run};
 use crate::model::services::Service;
 use crate::montecarlo::Shard;
 use crate::output::Staging;
 use crate::scenario::tree::Node;
 use crate::scenario::{self, LoadedScenario, SweepSpec};
 use crate::stats::SCORE_SERVICE;
-use crate::study::{Failure, RunOptions, apply_overrides, load_for_run};
 use crate::topology::Scenario;
 
 /// What `edgesim sweep` was asked for.

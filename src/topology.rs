@@ -52,6 +52,22 @@ pub struct Scenario {
     pub materiality: Materiality,
 }
 
+impl Scenario {
+    /// This scenario with `variants` as its layouts (each a layout under a name of its
+    /// own, the first the baseline of every comparison): a sweep's points, or designs a
+    /// search considers, studied on common random numbers.
+    pub fn with_variants(&self, variants: Vec<Topology>) -> Scenario {
+        Scenario {
+            name: self.name.clone(),
+            description: None,
+            simulation: self.simulation,
+            layouts: variants,
+            objective: self.objective.clone(),
+            materiality: self.materiality.clone(),
+        }
+    }
+}
+
 /// The default smallest change in a service's downtime that matters: 5 minutes per year,
 /// about the whole yearly budget of "five nines" (99.999% of 525,600 minutes is 5.26
 /// minutes of downtime).

@@ -1,0 +1,101 @@
+//! `edgesim trace`: one replication of one layout, its CSV and its timeline.
+
+use std::path::PathBuf;
+
+use super::{Failure, RunOptions, apply_overrides, load_for_run};
+use crate::output::Staging;
+use crate::scenario;
+
+/// What `edgesim trace` was asked for.
+#[derive(Clone, Debug, Default)]
+pub struct TraceOptions {
+    /// The scenario file; `None` for the built-in example.
+    pub scenario: Option<PathBuf>,
+    /// The layout (the baseline when `None`).
+    pub layout: Option<String>,
+    /// The replication, from 0.
+    pub replication: u64,
+    /// Horizon, in the scenario syntax (overrides the file).
+    pub horizon: Option<String>,
+    /// Seed (overrides the file).
+    pub seed: Option<u64>,
+    /// Output folder (`output/<scenario file stem>-trace/` when `None`).
+    pub output: Option<PathBuf>,
+}
+
+/// What `edgesim trace` produced.
+pub struct TraceOutcome {
+    /// The scenario's warnings, rendered.
+    pub warnings: Option<String>,
+    /// The story to print.
+    pub story: String,
+    /// The files written: `trace.csv`, `timeline.svg`, `timeline.png`.
+    pub files: Vec<PathBuf>,
+}
+
+/// `edgesim trace`: one replication of one layout, event by event. Replication K of a
+/// run depends only on the scenario, the seed, the horizon and K, not on the run's
+/// replication count, so any K that a run could have is accepted.
+pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
+    let mut loaded = load_for_run(&RunOptions {
+        scenario: options.scenario.clone(),
+        ..RunOptions::default()
+    })
+    .map_err(|error| error.to_string())?;
+    let overrides = RunOptions {
+        horizon: options.horizon.clone(),
+        seed: options.seed,
+        layouts: options.layout.iter().cloned().collect(),
+        ..RunOptions::default()
+    };
+    apply_overrides(&mut loaded.scenario, &overrides)
+        .map_err(|message| Failure::Usage(format!("error: {message}")))?;
+    let scenario = &loaded.scenario;
+    let topology = &scenario.layouts[0];
+    let max = scenario::schema::MAX_REPLICATIONS;
+    if options.replication >= max {
+        return Err(Failure::Usage(format!(
+            "error: --replication {}: replications are numbered 0 to {}",
+            options.replication,
+            max - 1
+        )));
+    }
+    let folder = options
+        .output
+        .clone()
+        .unwrap_or_else(|| crate::output::default_trace_folder(&loaded.source.name));
+    let fail = |error: crate::output::WriteError| format!("error: {error}");
+    let mut staging = Staging::new(&folder, crate::output::OutputKind::Trace).map_err(fail)?;
+    let trace_csv = staging.create("trace.csv").map_err(fail)?;
+    let traced = crate::trace::trace(
+        topology,
+        &scenario.simulation,
+        options.replication,
+        trace_csv,
+    )
+    .map_err(|error| match error {
+        crate::trace::TraceError::Write(_) => {
+            format!("error: {} in {}", error, folder.display())
+        }
+        _ => format!("error: {error}"),
+    })?;
+    let view = crate::plot::timeline::TraceView {
+        topology,
+        simulation: &scenario.simulation,
+        replication: options.replication,
+        timeline: &traced.timeline,
+    };
+    let chart = crate::plot::timeline::Timeline;
+    let svg = crate::plot::render_svg(&chart, &view).map_err(|e| format!("error: {e}"))?;
+    let png = crate::plot::render_png(&chart, &view).map_err(|e| format!("error: {e}"))?;
+    staging
+        .write("timeline.svg", svg.as_bytes())
+        .map_err(fail)?;
+    staging.write("timeline.png", &png).map_err(fail)?;
+    let files = staging.commit().map_err(fail)?;
+    Ok(TraceOutcome {
+        warnings: (!loaded.warnings.is_empty()).then(|| loaded.rendered_warnings()),
+        story: crate::trace::story(topology, &scenario.simulation, options.replication, &traced),
+        files,
+    })
+}
