@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 
 use crate::commands::{self, Failure, RunListener, RunOptions, TraceOptions};
+use crate::export::TerminalExporter as _;
 use crate::scenario;
 
 /// Exit code for success (warnings allowed).
@@ -559,7 +560,7 @@ fn run(args: &RunArgs) -> u8 {
     match commands::run(&options, &mut progress) {
         Ok(outcome) => {
             if !args.quiet {
-                let mut text = crate::export::table::terminal_table(&outcome.results);
+                let mut text = crate::export::table::ResultsTable.render(&outcome.results);
                 text.push_str(&format!(
                     "\nWrote {} files to {}\n",
                     outcome.files.len(),
@@ -580,7 +581,7 @@ fn run(args: &RunArgs) -> u8 {
 fn merge(args: &MergeArgs) -> u8 {
     match commands::merge(&args.parts, &args.output, !args.no_charts) {
         Ok(outcome) => {
-            let mut text = crate::export::table::terminal_table(&outcome.results);
+            let mut text = crate::export::table::ResultsTable.render(&outcome.results);
             text.push_str(&format!(
                 "\nMerged {} shards into {} files in {}\n",
                 args.parts.len(),
@@ -599,7 +600,7 @@ fn merge(args: &MergeArgs) -> u8 {
 
 /// `edgesim sweep`: every point, every chosen layout, one `sweep.csv`.
 fn sweep(args: &SweepArgs) -> u8 {
-    let options = crate::sweep::SweepOptions {
+    let options = commands::sweep::SweepOptions {
         run: RunOptions {
             charts: !args.no_charts,
             ..args.study.run_options(args.output.clone())
@@ -607,10 +608,12 @@ fn sweep(args: &SweepArgs) -> u8 {
         varies: args.varies.clone(),
         progress: !args.quiet,
     };
-    match crate::sweep::sweep(&options) {
+    match commands::sweep::sweep(&options) {
         Ok(outcome) => {
             if !args.quiet {
-                print_out(&crate::sweep::table(&outcome));
+                let mut text = crate::export::sweep::SweepTable.render(&outcome.results);
+                text.push_str(&format!("; wrote {}\n", outcome.file.display()));
+                print_out(&text);
             }
             EXIT_OK
         }
@@ -620,20 +623,25 @@ fn sweep(args: &SweepArgs) -> u8 {
 
 /// `edgesim diff`: exit 1 when a row got significantly worse.
 fn diff(args: &DiffArgs) -> u8 {
-    let options = crate::diff::DiffOptions {
-        old: args.old.clone(),
-        new: args.new.clone(),
-        threshold_min_per_year: args.threshold,
+    let options = commands::diff::DiffOptions {
+        inputs: crate::diff::DiffInputs {
+            old: args.old.clone(),
+            new: args.new.clone(),
+            threshold_min_per_year: args.threshold,
+        },
         output: args
             .output
             .clone()
             .unwrap_or_else(|| PathBuf::from("output").join("diff")),
     };
-    match crate::diff::diff(&options) {
+    match commands::diff::diff(&options) {
         Ok(outcome) => {
-            print_out(&crate::diff::table(&outcome));
-            if outcome.worse().next().is_some()
-                || (args.fail_blind && outcome.blind().next().is_some())
+            let mut text = crate::export::diff::DiffTable.render(&outcome.results);
+            text.push_str(&format!("Wrote {}\n", outcome.file.display()));
+            print_out(&text);
+            let results = &outcome.results;
+            if results.worse().next().is_some()
+                || (args.fail_blind && results.blind().next().is_some())
             {
                 EXIT_FAILURE
             } else {

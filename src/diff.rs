@@ -12,10 +12,8 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::output::Staging;
 use crate::results::RunInfo;
 use crate::stats::MINUTES_PER_YEAR;
 use crate::stats::interval::{self, ALPHA, Interval, RunningSample, Sample};
@@ -26,20 +24,6 @@ use crate::time::MICROS_PER_YEAR;
 /// The largest `summary.json` or `summary.csv` read: a result folder's are kilobytes to a
 /// few megabytes; a larger one is not edgesim's.
 const MAX_SUMMARY_BYTES: u64 = 64 << 20;
-
-/// What to compare, and where the comparison goes.
-#[derive(Clone, Debug)]
-pub struct DiffOptions {
-    /// The earlier result folder.
-    pub old: PathBuf,
-    /// The later result folder.
-    pub new: PathBuf,
-    /// How many minutes per year of extra downtime a row may gain before it counts as
-    /// worse (it must also be significant).
-    pub threshold_min_per_year: f64,
-    /// Where `diff.csv` goes.
-    pub output: PathBuf,
-}
 
 /// How a row's interval was computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,20 +123,18 @@ pub struct Change {
     pub replications_needed: Option<u64>,
 }
 
-/// What `diff` found.
+/// What a comparison of two result folders found.
 #[derive(Clone, Debug)]
-pub struct DiffOutcome {
+pub struct DiffResults {
     /// Every row of either folder: OLD's order, then NEW's rows OLD does not have.
     pub rows: Vec<DiffRow>,
     /// Notes on how the folders were compared (pairing, differing scenarios).
     pub notes: Vec<String>,
     /// The threshold used.
     pub threshold_min_per_year: f64,
-    /// Where `diff.csv` was written.
-    pub file: PathBuf,
 }
 
-impl DiffOutcome {
+impl DiffResults {
     /// The rows that got worse.
     pub fn worse(&self) -> impl Iterator<Item = &DiffRow> {
         self.rows.iter().filter(|row| row.worse)
@@ -225,16 +207,20 @@ struct RunMoments {
     differences: HashMap<Key, PairedSample>,
 }
 
-/// Compares two result folders and writes `diff.csv`.
-pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
-    for folder in [&options.old, &options.new] {
-        if same_folder(folder, &options.output) {
-            return Err(Failure::Usage(format!(
-                "-o {}: that is one of the folders being compared, and diff would replace it; write the diff to another folder",
-                options.output.display()
-            )));
-        }
-    }
+/// What to compare.
+#[derive(Clone, Debug)]
+pub struct DiffInputs {
+    /// The earlier result folder.
+    pub old: PathBuf,
+    /// The later result folder.
+    pub new: PathBuf,
+    /// How many minutes per year of extra downtime a row may gain before it counts as
+    /// worse (it must also be significant).
+    pub threshold_min_per_year: f64,
+}
+
+/// Compares two result folders, in memory.
+pub fn diff(options: &DiffInputs) -> Result<DiffResults, Failure> {
     if !options.threshold_min_per_year.is_finite() || options.threshold_min_per_year < 0.0 {
         return Err(Failure::Usage(format!(
             "--threshold {}: give minutes per year, 0 or more (e.g. --threshold 5)",
@@ -328,23 +314,15 @@ pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
             ));
         }
     }
-    let mut staging = Staging::new(&options.output, crate::output::OutputKind::Diff)
-        .map_err(|e| e.to_string())?;
-    let mut out = staging.create("diff.csv").map_err(|e| e.to_string())?;
-    write_csv(&rows, &mut out).map_err(|e| format!("cannot write diff.csv: {e}"))?;
-    out.flush()
-        .map_err(|e| format!("cannot write diff.csv: {e}"))?;
-    drop(out);
-    staging.commit().map_err(|e| e.to_string())?;
-    Ok(DiffOutcome {
+    Ok(DiffResults {
         rows,
         notes,
         threshold_min_per_year: options.threshold_min_per_year,
-        file: options.output.join("diff.csv"),
     })
 }
 
-fn same_folder(a: &Path, b: &Path) -> bool {
+/// Whether two paths name the same folder.
+pub fn same_folder(a: &Path, b: &Path) -> bool {
     std::path::absolute(a).ok() == std::path::absolute(b).ok()
         || (a.exists() && b.exists() && fs::canonicalize(a).ok() == fs::canonicalize(b).ok())
 }
@@ -992,200 +970,6 @@ fn read_run_moments(old: &Folder, new: &Folder, paired: bool) -> Result<RunMomen
         old: by_key(&old_runs.keys, old_moments),
         new: by_key(&new_runs.keys, new_moments),
     })
-}
-
-fn optional(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| format!("{v:.6}"))
-}
-
-/// Writes `diff.csv`.
-fn write_csv(rows: &[DiffRow], out: &mut impl std::io::Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "layout,service,scope,old_downtime_min_per_year,new_downtime_min_per_year,change_min_per_year,ci95_low,ci95_high,method,worse,interval,replications_differing,evidence,replications_needed,old_replications_with_downtime,new_replications_with_downtime"
-    )?;
-    let mut writer = csv::Writer::from_writer(out);
-    for row in rows {
-        let change = row.change;
-        writer
-            .write_record([
-                row.layout.as_str(),
-                row.service.as_str(),
-                row.scope.as_str(),
-                &optional(row.old_min_per_year),
-                &optional(row.new_min_per_year),
-                &optional(change.map(|c| c.min_per_year)),
-                &optional(change.and_then(|c| c.ci95).map(|ci| ci.0)),
-                &optional(change.and_then(|c| c.ci95).map(|ci| ci.1)),
-                change.map_or("", |c| c.method.name()),
-                if row.worse { "true" } else { "false" },
-                change.map_or("", |c| c.interval.kind()),
-                &change
-                    .and_then(|c| c.differing)
-                    .map_or_else(String::new, |k| k.to_string()),
-                change.map_or("", |c| c.evidence.name()),
-                &change
-                    .and_then(|c| c.replications_needed)
-                    .map_or_else(String::new, |n| n.to_string()),
-                &row.with_downtime
-                    .0
-                    .map_or_else(String::new, |n| n.to_string()),
-                &row.with_downtime
-                    .1
-                    .map_or_else(String::new, |n| n.to_string()),
-            ])
-            .map_err(std::io::Error::other)?;
-    }
-    writer.flush()
-}
-
-/// The terminal table: rows that changed (all of them when few), and a verdict.
-pub fn table(outcome: &DiffOutcome) -> String {
-    let mut text = String::new();
-    for note in &outcome.notes {
-        text.push_str(&format!("note: {note}\n"));
-    }
-    let compared: Vec<&DiffRow> = outcome.rows.iter().filter(|r| r.change.is_some()).collect();
-    let changed: Vec<&&DiffRow> = compared
-        .iter()
-        .filter(|r| r.change.is_some_and(|c| c.min_per_year != 0.0))
-        .collect();
-    if !changed.is_empty() {
-        text.push_str(&format!(
-            "\n{:<24} {:<20} {:<16} {:>10} {:>10} {:>10}  {:<22} {}\n",
-            "layout", "service", "scope", "old", "new", "change", "95% interval", ""
-        ));
-        for row in &changed {
-            let change = row.change.expect("compared");
-            let interval = change
-                .ci95
-                .map_or_else(|| "n/a".to_string(), |(l, h)| format!("[{l:+.1}, {h:+.1}]"));
-            text.push_str(&format!(
-                "{:<24} {:<20} {:<16} {:>10.1} {:>10.1} {:>+10.1}  {:<22} {}\n",
-                row.layout,
-                row.service,
-                row.scope,
-                row.old_min_per_year.unwrap_or(0.0),
-                row.new_min_per_year.unwrap_or(0.0),
-                change.min_per_year,
-                interval,
-                if row.worse { "WORSE" } else { "" }
-            ));
-        }
-        text.push_str("(downtime in minutes per year)\n");
-    }
-    let worse = outcome.worse().count();
-    text.push_str(&format!(
-        "\n{} rows compared, {} changed; {}\n",
-        compared.len(),
-        changed.len(),
-        if worse == 0 {
-            format!(
-                "none got significantly worse by more than {} min/year",
-                outcome.threshold_min_per_year
-            )
-        } else {
-            const NAMED: usize = 10;
-            let mut named: Vec<String> = outcome
-                .worse()
-                .take(NAMED)
-                .map(|r| format!("{} {} {}", r.layout, r.service, r.scope))
-                .collect();
-            if worse > NAMED {
-                named.push(format!("and {} more in diff.csv", worse - NAMED));
-            }
-            format!(
-                "{worse} got significantly worse by more than {} min/year: {}",
-                outcome.threshold_min_per_year,
-                named.join("; ")
-            )
-        }
-    ));
-    text.push_str(&blind_note(outcome));
-    text.push_str(&format!("Wrote {}\n", outcome.file.display()));
-    text
-}
-
-/// What the rows that cannot see say, and what would let them, and how many rows were
-/// the same in every replication (empty when there is nothing to say).
-fn blind_note(outcome: &DiffOutcome) -> String {
-    let mut text = String::new();
-    let identical: Vec<&DiffRow> = outcome.identical().collect();
-    if let Some(bound) = identical
-        .iter()
-        .filter_map(|r| r.change.and_then(|c| c.ci95).map(|(_, high)| high))
-        .reduce(f64::max)
-    {
-        text.push_str(&format!(
-            "note: {} rows are the same in every replication of both runs (no difference seen; bounds of ±{:.1} min/year in diff.csv, from how rarely an unseen difference could occur)\n",
-            identical.len(),
-            bound
-        ));
-    }
-    let blind: Vec<&DiffRow> = outcome.blind().collect();
-    if blind.is_empty() {
-        return text;
-    }
-    let count = |evidence: Evidence| {
-        blind
-            .iter()
-            .filter(|r| r.change.is_some_and(|c| c.evidence == evidence))
-            .count()
-    };
-    let needed = blind
-        .iter()
-        .filter_map(|r| r.change.and_then(|c| c.replications_needed))
-        .max();
-    let unpaired = blind
-        .iter()
-        .any(|r| r.change.is_some_and(|c| c.method != Method::Paired));
-    let mut parts = Vec::new();
-    for (evidence, words) in [
-        (
-            Evidence::TooFewDiffer,
-            "only 1 to 4 replications differ between the runs",
-        ),
-        (
-            Evidence::TooFewWithDowntime,
-            "fewer than 5 replications of a run had downtime",
-        ),
-        (
-            Evidence::TooWide,
-            "the interval is wider than the threshold",
-        ),
-    ] {
-        let n = count(evidence);
-        if n > 0 {
-            parts.push(format!("{n} because {words}"));
-        }
-    }
-    let mut names: Vec<String> = blind
-        .iter()
-        .take(5)
-        .map(|r| format!("{} {} {}", r.layout, r.service, r.scope))
-        .collect();
-    if blind.len() > 5 {
-        names.push(format!("and {} more in diff.csv", blind.len() - 5));
-    }
-    let mut fixes = Vec::new();
-    if unpaired {
-        fixes.push("run both with the same seed, replications and horizon, keeping runs.csv, so that they pair".to_string());
-    }
-    if let Some(needed) = needed {
-        fixes.push(format!(
-            "run about {} replications",
-            crate::plot::thousands(needed)
-        ));
-    }
-    text.push_str(&format!(
-        "note: {} rows cannot see a change of {} min/year ({}): {}; to see them, {}\n",
-        blind.len(),
-        outcome.threshold_min_per_year,
-        parts.join(", "),
-        names.join("; "),
-        fixes.join(", or ")
-    ));
-    text
 }
 
 #[cfg(test)]

@@ -9,11 +9,26 @@
 //! use edgesim::study::{Origin, Quiet, StudyOptions, study};
 //!
 //! let loaded = edgesim::scenario::load_file("scenarios/contoso-three-site.toml".as_ref())?;
-//! let results = study(&loaded.scenario, &Origin::of(&loaded), &StudyOptions::default(), &mut Quiet)?;
-//! for row in &results.comparison {
-//!     println!("{} {}: {:+.1} min/year ({})", row.layout, row.service,
-//!         row.delta_downtime_min_per_year, row.verdict.name());
+//! // Two variants of the first layout, compared on common random numbers.
+//! let base = &loaded.scenario.layouts[0];
+//! let mut roomier = base.clone();
+//! roomier.layout_name = "twice the room per Edge server".to_string();
+//! for pool in &mut roomier.edge_pools {
+//!     pool.capacity_per_server *= 2;
 //! }
+//! let variants = loaded.scenario.with_variants(vec![base.clone(), roomier]);
+//! let results = study(&variants, &Origin::of(&loaded), &StudyOptions::default(), &mut Quiet)?;
+//! for row in &results.comparison {
+//!     // Point, interval, evidence and verdict of each paired difference.
+//!     println!("{} {} {:+.1} min/year ({} of {} replications differ): {}",
+//!         row.layout, row.service, row.delta_downtime_min_per_year,
+//!         row.differing, row.replications, row.verdict.name());
+//! }
+//! // Writing files is a separate step over the same results.
+//! let folder = std::path::Path::new("output/mine");
+//! let mut staging = edgesim::output::Staging::new(folder, edgesim::output::OutputKind::Run)?;
+//! edgesim::export::stage(&mut staging, &results, &edgesim::export::file_exporters(true))?;
+//! staging.commit()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -3,7 +3,9 @@
 //! that stage every file and commit them together. The command line only parses
 //! arguments, calls these and maps a [`Failure`] to an exit code.
 
+pub mod diff;
 pub mod run;
+pub mod sweep;
 pub mod trace;
 
 use std::path::PathBuf;

@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 
 use super::{Failure, RunOptions, apply_overrides, load_for_run};
+use crate::export::charts::{ChartFile, Format};
+use crate::export::{Exporter, TerminalExporter as _};
 use crate::output::Staging;
 use crate::scenario;
+use crate::trace::{TraceStory, TracedReplication};
 
 /// What `edgesim trace` was asked for.
 #[derive(Clone, Debug, Default)]
@@ -79,23 +82,26 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
         }
         _ => format!("error: {error}"),
     })?;
-    let view = crate::plot::timeline::TraceView {
+    let traced = TracedReplication {
         topology,
         simulation: &scenario.simulation,
         replication: options.replication,
-        timeline: &traced.timeline,
+        trace: &traced,
     };
-    let chart = crate::plot::timeline::Timeline;
-    let svg = crate::plot::render_svg(&chart, &view).map_err(|e| format!("error: {e}"))?;
-    let png = crate::plot::render_png(&chart, &view).map_err(|e| format!("error: {e}"))?;
-    staging
-        .write("timeline.svg", svg.as_bytes())
-        .map_err(fail)?;
-    staging.write("timeline.png", &png).map_err(fail)?;
+    let exporters: Vec<Box<dyn Exporter<TracedReplication<'_>> + '_>> = [Format::Svg, Format::Png]
+        .into_iter()
+        .map(|format| -> Box<dyn Exporter<TracedReplication<'_>> + '_> {
+            Box::new(ChartFile::new(
+                Box::new(crate::plot::timeline::Timeline),
+                format,
+            ))
+        })
+        .collect();
+    crate::export::stage(&mut staging, &traced, &exporters).map_err(|e| format!("error: {e}"))?;
     let files = staging.commit().map_err(fail)?;
     Ok(TraceOutcome {
         warnings: (!loaded.warnings.is_empty()).then(|| loaded.rendered_warnings()),
-        story: crate::trace::story(topology, &scenario.simulation, options.replication, &traced),
+        story: TraceStory.render(&traced),
         files,
     })
 }

@@ -14,12 +14,19 @@ pub enum Format {
 }
 
 /// One chart in one format.
-pub struct ChartFile {
-    chart: Box<dyn Chart<Results>>,
+pub struct ChartFile<'c, R: ?Sized = Results> {
+    chart: Box<dyn Chart<R> + 'c>,
     format: Format,
 }
 
-impl Exporter for ChartFile {
+impl<'c, R: ?Sized> ChartFile<'c, R> {
+    /// `chart` drawn in `format`.
+    pub fn new(chart: Box<dyn Chart<R> + 'c>, format: Format) -> Self {
+        ChartFile { chart, format }
+    }
+}
+
+impl<R: Sync + ?Sized> Exporter<R> for ChartFile<'_, R> {
     fn file_name(&self) -> String {
         let extension = match self.format {
             Format::Svg => "svg",
@@ -28,7 +35,7 @@ impl Exporter for ChartFile {
         format!("{}.{extension}", self.chart.file_stem())
     }
 
-    fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
+    fn export(&self, results: &R) -> Result<Option<Vec<u8>>, ExportError> {
         if !self.chart.applies(results) {
             return Ok(None);
         }

@@ -7,10 +7,12 @@
 
 pub mod charts;
 pub mod csv;
+pub mod diff;
 pub mod json;
 pub mod part;
 pub mod report;
 pub mod runs;
+pub mod sweep;
 pub mod sweep_report;
 pub mod table;
 
@@ -35,18 +37,34 @@ pub enum ExportError {
         /// What went wrong.
         message: String,
     },
+    /// A text file could not be made.
+    #[error("cannot write {file}: {message}")]
+    Text {
+        /// The file.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A file could not be staged.
     #[error(transparent)]
     Write(#[from] WriteError),
 }
 
-/// One output file made from a study's results.
-pub trait Exporter: Sync {
+/// One output file made from results: a study's [`Results`] by default, or a sweep's,
+/// a comparison of two runs, or one traced replication.
+pub trait Exporter<R: ?Sized = Results>: Sync {
     /// The file it writes, in the output folder.
     fn file_name(&self) -> String;
     /// The file's bytes, or `None` when the results have nothing for it (e.g. no
     /// comparison with one layout).
-    fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError>;
+    fn export(&self, results: &R) -> Result<Option<Vec<u8>>, ExportError>;
+}
+
+/// One text shown on the terminal, made from results (the table of a run, a sweep or a
+/// comparison of runs, the story of a traced replication).
+pub trait TerminalExporter<R: ?Sized = Results> {
+    /// The text, ending with a line break.
+    fn render(&self, results: &R) -> String;
 }
 
 /// The files a run writes (all but `runs.csv` and the part file), in the order they are
@@ -68,10 +86,10 @@ pub fn file_exporters(charts: bool) -> Vec<Box<dyn Exporter>> {
 
 /// Stages every exporter's file in `staging`. Charts are drawn in parallel; the files are
 /// staged in exporter order.
-pub fn stage(
+pub fn stage<'e, R: Sync + ?Sized>(
     staging: &mut Staging,
-    results: &Results,
-    exporters: &[Box<dyn Exporter>],
+    results: &R,
+    exporters: &[Box<dyn Exporter<R> + 'e>],
 ) -> Result<(), ExportError> {
     use rayon::prelude::*;
     let files: Vec<(String, Option<Vec<u8>>)> = exporters

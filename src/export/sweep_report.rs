@@ -7,10 +7,28 @@ use std::fmt::Write as _;
 
 use super::report::{escape, figure, page_head};
 use crate::plot;
-use crate::sweep::{SweepOutcome, SweepRow};
+use crate::sweep::{SweepResults, SweepRow};
+
+/// `report.html` of a sweep.
+pub struct SweepReport;
+
+impl super::Exporter<SweepResults> for SweepReport {
+    fn file_name(&self) -> String {
+        super::report::REPORT_FILE.to_string()
+    }
+
+    fn export(&self, results: &SweepResults) -> Result<Option<Vec<u8>>, super::ExportError> {
+        render(results)
+            .map(|html| Some(html.into_bytes()))
+            .map_err(|message| super::ExportError::Text {
+                file: super::report::REPORT_FILE.to_string(),
+                message,
+            })
+    }
+}
 
 /// The report as HTML.
-pub fn render(outcome: &SweepOutcome) -> Result<String, String> {
+pub fn render(outcome: &SweepResults) -> Result<String, String> {
     let mut charts = Vec::new();
     for chart in plot::sweep::sweep_charts() {
         if chart.applies(outcome) {
@@ -107,7 +125,7 @@ fn round1(value: f64) -> f64 {
 }
 
 /// One service's table and a sentence on the key that moved it most.
-fn section(html: &mut String, outcome: &SweepOutcome, service: &str) {
+fn section(html: &mut String, outcome: &SweepResults, service: &str) {
     let title = crate::plot::sweep::service_title(service);
     let layouts = outcome.layouts();
     let _ = writeln!(html, "<h3>{}</h3>", escape(title));
@@ -137,7 +155,7 @@ fn section(html: &mut String, outcome: &SweepOutcome, service: &str) {
 }
 
 /// Which key's values spread the first layout's downtime most, in words.
-fn largest_effect(outcome: &SweepOutcome, layout: &str, service: &str) -> String {
+fn largest_effect(outcome: &SweepResults, layout: &str, service: &str) -> String {
     let mut best: Option<(&str, f64, f64)> = None;
     for key in outcome.keys() {
         let deltas: Vec<f64> = outcome

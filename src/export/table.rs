@@ -7,6 +7,15 @@ use crate::results::Results;
 use crate::stats::interval::{Interval, MIN_CARRYING};
 use crate::stats::{ComparisonRow, Verdict};
 
+/// The table `run` and `merge` print: every summary row, the comparison, the scores.
+pub struct ResultsTable;
+
+impl super::TerminalExporter for ResultsTable {
+    fn render(&self, results: &Results) -> String {
+        terminal_table(results)
+    }
+}
+
 /// Availability, nines and downtime per service and layout (scope `all`) with the
 /// replications behind each, then the paired differences against the baseline with their
 /// verdicts, then the scores; marks what rests on too few replications, and says how many

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::model::services::Service;
 use crate::stats::SCORE_SERVICE;
-use crate::sweep::{SweepOutcome, SweepRow};
+use crate::sweep::{SweepResults, SweepRow};
 
 const PANEL_HEAD: u32 = 28;
 const CELL_WIDTH: u32 = 430;
@@ -42,7 +42,7 @@ pub fn unit_of(service: &str) -> &'static str {
     }
 }
 
-impl SweepOutcome {
+impl SweepResults {
     /// The keys varied, in the order given.
     pub fn keys(&self) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
@@ -103,7 +103,7 @@ pub struct SweepLines;
 impl SweepLines {
     fn draw<DB: DrawingBackend>(
         &self,
-        outcome: &SweepOutcome,
+        outcome: &SweepResults,
         area: &DrawingArea<DB, Shift>,
     ) -> DrawResult {
         let body = titled(
@@ -156,7 +156,7 @@ impl SweepLines {
 
     fn panel<DB: DrawingBackend>(
         &self,
-        outcome: &SweepOutcome,
+        outcome: &SweepResults,
         layouts: &[&str],
         service: &str,
         key: &str,
@@ -267,7 +267,7 @@ impl SweepLines {
     }
 }
 
-impl Chart<SweepOutcome> for SweepLines {
+impl Chart<SweepResults> for SweepLines {
     fn file_stem(&self) -> &'static str {
         "sweep"
     }
@@ -276,7 +276,7 @@ impl Chart<SweepOutcome> for SweepLines {
         "Downtime at each value of the keys swept"
     }
 
-    fn size(&self, outcome: &SweepOutcome) -> (u32, u32) {
+    fn size(&self, outcome: &SweepResults) -> (u32, u32) {
         let (keys, services) = (outcome.keys().len().max(1), outcome.services().len().max(1));
         (
             (CELL_WIDTH * keys as u32).max(700),
@@ -284,7 +284,7 @@ impl Chart<SweepOutcome> for SweepLines {
         )
     }
 
-    on_both_backends!(SweepOutcome);
+    on_both_backends!(SweepResults);
 }
 
 /// What each key's lowest and highest value change against the base, for the first
@@ -304,7 +304,7 @@ const AXIS: u32 = 34;
 const FIRST_VALUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
 const LAST_VALUE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
 
-fn bars<'a>(outcome: &'a SweepOutcome, service: &str) -> Vec<Bar<'a>> {
+fn bars<'a>(outcome: &'a SweepResults, service: &str) -> Vec<Bar<'a>> {
     let Some(layout) = outcome.layouts().first().copied() else {
         return Vec::new();
     };
@@ -340,7 +340,7 @@ impl Tornado {
 
     fn draw<DB: DrawingBackend>(
         &self,
-        outcome: &SweepOutcome,
+        outcome: &SweepResults,
         area: &DrawingArea<DB, Shift>,
     ) -> DrawResult {
         let layout = outcome.layouts().first().copied().unwrap_or("");
@@ -441,7 +441,7 @@ impl Tornado {
     }
 }
 
-impl Chart<SweepOutcome> for Tornado {
+impl Chart<SweepResults> for Tornado {
     fn file_stem(&self) -> &'static str {
         "tornado"
     }
@@ -450,11 +450,11 @@ impl Chart<SweepOutcome> for Tornado {
         "Which key matters most"
     }
 
-    fn applies(&self, outcome: &SweepOutcome) -> bool {
+    fn applies(&self, outcome: &SweepResults) -> bool {
         outcome.keys().len() >= 2
     }
 
-    fn size(&self, outcome: &SweepOutcome) -> (u32, u32) {
+    fn size(&self, outcome: &SweepResults) -> (u32, u32) {
         let panels: u32 = outcome
             .services()
             .iter()
@@ -463,10 +463,10 @@ impl Chart<SweepOutcome> for Tornado {
         (1000, 58 + panels + 10)
     }
 
-    on_both_backends!(SweepOutcome);
+    on_both_backends!(SweepResults);
 }
 
 /// Every chart of a sweep, in report order.
-pub fn sweep_charts() -> Vec<Box<dyn Chart<SweepOutcome>>> {
+pub fn sweep_charts() -> Vec<Box<dyn Chart<SweepResults>>> {
     vec![Box::new(SweepLines), Box::new(Tornado)]
 }

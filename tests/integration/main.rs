@@ -19,6 +19,7 @@ mod remote_access;
 mod robustness;
 mod run;
 mod snapshots;
+mod study_api;
 mod sweep;
 mod trace;
 mod validate;

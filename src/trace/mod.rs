@@ -1,13 +1,15 @@
 //! One replication, event by event: `trace.csv` and a short readable story of what
 //! failed when, how long users were unserved, and why.
 
+pub mod timeline;
+
 use std::fmt::Write as _;
 use std::io::Write;
 
+use self::timeline::TimelineData;
 use crate::model::metrics::{Cause, ServiceTally};
 use crate::model::services::Service;
 use crate::model::{Observer, ReplicationResult, TraceRecord, simulate_replication};
-use crate::plot::timeline::TimelineData;
 use crate::time::{
     MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration,
 };
@@ -276,6 +278,33 @@ fn story_line(record: &TraceRecord) -> String {
         format!("{} ", record.target)
     };
     format!("  {}  {target}{what}{detail}; {served}", clock(record.time))
+}
+
+/// One traced replication with what it was a replication of: what the timeline chart
+/// and the story are made from.
+pub struct TracedReplication<'a> {
+    /// The layout.
+    pub topology: &'a Topology,
+    /// The simulation settings.
+    pub simulation: &'a Simulation,
+    /// The replication.
+    pub replication: u64,
+    /// What it left in memory.
+    pub trace: &'a Trace,
+}
+
+/// The story of a traced replication, on the terminal.
+pub struct TraceStory;
+
+impl crate::export::TerminalExporter<TracedReplication<'_>> for TraceStory {
+    fn render(&self, traced: &TracedReplication<'_>) -> String {
+        story(
+            traced.topology,
+            traced.simulation,
+            traced.replication,
+            traced.trace,
+        )
+    }
 }
 
 /// A short readable account of the replication.
