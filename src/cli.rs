@@ -468,7 +468,7 @@ impl Progress {
         let left = (self.total - self.done) as f64 / rate;
         format!(
             "{} replications/s, about {} left",
-            crate::plot::thousands(rate.round() as u64),
+            crate::format::thousands(rate.round() as u64),
             rough_duration(left)
         )
     }
@@ -513,8 +513,8 @@ impl RunListener for Progress {
             self.last_shown = Instant::now();
             print_err(&format!(
                 "edgesim: {}/{} replications ({}%), {}",
-                crate::plot::thousands(self.done),
-                crate::plot::thousands(self.total),
+                crate::format::thousands(self.done),
+                crate::format::thousands(self.total),
                 self.done * 100 / self.total.max(1),
                 self.status()
             ));

@@ -673,31 +673,6 @@ mod tests {
     }
 
     #[test]
-    fn every_file_edgesim_writes_is_one_it_may_replace() {
-        let mut names: Vec<String> = crate::export::file_exporters(true)
-            .iter()
-            .map(|e| e.file_name())
-            .collect();
-        names.extend(
-            [
-                "runs.csv",
-                "part.json",
-                "trace.csv",
-                "sweep.csv",
-                "diff.csv",
-            ]
-            .map(String::from),
-        );
-        for chart in crate::plot::sweep::sweep_charts() {
-            names.extend(["svg", "png"].map(|e| format!("{}.{e}", chart.file_stem())));
-        }
-        names.extend(["timeline.svg", "timeline.png"].map(String::from));
-        for name in names {
-            assert!(OUTPUT_FILES.contains(&name.as_str()), "{name}");
-        }
-    }
-
-    #[test]
     fn staging_is_owner_only_and_links_and_other_commands_folders_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");

@@ -7,9 +7,9 @@
 
 use serde::Serialize;
 
-use crate::model::services::Service;
 use crate::stats::interval::{Interval, MIN_CARRYING};
 use crate::stats::{SCORE_SERVICE, Study};
+use crate::vocabulary::Service;
 
 /// The rows a precision target applies to, in every layout.
 #[derive(Clone, Debug, PartialEq, Eq)]

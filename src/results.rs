@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::metrics::Cause;
-use crate::model::services::Service;
 use crate::stats::{CauseRow, ComparisonRow, PoolRow, ScoreRow, Study, SummaryRow};
 use crate::topology::Scenario;
+use crate::vocabulary::Cause;
+use crate::vocabulary::Service;
 
 /// The versions of the crates that make the random numbers (kept equal to Cargo.lock by a
 /// test), reported in `summary.json` so a result can be reproduced.
@@ -158,6 +158,20 @@ impl Results {
         self.comparison
             .iter()
             .find(|r| r.layout == layout && r.service == service.name() && r.scope == scope)
+    }
+
+    /// The layout to prefer for `service` (all users): the materially better one with the
+    /// largest gain over the baseline; `None` when none is materially better, so the
+    /// baseline stands (a change that is not material is no reason to rebuild).
+    pub fn preferred(&self, service: Service) -> Option<&ComparisonRow> {
+        self.layouts()
+            .skip(1)
+            .filter_map(|l| self.comparison_row(l, service, "all"))
+            .filter(|r| r.verdict == crate::stats::Verdict::MateriallyBetter)
+            .min_by(|a, b| {
+                a.delta_downtime_min_per_year
+                    .total_cmp(&b.delta_downtime_min_per_year)
+            })
     }
 
     /// Downtime by cause of `layout`, `service` and `scope`, minutes per year, in cause

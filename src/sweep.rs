@@ -12,13 +12,13 @@
 
 use std::collections::HashMap;
 
-use crate::model::services::Service;
 use crate::results::Results;
 use crate::scenario::SweepSpec;
 use crate::scenario::tree::Node;
 use crate::stats::SCORE_SERVICE;
 use crate::study::{Failure, Origin, Quiet, StudyOptions};
 use crate::topology::Scenario;
+use crate::vocabulary::Service;
 
 /// One point of a sweep: the base, or one key at one value.
 #[derive(Clone, Debug)]
@@ -109,6 +109,52 @@ pub struct SweepResults {
 }
 
 impl SweepResults {
+    /// The keys varied, in the order given.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = Vec::new();
+        for key in self.points.iter().filter_map(|p| p.key.as_deref()) {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        keys
+    }
+
+    /// The layouts, in the order run.
+    pub fn layouts(&self) -> Vec<&str> {
+        let mut layouts: Vec<&str> = Vec::new();
+        for row in &self.rows {
+            if !layouts.contains(&row.layout.as_str()) {
+                layouts.push(&row.layout);
+            }
+        }
+        layouts
+    }
+
+    /// The score first when there is one (the one number to rank by), then the services
+    /// in `summary.csv` order.
+    pub fn services(&self) -> Vec<&'static str> {
+        let mut services: Vec<&'static str> = Vec::new();
+        for row in &self.rows {
+            if !services.contains(&row.service) {
+                services.push(row.service);
+            }
+        }
+        if let Some(index) = services.iter().position(|s| *s == SCORE_SERVICE) {
+            services[..=index].rotate_right(1);
+        }
+        services
+    }
+
+    /// The labels and values of the points of `key`, in the order given.
+    pub fn points_of(&self, key: &str) -> Vec<(&str, &str)> {
+        self.points
+            .iter()
+            .filter(|p| p.key.as_deref() == Some(key))
+            .map(|p| (p.label.as_str(), p.value.as_deref().unwrap_or("")))
+            .collect()
+    }
+
     /// The row of all users for `point`, `layout` and `service`.
     pub fn overall(&self, point: &str, layout: &str, service: &str) -> Option<&SweepRow> {
         let service = if service == SCORE_SERVICE {

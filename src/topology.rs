@@ -4,6 +4,7 @@
 
 use crate::distribution::Distribution;
 use crate::time::SimDuration;
+use crate::vocabulary::Service;
 
 macro_rules! index_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -80,7 +81,7 @@ pub const DEFAULT_MATERIAL_OUTAGES_PER_YEAR: f64 = 1.0;
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Materiality {
     /// Per service, the smallest change in downtime that matters, minutes per year.
-    pub downtime_min_per_year: std::collections::BTreeMap<crate::model::services::Service, f64>,
+    pub downtime_min_per_year: std::collections::BTreeMap<Service, f64>,
     /// The smallest change in the `[objective]` score that matters, weighted user-minutes
     /// per year; `None` for the default (the services' threshold times the weighted users
     /// of the service that weighs most).
@@ -92,7 +93,7 @@ pub struct Materiality {
 impl Default for Materiality {
     fn default() -> Self {
         Materiality {
-            downtime_min_per_year: crate::model::services::Service::ALL
+            downtime_min_per_year: Service::ALL
                 .iter()
                 .map(|&s| (s, DEFAULT_MATERIAL_MIN_PER_YEAR))
                 .collect(),
@@ -104,7 +105,7 @@ impl Default for Materiality {
 
 impl Materiality {
     /// The threshold of `service`, minutes of downtime per year.
-    pub fn downtime(&self, service: crate::model::services::Service) -> f64 {
+    pub fn downtime(&self, service: Service) -> f64 {
         self.downtime_min_per_year
             .get(&service)
             .copied()
@@ -112,7 +113,7 @@ impl Materiality {
     }
 
     /// Sets the threshold of `service` (every service when `None`).
-    pub fn set_downtime(&mut self, service: Option<crate::model::services::Service>, minutes: f64) {
+    pub fn set_downtime(&mut self, service: Option<Service>, minutes: f64) {
         for (s, m) in &mut self.downtime_min_per_year {
             if service.is_none_or(|only| only == *s) {
                 *m = minutes;
@@ -126,12 +127,12 @@ impl Materiality {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Objective {
     /// Per service, in report order, the weight of one lost user-minute (default 1).
-    pub weights: Vec<(crate::model::services::Service, f64)>,
+    pub weights: Vec<(Service, f64)>,
 }
 
 impl Objective {
     /// The weight of `service`.
-    pub fn weight(&self, service: crate::model::services::Service) -> f64 {
+    pub fn weight(&self, service: Service) -> f64 {
         self.weights
             .iter()
             .find(|(s, _)| *s == service)
@@ -141,7 +142,8 @@ impl Objective {
     /// Per service `topology` has (in report order), its weight × the users it concerns:
     /// the remote users for remote access, every user for the others.
     pub fn weighted_users(&self, topology: &Topology) -> Vec<f64> {
-        crate::model::configured_services(topology)
+        topology
+            .configured_services()
             .iter()
             .map(|(service, users)| self.weight(*service) * users.iter().sum::<f64>())
             .collect()
@@ -184,6 +186,47 @@ pub struct Topology {
     pub operations: Operations,
     /// Where its parts were written, for messages; the simulator never reads it.
     pub source: SourceSpans,
+}
+
+impl Topology {
+    /// The services a layout has (docs/output.md: no rows for a service that is not configured),
+    /// each with its per-FE-pool weights.
+    pub fn configured_services(&self) -> Vec<(Service, Vec<f64>)> {
+        let topology = self;
+        let users: Vec<f64> = topology
+            .front_end_pools
+            .iter()
+            .map(|p| p.users as f64)
+            .collect();
+        let remote: Vec<f64> = topology
+            .front_end_pools
+            .iter()
+            .map(|p| p.remote_users as f64)
+            .collect();
+        let has_users = users.iter().sum::<f64>() > 0.0;
+        let mut services = Vec::new();
+        for service in Service::ALL {
+            let configured = match service {
+                Service::RemoteAccess => remote.iter().sum::<f64>() > 0.0,
+                Service::FederationInbound => !topology.dns.federation.is_empty(),
+                Service::FederationOutbound => {
+                    topology.federation.outbound_route.is_some() && has_users
+                }
+                Service::XmppInbound | Service::XmppOutbound => {
+                    topology.federation.xmpp_gateway.is_some()
+                }
+                Service::EdgeAssociation => has_users,
+            };
+            if configured {
+                let weights = match service {
+                    Service::RemoteAccess => remote.clone(),
+                    _ => users.clone(),
+                };
+                services.push((service, weights));
+            }
+        }
+        services
+    }
 }
 
 /// A byte range in the scenario file.

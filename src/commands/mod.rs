@@ -155,7 +155,7 @@ fn apply_material(
     materiality: &mut crate::topology::Materiality,
     text: &str,
 ) -> Result<(), String> {
-    use crate::model::services::Service;
+    use crate::vocabulary::Service;
     let (what, value) = match text.split_once('=') {
         Some((what, value)) => (Some(what.trim()), value.trim()),
         None => (None, text.trim()),

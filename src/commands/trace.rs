@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 
 use super::{Failure, RunOptions, apply_overrides, load_for_run};
-use crate::export::charts::{ChartFile, Format};
-use crate::export::{Exporter, TerminalExporter as _};
+use crate::export::TerminalExporter as _;
+use crate::export::trace::TraceStory;
 use crate::output::Staging;
 use crate::scenario;
-use crate::trace::{TraceStory, TracedReplication};
+use crate::trace::TracedReplication;
 
 /// What `edgesim trace` was asked for.
 #[derive(Clone, Debug, Default)]
@@ -88,15 +88,7 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
         replication: options.replication,
         trace: &traced,
     };
-    let exporters: Vec<Box<dyn Exporter<TracedReplication<'_>> + '_>> = [Format::Svg, Format::Png]
-        .into_iter()
-        .map(|format| -> Box<dyn Exporter<TracedReplication<'_>> + '_> {
-            Box::new(ChartFile::new(
-                Box::new(crate::plot::timeline::Timeline),
-                format,
-            ))
-        })
-        .collect();
+    let exporters = crate::export::trace::timeline_exporters();
     crate::export::stage(&mut staging, &traced, &exporters).map_err(|e| format!("error: {e}"))?;
     let files = staging.commit().map_err(fail)?;
     Ok(TraceOutcome {

@@ -214,7 +214,7 @@ fn blind_note(outcome: &DiffResults) -> String {
     if let Some(needed) = needed {
         fixes.push(format!(
             "run about {} replications",
-            crate::plot::thousands(needed)
+            crate::format::thousands(needed)
         ));
     }
     text.push_str(&format!(

@@ -15,6 +15,7 @@ pub mod runs;
 pub mod sweep;
 pub mod sweep_report;
 pub mod table;
+pub mod trace;
 
 use crate::output::{Staging, WriteError};
 use crate::results::Results;
@@ -147,6 +148,21 @@ pub fn csv_field(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_file_edgesim_writes_is_one_it_may_replace() {
+        let mut names: Vec<String> = file_exporters(true).iter().map(|e| e.file_name()).collect();
+        names.extend(sweep::sweep_exporters(true).iter().map(|e| e.file_name()));
+        names.push(diff::DiffCsv.file_name());
+        names.extend(["runs.csv", "part.json", "trace.csv"].map(String::from));
+        names.extend(["timeline.svg", "timeline.png"].map(String::from));
+        for name in names {
+            assert!(
+                crate::output::OUTPUT_FILES.contains(&name.as_str()),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn availability_is_printed_exactly_from_integer_units() {

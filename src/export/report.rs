@@ -6,12 +6,12 @@
 use std::fmt::Write as _;
 
 use super::{ExportError, Exporter};
-use crate::model::metrics::Cause;
-use crate::model::services::Service;
 use crate::plot::{self, Chart};
 use crate::results::Results;
 use crate::stats::interval::{Interval, MIN_CARRYING};
 use crate::stats::{ComparisonRow, SummaryRow, Verdict};
+use crate::vocabulary::Cause;
+use crate::vocabulary::Service;
 
 /// The report's file name.
 pub const REPORT_FILE: &str = "report.html";
@@ -147,7 +147,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     for (term, value) in [
         ("scenario file", info.scenario_file.clone()),
         ("layouts", layouts.join(", ")),
-        ("replications", plot::thousands(info.replications)),
+        ("replications", crate::format::thousands(info.replications)),
         ("horizon", info.horizon.clone()),
         ("seed", info.seed.to_string()),
         (
@@ -261,14 +261,14 @@ pub fn percent(availability: f64) -> String {
 }
 
 fn minutes(value: f64) -> String {
-    format!("{} min/yr", plot::minutes_label(value))
+    format!("{} min/yr", crate::format::minutes_label(value))
 }
 
 fn signed(value: f64) -> String {
     if value > 0.0 {
-        format!("+{}", plot::minutes_label(value))
+        format!("+{}", crate::format::minutes_label(value))
     } else if value < 0.0 {
-        format!("−{}", plot::minutes_label(-value))
+        format!("−{}", crate::format::minutes_label(-value))
     } else {
         "0".to_string()
     }
@@ -320,14 +320,7 @@ fn verdict(results: &Results, service: Service) -> String {
             .filter(|r| verdicts.contains(&r.verdict))
             .collect()
     };
-    // The layout to prefer: the materially better one with the largest gain, else the
-    // baseline (a change that is not material is no reason to rebuild).
-    let preferred = with(&[Verdict::MateriallyBetter])
-        .into_iter()
-        .min_by(|a, b| {
-            a.delta_downtime_min_per_year
-                .total_cmp(&b.delta_downtime_min_per_year)
-        });
+    let preferred = results.preferred(service);
     let preferred_row = preferred
         .and_then(|r| results.summary_row(&r.layout, service, "all"))
         .unwrap_or(baseline);
@@ -382,7 +375,7 @@ fn verdict(results: &Results, service: Service) -> String {
         let _ = write!(
             text,
             " Significant but immaterial (below the {} min/yr that matters): {}.",
-            plot::minutes_label(threshold),
+            crate::format::minutes_label(threshold),
             listing(&immaterial, |r| format!(
                 "{} min/yr",
                 signed(r.delta_downtime_min_per_year)
@@ -404,10 +397,10 @@ fn verdict(results: &Results, service: Service) -> String {
             " Too few replications differ to tell: {}.",
             listing(&few, |r| format!(
                 "{} of {} differ; about {} replications would tell",
-                plot::thousands(r.differing),
-                plot::thousands(r.replications),
+                crate::format::thousands(r.differing),
+                crate::format::thousands(r.replications),
                 r.replications_needed
-                    .map_or_else(|| "more".to_string(), plot::thousands)
+                    .map_or_else(|| "more".to_string(), crate::format::thousands)
             ))
         );
     }
@@ -462,8 +455,8 @@ fn verdict(results: &Results, service: Service) -> String {
             format!(
                 "{} ({} of {} replications had downtime; at most {})",
                 escape(&r.layout),
-                plot::thousands(r.with_downtime),
-                plot::thousands(r.replications),
+                crate::format::thousands(r.with_downtime),
+                crate::format::thousands(r.replications),
                 r.downtime_ci95
                     .map_or_else(|| "—".to_string(), |(_, high)| minutes(high))
             )
@@ -483,7 +476,7 @@ fn verdict(results: &Results, service: Service) -> String {
             text,
             " {} had no downtime in {} replications.",
             escape(&preferred_row.layout),
-            plot::thousands(preferred_row.replications)
+            crate::format::thousands(preferred_row.replications)
         );
     } else if let Some((cause, value)) = causes.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)) {
         let share = value / total * 100.0;
@@ -555,7 +548,7 @@ fn score_table(html: &mut String, results: &Results) {
          summary.csv (rows of service score) and summary.json hold the same figures.</p>",
         escape(&weights.join(", ")),
         escape(&best.layout),
-        plot::whole(best.score_user_min_per_year),
+        crate::format::whole(best.score_user_min_per_year),
         match best.delta_vs_baseline {
             None => String::new(),
             Some(delta) if delta.verdict == Verdict::MateriallyBetter => {
@@ -566,7 +559,7 @@ fn score_table(html: &mut String, results: &Results) {
                 delta.verdict.words()
             ),
         },
-        plot::whole(threshold)
+        crate::format::whole(threshold)
     );
     let first_users = best.weighted_users;
     if results
@@ -577,7 +570,7 @@ fn score_table(html: &mut String, results: &Results) {
         let counts: Vec<String> = results
             .scores
             .iter()
-            .map(|r| format!("{} {}", r.layout, plot::whole(r.weighted_users)))
+            .map(|r| format!("{} {}", r.layout, crate::format::whole(r.weighted_users)))
             .collect();
         let _ = writeln!(
             html,
@@ -599,9 +592,13 @@ fn score_table(html: &mut String, results: &Results) {
     for row in rows {
         let interval = match (row.interval, row.ci95) {
             (Interval::TwoSided { .. }, Some((low, high))) => {
-                format!("{} – {}", plot::whole(low), plot::whole(high))
+                format!(
+                    "{} – {}",
+                    crate::format::whole(low),
+                    crate::format::whole(high)
+                )
             }
-            (_, Some((_, high))) => format!("at most {} (bound)", plot::whole(high)),
+            (_, Some((_, high))) => format!("at most {} (bound)", crate::format::whole(high)),
             _ => "—".to_string(),
         };
         let (class, change, change_interval, verdict, differing) = match &row.delta_vs_baseline {
@@ -614,15 +611,19 @@ fn score_table(html: &mut String, results: &Results) {
             ),
             Some(delta) => (
                 verdict_class(delta.verdict),
-                plot::signed_whole(delta.user_min_per_year),
+                crate::format::signed_whole(delta.user_min_per_year),
                 delta.ci95.map_or("—".to_string(), |(low, high)| {
-                    format!("{} – {}", plot::signed_whole(low), plot::signed_whole(high))
+                    format!(
+                        "{} – {}",
+                        crate::format::signed_whole(low),
+                        crate::format::signed_whole(high)
+                    )
                 }),
                 delta.verdict.words().to_string(),
                 format!(
                     "{} of {}",
-                    plot::thousands(delta.differing),
-                    plot::thousands(row.replications)
+                    crate::format::thousands(delta.differing),
+                    crate::format::thousands(row.replications)
                 ),
             ),
         };
@@ -644,7 +645,7 @@ fn score_table(html: &mut String, results: &Results) {
              <td>{differing}</td><td class=\"key\">{cause}</td></tr>",
             row.rank,
             escape(&row.layout),
-            plot::whole(row.score_user_min_per_year),
+            crate::format::whole(row.score_user_min_per_year),
         );
     }
     let _ = writeln!(html, "</table></div>");
@@ -685,7 +686,7 @@ fn scorecard(html: &mut String, results: &Results) {
             let _ = write!(
                 html,
                 "<td class=\"{class}\">{}{}</td>",
-                plot::minutes_label(row.downtime_min_per_year),
+                crate::format::minutes_label(row.downtime_min_per_year),
                 if row.with_downtime < MIN_CARRYING && row.replications > 1 {
                     "*"
                 } else {
@@ -737,15 +738,15 @@ fn summary_table(html: &mut String, results: &Results) {
             let evidence = match row.replications_needed {
                 Some(needed) => format!(
                     "{}/{} ({}{} needed)",
-                    plot::thousands(row.with_downtime),
-                    plot::thousands(row.replications),
+                    crate::format::thousands(row.with_downtime),
+                    crate::format::thousands(row.replications),
                     if row.with_downtime == 0 { "≥ " } else { "~" },
-                    plot::thousands(needed)
+                    crate::format::thousands(needed)
                 ),
                 None => format!(
                     "{}/{}",
-                    plot::thousands(row.with_downtime),
-                    plot::thousands(row.replications)
+                    crate::format::thousands(row.with_downtime),
+                    crate::format::thousands(row.replications)
                 ),
             };
             let mark = |supported: bool| if supported { "" } else { "†" };
@@ -817,8 +818,8 @@ fn comparison_table(html: &mut String, results: &Results) {
             row.service,
             escape(&row.scope),
             row.delta_downtime_min_per_year,
-            plot::thousands(row.differing),
-            plot::thousands(row.replications),
+            crate::format::thousands(row.differing),
+            crate::format::thousands(row.replications),
             verdict_class(row.verdict),
             row.verdict.words(),
         );

@@ -52,7 +52,7 @@ pub fn render(outcome: &SweepResults) -> Result<String, String> {
         ("scenario file", info.scenario_file.clone()),
         ("layouts", outcome.layouts().join(", ")),
         ("keys (one at a time)", keys.join("; ")),
-        ("replications", plot::thousands(info.replications)),
+        ("replications", crate::format::thousands(info.replications)),
         ("horizon", info.horizon.clone()),
         ("seed", info.seed.to_string()),
     ] {
@@ -81,7 +81,7 @@ pub fn render(outcome: &SweepResults) -> Result<String, String> {
 }
 
 fn cell(row: &SweepRow) -> String {
-    let downtime = plot::minutes_label(row.downtime_min_per_year);
+    let downtime = crate::format::minutes_label(row.downtime_min_per_year);
     if row.key.is_empty() {
         return downtime;
     }

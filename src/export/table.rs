@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plot::{signed_whole, thousands, whole};
+use crate::format::{signed_whole, thousands, whole};
 use crate::results::Results;
 use crate::stats::interval::{Interval, MIN_CARRYING};
 use crate::stats::{ComparisonRow, Verdict};

@@ -5,57 +5,7 @@
 
 use crate::time::SimDuration;
 
-/// Why a moment is unserved; the first cause that holds, in this order (docs/output.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Cause {
-    /// The user's FE pool is down.
-    FrontEndDown = 0,
-    /// No target is up.
-    AllPoolsDown = 1,
-    /// No up target that the FE pool may reach.
-    Firewall = 2,
-    /// No reachable up target with room.
-    Capacity = 3,
-    /// A needed administrator change is pending.
-    AwaitingAdmin = 4,
-    /// Partners still use an old DNS answer.
-    DnsCache = 5,
-    /// A request failed on a down pool while another was up.
-    DnsDesign = 6,
-    /// Clients detecting, timing out and retrying.
-    ClientFailover = 7,
-}
-
-/// The number of causes.
-pub const CAUSE_COUNT: usize = 8;
-
-impl Cause {
-    /// Every cause, in precedence order.
-    pub const ALL: [Cause; CAUSE_COUNT] = [
-        Cause::FrontEndDown,
-        Cause::AllPoolsDown,
-        Cause::Firewall,
-        Cause::Capacity,
-        Cause::AwaitingAdmin,
-        Cause::DnsCache,
-        Cause::DnsDesign,
-        Cause::ClientFailover,
-    ];
-
-    /// The name used in files and traces.
-    pub fn name(self) -> &'static str {
-        match self {
-            Cause::FrontEndDown => "front_end_down",
-            Cause::AllPoolsDown => "all_pools_down",
-            Cause::Firewall => "firewall",
-            Cause::Capacity => "capacity",
-            Cause::AwaitingAdmin => "awaiting_admin",
-            Cause::DnsCache => "dns_cache",
-            Cause::DnsDesign => "dns_design",
-            Cause::ClientFailover => "client_failover",
-        }
-    }
-}
+pub use crate::vocabulary::{CAUSE_COUNT, Cause};
 
 /// An amount of users at or below this counts as nobody: a millionth of a user. Float
 /// residue of sums over up to millions of users (about 1e-12 relative) stays far below it,

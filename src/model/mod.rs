@@ -163,44 +163,6 @@ impl ReplicationResult {
     }
 }
 
-/// The services a layout has (docs/output.md: no rows for a service that is not configured),
-/// each with its per-FE-pool weights.
-pub fn configured_services(topology: &Topology) -> Vec<(Service, Vec<f64>)> {
-    let users: Vec<f64> = topology
-        .front_end_pools
-        .iter()
-        .map(|p| p.users as f64)
-        .collect();
-    let remote: Vec<f64> = topology
-        .front_end_pools
-        .iter()
-        .map(|p| p.remote_users as f64)
-        .collect();
-    let has_users = users.iter().sum::<f64>() > 0.0;
-    let mut services = Vec::new();
-    for service in Service::ALL {
-        let configured = match service {
-            Service::RemoteAccess => remote.iter().sum::<f64>() > 0.0,
-            Service::FederationInbound => !topology.dns.federation.is_empty(),
-            Service::FederationOutbound => {
-                topology.federation.outbound_route.is_some() && has_users
-            }
-            Service::XmppInbound | Service::XmppOutbound => {
-                topology.federation.xmpp_gateway.is_some()
-            }
-            Service::EdgeAssociation => has_users,
-        };
-        if configured {
-            let weights = match service {
-                Service::RemoteAccess => remote.clone(),
-                _ => users.clone(),
-            };
-            services.push((service, weights));
-        }
-    }
-    services
-}
-
 /// Simulates replication `replication` of `topology`, telling `observer` every event.
 pub fn simulate_replication<O: Observer>(
     topology: &Topology,
@@ -409,7 +371,8 @@ impl<'t> Replication<'t> {
             TrafficManager::new(preference, topology.edge_pools.len(), topology.dns.ttl)
         });
         let mut service_slot = [None; SERVICE_COUNT];
-        let services: Vec<ServiceAccumulator> = configured_services(topology)
+        let services: Vec<ServiceAccumulator> = topology
+            .configured_services()
             .into_iter()
             .enumerate()
             .map(|(slot, (service, weights))| {

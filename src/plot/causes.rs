@@ -9,9 +9,9 @@ use super::{
     Chart, DrawResult, INK, anchored, cause_color, fail, minutes_label, on_both_backends,
     panel_title, row_labels, row_panel_mesh, row_y, shorten, text, text_width, titled,
 };
-use crate::model::metrics::Cause;
-use crate::model::services::Service;
 use crate::results::Results;
+use crate::vocabulary::Cause;
+use crate::vocabulary::Service;
 
 /// The chart.
 pub struct Causes;

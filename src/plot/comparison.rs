@@ -14,9 +14,9 @@ use super::{
     on_both_backends, panel_title, row_labels, row_panel_mesh, row_y, shorten, text, text_width,
     titled,
 };
-use crate::model::services::Service;
 use crate::results::Results;
 use crate::stats::{ComparisonRow, Verdict};
+use crate::vocabulary::Service;
 
 /// The chart.
 pub struct Comparison;

@@ -10,9 +10,9 @@ use super::{
     Chart, DrawResult, INK, anchored, fail, layout_color, log_range, log_tick_label,
     on_both_backends, panel_title_style, shorten, text, titled,
 };
-use crate::model::services::Service;
 use crate::results::Results;
 use crate::stats::{MINUTES_PER_YEAR, UNAVAILABILITY_SCALE};
+use crate::vocabulary::Service;
 
 /// The chart.
 pub struct Distribution;

@@ -11,10 +11,10 @@ use super::{
     minutes_label, on_both_backends, panel_title, row_labels, row_y, shorten, text, text_width,
     titled,
 };
-use crate::model::services::Service;
 use crate::results::Results;
 use crate::stats::MINUTES_PER_YEAR;
 use crate::stats::interval::Interval;
+use crate::vocabulary::Service;
 
 /// The chart.
 pub struct Downtime;

@@ -10,8 +10,8 @@ use super::{
     Chart, DrawResult, INK, MUTED, anchored, fail, log_range, log_tick_label, minutes_label,
     on_both_backends, panel_title_style, shorten, text, text_width, titled,
 };
-use crate::model::services::Service;
 use crate::results::Results;
+use crate::vocabulary::Service;
 
 /// The chart.
 pub struct FrontEnds;

@@ -18,14 +18,15 @@ pub mod score;
 pub mod sweep;
 pub mod timeline;
 
+use crate::format::{minutes_label, signed_whole, thousands, whole};
 use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::model::metrics::Cause;
 use crate::results::Results;
+use crate::vocabulary::Cause;
 
 /// A drawing area of the SVG backend.
 pub type SvgArea<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -234,21 +235,6 @@ pub fn text_width(characters: usize, size: u32) -> u32 {
     (characters as f64 * size as f64 * 0.56).ceil() as u32
 }
 
-/// Minutes per year as a short label: `0`, `0.05`, `3.2`, `41`, `1,250`.
-pub fn minutes_label(minutes: f64) -> String {
-    if minutes == 0.0 {
-        "0".to_string()
-    } else if minutes < 0.1 {
-        format!("{minutes:.3}")
-    } else if minutes < 10.0 {
-        format!("{minutes:.2}")
-    } else if minutes < 1000.0 {
-        format!("{minutes:.1}")
-    } else {
-        thousands(minutes.round() as u64)
-    }
-}
-
 /// A linear axis tick: whole numbers without decimals, others as [`minutes_label`].
 pub fn axis_label(value: &f64) -> String {
     if (value - value.round()).abs() < 1e-9 {
@@ -264,30 +250,6 @@ pub fn axis_label(value: &f64) -> String {
     } else {
         minutes_label(*value)
     }
-}
-
-/// An integer with thousands separators.
-pub fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A quantity rounded to a whole number, with thousands separators (its magnitude).
-pub fn whole(value: f64) -> String {
-    thousands(libm::round(value.abs()) as u64)
-}
-
-/// [`whole`] with its sign: `+1,234` or `−1,234`.
-pub fn signed_whole(value: f64) -> String {
-    let sign = if value < 0.0 { '−' } else { '+' };
-    format!("{sign}{}", whole(value))
 }
 
 /// A decade-aligned range for a log axis that holds `values` (positive ones) and the

@@ -11,9 +11,9 @@ use super::{
     Chart, DrawResult, INK, MUTED, anchored, axis_label, fail, layout_color, on_both_backends,
     panel_title, row_labels, row_panel_mesh, row_y, shorten, text, text_width, titled,
 };
-use crate::model::services::Service;
 use crate::stats::SCORE_SERVICE;
 use crate::sweep::{SweepResults, SweepRow};
+use crate::vocabulary::Service;
 
 const PANEL_HEAD: u32 = 28;
 const CELL_WIDTH: u32 = 430;
@@ -39,54 +39,6 @@ pub fn unit_of(service: &str) -> &'static str {
         "weighted user-minutes"
     } else {
         "minutes"
-    }
-}
-
-impl SweepResults {
-    /// The keys varied, in the order given.
-    pub fn keys(&self) -> Vec<&str> {
-        let mut keys: Vec<&str> = Vec::new();
-        for key in self.points.iter().filter_map(|p| p.key.as_deref()) {
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        keys
-    }
-
-    /// The layouts, in the order run.
-    pub fn layouts(&self) -> Vec<&str> {
-        let mut layouts: Vec<&str> = Vec::new();
-        for row in &self.rows {
-            if !layouts.contains(&row.layout.as_str()) {
-                layouts.push(&row.layout);
-            }
-        }
-        layouts
-    }
-
-    /// The score first when there is one (the one number to rank by), then the services
-    /// in `summary.csv` order.
-    pub fn services(&self) -> Vec<&'static str> {
-        let mut services: Vec<&'static str> = Vec::new();
-        for row in &self.rows {
-            if !services.contains(&row.service) {
-                services.push(row.service);
-            }
-        }
-        if let Some(index) = services.iter().position(|s| *s == SCORE_SERVICE) {
-            services[..=index].rotate_right(1);
-        }
-        services
-    }
-
-    /// The labels and values of the points of `key`, in the order given.
-    pub fn points_of(&self, key: &str) -> Vec<(&str, &str)> {
-        self.points
-            .iter()
-            .filter(|p| p.key.as_deref() == Some(key))
-            .map(|p| (p.label.as_str(), p.value.as_deref().unwrap_or("")))
-            .collect()
     }
 }
 

@@ -10,9 +10,9 @@ use super::{
     Chart, DrawResult, INK, PALETTE, WORSE, anchored, fail, on_both_backends, row_labels, row_y,
     shorten, text, text_width, titled,
 };
-use crate::model::services::Service;
 use crate::trace::TracedReplication;
 use crate::trace::timeline::{COLUMNS, ServedLines};
+use crate::vocabulary::Service;
 
 /// The chart.
 pub struct Timeline;

@@ -13,11 +13,11 @@ use super::diagnostic::{Diagnostic, Span};
 use super::distribution::{DistributionUse, read_distribution};
 use super::tree::{Node, NodeValue};
 use crate::distribution::Distribution;
-use crate::model::services::Service;
 use crate::time::{MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration};
 use crate::topology::{
     Clients, Failback, InboundFederation, Materiality, Objective, Operations, Simulation,
 };
+use crate::vocabulary::Service;
 
 /// Keys of the top level.
 pub const TOP_LEVEL_KEYS: &[&str] = &[

@@ -18,10 +18,12 @@ pub mod verdict;
 use serde::{Deserialize, Serialize};
 
 use crate::model::ReplicationResult;
-use crate::model::metrics::{CAUSE_COUNT, ServiceTally};
-use crate::model::services::{Service, ServiceResult};
+use crate::model::metrics::ServiceTally;
+use crate::model::services::ServiceResult;
 use crate::time::SimDuration;
 use crate::topology::{Materiality, Objective, Scenario};
+use crate::vocabulary::CAUSE_COUNT;
+use crate::vocabulary::Service;
 
 use histogram::{Histogram, Overflow};
 use interval::{Interval, Sample};
@@ -396,7 +398,8 @@ impl Study {
             .enumerate()
             .map(|(index, topology)| LayoutAccumulator {
                 layout: topology.layout_name.clone(),
-                services: crate::model::configured_services(topology)
+                services: topology
+                    .configured_services()
                     .into_iter()
                     .map(|(service, _)| {
                         let mut scopes = vec!["all".to_string()];
@@ -499,7 +502,8 @@ impl Study {
                 .iter()
                 .zip(&weighted)
                 .flat_map(|(topology, weighted)| {
-                    crate::model::configured_services(topology)
+                    topology
+                        .configured_services()
                         .into_iter()
                         .zip(weighted.iter().copied())
                         .map(|((service, _), users)| users * self.materiality.downtime(service))
@@ -745,8 +749,8 @@ impl Study {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::metrics::Cause;
     use crate::time::MICROS_PER_MINUTE;
+    use crate::vocabulary::Cause;
 
     #[test]
     fn means_and_variances_from_exact_sums() {

@@ -9,9 +9,9 @@ use super::interval::MIN_CARRYING;
 use super::interval::{self, Interval, Sample};
 use super::verdict::Verdict;
 use super::{MINUTES_PER_YEAR, PairedSums, ScopeAccumulator, Study, UNAVAILABILITY_SCALE};
-use crate::model::metrics::Cause;
-use crate::model::services::Service;
 use crate::time::{MICROS_PER_MINUTE, MICROS_PER_YEAR};
+use crate::vocabulary::Cause;
+use crate::vocabulary::Service;
 
 /// The service name of the score's rows in `summary.csv`, `comparison.csv` and `sweep.csv`.
 pub const SCORE_SERVICE: &str = "score";

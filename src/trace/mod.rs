@@ -7,13 +7,14 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use self::timeline::TimelineData;
-use crate::model::metrics::{Cause, ServiceTally};
-use crate::model::services::Service;
+use crate::model::metrics::ServiceTally;
 use crate::model::{Observer, ReplicationResult, TraceRecord, simulate_replication};
 use crate::time::{
     MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, SimDuration,
 };
 use crate::topology::{Simulation, Topology};
+use crate::vocabulary::Cause;
+use crate::vocabulary::Service;
 
 /// The header of `trace.csv`: the event, then the served fraction of each service after
 /// it (empty for a service the layout does not have).
@@ -291,20 +292,6 @@ pub struct TracedReplication<'a> {
     pub replication: u64,
     /// What it left in memory.
     pub trace: &'a Trace,
-}
-
-/// The story of a traced replication, on the terminal.
-pub struct TraceStory;
-
-impl crate::export::TerminalExporter<TracedReplication<'_>> for TraceStory {
-    fn render(&self, traced: &TracedReplication<'_>) -> String {
-        story(
-            traced.topology,
-            traced.simulation,
-            traced.replication,
-            traced.trace,
-        )
-    }
 }
 
 /// A short readable account of the replication.

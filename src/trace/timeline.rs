@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use crate::model::TraceRecord;
-use crate::model::services::{SERVICE_COUNT, Service};
 use crate::time::{MICROS_PER_DAY, SimDuration};
 use crate::topology::Topology;
+use crate::vocabulary::{SERVICE_COUNT, Service};
 
 /// The administrator's lane.
 pub(crate) const ADMIN_LANE: &str = "administrator";

@@ -108,7 +108,7 @@ fn the_report_holds_the_summary_inlines_every_chart_and_loads_nothing() {
                 "<tr><td>{}</td><td class=\"name\">{}</td><td>{}</td>",
                 &row[rank_column],
                 &row[0],
-                edgesim::plot::thousands(score.round() as u64)
+                edgesim::format::thousands(score.round() as u64)
             );
             assert!(report.contains(&cells), "no score row {cells}");
             continue;

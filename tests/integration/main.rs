@@ -1,5 +1,6 @@
 //! The one integration-test binary: runs the `edgesim` command line as a planner would.
 
+mod architecture;
 mod causes;
 mod charts;
 mod coverage;
