@@ -18,7 +18,180 @@ macro_rules! index_type {
                 self.0 as usize
             }
         }
+
+        impl PoolIndex for $name {
+            fn from_index(index: usize) -> Self {
+                // Resolution caps every list far below u32::MAX entries.
+                $name(u32::try_from(index).expect("an index fits in u32"))
+            }
+
+            fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
     };
+}
+
+/// An index newtype: the position of one kind of thing in its vector.
+pub trait PoolIndex: Copy + Eq + Ord {
+    /// The index of position `index`.
+    fn from_index(index: usize) -> Self;
+    /// Its position.
+    fn index(self) -> usize;
+}
+
+/// A vector indexed by one kind of index only ([`PerFrontEnd`], [`PerEdge`]), so that an
+/// Edge pool's index can never read a FE pool's entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Indexed<I, T> {
+    items: Vec<T>,
+    index: std::marker::PhantomData<fn(I) -> I>,
+}
+
+/// One entry per FE pool.
+pub type PerFrontEnd<T> = Indexed<FrontEndPoolIndex, T>;
+/// One entry per Edge pool.
+pub type PerEdge<T> = Indexed<EdgePoolIndex, T>;
+
+impl<I: PoolIndex, T> Indexed<I, T> {
+    /// `len` copies of `value`.
+    pub fn filled(len: usize, value: T) -> Self
+    where
+        T: Clone,
+    {
+        vec![value; len].into()
+    }
+
+    /// The entry of each index, from `entry`.
+    pub fn from_fn(len: usize, entry: impl FnMut(I) -> T) -> Self {
+        (0..len).map(I::from_index).map(entry).collect()
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Every index, in order.
+    pub fn indices(&self) -> impl Iterator<Item = I> + use<I, T> {
+        (0..self.items.len()).map(I::from_index)
+    }
+
+    /// The entries, in index order.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    /// The entries, in index order, to change.
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.items.iter_mut()
+    }
+
+    /// Each index with its entry.
+    pub fn enumerate(&self) -> impl Iterator<Item = (I, &T)> {
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (I::from_index(i), t))
+    }
+
+    /// The entries as a slice (for code that reads them all, in order).
+    pub fn as_slice(&self) -> &[T] {
+        &self.items
+    }
+
+    /// Empties it and fills it with the entry of each of `len` indices, from `entry`,
+    /// keeping its memory.
+    pub fn refill(&mut self, len: usize, entry: impl FnMut(I) -> T) {
+        self.items.clear();
+        self.items.extend((0..len).map(I::from_index).map(entry));
+    }
+
+    /// Empties it and fills it with `len` copies of `value`, keeping its memory.
+    pub fn reset(&mut self, len: usize, value: T)
+    where
+        T: Clone,
+    {
+        self.items.clear();
+        self.items.resize(len, value);
+    }
+}
+
+impl<I, T> Default for Indexed<I, T> {
+    fn default() -> Self {
+        Vec::new().into()
+    }
+}
+
+impl<I, T> From<Vec<T>> for Indexed<I, T> {
+    fn from(items: Vec<T>) -> Self {
+        Indexed {
+            items,
+            index: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<I, T> FromIterator<T> for Indexed<I, T> {
+    fn from_iter<It: IntoIterator<Item = T>>(iter: It) -> Self {
+        iter.into_iter().collect::<Vec<T>>().into()
+    }
+}
+
+impl<I: PoolIndex, T> std::ops::Index<I> for Indexed<I, T> {
+    type Output = T;
+    fn index(&self, index: I) -> &T {
+        &self.items[index.index()]
+    }
+}
+
+impl<I: PoolIndex, T> std::ops::IndexMut<I> for Indexed<I, T> {
+    fn index_mut(&mut self, index: I) -> &mut T {
+        &mut self.items[index.index()]
+    }
+}
+
+impl<'a, I, T> IntoIterator for &'a Indexed<I, T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+/// One entry per FE pool and Edge pool (what a FE pool's users have on an Edge pool).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PerCell<T> {
+    edge_count: usize,
+    items: Vec<T>,
+}
+
+impl<T: Clone> PerCell<T> {
+    /// `value` in every cell of `front_ends` × `edges`.
+    pub fn filled(front_ends: usize, edges: usize, value: T) -> Self {
+        PerCell {
+            edge_count: edges,
+            items: vec![value; front_ends * edges],
+        }
+    }
+}
+
+impl<T> std::ops::Index<(FrontEndPoolIndex, EdgePoolIndex)> for PerCell<T> {
+    type Output = T;
+    fn index(&self, (front_end, edge): (FrontEndPoolIndex, EdgePoolIndex)) -> &T {
+        &self.items[front_end.index() * self.edge_count + edge.index()]
+    }
+}
+
+impl<T> std::ops::IndexMut<(FrontEndPoolIndex, EdgePoolIndex)> for PerCell<T> {
+    fn index_mut(&mut self, (front_end, edge): (FrontEndPoolIndex, EdgePoolIndex)) -> &mut T {
+        &mut self.items[front_end.index() * self.edge_count + edge.index()]
+    }
 }
 
 index_type!(

@@ -125,24 +125,12 @@ pub struct Administration {
     replication: u64,
 }
 
-/// Edge pools in SRV preference order (priority, then weight descending, then file
-/// order), followed by every other pool in file order: the order in which the
-/// administrator considers targets.
-pub fn preference_order(records: &SrvRecords, edge_pools: usize) -> Vec<u32> {
-    let mut listed: Vec<(u16, std::cmp::Reverse<u16>, usize, u32)> = records
-        .records()
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.priority, std::cmp::Reverse(r.weight), i, r.target.0))
-        .collect();
-    listed.sort();
-    let mut order: Vec<u32> = listed.into_iter().map(|(_, _, _, target)| target).collect();
-    for edge in 0..edge_pools as u32 {
-        if !order.contains(&edge) {
-            order.push(edge);
-        }
-    }
-    order
+/// [`super::srv::preference_order`] as the positions the administrator works with.
+fn preference_positions(records: &SrvRecords, edge_pools: usize) -> Vec<u32> {
+    super::srv::preference_order(records, edge_pools)
+        .into_iter()
+        .map(|edge| edge.0)
+        .collect()
 }
 
 impl Administration {
@@ -164,8 +152,11 @@ impl Administration {
             active: Vec::new(),
             pool_incidents: vec![0; topology.edge_pools.len()],
             association_incidents: vec![0; topology.front_end_pools.len()],
-            federation_order: preference_order(&topology.dns.federation, topology.edge_pools.len()),
-            remote_access_order: preference_order(
+            federation_order: preference_positions(
+                &topology.dns.federation,
+                topology.edge_pools.len(),
+            ),
+            remote_access_order: preference_positions(
                 &topology.dns.remote_access,
                 topology.edge_pools.len(),
             ),
@@ -581,27 +572,5 @@ impl Administration {
             }
         }
         Some(said)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::topology::SrvRecord;
-
-    #[test]
-    fn preference_is_priority_then_weight_descending_then_file_order_then_the_rest() {
-        let record = |target, priority, weight| SrvRecord {
-            target: EdgePoolIndex(target),
-            priority,
-            weight,
-        };
-        let records = SrvRecords::new(vec![
-            record(2, 20, 10),
-            record(0, 10, 10),
-            record(3, 10, 50),
-            record(4, 10, 10),
-        ]);
-        assert_eq!(preference_order(&records, 6), vec![3, 0, 4, 2, 1, 5]);
     }
 }

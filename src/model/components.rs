@@ -57,6 +57,21 @@ impl Derived {
     pub fn edge_up(&self, pool: usize) -> bool {
         self.edge_servers_up[pool] > 0
     }
+
+    /// Whether Edge pool `pool` is up.
+    pub fn edge_is_up(&self, pool: EdgePoolIndex) -> bool {
+        self.edge_servers_up[pool.index()] > 0
+    }
+
+    /// Whether FE pool `pool` is up.
+    pub fn front_end_is_up(&self, pool: FrontEndPoolIndex) -> bool {
+        self.front_end_up[pool.index()]
+    }
+
+    /// The servers of Edge pool `pool` that are up (0 when the pool is down).
+    pub fn servers_up(&self, pool: EdgePoolIndex) -> u32 {
+        self.edge_servers_up[pool.index()]
+    }
 }
 
 impl Components {

@@ -8,7 +8,6 @@ use super::admin::Administration;
 use super::components::Derived;
 use super::dns::TrafficManager;
 use super::metrics::Cause;
-use super::remote_access::weight_share;
 use super::services::Snapshot;
 
 fn allows(topology: &Topology, front_end: usize, edge: u32) -> bool {
@@ -137,15 +136,7 @@ pub fn inbound(
     let failing = match topology.federation.inbound {
         InboundFederation::SrvPriority => records
             .priority_groups()
-            .map(|group| {
-                let total: u64 = group.iter().map(|r| u64::from(r.weight)).sum();
-                let up_share: f64 = group
-                    .iter()
-                    .filter(|r| up(r.target))
-                    .map(|r| weight_share(r.weight, total, group.len()))
-                    .sum();
-                1.0 - up_share
-            })
+            .map(|group| 1.0 - super::srv::share_up(group, up))
             .product::<f64>(),
         InboundFederation::SingleTarget => {
             let first = records

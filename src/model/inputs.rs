@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 
 use crate::topology::{InboundFederation, Topology};
 
-use super::admin::preference_order;
 use super::services::Service;
+use super::srv::preference_order;
 
 /// Everything `service` reads of `topology`, as text: two layouts with equal text give the
 /// service bit-identical results on common random numbers.

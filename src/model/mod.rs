@@ -11,25 +11,30 @@
 
 pub mod admin;
 pub mod components;
+mod describe;
 pub mod dns;
 pub mod federation;
 pub mod inputs;
 pub mod metrics;
 pub mod remote_access;
 pub mod services;
+pub mod srv;
 pub mod work;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::queue::{EventClass, EventQueue};
 use crate::time::SimDuration;
-use crate::topology::{InboundFederation, Simulation, Topology};
+use crate::topology::{
+    FrontEndPoolIndex, InboundFederation, PerEdge, PoolIndex, Simulation, Topology,
+};
 
-use admin::{Administration, Moment, preference_order};
+use admin::{Administration, Moment};
 use components::{ComponentId, Components, Derived};
+use describe::Happened;
 use dns::TrafficManager;
 use metrics::EdgePoolTally;
-use remote_access::{Context, Refused, RemoteAccess};
+use remote_access::{CohortSlot, Context, Refused, RemoteAccess};
 use services::{SERVICE_COUNT, Service, ServiceAccumulator, ServiceResult, Snapshot};
 
 /// Events between two looks at a replication's cancel flag.
@@ -49,7 +54,7 @@ pub enum Event {
     /// A cohort of displaced users reaches its next step.
     Cohort {
         /// Its slot.
-        slot: u32,
+        slot: CohortSlot,
         /// The slot's generation when the event was scheduled (stale if it changed).
         generation: u32,
     },
@@ -237,25 +242,6 @@ pub fn simulate_replication_stepping_every_target(
     run.finish()
 }
 
-/// What [`Replication::handle`] did with an event.
-struct Handled {
-    kind: &'static str,
-    target: String,
-    detail: String,
-    changes_state: bool,
-}
-
-impl Handled {
-    fn new(kind: &'static str, target: String, detail: String) -> Self {
-        Handled {
-            kind,
-            target,
-            detail,
-            changes_state: true,
-        }
-    }
-}
-
 struct Replication<'t> {
     topology: &'t Topology,
     horizon: SimDuration,
@@ -265,7 +251,7 @@ struct Replication<'t> {
     derived: Derived,
     next_derived: Derived,
     /// Per Edge pool, the share of its connections the current event cut (scratch).
-    lost_fraction: Vec<f64>,
+    lost_fraction: PerEdge<f64>,
     remote: RemoteAccess,
     admin: Administration,
     traffic_manager: Option<TrafficManager>,
@@ -274,7 +260,7 @@ struct Replication<'t> {
     pools: Vec<EdgePoolTally>,
     /// Edge pools refusing users for lack of room since `refusing_since`.
     refusing: Vec<bool>,
-    refused: Vec<Refused>,
+    refused: PerEdge<Refused>,
     /// Remote access's snapshot when the layout has no remote users (nothing reads it).
     unused_snapshot: Snapshot,
     refusing_since: SimDuration,
@@ -365,9 +351,12 @@ impl<'t> Replication<'t> {
             && !topology.dns.federation.is_empty())
         .then(|| {
             let records = topology.dns.federation.records().len();
-            let mut preference =
-                preference_order(&topology.dns.federation, topology.edge_pools.len());
-            preference.truncate(records);
+            let preference: Vec<u32> =
+                srv::preference_order(&topology.dns.federation, topology.edge_pools.len())
+                    .into_iter()
+                    .take(records)
+                    .map(|edge| edge.0)
+                    .collect();
             TrafficManager::new(preference, topology.edge_pools.len(), topology.dns.ttl)
         });
         let mut service_slot = [None; SERVICE_COUNT];
@@ -387,7 +376,7 @@ impl<'t> Replication<'t> {
             queue,
             components,
             next_derived: derived.clone(),
-            lost_fraction: Vec::with_capacity(topology.edge_pools.len()),
+            lost_fraction: PerEdge::filled(topology.edge_pools.len(), 0.0),
             derived,
             remote: RemoteAccess::new(topology, simulation.seed, replication),
             admin: Administration::new(topology, simulation.seed, replication),
@@ -396,7 +385,7 @@ impl<'t> Replication<'t> {
             service_slot,
             pools: vec![EdgePoolTally::default(); topology.edge_pools.len()],
             refusing: vec![false; topology.edge_pools.len()],
-            refused: Vec::new(),
+            refused: PerEdge::default(),
             unused_snapshot: Snapshot::default(),
             refusing_since: SimDuration::ZERO,
             remote_changed: true,
@@ -436,18 +425,12 @@ impl<'t> Replication<'t> {
             self.now = at;
             let describe = observer.enabled();
             self.note.clear();
-            let handled = self.handle(event, describe);
+            let happened = self.handle(event, describe);
             if event == Event::Tick {
                 self.settle();
                 continue;
             }
-            let Some(Handled {
-                kind,
-                target,
-                mut detail,
-                changes_state,
-            }) = handled
-            else {
+            let Some(happened) = happened else {
                 // A stale event may be the last of simultaneous administrator changes.
                 if self.settle_due && !self.administrator_acts_again_now() {
                     let made = self.settle();
@@ -487,12 +470,14 @@ impl<'t> Replication<'t> {
             let made = if administrator && self.administrator_acts_again_now() {
                 self.settle_due = true;
                 None
-            } else if changes_state || self.settle_due {
+            } else if happened.changes_state() || self.settle_due {
                 self.settle()
             } else {
                 None
             };
             if describe {
+                let (kind, target, mut detail) =
+                    happened.describe(self.topology, &self.components, at);
                 for extra in [Some(self.note.trim_start_matches("; ")), made.as_deref()]
                     .into_iter()
                     .flatten()
@@ -718,68 +703,19 @@ impl<'t> Replication<'t> {
         }
     }
 
-    /// Applies one event. Returns what it was, for traces, or `None` if it was stale.
-    fn handle(&mut self, event: Event, describe: bool) -> Option<Handled> {
-        let topology = self.topology;
+    /// Applies one event. Returns what it did, or `None` if it was stale. `describe`
+    /// keeps what a trace needs to tell it.
+    fn handle(&mut self, event: Event, describe: bool) -> Option<Happened> {
         match event {
-            Event::Fail(id) => {
-                self.components.set_failed(id, true);
-                let repair = self
-                    .components
-                    .draw_time_to_repair(topology, id)
-                    .unwrap_or_default();
-                self.queue.push_tied(
-                    self.now.saturating_add(repair),
-                    EventClass::Recovery,
-                    u128::from(self.components.tie(id)),
-                    Event::Repair(id),
-                );
-                self.reconcile();
-                let detail = if describe {
-                    format!("repair in {}", crate::time::human(repair))
-                } else {
-                    String::new()
-                };
-                Some(Handled::new("failure", self.name_if(describe, id), detail))
-            }
-            Event::Repair(id) => {
-                self.components.set_failed(id, false);
-                if let Some(next) = self.components.draw_time_to_failure(topology, id) {
-                    self.queue.push_tied(
-                        self.now.saturating_add(next),
-                        EventClass::Failure,
-                        u128::from(self.components.tie(id)),
-                        Event::Fail(id),
-                    );
-                }
-                self.reconcile();
-                Some(Handled::new(
-                    "repair",
-                    self.name_if(describe, id),
-                    String::new(),
-                ))
-            }
-            Event::OutageStart(i) | Event::OutageEnd(i) => {
+            Event::Fail(id) => Some(self.fail(id)),
+            Event::Repair(id) => Some(self.repair(id)),
+            Event::OutageStart(index) | Event::OutageEnd(index) => {
                 let starts = matches!(event, Event::OutageStart(_));
-                let outage = &topology.outages[i as usize];
+                let outage = &self.topology.outages[index as usize];
                 let id = self.components.outage_component(outage.target);
                 self.components.hold(id, starts);
                 self.reconcile();
-                let detail = if describe && starts {
-                    format!(
-                        "injected outage for {}",
-                        crate::time::human(outage.duration)
-                    )
-                } else {
-                    String::new()
-                };
-                let kind = if starts { "outage_start" } else { "outage_end" };
-                let target = if describe {
-                    outage.target_id.clone()
-                } else {
-                    String::new()
-                };
-                Some(Handled::new(kind, target, detail))
+                Some(Happened::Outage { index, starts })
             }
             Event::Cohort { slot, generation } => {
                 let mut ctx = context!(self, &self.derived);
@@ -788,20 +724,8 @@ impl<'t> Replication<'t> {
                     .remote
                     .cohort_step(&mut ctx, slot, generation, describe)?;
                 self.remote_changed |= report.changes_state;
-                self.client_events[report.front_end as usize] += 1;
-                let target = if describe {
-                    topology.front_end_pools[report.front_end as usize]
-                        .id
-                        .clone()
-                } else {
-                    String::new()
-                };
-                Some(Handled {
-                    kind: "client",
-                    target,
-                    detail: report.detail,
-                    changes_state: report.changes_state,
-                })
+                self.client_events[report.front_end.index()] += 1;
+                Some(Happened::Client(report))
             }
             Event::RemoteMilestone => {
                 if self.milestone_at != Some(self.now) {
@@ -809,11 +733,9 @@ impl<'t> Replication<'t> {
                 }
                 self.milestone_at = None;
                 self.remote_changed = true;
-                Some(Handled::new(
-                    "sign_in_flow",
-                    String::new(),
-                    self.remote.milestone_reason().to_string(),
-                ))
+                Some(Happened::Milestone {
+                    reason: self.remote.milestone_reason(),
+                })
             }
             Event::AdminResponse {
                 incident,
@@ -823,7 +745,7 @@ impl<'t> Replication<'t> {
                     .admin
                     .respond(&mut moment!(self), incident, generation)?;
                 self.others_changed = true;
-                Some(Handled::new("admin", String::new(), said))
+                Some(Happened::Admin { said })
             }
             Event::AdminFailback {
                 incident,
@@ -833,15 +755,11 @@ impl<'t> Replication<'t> {
                     .admin
                     .fail_back(&mut moment!(self), incident, generation)?;
                 self.others_changed = true;
-                Some(Handled::new("admin", String::new(), said))
+                Some(Happened::Admin { said })
             }
             Event::DnsExpiry => {
                 self.others_changed = true;
-                Some(Handled::new(
-                    "dns",
-                    String::new(),
-                    "partners' cached answers expire".to_string(),
-                ))
+                Some(Happened::DnsExpiry)
             }
             Event::Tick => {
                 self.remote_changed = true;
@@ -855,24 +773,45 @@ impl<'t> Replication<'t> {
                     self.queue
                         .push(expiry, EventClass::Client, Event::DnsExpiry);
                 }
-                let named = &topology.edge_pools[manager.answer.published() as usize].id;
-                let seen = if up { "up" } else { "down" };
-                let pool_id = topology.edge_pools[pool as usize].id.clone();
-                Some(Handled::new(
-                    "geo_dns",
-                    pool_id,
-                    format!("health checks see it {seen}; the traffic manager answers {named}"),
-                ))
+                let answer = manager.answer.published();
+                Some(Happened::GeoDns { pool, up, answer })
             }
         }
     }
 
-    fn name_if(&self, describe: bool, id: ComponentId) -> String {
-        if describe {
-            self.components.name(self.topology, id)
-        } else {
-            String::new()
+    /// A component fails: its repair is drawn and scheduled.
+    fn fail(&mut self, id: ComponentId) -> Happened {
+        self.components.set_failed(id, true);
+        let repair = self
+            .components
+            .draw_time_to_repair(self.topology, id)
+            .unwrap_or_default();
+        self.queue.push_tied(
+            self.now.saturating_add(repair),
+            EventClass::Recovery,
+            u128::from(self.components.tie(id)),
+            Event::Repair(id),
+        );
+        self.reconcile();
+        Happened::Failure {
+            component: id,
+            repair,
         }
+    }
+
+    /// A component is repaired: its next failure is drawn and scheduled.
+    fn repair(&mut self, id: ComponentId) -> Happened {
+        self.components.set_failed(id, false);
+        if let Some(next) = self.components.draw_time_to_failure(self.topology, id) {
+            self.queue.push_tied(
+                self.now.saturating_add(next),
+                EventClass::Failure,
+                u128::from(self.components.tie(id)),
+                Event::Fail(id),
+            );
+        }
+        self.reconcile();
+        Happened::Repair { component: id }
     }
 
     /// Applies the consequences of a change of component state, in the order of
@@ -892,18 +831,19 @@ impl<'t> Replication<'t> {
         self.remote_changed = true;
         self.others_changed = true;
         let topology = self.topology;
-        for front_end in 0..topology.front_end_pools.len() {
-            if self.derived.front_end_up[front_end] && !self.next_derived.front_end_up[front_end] {
-                self.remote.front_end_down(front_end as u32);
+        for front_end in (0..topology.front_end_pools.len()).map(FrontEndPoolIndex::from_index) {
+            if self.derived.front_end_is_up(front_end)
+                && !self.next_derived.front_end_is_up(front_end)
+            {
+                self.remote.front_end_down(front_end);
             }
         }
         let mut edge_changed = false;
         let mut any_lost = false;
-        self.lost_fraction.clear();
-        for edge in 0..topology.edge_pools.len() {
+        for edge in self.lost_fraction.indices() {
             let (before, after) = (
-                self.derived.edge_servers_up[edge],
-                self.next_derived.edge_servers_up[edge],
+                self.derived.servers_up(edge),
+                self.next_derived.servers_up(edge),
             );
             edge_changed |= before != after;
             let fraction = if after >= before {
@@ -914,7 +854,7 @@ impl<'t> Replication<'t> {
                 f64::from(before - after) / f64::from(before)
             };
             any_lost |= fraction > 0.0;
-            self.lost_fraction.push(fraction);
+            self.lost_fraction[edge] = fraction;
         }
         if any_lost {
             let mut ctx = context!(self, &self.next_derived);
@@ -936,12 +876,13 @@ impl<'t> Replication<'t> {
                 self.note = note;
             }
         }
-        for front_end in 0..topology.front_end_pools.len() {
-            if !self.next_derived.front_end_up[front_end] && self.derived.front_end_up[front_end] {
+        for front_end in (0..topology.front_end_pools.len()).map(FrontEndPoolIndex::from_index) {
+            if !self.next_derived.front_end_is_up(front_end)
+                && self.derived.front_end_is_up(front_end)
+            {
                 let mut ctx = context!(self, &self.derived);
-                self.remote.front_end_up(&mut ctx, front_end as u32);
-                self.admin
-                    .front_end_up(&mut moment!(self), front_end as u32);
+                self.remote.front_end_up(&mut ctx, front_end);
+                self.admin.front_end_up(&mut moment!(self), front_end.0);
             }
         }
         for pool in 0..pools {

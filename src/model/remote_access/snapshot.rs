@@ -1,0 +1,111 @@
+//! Who among remote users is unserved from now on, and why (docs/output.md, "Causes"),
+//! and which Edge pools refuse users for lack of room.
+
+use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, PerEdge};
+
+use super::{Context, RemoteAccess};
+use crate::model::metrics::{Cause, NOBODY, WHOLE_USER};
+use crate::model::services::Snapshot;
+
+/// The users an Edge pool refuses for lack of room: `level − falling · g(Δ)` after Δ.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Refused {
+    /// Refused now.
+    pub level: f64,
+    /// How many of them the room it frees connects, times g.
+    pub falling: f64,
+}
+
+impl Refused {
+    /// Whether at least one whole user is refused now (the same threshold as an outage).
+    pub fn refuses(&self) -> bool {
+        self.level >= WHOLE_USER
+    }
+}
+
+impl RemoteAccess {
+    /// Writes who is unserved from now on, and why, into `snapshot`, and per Edge pool the
+    /// users it refuses for lack of room into `refused`.
+    pub fn fill_snapshot(
+        &self,
+        ctx: &Context<'_>,
+        snapshot: &mut Snapshot,
+        refused: &mut PerEdge<Refused>,
+    ) {
+        refused.reset(self.load.len(), Refused::default());
+        for front_end in self.remote_users.indices() {
+            let level = &mut snapshot.per_front_end[front_end.index()];
+            if !ctx.front_end_up(front_end) {
+                level[Cause::FrontEndDown as usize] += self.remote_users[front_end];
+                continue;
+            }
+            let (desktop, mobile) = self.unserved(front_end);
+            if desktop > NOBODY {
+                let cause = self.desktop_cause(ctx, front_end);
+                level[cause as usize] += desktop;
+                if cause == Cause::Capacity {
+                    for record in ctx.topology.dns.remote_access.records() {
+                        if ctx.edge_up(record.target) && ctx.allows(front_end, record.target) {
+                            refused[record.target].level += desktop;
+                        }
+                    }
+                }
+            }
+            if mobile > NOBODY {
+                let cause = self.mobile_cause(ctx, front_end);
+                // Waiting users taking freed room: mobile − k·g(t) = (mobile − k) + k·e^(−t/s).
+                let falling = self.plan.absorbing_into[front_end]
+                    .map_or(0.0, |edge| self.absorbing_rate(front_end, edge));
+                level[cause as usize] += mobile - falling;
+                snapshot.decaying_per_front_end[front_end.index()][cause as usize] += falling;
+                if cause == Cause::Capacity {
+                    let pool = &mut refused[ctx.associated(front_end)];
+                    pool.level += mobile;
+                    pool.falling += falling;
+                }
+            }
+        }
+    }
+
+    /// Whether `edge` has room from now on: room now, or room that its users free as they
+    /// sign in elsewhere and that no one waiting takes.
+    fn has_room(&self, edge: EdgePoolIndex) -> bool {
+        self.plan.has_room[edge]
+    }
+
+    /// Why unserved desktop users of an up FE pool are unserved from now on.
+    pub fn desktop_cause(&self, ctx: &Context<'_>, front_end: FrontEndPoolIndex) -> Cause {
+        let records = ctx.topology.dns.remote_access.records();
+        let up = |edge: EdgePoolIndex| ctx.edge_up(edge);
+        if !records.iter().any(|r| up(r.target)) {
+            Cause::AllPoolsDown
+        } else if !records
+            .iter()
+            .any(|r| up(r.target) && ctx.allows(front_end, r.target))
+        {
+            Cause::Firewall
+        } else if !records
+            .iter()
+            .any(|r| up(r.target) && ctx.allows(front_end, r.target) && self.has_room(r.target))
+        {
+            Cause::Capacity
+        } else {
+            Cause::ClientFailover
+        }
+    }
+
+    /// Why unserved mobile users of an up FE pool are unserved from now on (F2: they only
+    /// use the associated pool, so another pool being up helps only after re-association).
+    pub fn mobile_cause(&self, ctx: &Context<'_>, front_end: FrontEndPoolIndex) -> Cause {
+        let edge = ctx.associated(front_end);
+        if !ctx.edge_up(edge) {
+            crate::model::federation::awaiting_cause(ctx.topology, ctx.derived, front_end.index())
+        } else if !ctx.allows(front_end, edge) {
+            Cause::Firewall
+        } else if !self.has_room(edge) {
+            Cause::Capacity
+        } else {
+            Cause::ClientFailover
+        }
+    }
+}
