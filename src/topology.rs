@@ -42,7 +42,7 @@ pub trait PoolIndex: Copy + Eq + Ord {
 
 /// A vector indexed by one kind of index only ([`PerFrontEnd`], [`PerEdge`]), so that an
 /// Edge pool's index can never read a FE pool's entry.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Indexed<I, T> {
     items: Vec<T>,
     index: std::marker::PhantomData<fn(I) -> I>,

@@ -36,6 +36,11 @@ impl Service {
         Service::EdgeAssociation,
     ];
 
+    /// Its position in [`Service::ALL`] (and in every per-service array).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// The name used in files and traces.
     pub fn name(self) -> &'static str {
         match self {
@@ -116,6 +121,11 @@ impl Cause {
         Cause::DnsDesign,
         Cause::ClientFailover,
     ];
+
+    /// Its position in [`Cause::ALL`] (and in every per-cause array).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
 
     /// The name used in files and traces.
     pub fn name(self) -> &'static str {

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use crate::engine::queue::{EventClass, EventQueue};
 use crate::engine::rng::{Purpose, Stream};
 use crate::time::SimDuration;
-use crate::topology::{EdgePoolIndex, Failback, FrontEndPoolIndex, SrvRecords, Topology};
+use crate::topology::{EdgePoolIndex, Failback, FrontEndPoolIndex, PerEdge, PerFrontEnd, Topology};
 
 use super::Event;
 use super::components::Derived;
@@ -32,25 +32,42 @@ pub struct Moment<'a> {
     pub queue: &'a mut EventQueue<Event>,
     /// Which components are up.
     pub derived: &'a Derived,
+    /// Whether what the administrator does is told in words (only for a trace).
+    pub describe: bool,
 }
 
 impl Moment<'_> {
-    fn edge_up(&self, edge: u32) -> bool {
-        self.derived.edge_up(edge as usize)
+    fn edge_up(&self, edge: EdgePoolIndex) -> bool {
+        self.derived.edge_up(edge)
     }
 
-    fn allows(&self, front_end: usize, edge: u32) -> bool {
-        self.topology
-            .firewall
-            .allows(FrontEndPoolIndex(front_end as u32), EdgePoolIndex(edge))
+    fn allows(&self, front_end: FrontEndPoolIndex, edge: EdgePoolIndex) -> bool {
+        self.topology.firewall.allows(front_end, edge)
     }
 
-    fn edge_id(&self, edge: u32) -> &str {
-        &self.topology.edge_pools[edge as usize].id
+    fn edge_id(&self, edge: EdgePoolIndex) -> &str {
+        &self.topology.edge_pools[edge.index()].id
     }
 
-    fn front_end_id(&self, front_end: u32) -> &str {
-        &self.topology.front_end_pools[front_end as usize].id
+    fn front_end_id(&self, front_end: FrontEndPoolIndex) -> &str {
+        &self.topology.front_end_pools[front_end.index()].id
+    }
+
+    /// Adds `words` to `said` when the administrator's actions are being told.
+    fn say(&self, said: &mut String, words: std::fmt::Arguments<'_>) {
+        if self.describe {
+            let _ = said.write_fmt(words);
+        }
+    }
+}
+
+/// The place of an incident in the administrator's slab (slots are reused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IncidentSlot(u32);
+
+impl IncidentSlot {
+    fn index(self) -> usize {
+        self.0 as usize
     }
 }
 
@@ -59,7 +76,7 @@ enum Scope {
     /// An Edge pool failed: route, gateway and every association it held.
     Pool,
     /// A FE pool came back associated with a down Edge pool: only its association.
-    Association(u32),
+    Association(FrontEndPoolIndex),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,16 +90,16 @@ enum Stage {
 struct Incident {
     /// Counts the uses of this slot: an event for an earlier use is stale.
     generation: u32,
-    pool: u32,
+    pool: EdgePoolIndex,
     scope: Scope,
     stream: Stream,
     stage: Stage,
-    moved_route: Option<u32>,
-    moved_gateway: Option<u32>,
-    moved_associations: Vec<(u32, u32)>,
+    moved_route: Option<EdgePoolIndex>,
+    moved_gateway: Option<EdgePoolIndex>,
+    moved_associations: Vec<(FrontEndPoolIndex, EdgePoolIndex)>,
     pending_route: bool,
     pending_gateway: bool,
-    pending_associations: Vec<u32>,
+    pending_associations: Vec<FrontEndPoolIndex>,
 }
 
 impl Incident {
@@ -100,11 +117,11 @@ impl Incident {
 /// What is published now, and the incidents that change it.
 pub struct Administration {
     /// The pool outbound federation leaves through (R6).
-    pub route: Option<u32>,
+    pub route: Option<EdgePoolIndex>,
     /// The XMPP gateway pool (R7).
-    pub gateway: Option<u32>,
+    pub gateway: Option<EdgePoolIndex>,
     /// Each FE pool's associated Edge pool (R8).
-    pub association: Vec<u32>,
+    pub association: PerFrontEnd<EdgePoolIndex>,
     /// Counts changes of `association` (remote access re-plans when it moves).
     pub association_version: u64,
     /// The published XMPP DNS records, with partners' caching (F3).
@@ -112,51 +129,41 @@ pub struct Administration {
     /// Incidents by slot; closed slots are reused, so memory is bounded by the incidents
     /// open at once, not by how many a replication has had.
     incidents: Vec<Incident>,
-    free: Vec<u32>,
+    free: Vec<IncidentSlot>,
     /// Incidents not closed, oldest first (so a replication's work does not grow with
     /// the number of incidents it has had).
-    active: Vec<u32>,
-    pool_incidents: Vec<u64>,
-    association_incidents: Vec<u64>,
-    federation_order: Vec<u32>,
-    remote_access_order: Vec<u32>,
+    active: Vec<IncidentSlot>,
+    pool_incidents: PerEdge<u64>,
+    association_incidents: PerFrontEnd<u64>,
+    federation_order: Vec<EdgePoolIndex>,
+    remote_access_order: Vec<EdgePoolIndex>,
     failback: Failback,
     seed: u64,
     replication: u64,
 }
 
-/// [`super::srv::preference_order`] as the positions the administrator works with.
-fn preference_positions(records: &SrvRecords, edge_pools: usize) -> Vec<u32> {
-    super::srv::preference_order(records, edge_pools)
-        .into_iter()
-        .map(|edge| edge.0)
-        .collect()
-}
-
 impl Administration {
     /// The published state at time 0.
     pub fn new(topology: &Topology, seed: u64, replication: u64) -> Self {
-        let gateway = topology.federation.xmpp_gateway.map(|g| g.0);
+        let gateway = topology.federation.xmpp_gateway;
+        let preference_order = super::srv::preference_order;
         Administration {
-            route: topology.federation.outbound_route.map(|r| r.0),
+            route: topology.federation.outbound_route,
             gateway,
             association: topology
                 .front_end_pools
                 .iter()
-                .map(|p| p.edge_pool.0)
+                .map(|p| p.edge_pool)
                 .collect(),
             association_version: 0,
             xmpp_dns: gateway.map(|g| DelayedAnswer::new(g, topology.dns.ttl)),
             incidents: Vec::new(),
             free: Vec::new(),
             active: Vec::new(),
-            pool_incidents: vec![0; topology.edge_pools.len()],
-            association_incidents: vec![0; topology.front_end_pools.len()],
-            federation_order: preference_positions(
-                &topology.dns.federation,
-                topology.edge_pools.len(),
-            ),
-            remote_access_order: preference_positions(
+            pool_incidents: PerEdge::filled(topology.edge_pools.len(), 0),
+            association_incidents: PerFrontEnd::filled(topology.front_end_pools.len(), 0),
+            federation_order: preference_order(&topology.dns.federation, topology.edge_pools.len()),
+            remote_access_order: preference_order(
                 &topology.dns.remote_access,
                 topology.edge_pools.len(),
             ),
@@ -166,20 +173,20 @@ impl Administration {
         }
     }
 
-    fn open(&mut self, moment: &mut Moment<'_>, pool: u32, scope: Scope) {
+    fn open(&mut self, moment: &mut Moment<'_>, pool: EdgePoolIndex, scope: Scope) {
         let (key, number) = match scope {
             Scope::Pool => {
-                self.pool_incidents[pool as usize] += 1;
+                self.pool_incidents[pool] += 1;
                 (
-                    moment.topology.edge_pools[pool as usize].stream_key,
-                    self.pool_incidents[pool as usize],
+                    moment.topology.edge_pools[pool.index()].stream_key,
+                    self.pool_incidents[pool],
                 )
             }
             Scope::Association(front_end) => {
-                self.association_incidents[front_end as usize] += 1;
+                self.association_incidents[front_end] += 1;
                 (
-                    moment.topology.front_end_pools[front_end as usize].stream_key,
-                    self.association_incidents[front_end as usize],
+                    moment.topology.front_end_pools[front_end.index()].stream_key,
+                    self.association_incidents[front_end],
                 )
             }
         };
@@ -210,8 +217,8 @@ impl Administration {
         };
         let index = match self.free.pop() {
             Some(index) => {
-                let generation = self.incidents[index as usize].generation.wrapping_add(1);
-                self.incidents[index as usize] = Incident {
+                let generation = self.incidents[index.index()].generation.wrapping_add(1);
+                self.incidents[index.index()] = Incident {
                     generation,
                     ..incident
                 };
@@ -219,11 +226,11 @@ impl Administration {
             }
             None => {
                 self.incidents.push(incident);
-                (self.incidents.len() - 1) as u32
+                IncidentSlot(u32::try_from(self.incidents.len() - 1).expect("few incidents"))
             }
         };
         self.active.push(index);
-        let generation = self.incidents[index as usize].generation;
+        let generation = self.incidents[index.index()].generation;
         moment.queue.push(
             moment.now.saturating_add(response),
             EventClass::Administrator,
@@ -236,15 +243,17 @@ impl Administration {
 
     /// Edge pool `pool` went down: a new incident. An earlier incident of the pool that
     /// still waits to fail back closes: the new incident handles the new loss.
-    pub fn pool_down(&mut self, moment: &mut Moment<'_>, pool: u32, said: &mut String) {
+    pub fn pool_down(&mut self, moment: &mut Moment<'_>, pool: EdgePoolIndex, said: &mut String) {
         for &index in &self.active {
-            let incident = &mut self.incidents[index as usize];
+            let incident = &mut self.incidents[index.index()];
             if incident.pool == pool && incident.stage == Stage::AwaitingFailback {
                 incident.stage = Stage::Closed;
-                let _ = write!(
+                moment.say(
                     said,
-                    "; failback to {} dropped: it is down again",
-                    moment.edge_id(pool)
+                    format_args!(
+                        "; failback to {} dropped: it is down again",
+                        moment.edge_id(pool)
+                    ),
                 );
             }
         }
@@ -253,8 +262,8 @@ impl Administration {
     }
 
     /// FE pool `front_end` came back: if its associated pool is down, an incident of its own.
-    pub fn front_end_up(&mut self, moment: &mut Moment<'_>, front_end: u32) {
-        let pool = self.association[front_end as usize];
+    pub fn front_end_up(&mut self, moment: &mut Moment<'_>, front_end: FrontEndPoolIndex) {
+        let pool = self.association[front_end];
         if !moment.edge_up(pool) {
             self.open(moment, pool, Scope::Association(front_end));
         }
@@ -263,18 +272,20 @@ impl Administration {
     /// Edge pool `pool` is back: incidents still awaiting their response close with no
     /// change (a new failure opens its own); published incidents' pending parts lapse,
     /// and their changes go back one response later with `failback = "return"`.
-    pub fn pool_up(&mut self, moment: &mut Moment<'_>, pool: u32, said: &mut String) {
+    pub fn pool_up(&mut self, moment: &mut Moment<'_>, pool: EdgePoolIndex, said: &mut String) {
         for &index in &self.active {
-            let incident = &mut self.incidents[index as usize];
+            let incident = &mut self.incidents[index.index()];
             if incident.pool != pool {
                 continue;
             }
             if incident.stage == Stage::AwaitingResponse {
                 incident.stage = Stage::Closed;
-                let _ = write!(
+                moment.say(
                     said,
-                    "; {} was back before the administrator's change: nothing to publish",
-                    moment.edge_id(pool)
+                    format_args!(
+                        "; {} was back before the administrator's change: nothing to publish",
+                        moment.edge_id(pool)
+                    ),
                 );
                 continue;
             }
@@ -311,7 +322,7 @@ impl Administration {
     fn forget_closed(&mut self) {
         let (incidents, free) = (&self.incidents, &mut self.free);
         self.active.retain(|&i| {
-            let open = incidents[i as usize].stage != Stage::Closed;
+            let open = incidents[i.index()].stage != Stage::Closed;
             if !open {
                 free.push(i);
             }
@@ -322,10 +333,15 @@ impl Administration {
     /// The route or gateway target: the first up pool in federation order that every up
     /// FE pool may reach; else the up pool reachable by the up FE pools with the most
     /// users (ties in that order); none while no up FE pool may reach any up pool.
-    fn federation_candidate(&self, moment: &Moment<'_>) -> Option<u32> {
-        let up_front_ends: Vec<usize> = (0..moment.topology.front_end_pools.len())
-            .filter(|&fe| moment.derived.front_end_up[fe])
-            .collect();
+    fn federation_candidate(&self, moment: &Moment<'_>) -> Option<EdgePoolIndex> {
+        let up_front_ends = || {
+            moment
+                .derived
+                .front_end_up
+                .enumerate()
+                .filter(|&(_, &up)| up)
+                .map(|(front_end, _)| front_end)
+        };
         let up_pools = self
             .federation_order
             .iter()
@@ -333,16 +349,15 @@ impl Administration {
             .filter(|&e| moment.edge_up(e));
         if let Some(first) = up_pools
             .clone()
-            .find(|&edge| up_front_ends.iter().all(|&fe| moment.allows(fe, edge)))
+            .find(|&edge| up_front_ends().all(|fe| moment.allows(fe, edge)))
         {
             return Some(first);
         }
-        let mut best: Option<(u64, u32)> = None;
+        let mut best: Option<(u64, EdgePoolIndex)> = None;
         for edge in up_pools {
-            let users: u64 = up_front_ends
-                .iter()
-                .filter(|&&fe| moment.allows(fe, edge))
-                .map(|&fe| moment.topology.front_end_pools[fe].users.max(1))
+            let users: u64 = up_front_ends()
+                .filter(|&fe| moment.allows(fe, edge))
+                .map(|fe| moment.topology.front_end_pools[fe.index()].users.max(1))
                 .sum();
             if users > 0 && best.is_none_or(|(most, _)| users > most) {
                 best = Some((users, edge));
@@ -356,18 +371,18 @@ impl Administration {
     fn association_candidate(
         &self,
         moment: &Moment<'_>,
-        front_end: u32,
-        failed: u32,
-    ) -> Option<u32> {
-        let failed_site = moment.topology.edge_pools[failed as usize].site;
+        front_end: FrontEndPoolIndex,
+        failed: EdgePoolIndex,
+    ) -> Option<EdgePoolIndex> {
+        let site_of = |edge: EdgePoolIndex| moment.topology.edge_pools[edge.index()].site;
         self.remote_access_order.iter().copied().find(|&edge| {
             moment.edge_up(edge)
-                && moment.topology.edge_pools[edge as usize].site != failed_site
-                && moment.allows(front_end as usize, edge)
+                && site_of(edge) != site_of(failed)
+                && moment.allows(front_end, edge)
         })
     }
 
-    fn move_gateway(&mut self, moment: &mut Moment<'_>, to: u32) {
+    fn move_gateway(&mut self, moment: &mut Moment<'_>, to: EdgePoolIndex) {
         self.gateway = Some(to);
         if let Some(expiry) = self
             .xmpp_dns
@@ -381,149 +396,187 @@ impl Administration {
     }
 
     /// The response to incident `index` has elapsed: publish what the loss still needs.
-    /// Returns a description of what happened, or `None` for a stale event.
+    /// Returns what happened (in words when the moment is described), or `None` for a
+    /// stale event.
     pub fn respond(
         &mut self,
         moment: &mut Moment<'_>,
-        index: u32,
+        index: IncidentSlot,
         generation: u32,
     ) -> Option<String> {
-        let incident = &self.incidents[index as usize];
+        let incident = &self.incidents[index.index()];
         if incident.generation != generation || incident.stage != Stage::AwaitingResponse {
             return None;
         }
         let pool = incident.pool;
-        let scope = incident.scope;
         let mut said = String::new();
         if moment.edge_up(pool) {
-            self.incidents[index as usize].stage = Stage::Closed;
+            self.incidents[index.index()].stage = Stage::Closed;
             self.forget_closed();
-            return Some(format!(
-                "{} was back before the change: nothing to publish",
-                moment.edge_id(pool)
-            ));
+            moment.say(
+                &mut said,
+                format_args!(
+                    "{} was back before the change: nothing to publish",
+                    moment.edge_id(pool)
+                ),
+            );
+            return Some(said);
         }
-        if scope == Scope::Pool {
-            if self.route == Some(pool) {
-                self.incidents[index as usize].pending_route = true;
-            }
-            if self.gateway == Some(pool) {
-                self.incidents[index as usize].pending_gateway = true;
-            }
-        }
-        let front_ends: Vec<u32> = match scope {
-            Scope::Pool => (0..self.association.len() as u32).collect(),
-            Scope::Association(front_end) => vec![front_end],
-        };
-        for front_end in front_ends {
-            if moment.derived.front_end_up[front_end as usize]
-                && self.association[front_end as usize] == pool
-            {
-                self.incidents[index as usize]
-                    .pending_associations
-                    .push(front_end);
-            }
-        }
-        self.incidents[index as usize].stage = Stage::Published;
+        moment.say(
+            &mut said,
+            format_args!("response to the loss of {}", moment.edge_id(pool)),
+        );
+        self.note_what_the_loss_needs(moment, index);
+        self.incidents[index.index()].stage = Stage::Published;
         self.make_pending(moment, index, &mut said);
-        let incident = &mut self.incidents[index as usize];
+        self.say_what_waits(moment, index, &mut said);
+        Some(said)
+    }
+
+    /// Marks as pending what incident `index`'s loss needs: the route and the gateway on
+    /// the lost pool, and the associations of up FE pools with it.
+    fn note_what_the_loss_needs(&mut self, moment: &Moment<'_>, index: IncidentSlot) {
+        let incident = &mut self.incidents[index.index()];
+        let pool = incident.pool;
+        if incident.scope == Scope::Pool {
+            incident.pending_route = self.route == Some(pool);
+            incident.pending_gateway = self.gateway == Some(pool);
+        }
+        let concerned = |front_end: FrontEndPoolIndex| {
+            moment.derived.front_end_up[front_end] && self.association[front_end] == pool
+        };
+        match incident.scope {
+            Scope::Pool => incident.pending_associations.extend(
+                self.association
+                    .indices()
+                    .filter(|&front_end| concerned(front_end)),
+            ),
+            Scope::Association(front_end) => {
+                if concerned(front_end) {
+                    incident.pending_associations.push(front_end);
+                }
+            }
+        }
+    }
+
+    /// Says what incident `index` still waits for, and closes it if it needed nothing.
+    fn say_what_waits(&mut self, moment: &Moment<'_>, index: IncidentSlot, said: &mut String) {
+        let incident = &mut self.incidents[index.index()];
         if incident.pending_route {
-            said.push_str("; no target yet for the outbound federation route");
+            moment.say(
+                said,
+                format_args!("; no target yet for the outbound federation route"),
+            );
         }
         if incident.pending_gateway {
-            said.push_str("; no target yet for the XMPP gateway");
+            moment.say(said, format_args!("; no target yet for the XMPP gateway"));
         }
         for &front_end in &incident.pending_associations {
-            let _ = write!(
+            moment.say(
                 said,
-                "; no Edge pool yet for {}",
-                moment.front_end_id(front_end)
+                format_args!("; no Edge pool yet for {}", moment.front_end_id(front_end)),
             );
         }
         if !incident.has_pending() && !incident.has_moves() {
             incident.stage = Stage::Closed;
-            said.push_str("; nothing needed changing");
+            moment.say(said, format_args!("; nothing needed changing"));
         }
-        Some(format!(
-            "response to the loss of {}{said}",
-            moment.edge_id(pool)
-        ))
     }
 
     /// Makes every pending part of incident `index` that now has a candidate.
-    fn make_pending(&mut self, moment: &mut Moment<'_>, index: u32, said: &mut String) {
-        let pool = self.incidents[index as usize].pool;
-        if self.incidents[index as usize].pending_route {
+    fn make_pending(&mut self, moment: &mut Moment<'_>, index: IncidentSlot, said: &mut String) {
+        let pool = self.incidents[index.index()].pool;
+        if self.incidents[index.index()].pending_route {
             if self.route != Some(pool) {
-                self.incidents[index as usize].pending_route = false;
+                self.incidents[index.index()].pending_route = false;
             } else if let Some(to) = self.federation_candidate(moment) {
                 self.route = Some(to);
-                let incident = &mut self.incidents[index as usize];
+                let incident = &mut self.incidents[index.index()];
                 incident.pending_route = false;
                 incident.moved_route = Some(to);
-                let _ = write!(
+                moment.say(
                     said,
-                    "; outbound federation route {} → {}",
-                    moment.edge_id(pool),
-                    moment.edge_id(to)
+                    format_args!(
+                        "; outbound federation route {} → {}",
+                        moment.edge_id(pool),
+                        moment.edge_id(to)
+                    ),
                 );
             }
         }
-        if self.incidents[index as usize].pending_gateway {
+        if self.incidents[index.index()].pending_gateway {
             if self.gateway != Some(pool) {
-                self.incidents[index as usize].pending_gateway = false;
+                self.incidents[index.index()].pending_gateway = false;
             } else if let Some(to) = self.federation_candidate(moment) {
                 self.move_gateway(moment, to);
-                let incident = &mut self.incidents[index as usize];
+                let incident = &mut self.incidents[index.index()];
                 incident.pending_gateway = false;
                 incident.moved_gateway = Some(to);
-                let _ = write!(
+                moment.say(
                     said,
-                    "; XMPP gateway {} → {}",
-                    moment.edge_id(pool),
-                    moment.edge_id(to)
+                    format_args!(
+                        "; XMPP gateway {} → {}",
+                        moment.edge_id(pool),
+                        moment.edge_id(to)
+                    ),
                 );
             }
         }
-        let pending = std::mem::take(&mut self.incidents[index as usize].pending_associations);
+        self.make_pending_associations(moment, index, said);
+    }
+
+    /// Moves each pending association of incident `index` that now has a candidate.
+    fn make_pending_associations(
+        &mut self,
+        moment: &Moment<'_>,
+        index: IncidentSlot,
+        said: &mut String,
+    ) {
+        let pool = self.incidents[index.index()].pool;
+        let pending = std::mem::take(&mut self.incidents[index.index()].pending_associations);
         let mut still_pending = Vec::new();
         for front_end in pending {
             // Someone else moved it meanwhile. A FE pool that is down keeps its pending
             // part: it is made the moment a candidate comes up.
-            if self.association[front_end as usize] != pool {
+            if self.association[front_end] != pool {
                 continue;
             }
-            match self.association_candidate(moment, front_end, pool) {
-                Some(to) => {
-                    self.association[front_end as usize] = to;
-                    self.association_version += 1;
-                    self.incidents[index as usize]
-                        .moved_associations
-                        .push((front_end, to));
-                    let _ = write!(
-                        said,
-                        "; {} associated with {}",
-                        moment.front_end_id(front_end),
-                        moment.edge_id(to)
-                    );
-                }
-                None => still_pending.push(front_end),
-            }
+            let Some(to) = self.association_candidate(moment, front_end, pool) else {
+                still_pending.push(front_end);
+                continue;
+            };
+            self.association[front_end] = to;
+            self.association_version += 1;
+            self.incidents[index.index()]
+                .moved_associations
+                .push((front_end, to));
+            moment.say(
+                said,
+                format_args!(
+                    "; {} associated with {}",
+                    moment.front_end_id(front_end),
+                    moment.edge_id(to)
+                ),
+            );
         }
-        self.incidents[index as usize].pending_associations = still_pending;
+        self.incidents[index.index()].pending_associations = still_pending;
     }
 
-    /// Makes pending parts whose candidate has come up. Returns what changed, if anything.
+    /// Makes pending parts whose candidate has come up. Returns what changed, if anything
+    /// (in words when the moment is described).
     pub fn make_all_pending(&mut self, moment: &mut Moment<'_>) -> Option<String> {
         let mut said = String::new();
+        let mut made = false;
         for position in 0..self.active.len() {
             let index = self.active[position];
-            let incident = &self.incidents[index as usize];
+            let incident = &self.incidents[index.index()];
             if incident.stage == Stage::Published && incident.has_pending() {
+                let version = (self.route, self.gateway, self.association_version);
                 self.make_pending(moment, index, &mut said);
+                made |= version != (self.route, self.gateway, self.association_version);
             }
         }
-        (!said.is_empty()).then(|| said.trim_start_matches("; ").to_string())
+        made.then(|| said.trim_start_matches("; ").to_string())
     }
 
     /// The failback of incident `index`: what still points where it moved it returns to
@@ -532,42 +585,55 @@ impl Administration {
     pub fn fail_back(
         &mut self,
         moment: &mut Moment<'_>,
-        index: u32,
+        index: IncidentSlot,
         generation: u32,
     ) -> Option<String> {
-        let incident = &mut self.incidents[index as usize];
+        let incident = &mut self.incidents[index.index()];
         if incident.generation != generation || incident.stage != Stage::AwaitingFailback {
             return None;
         }
         incident.stage = Stage::Closed;
         let pool = incident.pool;
         self.forget_closed();
-        let incident = &mut self.incidents[index as usize];
+        let incident = &mut self.incidents[index.index()];
+        let mut said = String::new();
         if !moment.edge_up(pool) {
-            return Some(format!(
-                "failback to {} dropped: it is down again",
-                moment.edge_id(pool)
-            ));
+            moment.say(
+                &mut said,
+                format_args!(
+                    "failback to {} dropped: it is down again",
+                    moment.edge_id(pool)
+                ),
+            );
+            return Some(said);
         }
         let (route, gateway) = (incident.moved_route, incident.moved_gateway);
         let associations = std::mem::take(&mut incident.moved_associations);
-        let mut said = format!("failback to {}", moment.edge_id(pool));
+        moment.say(
+            &mut said,
+            format_args!("failback to {}", moment.edge_id(pool)),
+        );
         if route.is_some() && self.route == route {
             self.route = Some(pool);
-            said.push_str("; outbound federation route returns");
+            moment.say(
+                &mut said,
+                format_args!("; outbound federation route returns"),
+            );
         }
         if gateway.is_some() && self.gateway == gateway {
             self.move_gateway(moment, pool);
-            said.push_str("; XMPP gateway returns");
+            moment.say(&mut said, format_args!("; XMPP gateway returns"));
         }
         for (front_end, to) in associations {
-            if self.association[front_end as usize] == to {
-                self.association[front_end as usize] = pool;
+            if self.association[front_end] == to {
+                self.association[front_end] = pool;
                 self.association_version += 1;
-                let _ = write!(
-                    said,
-                    "; {} associated with it again",
-                    moment.front_end_id(front_end)
+                moment.say(
+                    &mut said,
+                    format_args!(
+                        "; {} associated with it again",
+                        moment.front_end_id(front_end)
+                    ),
                 );
             }
         }

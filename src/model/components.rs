@@ -6,7 +6,9 @@
 use crate::distribution::Distribution;
 use crate::engine::rng::{Purpose, Stream};
 use crate::time::SimDuration;
-use crate::topology::{EdgePoolIndex, FailureProcess, FrontEndPoolIndex, OutageTarget, Topology};
+use crate::topology::{
+    EdgePoolIndex, FailureProcess, FrontEndPoolIndex, OutageTarget, PerEdge, PerFrontEnd, Topology,
+};
 
 /// A component that can fail: the flat index of a site, FE pool, Edge pool or server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,31 +48,16 @@ pub struct Components {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Derived {
     /// Per FE pool: its own process and its site are up.
-    pub front_end_up: Vec<bool>,
+    pub front_end_up: PerFrontEnd<bool>,
     /// Per Edge pool: servers up, counted only while the pool process and site are up
     /// (0 means the pool is down).
-    pub edge_servers_up: Vec<u32>,
+    pub edge_servers_up: PerEdge<u32>,
 }
 
 impl Derived {
     /// Whether Edge pool `pool` is up.
-    pub fn edge_up(&self, pool: usize) -> bool {
+    pub fn edge_up(&self, pool: EdgePoolIndex) -> bool {
         self.edge_servers_up[pool] > 0
-    }
-
-    /// Whether Edge pool `pool` is up.
-    pub fn edge_is_up(&self, pool: EdgePoolIndex) -> bool {
-        self.edge_servers_up[pool.index()] > 0
-    }
-
-    /// Whether FE pool `pool` is up.
-    pub fn front_end_is_up(&self, pool: FrontEndPoolIndex) -> bool {
-        self.front_end_up[pool.index()]
-    }
-
-    /// The servers of Edge pool `pool` that are up (0 when the pool is down).
-    pub fn servers_up(&self, pool: EdgePoolIndex) -> u32 {
-        self.edge_servers_up[pool.index()]
     }
 }
 
@@ -237,26 +224,21 @@ impl Components {
 
     /// The derived state: FE pools up, Edge servers up per pool.
     pub fn derive(&self, topology: &Topology, into: &mut Derived) {
-        into.front_end_up.clear();
-        into.front_end_up.extend(
-            topology
-                .front_end_pools
-                .iter()
-                .enumerate()
-                .map(|(i, pool)| {
-                    !self.down(self.front_end_offset + i as u32) && !self.down(pool.site.0)
-                }),
-        );
-        into.edge_servers_up.clear();
+        into.front_end_up
+            .refill(topology.front_end_pools.len(), |front_end| {
+                let pool = &topology.front_end_pools[front_end.index()];
+                !self.down(self.front_end_offset + front_end.0) && !self.down(pool.site.0)
+            });
         into.edge_servers_up
-            .extend(topology.edge_pools.iter().enumerate().map(|(i, pool)| {
-                if self.down(self.edge_pool_offset + i as u32) || self.down(pool.site.0) {
+            .refill(topology.edge_pools.len(), |edge| {
+                let pool = &topology.edge_pools[edge.index()];
+                if self.down(self.edge_pool_offset + edge.0) || self.down(pool.site.0) {
                     return 0;
                 }
-                let first = self.server_offsets[i];
+                let first = self.server_offsets[edge.index()];
                 (first..first + pool.servers)
                     .filter(|&s| !self.down(s))
                     .count() as u32
-            }));
+            });
     }
 }

@@ -3,7 +3,7 @@
 //! account); its words are made only when a trace is being recorded.
 
 use crate::time::{SimDuration, human};
-use crate::topology::Topology;
+use crate::topology::{EdgePoolIndex, Topology};
 
 use super::components::{ComponentId, Components};
 use super::remote_access::{ClientStep, StepReport, WalkOn};
@@ -28,7 +28,11 @@ pub(super) enum Happened {
     /// Partners' cached answers expired.
     DnsExpiry,
     /// The traffic manager's health checks see `pool` up or down; it now answers `answer`.
-    GeoDns { pool: u32, up: bool, answer: u32 },
+    GeoDns {
+        pool: EdgePoolIndex,
+        up: bool,
+        answer: EdgePoolIndex,
+    },
 }
 
 impl Happened {
@@ -91,10 +95,10 @@ impl Happened {
                 let seen = if *up { "up" } else { "down" };
                 (
                     "geo_dns",
-                    topology.edge_pools[*pool as usize].id.clone(),
+                    topology.edge_pools[pool.index()].id.clone(),
                     format!(
                         "health checks see it {seen}; the traffic manager answers {}",
-                        topology.edge_pools[*answer as usize].id
+                        topology.edge_pools[answer.index()].id
                     ),
                 )
             }
@@ -105,7 +109,7 @@ impl Happened {
 /// A cohort's step in words.
 fn client_step(topology: &Topology, report: &StepReport, now: SimDuration) -> String {
     let fe_id = &topology.front_end_pools[report.front_end.index()].id;
-    let edge_id = |edge: crate::topology::EdgePoolIndex| &topology.edge_pools[edge.index()].id;
+    let edge_id = |edge: EdgePoolIndex| &topology.edge_pools[edge.index()].id;
     let users = report.users;
     let mut detail = match report.step {
         ClientStep::MobileNoticed => format!(

@@ -10,24 +10,28 @@ use super::dns::TrafficManager;
 use super::metrics::Cause;
 use super::services::Snapshot;
 
-fn allows(topology: &Topology, front_end: usize, edge: u32) -> bool {
-    topology
-        .firewall
-        .allows(FrontEndPoolIndex(front_end as u32), EdgePoolIndex(edge))
+fn allows(topology: &Topology, front_end: FrontEndPoolIndex, edge: EdgePoolIndex) -> bool {
+    topology.firewall.allows(front_end, edge)
 }
 
 fn any_pool_up(derived: &Derived) -> bool {
     derived.edge_servers_up.iter().any(|&servers| servers > 0)
 }
 
-fn reachable_pool_up(topology: &Topology, derived: &Derived, front_end: usize) -> bool {
-    (0..topology.edge_pools.len())
-        .any(|edge| derived.edge_up(edge) && allows(topology, front_end, edge as u32))
+fn reachable_pool_up(topology: &Topology, derived: &Derived, front_end: FrontEndPoolIndex) -> bool {
+    derived
+        .edge_servers_up
+        .indices()
+        .any(|edge| derived.edge_up(edge) && allows(topology, front_end, edge))
 }
 
 /// Why a user of an up FE pool lacks a pool the administrator must provide (a route,
 /// an association): no pool up, none it may reach, or the change is not made yet.
-pub fn awaiting_cause(topology: &Topology, derived: &Derived, front_end: usize) -> Cause {
+pub fn awaiting_cause(
+    topology: &Topology,
+    derived: &Derived,
+    front_end: FrontEndPoolIndex,
+) -> Cause {
     if !any_pool_up(derived) {
         Cause::AllPoolsDown
     } else if !reachable_pool_up(topology, derived, front_end) {
@@ -46,11 +50,11 @@ pub fn outbound(
     snapshot: &mut Snapshot,
 ) {
     let Some(route) = admin.route else { return };
-    for (front_end, pool) in topology.front_end_pools.iter().enumerate() {
-        let users = pool.users as f64;
-        let cause = if !derived.front_end_up[front_end] {
+    for (front_end, &up) in derived.front_end_up.enumerate() {
+        let users = topology.front_end_pools[front_end.index()].users as f64;
+        let cause = if !up {
             Cause::FrontEndDown
-        } else if derived.edge_up(route as usize) {
+        } else if derived.edge_up(route) {
             if allows(topology, front_end, route) {
                 continue;
             }
@@ -58,7 +62,7 @@ pub fn outbound(
         } else {
             awaiting_cause(topology, derived, front_end)
         };
-        snapshot.per_front_end[front_end][cause as usize] += users;
+        snapshot.per_front_end[front_end.index()][cause.index()] += users;
     }
 }
 
@@ -70,15 +74,16 @@ pub fn association(
     admin: &Administration,
     snapshot: &mut Snapshot,
 ) {
-    for (front_end, pool) in topology.front_end_pools.iter().enumerate() {
-        let cause = if !derived.front_end_up[front_end] {
+    for (front_end, &up) in derived.front_end_up.enumerate() {
+        let cause = if !up {
             Cause::FrontEndDown
-        } else if derived.edge_up(admin.association[front_end] as usize) {
+        } else if derived.edge_up(admin.association[front_end]) {
             continue;
         } else {
             awaiting_cause(topology, derived, front_end)
         };
-        snapshot.per_front_end[front_end][cause as usize] += pool.users as f64;
+        let users = topology.front_end_pools[front_end.index()].users as f64;
+        snapshot.per_front_end[front_end.index()][cause.index()] += users;
     }
 }
 
@@ -92,14 +97,14 @@ pub fn xmpp(
     outbound: &mut Snapshot,
 ) {
     let Some(gateway) = admin.gateway else { return };
-    if !derived.edge_up(gateway as usize) {
+    if !derived.edge_up(gateway) {
         let cause = if any_pool_up(derived) {
             Cause::AwaitingAdmin
         } else {
             Cause::AllPoolsDown
         };
-        inbound.organisation[cause as usize] = 1.0;
-        outbound.organisation[cause as usize] = 1.0;
+        inbound.organisation[cause.index()] = 1.0;
+        outbound.organisation[cause.index()] = 1.0;
         return;
     }
     let cached = admin
@@ -107,7 +112,7 @@ pub fn xmpp(
         .as_mut()
         .map_or(gateway, |dns| dns.cached(now));
     if cached != gateway {
-        inbound.organisation[Cause::DnsCache as usize] = 1.0;
+        inbound.organisation[Cause::DnsCache.index()] = 1.0;
     }
 }
 
@@ -132,7 +137,7 @@ pub fn inbound(
     if records.is_empty() {
         return;
     }
-    let up = |edge: EdgePoolIndex| derived.edge_up(edge.index());
+    let up = |edge: EdgePoolIndex| derived.edge_up(edge);
     let failing = match topology.federation.inbound {
         InboundFederation::SrvPriority => records
             .priority_groups()
@@ -150,7 +155,7 @@ pub fn inbound(
         InboundFederation::GeoDns => {
             let manager = traffic_manager.expect("geo_dns has a traffic manager");
             let cached = manager.answer.cached(now);
-            if derived.edge_up(cached as usize) {
+            if derived.edge_up(cached) {
                 0.0
             } else {
                 let cause = if manager.answer.published() != cached {
@@ -163,7 +168,7 @@ pub fn inbound(
                 } else {
                     Cause::AllPoolsDown
                 };
-                snapshot.organisation[cause as usize] = 1.0;
+                snapshot.organisation[cause.index()] = 1.0;
                 return;
             }
         }
@@ -174,6 +179,6 @@ pub fn inbound(
         } else {
             Cause::AllPoolsDown
         };
-        snapshot.organisation[cause as usize] = failing;
+        snapshot.organisation[cause.index()] = failing;
     }
 }

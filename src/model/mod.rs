@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::engine::queue::{EventClass, EventQueue};
 use crate::time::SimDuration;
 use crate::topology::{
-    FrontEndPoolIndex, InboundFederation, PerEdge, PoolIndex, Simulation, Topology,
+    EdgePoolIndex, FrontEndPoolIndex, InboundFederation, PerEdge, PoolIndex, Simulation, Topology,
 };
 
 use admin::{Administration, Moment};
@@ -65,14 +65,14 @@ pub enum Event {
     /// The administrator's response to an incident has elapsed.
     AdminResponse {
         /// The incident's slot.
-        incident: u32,
+        incident: admin::IncidentSlot,
         /// The slot's use (stale if the slot was reused).
         generation: u32,
     },
     /// The administrator fails an incident's changes back.
     AdminFailback {
         /// The incident's slot.
-        incident: u32,
+        incident: admin::IncidentSlot,
         /// The slot's use (stale if the slot was reused).
         generation: u32,
     },
@@ -81,7 +81,7 @@ pub enum Event {
     /// The geo-DNS traffic manager's health checks see an Edge pool's change.
     HealthCheck {
         /// The pool.
-        pool: u32,
+        pool: EdgePoolIndex,
         /// Whether it is now seen up.
         up: bool,
     },
@@ -289,6 +289,8 @@ struct Replication<'t> {
     cancel: Option<&'t AtomicBool>,
     /// Whether it gave up because `cancel` was set.
     cancelled: bool,
+    /// Whether the event being handled is told in words (a trace is being recorded).
+    describe: bool,
 }
 
 /// Builds a [`Context`] from disjoint fields of the replication.
@@ -312,6 +314,7 @@ macro_rules! moment {
             now: $run.now,
             queue: &mut $run.queue,
             derived: &$run.derived,
+            describe: $run.describe,
         }
     };
 }
@@ -320,8 +323,8 @@ impl<'t> Replication<'t> {
     fn new(topology: &'t Topology, simulation: &Simulation, replication: u64) -> Self {
         let mut components = Components::new(topology, simulation.seed, replication);
         let mut derived = Derived {
-            front_end_up: Vec::new(),
-            edge_servers_up: Vec::new(),
+            front_end_up: Default::default(),
+            edge_servers_up: Default::default(),
         };
         components.derive(topology, &mut derived);
         let mut queue = EventQueue::default();
@@ -351,12 +354,9 @@ impl<'t> Replication<'t> {
             && !topology.dns.federation.is_empty())
         .then(|| {
             let records = topology.dns.federation.records().len();
-            let preference: Vec<u32> =
-                srv::preference_order(&topology.dns.federation, topology.edge_pools.len())
-                    .into_iter()
-                    .take(records)
-                    .map(|edge| edge.0)
-                    .collect();
+            let mut preference =
+                srv::preference_order(&topology.dns.federation, topology.edge_pools.len());
+            preference.truncate(records);
             TrafficManager::new(preference, topology.edge_pools.len(), topology.dns.ttl)
         });
         let mut service_slot = [None; SERVICE_COUNT];
@@ -400,6 +400,7 @@ impl<'t> Replication<'t> {
             stopped: None,
             cancel: None,
             cancelled: false,
+            describe: false,
         };
         let mut ctx = context!(run, &run.derived);
         run.remote.connect_initially(&mut ctx);
@@ -424,8 +425,9 @@ impl<'t> Replication<'t> {
             let (at, event) = self.queue.pop().expect("peeked");
             self.now = at;
             let describe = observer.enabled();
+            self.describe = describe;
             self.note.clear();
-            let happened = self.handle(event, describe);
+            let happened = self.handle(event);
             if event == Event::Tick {
                 self.settle();
                 continue;
@@ -524,14 +526,14 @@ impl<'t> Replication<'t> {
                 down.push(self.components.name(topology, id));
             }
         }
-        for (i, pool) in topology.front_end_pools.iter().enumerate() {
-            if !self.derived.front_end_up[i] {
-                down.push(pool.id.clone());
+        for (front_end, &up) in self.derived.front_end_up.enumerate() {
+            if !up {
+                down.push(topology.front_end_pools[front_end.index()].id.clone());
             }
         }
-        for (i, pool) in topology.edge_pools.iter().enumerate() {
-            if !self.derived.edge_up(i) {
-                down.push(pool.id.clone());
+        for edge in self.derived.edge_servers_up.indices() {
+            if !self.derived.edge_up(edge) {
+                down.push(topology.edge_pools[edge.index()].id.clone());
             }
         }
         TraceRecord {
@@ -703,9 +705,9 @@ impl<'t> Replication<'t> {
         }
     }
 
-    /// Applies one event. Returns what it did, or `None` if it was stale. `describe`
-    /// keeps what a trace needs to tell it.
-    fn handle(&mut self, event: Event, describe: bool) -> Option<Happened> {
+    /// Applies one event. Returns what it did, or `None` if it was stale (with
+    /// `self.describe`, it keeps what a trace needs to tell it).
+    fn handle(&mut self, event: Event) -> Option<Happened> {
         match event {
             Event::Fail(id) => Some(self.fail(id)),
             Event::Repair(id) => Some(self.repair(id)),
@@ -722,7 +724,7 @@ impl<'t> Replication<'t> {
                 self.remote.materialize(&ctx);
                 let report = self
                     .remote
-                    .cohort_step(&mut ctx, slot, generation, describe)?;
+                    .cohort_step(&mut ctx, slot, generation, self.describe)?;
                 self.remote_changed |= report.changes_state;
                 self.client_events[report.front_end.index()] += 1;
                 Some(Happened::Client(report))
@@ -832,9 +834,7 @@ impl<'t> Replication<'t> {
         self.others_changed = true;
         let topology = self.topology;
         for front_end in (0..topology.front_end_pools.len()).map(FrontEndPoolIndex::from_index) {
-            if self.derived.front_end_is_up(front_end)
-                && !self.next_derived.front_end_is_up(front_end)
-            {
+            if self.derived.front_end_up[front_end] && !self.next_derived.front_end_up[front_end] {
                 self.remote.front_end_down(front_end);
             }
         }
@@ -842,8 +842,8 @@ impl<'t> Replication<'t> {
         let mut any_lost = false;
         for edge in self.lost_fraction.indices() {
             let (before, after) = (
-                self.derived.servers_up(edge),
-                self.next_derived.servers_up(edge),
+                self.derived.edge_servers_up[edge],
+                self.next_derived.edge_servers_up[edge],
             );
             edge_changed |= before != after;
             let fraction = if after >= before {
@@ -862,14 +862,13 @@ impl<'t> Replication<'t> {
         }
         std::mem::swap(&mut self.derived, &mut self.next_derived);
         // `next_derived` now holds the state before the event, `derived` the state after.
-        let pools = topology.edge_pools.len() as u32;
-        let went_down = |run: &Self, e: u32| {
-            run.next_derived.edge_up(e as usize) && !run.derived.edge_up(e as usize)
-        };
-        let came_up = |run: &Self, e: u32| {
-            !run.next_derived.edge_up(e as usize) && run.derived.edge_up(e as usize)
-        };
-        for pool in 0..pools {
+        let pools = self.lost_fraction.len();
+        let pools = move || (0..pools).map(EdgePoolIndex::from_index);
+        let went_down =
+            |run: &Self, e: EdgePoolIndex| run.next_derived.edge_up(e) && !run.derived.edge_up(e);
+        let came_up =
+            |run: &Self, e: EdgePoolIndex| !run.next_derived.edge_up(e) && run.derived.edge_up(e);
+        for pool in pools() {
             if went_down(self, pool) {
                 let mut note = std::mem::take(&mut self.note);
                 self.admin.pool_down(&mut moment!(self), pool, &mut note);
@@ -877,15 +876,13 @@ impl<'t> Replication<'t> {
             }
         }
         for front_end in (0..topology.front_end_pools.len()).map(FrontEndPoolIndex::from_index) {
-            if !self.next_derived.front_end_is_up(front_end)
-                && self.derived.front_end_is_up(front_end)
-            {
+            if !self.next_derived.front_end_up[front_end] && self.derived.front_end_up[front_end] {
                 let mut ctx = context!(self, &self.derived);
                 self.remote.front_end_up(&mut ctx, front_end);
-                self.admin.front_end_up(&mut moment!(self), front_end.0);
+                self.admin.front_end_up(&mut moment!(self), front_end);
             }
         }
-        for pool in 0..pools {
+        for pool in pools() {
             if came_up(self, pool) {
                 let mut note = std::mem::take(&mut self.note);
                 self.admin.pool_up(&mut moment!(self), pool, &mut note);
@@ -894,7 +891,7 @@ impl<'t> Replication<'t> {
         }
         if self.traffic_manager.is_some() {
             let at = self.now.saturating_add(topology.federation.geo_dns_detect);
-            for pool in 0..pools {
+            for pool in pools() {
                 if went_down(self, pool) || came_up(self, pool) {
                     let up = came_up(self, pool);
                     self.queue

@@ -70,12 +70,12 @@ pub struct Context<'a> {
     /// Which components are up.
     pub derived: &'a Derived,
     /// Each FE pool's associated Edge pool now (mobile users use only it, F2).
-    pub association: &'a [u32],
+    pub association: &'a PerFrontEnd<EdgePoolIndex>,
 }
 
 impl Context<'_> {
     fn capacity(&self, edge: EdgePoolIndex) -> f64 {
-        self.derived.servers_up(edge) as f64
+        self.derived.edge_servers_up[edge] as f64
             * self.topology.edge_pools[edge.index()].capacity_per_server as f64
     }
 
@@ -84,16 +84,16 @@ impl Context<'_> {
     }
 
     fn edge_up(&self, edge: EdgePoolIndex) -> bool {
-        self.derived.edge_is_up(edge)
+        self.derived.edge_up(edge)
     }
 
     fn front_end_up(&self, front_end: FrontEndPoolIndex) -> bool {
-        self.derived.front_end_is_up(front_end)
+        self.derived.front_end_up[front_end]
     }
 
     /// The Edge pool `front_end`'s mobile users use now.
     fn associated(&self, front_end: FrontEndPoolIndex) -> EdgePoolIndex {
-        EdgePoolIndex(self.association[front_end.index()])
+        self.association[front_end]
     }
 }
 

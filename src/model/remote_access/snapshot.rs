@@ -99,7 +99,7 @@ impl RemoteAccess {
     pub fn mobile_cause(&self, ctx: &Context<'_>, front_end: FrontEndPoolIndex) -> Cause {
         let edge = ctx.associated(front_end);
         if !ctx.edge_up(edge) {
-            crate::model::federation::awaiting_cause(ctx.topology, ctx.derived, front_end.index())
+            crate::model::federation::awaiting_cause(ctx.topology, ctx.derived, front_end)
         } else if !ctx.allows(front_end, edge) {
             Cause::Firewall
         } else if !self.has_room(edge) {
