@@ -215,7 +215,23 @@ impl Administration {
             pending_gateway: false,
             pending_associations: Vec::new(),
         };
-        let index = match self.free.pop() {
+        let index = self.store(incident);
+        self.active.push(index);
+        let generation = self.incidents[index.index()].generation;
+        moment.queue.push(
+            moment.now.saturating_add(response),
+            EventClass::Administrator,
+            Event::AdminResponse {
+                incident: index,
+                generation,
+            },
+        );
+    }
+
+    /// Keeps `incident` in a free slot (its generation one more than the slot's last
+    /// use) or a new one.
+    fn store(&mut self, incident: Incident) -> IncidentSlot {
+        match self.free.pop() {
             Some(index) => {
                 let generation = self.incidents[index.index()].generation.wrapping_add(1);
                 self.incidents[index.index()] = Incident {
@@ -228,17 +244,7 @@ impl Administration {
                 self.incidents.push(incident);
                 IncidentSlot(u32::try_from(self.incidents.len() - 1).expect("few incidents"))
             }
-        };
-        self.active.push(index);
-        let generation = self.incidents[index.index()].generation;
-        moment.queue.push(
-            moment.now.saturating_add(response),
-            EventClass::Administrator,
-            Event::AdminResponse {
-                incident: index,
-                generation,
-            },
-        );
+        }
     }
 
     /// Edge pool `pool` went down: a new incident. An earlier incident of the pool that

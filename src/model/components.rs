@@ -7,18 +7,32 @@ use crate::distribution::Distribution;
 use crate::engine::rng::{Purpose, Stream};
 use crate::time::SimDuration;
 use crate::topology::{
-    EdgePoolIndex, FailureProcess, FrontEndPoolIndex, OutageTarget, PerEdge, PerFrontEnd, Topology,
+    EdgePoolIndex, FailureProcess, FrontEndPoolIndex, OutageTarget, PerEdge, PerFrontEnd,
+    PoolIndex, SiteIndex, Topology,
 };
 
 /// A component that can fail: the flat index of a site, FE pool, Edge pool or server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ComponentId(pub u32);
 
+impl ComponentId {
+    /// Its position among the components.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A count or position as the u32 the model keeps it in (resolution bounds every list far
+/// below u32::MAX entries).
+pub(super) fn small(value: usize) -> u32 {
+    u32::try_from(value).expect("lists are bounded far below u32::MAX")
+}
+
 /// What a component is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ComponentKind {
     /// A site.
-    Site(u32),
+    Site(SiteIndex),
     /// A Front End pool.
     FrontEndPool(FrontEndPoolIndex),
     /// An Edge pool's own process (common-cause failures).
@@ -78,35 +92,35 @@ impl Components {
         };
         for (i, site) in topology.sites.iter().enumerate() {
             add(
-                ComponentKind::Site(i as u32),
+                ComponentKind::Site(SiteIndex::from_index(i)),
                 &site.failure,
                 site.stream_key,
             );
         }
         for (i, pool) in topology.front_end_pools.iter().enumerate() {
             add(
-                ComponentKind::FrontEndPool(FrontEndPoolIndex(i as u32)),
+                ComponentKind::FrontEndPool(FrontEndPoolIndex::from_index(i)),
                 &pool.failure,
                 pool.stream_key,
             );
         }
         for (i, pool) in topology.edge_pools.iter().enumerate() {
             add(
-                ComponentKind::EdgePool(EdgePoolIndex(i as u32)),
+                ComponentKind::EdgePool(EdgePoolIndex::from_index(i)),
                 &pool.pool_failure,
                 pool.stream_key,
             );
         }
         for (i, pool) in topology.edge_pools.iter().enumerate() {
             for server in 0..pool.servers {
-                let kind = ComponentKind::EdgeServer(EdgePoolIndex(i as u32), server);
+                let kind = ComponentKind::EdgeServer(EdgePoolIndex::from_index(i), server);
                 add(kind, &pool.server_failure, pool.server_stream_key(server));
             }
         }
-        let front_end_offset = topology.sites.len() as u32;
-        let edge_pool_offset = front_end_offset + topology.front_end_pools.len() as u32;
+        let front_end_offset = small(topology.sites.len());
+        let edge_pool_offset = front_end_offset + small(topology.front_end_pools.len());
         let mut server_offsets = Vec::with_capacity(topology.edge_pools.len());
-        let mut next = edge_pool_offset + topology.edge_pools.len() as u32;
+        let mut next = edge_pool_offset + small(topology.edge_pools.len());
         for pool in &topology.edge_pools {
             server_offsets.push(next);
             next += pool.servers;
@@ -121,12 +135,12 @@ impl Components {
 
     /// All component ids.
     pub fn ids(&self) -> impl Iterator<Item = ComponentId> + use<> {
-        (0..self.states.len() as u32).map(ComponentId)
+        (0..small(self.states.len())).map(ComponentId)
     }
 
     /// What component `id` is.
     pub fn kind(&self, id: ComponentId) -> ComponentKind {
-        self.states[id.0 as usize].kind
+        self.states[id.index()].kind
     }
 
     /// The id an injected outage's target has.
@@ -142,7 +156,7 @@ impl Components {
     /// The id and name of a component, as the planner writes it.
     pub fn name(&self, topology: &Topology, id: ComponentId) -> String {
         match self.kind(id) {
-            ComponentKind::Site(i) => topology.sites[i as usize].id.clone(),
+            ComponentKind::Site(i) => topology.sites[i.index()].id.clone(),
             ComponentKind::FrontEndPool(i) => topology.front_end_pools[i.index()].id.clone(),
             ComponentKind::EdgePool(i) => topology.edge_pools[i.index()].id.clone(),
             ComponentKind::EdgeServer(pool, server) => {
@@ -153,7 +167,7 @@ impl Components {
 
     fn process<'t>(&self, topology: &'t Topology, id: ComponentId) -> &'t FailureProcess {
         match self.kind(id) {
-            ComponentKind::Site(i) => &topology.sites[i as usize].failure,
+            ComponentKind::Site(i) => &topology.sites[i.index()].failure,
             ComponentKind::FrontEndPool(i) => &topology.front_end_pools[i.index()].failure,
             ComponentKind::EdgePool(i) => &topology.edge_pools[i.index()].pool_failure,
             ComponentKind::EdgeServer(pool, _) => &topology.edge_pools[pool.index()].server_failure,
@@ -167,7 +181,7 @@ impl Components {
         pick: fn(&FailureProcess) -> &Distribution,
     ) -> Option<SimDuration> {
         let distribution = pick(self.process(topology, id));
-        let stream = self.states[id.0 as usize].stream.as_mut()?;
+        let stream = self.states[id.index()].stream.as_mut()?;
         distribution.sample(stream)
     }
 
@@ -193,17 +207,17 @@ impl Components {
     /// handled in an order fixed by the components' ids, not by where the scenario lists
     /// them (rule S1).
     pub fn tie(&self, id: ComponentId) -> u64 {
-        self.states[id.0 as usize].key
+        self.states[id.index()].key
     }
 
     /// Marks a random failure or its repair.
     pub fn set_failed(&mut self, id: ComponentId, failed: bool) {
-        self.states[id.0 as usize].failed = failed;
+        self.states[id.index()].failed = failed;
     }
 
     /// Adds (`true`) or removes (`false`) one injected-outage hold.
     pub fn hold(&mut self, id: ComponentId, start: bool) {
-        let holds = &mut self.states[id.0 as usize].outage_holds;
+        let holds = &mut self.states[id.index()].outage_holds;
         *holds = if start {
             *holds + 1
         } else {
@@ -212,7 +226,7 @@ impl Components {
     }
 
     fn down(&self, id: u32) -> bool {
-        let state = &self.states[id as usize];
+        let state = &self.states[ComponentId(id).index()];
         state.failed || state.outage_holds > 0
     }
 
@@ -236,9 +250,11 @@ impl Components {
                     return 0;
                 }
                 let first = self.server_offsets[edge.index()];
-                (first..first + pool.servers)
-                    .filter(|&s| !self.down(s))
-                    .count() as u32
+                small(
+                    (first..first + pool.servers)
+                        .filter(|&s| !self.down(s))
+                        .count(),
+                )
             });
     }
 }

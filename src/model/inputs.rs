@@ -23,28 +23,6 @@ pub fn service_inputs(topology: &Topology, service: Service) -> String {
     let mut text = components(topology);
     let t = topology;
     let users: Vec<u64> = t.front_end_pools.iter().map(|p| p.users).collect();
-    let association: Vec<_> = t.front_end_pools.iter().map(|p| p.edge_pool).collect();
-    // The administrator's inputs for the route and the gateway: candidates in federation
-    // SRV order that the up FE pools may reach, ties broken by their users; when the
-    // response comes and whether changes fail back.
-    // The administrator reads the SRV lists only through their preference order.
-    let pools = t.edge_pools.len();
-    let administrator_for_federation = format!(
-        "federation order {:?}\nfirewall {:?}\nusers {users:?}\noperations {:?}\nfailback {:?}\n",
-        preference_order(&t.dns.federation, pools),
-        t.firewall,
-        t.operations,
-        t.federation.failback
-    );
-    // The administrator's inputs for the associations: candidates in remote-access SRV
-    // order at another site that the FE pool may reach.
-    let administrator_for_association = format!(
-        "association {association:?}\nremote-access order {:?}\nfirewall {:?}\noperations {:?}\nfailback {:?}\n",
-        preference_order(&t.dns.remote_access, pools),
-        t.firewall,
-        t.operations,
-        t.federation.failback
-    );
     match service {
         Service::RemoteAccess => {
             let remote: Vec<u64> = t.front_end_pools.iter().map(|p| p.remote_users).collect();
@@ -57,7 +35,7 @@ pub fn service_inputs(topology: &Topology, service: Service) -> String {
             // Mobile users wait for their associated pool, so the administrator matters
             // only when some remote users are mobile.
             if t.clients.mobile_share > 0.0 && remote.iter().any(|&r| r > 0) {
-                text.push_str(&administrator_for_association);
+                text.push_str(&administrator_for_association(t));
             }
         }
         Service::FederationInbound => {
@@ -78,29 +56,65 @@ pub fn service_inputs(topology: &Topology, service: Service) -> String {
         Service::FederationOutbound => {
             let _ = write!(
                 text,
-                "users {users:?}\nroute {:?}\n{administrator_for_federation}",
-                t.federation.outbound_route
+                "users {users:?}\nroute {:?}\n{}",
+                t.federation.outbound_route,
+                administrator_for_federation(t)
             );
         }
         Service::XmppInbound => {
             let _ = write!(
                 text,
-                "gateway {:?}\nttl {:?}\n{administrator_for_federation}",
-                t.federation.xmpp_gateway, t.dns.ttl
+                "gateway {:?}\nttl {:?}\n{}",
+                t.federation.xmpp_gateway,
+                t.dns.ttl,
+                administrator_for_federation(t)
             );
         }
         Service::XmppOutbound => {
             let _ = write!(
                 text,
-                "gateway {:?}\n{administrator_for_federation}",
-                t.federation.xmpp_gateway
+                "gateway {:?}\n{}",
+                t.federation.xmpp_gateway,
+                administrator_for_federation(t)
             );
         }
         Service::EdgeAssociation => {
-            let _ = write!(text, "users {users:?}\n{administrator_for_association}");
+            let _ = write!(
+                text,
+                "users {users:?}\n{}",
+                administrator_for_association(t)
+            );
         }
     }
     text
+}
+
+/// The administrator's inputs for the route and the gateway: candidates in federation SRV
+/// order that the up FE pools may reach, ties broken by their users; when the response
+/// comes and whether changes fail back. (The administrator reads the SRV lists only
+/// through their preference order.)
+fn administrator_for_federation(t: &Topology) -> String {
+    let users: Vec<u64> = t.front_end_pools.iter().map(|p| p.users).collect();
+    format!(
+        "federation order {:?}\nfirewall {:?}\nusers {users:?}\noperations {:?}\nfailback {:?}\n",
+        preference_order(&t.dns.federation, t.edge_pools.len()),
+        t.firewall,
+        t.operations,
+        t.federation.failback
+    )
+}
+
+/// The administrator's inputs for the associations: candidates in remote-access SRV order
+/// at another site that the FE pool may reach.
+fn administrator_for_association(t: &Topology) -> String {
+    let association: Vec<_> = t.front_end_pools.iter().map(|p| p.edge_pool).collect();
+    format!(
+        "association {association:?}\nremote-access order {:?}\nfirewall {:?}\noperations {:?}\nfailback {:?}\n",
+        preference_order(&t.dns.remote_access, t.edge_pools.len()),
+        t.firewall,
+        t.operations,
+        t.federation.failback
+    )
 }
 
 /// What fails, when and how: every site, FE pool and Edge pool with its failure processes

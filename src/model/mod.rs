@@ -112,7 +112,7 @@ pub struct TraceRecord {
 impl TraceRecord {
     /// The served fraction of remote access after the event (1 when not configured).
     pub fn remote_access_served(&self) -> f64 {
-        self.served[Service::RemoteAccess as usize].unwrap_or(1.0)
+        self.served[Service::RemoteAccess.index()].unwrap_or(1.0)
     }
 }
 
@@ -319,6 +319,64 @@ macro_rules! moment {
     };
 }
 
+/// Every component's first failure and every injected outage's start and end.
+fn initial_events(topology: &Topology, components: &mut Components) -> EventQueue<Event> {
+    let mut queue = EventQueue::default();
+    for id in components.ids() {
+        if let Some(at) = components.draw_time_to_failure(topology, id) {
+            queue.push_tied(
+                at,
+                EventClass::Failure,
+                u128::from(components.tie(id)),
+                Event::Fail(id),
+            );
+        }
+    }
+    for (i, outage) in topology.outages.iter().enumerate() {
+        queue.push(
+            outage.start,
+            EventClass::Failure,
+            Event::OutageStart(components::small(i)),
+        );
+        queue.push(
+            outage.start.saturating_add(outage.duration),
+            EventClass::Recovery,
+            Event::OutageEnd(components::small(i)),
+        );
+    }
+    queue
+}
+
+/// The geo-DNS traffic manager, when inbound federation uses one (F1).
+fn traffic_manager(topology: &Topology) -> Option<TrafficManager> {
+    (topology.federation.inbound == InboundFederation::GeoDns
+        && !topology.dns.federation.is_empty())
+    .then(|| {
+        let records = topology.dns.federation.records().len();
+        let mut preference =
+            srv::preference_order(&topology.dns.federation, topology.edge_pools.len());
+        preference.truncate(records);
+        TrafficManager::new(preference, topology.edge_pools.len(), topology.dns.ttl)
+    })
+}
+
+/// An accumulator per service the layout has, and where each service's is.
+fn service_accumulators(
+    topology: &Topology,
+) -> (Vec<ServiceAccumulator>, [Option<usize>; SERVICE_COUNT]) {
+    let mut service_slot = [None; SERVICE_COUNT];
+    let services = topology
+        .configured_services()
+        .into_iter()
+        .enumerate()
+        .map(|(slot, (service, weights))| {
+            service_slot[service.index()] = Some(slot);
+            ServiceAccumulator::new(service, weights, topology.clients.session)
+        })
+        .collect();
+    (services, service_slot)
+}
+
 impl<'t> Replication<'t> {
     fn new(topology: &'t Topology, simulation: &Simulation, replication: u64) -> Self {
         let mut components = Components::new(topology, simulation.seed, replication);
@@ -327,48 +385,9 @@ impl<'t> Replication<'t> {
             edge_servers_up: Default::default(),
         };
         components.derive(topology, &mut derived);
-        let mut queue = EventQueue::default();
-        for id in components.ids().collect::<Vec<_>>() {
-            if let Some(at) = components.draw_time_to_failure(topology, id) {
-                queue.push_tied(
-                    at,
-                    EventClass::Failure,
-                    u128::from(components.tie(id)),
-                    Event::Fail(id),
-                );
-            }
-        }
-        for (i, outage) in topology.outages.iter().enumerate() {
-            queue.push(
-                outage.start,
-                EventClass::Failure,
-                Event::OutageStart(i as u32),
-            );
-            queue.push(
-                outage.start.saturating_add(outage.duration),
-                EventClass::Recovery,
-                Event::OutageEnd(i as u32),
-            );
-        }
-        let traffic_manager = (topology.federation.inbound == InboundFederation::GeoDns
-            && !topology.dns.federation.is_empty())
-        .then(|| {
-            let records = topology.dns.federation.records().len();
-            let mut preference =
-                srv::preference_order(&topology.dns.federation, topology.edge_pools.len());
-            preference.truncate(records);
-            TrafficManager::new(preference, topology.edge_pools.len(), topology.dns.ttl)
-        });
-        let mut service_slot = [None; SERVICE_COUNT];
-        let services: Vec<ServiceAccumulator> = topology
-            .configured_services()
-            .into_iter()
-            .enumerate()
-            .map(|(slot, (service, weights))| {
-                service_slot[service as usize] = Some(slot);
-                ServiceAccumulator::new(service, weights, topology.clients.session)
-            })
-            .collect();
+        let queue = initial_events(topology, &mut components);
+        let traffic_manager = traffic_manager(topology);
+        let (services, service_slot) = service_accumulators(topology);
         let mut run = Replication {
             topology,
             horizon: simulation.horizon,
@@ -409,7 +428,8 @@ impl<'t> Replication<'t> {
     }
 
     fn run<O: Observer>(&mut self, observer: &mut O) {
-        if observer.enabled() {
+        self.describe = observer.enabled();
+        if self.describe {
             let record = self.record(
                 SimDuration::ZERO,
                 "start",
@@ -424,8 +444,6 @@ impl<'t> Replication<'t> {
             }
             let (at, event) = self.queue.pop().expect("peeked");
             self.now = at;
-            let describe = observer.enabled();
-            self.describe = describe;
             self.note.clear();
             let happened = self.handle(event);
             if event == Event::Tick {
@@ -436,65 +454,88 @@ impl<'t> Replication<'t> {
                 // A stale event may be the last of simultaneous administrator changes.
                 if self.settle_due && !self.administrator_acts_again_now() {
                     let made = self.settle();
-                    if let (true, Some(made)) = (describe, made) {
+                    if let (true, Some(made)) = (self.describe, made) {
                         observer.record(self.record(at, "admin", String::new(), made));
                     }
                 }
                 continue;
             };
-            self.events += 1;
-            if self.events > self.event_cap {
-                self.stopped = Some(work::Stopped {
-                    at,
-                    events: self.events,
-                    cap: self.event_cap,
-                    client_events: std::mem::take(&mut self.client_events),
-                });
+            if !self.count_event(at) {
                 break;
             }
-            // Reading the flag costs a little, so only every few thousand events.
-            if self.events.is_multiple_of(CANCEL_CHECK_EVENTS)
-                && self
-                    .cancel
-                    .is_some_and(|cancel| cancel.load(Ordering::Relaxed))
-            {
-                self.cancelled = true;
-                break;
-            }
-            let administrator = matches!(
-                event,
-                Event::AdminResponse { .. } | Event::AdminFailback { .. }
-            );
-            // A client step that connected nobody (a timeout, a retry wait) changes
-            // nothing the services, flows or outages depend on. Administrator's changes
-            // that fall at one instant take effect together (rule S1): the state settles
-            // after the last of them.
-            let made = if administrator && self.administrator_acts_again_now() {
-                self.settle_due = true;
-                None
-            } else if happened.changes_state() || self.settle_due {
-                self.settle()
-            } else {
-                None
-            };
-            if describe {
-                let (kind, target, mut detail) =
-                    happened.describe(self.topology, &self.components, at);
-                for extra in [Some(self.note.trim_start_matches("; ")), made.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .filter(|text| !text.is_empty())
-                {
-                    detail.push_str(if detail.is_empty() { "" } else { "; " });
-                    detail.push_str(extra);
-                }
-                let record = self.record(at, kind, target, detail);
-                observer.record(record);
+            let made = self.settle_after(event, &happened);
+            if self.describe {
+                observer.record(self.describe_event(at, &happened, made));
                 if observer.is_full() {
                     break;
                 }
             }
         }
+    }
+
+    /// Counts an event handled at `at`; whether the replication goes on (not past its
+    /// cap on events, not cancelled).
+    fn count_event(&mut self, at: SimDuration) -> bool {
+        self.events += 1;
+        if self.events > self.event_cap {
+            self.stopped = Some(work::Stopped {
+                at,
+                events: self.events,
+                cap: self.event_cap,
+                client_events: std::mem::take(&mut self.client_events),
+            });
+            return false;
+        }
+        // Reading the flag costs a little, so only every few thousand events.
+        if self.events.is_multiple_of(CANCEL_CHECK_EVENTS)
+            && self
+                .cancel
+                .is_some_and(|cancel| cancel.load(Ordering::Relaxed))
+        {
+            self.cancelled = true;
+            return false;
+        }
+        true
+    }
+
+    /// Settles the state after an event that happened, if it may have changed it; returns
+    /// the administrator's changes, if any. A client step that connected nobody (a
+    /// timeout, a retry wait) changes nothing the services, flows or outages depend on.
+    /// Administrator's changes that fall at one instant take effect together (rule S1):
+    /// the state settles after the last of them.
+    fn settle_after(&mut self, event: Event, happened: &Happened) -> Option<String> {
+        let administrator = matches!(
+            event,
+            Event::AdminResponse { .. } | Event::AdminFailback { .. }
+        );
+        if administrator && self.administrator_acts_again_now() {
+            self.settle_due = true;
+            None
+        } else if happened.changes_state() || self.settle_due {
+            self.settle()
+        } else {
+            None
+        }
+    }
+
+    /// The trace record of an event at `at`, with what reconciling it noted and the
+    /// administrator's changes it made.
+    fn describe_event(
+        &self,
+        at: SimDuration,
+        happened: &Happened,
+        made: Option<String>,
+    ) -> TraceRecord {
+        let (kind, target, mut detail) = happened.describe(self.topology, &self.components, at);
+        for extra in [Some(self.note.trim_start_matches("; ")), made.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|text| !text.is_empty())
+        {
+            detail.push_str(if detail.is_empty() { "" } else { "; " });
+            detail.push_str(extra);
+        }
+        self.record(at, kind, target, detail)
     }
 
     /// Whether the next event is another administrator's event at this instant.
@@ -512,7 +553,7 @@ impl<'t> Replication<'t> {
     ) -> TraceRecord {
         let mut served = [None; SERVICE_COUNT];
         for accumulator in &self.services {
-            served[accumulator.service as usize] = Some(accumulator.served_fraction(time));
+            served[accumulator.service.index()] = Some(accumulator.served_fraction(time));
         }
         let topology = self.topology;
         let mut down = Vec::new();
@@ -615,7 +656,7 @@ impl<'t> Replication<'t> {
         self.remote.revisit_passed_targets(&mut ctx);
         self.remote.record_peaks(&mut self.pools);
         self.accrue_refusing();
-        let slot = self.service_slot[Service::RemoteAccess as usize];
+        let slot = self.service_slot[Service::RemoteAccess.index()];
         let snapshot = match slot {
             Some(slot) => {
                 self.services[slot].begin_snapshot();
@@ -659,7 +700,7 @@ impl<'t> Replication<'t> {
                 accumulator.begin_snapshot();
             }
         }
-        if let Some(slot) = self.service_slot[Service::FederationOutbound as usize] {
+        if let Some(slot) = self.service_slot[Service::FederationOutbound.index()] {
             federation::outbound(
                 topology,
                 &self.derived,
@@ -667,7 +708,7 @@ impl<'t> Replication<'t> {
                 &mut self.services[slot].next,
             );
         }
-        if let Some(slot) = self.service_slot[Service::EdgeAssociation as usize] {
+        if let Some(slot) = self.service_slot[Service::EdgeAssociation.index()] {
             federation::association(
                 topology,
                 &self.derived,
@@ -676,8 +717,8 @@ impl<'t> Replication<'t> {
             );
         }
         if let (Some(inbound), Some(outbound)) = (
-            self.service_slot[Service::XmppInbound as usize],
-            self.service_slot[Service::XmppOutbound as usize],
+            self.service_slot[Service::XmppInbound.index()],
+            self.service_slot[Service::XmppOutbound.index()],
         ) {
             let mut inbound_snapshot = std::mem::take(&mut self.services[inbound].next);
             federation::xmpp(
@@ -689,7 +730,7 @@ impl<'t> Replication<'t> {
             );
             self.services[inbound].next = inbound_snapshot;
         }
-        if let Some(slot) = self.service_slot[Service::FederationInbound as usize] {
+        if let Some(slot) = self.service_slot[Service::FederationInbound.index()] {
             federation::inbound(
                 topology,
                 &self.derived,
@@ -719,16 +760,7 @@ impl<'t> Replication<'t> {
                 self.reconcile();
                 Some(Happened::Outage { index, starts })
             }
-            Event::Cohort { slot, generation } => {
-                let mut ctx = context!(self, &self.derived);
-                self.remote.materialize(&ctx);
-                let report = self
-                    .remote
-                    .cohort_step(&mut ctx, slot, generation, self.describe)?;
-                self.remote_changed |= report.changes_state;
-                self.client_events[report.front_end.index()] += 1;
-                Some(Happened::Client(report))
-            }
+            Event::Cohort { slot, generation } => self.cohort_step(slot, generation),
             Event::RemoteMilestone => {
                 if self.milestone_at != Some(self.now) {
                     return None;
@@ -768,17 +800,32 @@ impl<'t> Replication<'t> {
                 self.others_changed = true;
                 None
             }
-            Event::HealthCheck { pool, up } => {
-                self.others_changed = true;
-                let manager = self.traffic_manager.as_mut()?;
-                if let Some(expiry) = manager.health(self.now, pool, up) {
-                    self.queue
-                        .push(expiry, EventClass::Client, Event::DnsExpiry);
-                }
-                let answer = manager.answer.published();
-                Some(Happened::GeoDns { pool, up, answer })
-            }
+            Event::HealthCheck { pool, up } => self.health_check(pool, up),
         }
+    }
+
+    /// A cohort of remote users takes its step (`None` for a stale event).
+    fn cohort_step(&mut self, slot: CohortSlot, generation: u32) -> Option<Happened> {
+        let mut ctx = context!(self, &self.derived);
+        self.remote.materialize(&ctx);
+        let report = self
+            .remote
+            .cohort_step(&mut ctx, slot, generation, self.describe)?;
+        self.remote_changed |= report.changes_state;
+        self.client_events[report.front_end.index()] += 1;
+        Some(Happened::Client(report))
+    }
+
+    /// The traffic manager's health checks see `pool` `up` (or down); it answers anew.
+    fn health_check(&mut self, pool: EdgePoolIndex, up: bool) -> Option<Happened> {
+        self.others_changed = true;
+        let manager = self.traffic_manager.as_mut()?;
+        if let Some(expiry) = manager.health(self.now, pool, up) {
+            self.queue
+                .push(expiry, EventClass::Client, Event::DnsExpiry);
+        }
+        let answer = manager.answer.published();
+        Some(Happened::GeoDns { pool, up, answer })
     }
 
     /// A component fails: its repair is drawn and scheduled.
@@ -832,12 +879,35 @@ impl<'t> Replication<'t> {
         self.remote.materialize(&ctx);
         self.remote_changed = true;
         self.others_changed = true;
-        let topology = self.topology;
-        for front_end in (0..topology.front_end_pools.len()).map(FrontEndPoolIndex::from_index) {
+        let front_ends = self.derived.front_end_up.len();
+        let front_ends = move || (0..front_ends).map(FrontEndPoolIndex::from_index);
+        for front_end in front_ends() {
             if self.derived.front_end_up[front_end] && !self.next_derived.front_end_up[front_end] {
                 self.remote.front_end_down(front_end);
             }
         }
+        let edge_changed = self.edges_lose_connections();
+        std::mem::swap(&mut self.derived, &mut self.next_derived);
+        // `next_derived` now holds the state before the event, `derived` the state after.
+        self.open_incidents();
+        for front_end in front_ends() {
+            if !self.next_derived.front_end_up[front_end] && self.derived.front_end_up[front_end] {
+                let mut ctx = context!(self, &self.derived);
+                self.remote.front_end_up(&mut ctx, front_end);
+                self.admin.front_end_up(&mut moment!(self), front_end);
+            }
+        }
+        self.end_incidents_and_check_health();
+        if edge_changed {
+            let mut ctx = context!(self, &self.derived);
+            self.remote.edge_changed(&mut ctx);
+        }
+    }
+
+    /// Edge pools that lost servers or went down (from `derived` to `next_derived`)
+    /// displace the share of their users those held; returns whether any Edge pool's
+    /// servers changed.
+    fn edges_lose_connections(&mut self) -> bool {
         let mut edge_changed = false;
         let mut any_lost = false;
         for edge in self.lost_fraction.indices() {
@@ -860,48 +930,52 @@ impl<'t> Replication<'t> {
             let mut ctx = context!(self, &self.next_derived);
             self.remote.edges_lost(&mut ctx, &self.lost_fraction);
         }
-        std::mem::swap(&mut self.derived, &mut self.next_derived);
-        // `next_derived` now holds the state before the event, `derived` the state after.
-        let pools = self.lost_fraction.len();
-        let pools = move || (0..pools).map(EdgePoolIndex::from_index);
-        let went_down =
-            |run: &Self, e: EdgePoolIndex| run.next_derived.edge_up(e) && !run.derived.edge_up(e);
-        let came_up =
-            |run: &Self, e: EdgePoolIndex| !run.next_derived.edge_up(e) && run.derived.edge_up(e);
-        for pool in pools() {
-            if went_down(self, pool) {
+        edge_changed
+    }
+
+    /// Whether Edge pool `edge` went down with the event (`next_derived` is the state
+    /// before it, `derived` after).
+    fn went_down(&self, edge: EdgePoolIndex) -> bool {
+        self.next_derived.edge_up(edge) && !self.derived.edge_up(edge)
+    }
+
+    /// Whether Edge pool `edge` came up with the event.
+    fn came_up(&self, edge: EdgePoolIndex) -> bool {
+        !self.next_derived.edge_up(edge) && self.derived.edge_up(edge)
+    }
+
+    /// Every Edge pool that went down opens an incident.
+    fn open_incidents(&mut self) {
+        for pool in self.lost_fraction.indices() {
+            if self.went_down(pool) {
                 let mut note = std::mem::take(&mut self.note);
                 self.admin.pool_down(&mut moment!(self), pool, &mut note);
                 self.note = note;
             }
         }
-        for front_end in (0..topology.front_end_pools.len()).map(FrontEndPoolIndex::from_index) {
-            if !self.next_derived.front_end_up[front_end] && self.derived.front_end_up[front_end] {
-                let mut ctx = context!(self, &self.derived);
-                self.remote.front_end_up(&mut ctx, front_end);
-                self.admin.front_end_up(&mut moment!(self), front_end);
-            }
-        }
-        for pool in pools() {
-            if came_up(self, pool) {
+    }
+
+    /// Every Edge pool that came up ends its incidents' pending parts; the traffic
+    /// manager's health checks see every change `geo_dns_detect` later.
+    fn end_incidents_and_check_health(&mut self) {
+        for pool in self.lost_fraction.indices() {
+            if self.came_up(pool) {
                 let mut note = std::mem::take(&mut self.note);
                 self.admin.pool_up(&mut moment!(self), pool, &mut note);
                 self.note = note;
             }
         }
         if self.traffic_manager.is_some() {
-            let at = self.now.saturating_add(topology.federation.geo_dns_detect);
-            for pool in pools() {
-                if went_down(self, pool) || came_up(self, pool) {
-                    let up = came_up(self, pool);
+            let at = self
+                .now
+                .saturating_add(self.topology.federation.geo_dns_detect);
+            for pool in self.lost_fraction.indices() {
+                if self.went_down(pool) || self.came_up(pool) {
+                    let up = self.came_up(pool);
                     self.queue
                         .push(at, EventClass::Client, Event::HealthCheck { pool, up });
                 }
             }
-        }
-        if edge_changed {
-            let mut ctx = context!(self, &self.derived);
-            self.remote.edge_changed(&mut ctx);
         }
     }
 }

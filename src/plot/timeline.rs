@@ -154,7 +154,7 @@ impl Timeline {
             .map_err(fail)?;
         for (k, &service) in services.iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
-            let series = data.served[service as usize].as_deref().unwrap_or_default();
+            let series = data.served[service.index()].as_deref().unwrap_or_default();
             let ServedLines { steps, extents } = data.served_lines(series, floor);
             served
                 .draw_series(

@@ -818,7 +818,7 @@ front_end_pools.fe.remote_users = 600
     fn replication(remote: f64, remote_minutes: f64, media_minutes: f64) -> ReplicationResult {
         let tally = |users: f64, minutes: f64, cause: Cause| {
             let mut tally = ServiceTally::default();
-            tally.unserved_user_micros[cause as usize] = users * minutes * MICROS_PER_MINUTE as f64;
+            tally.unserved_user_micros[cause.index()] = users * minutes * MICROS_PER_MINUTE as f64;
             tally
         };
         let remote_access = tally(remote, remote_minutes, Cause::AllPoolsDown);
@@ -884,8 +884,8 @@ front_end_pools.fe.remote_users = 600
         close(low, 0.0);
         close(high, 1100.0 * 525_600.0);
         assert_eq!(base.replications_needed, Some(5));
-        close(base.causes[Cause::AllPoolsDown as usize].1, 18_000.0);
-        close(base.causes[Cause::FrontEndDown as usize].1, 37_500.0);
+        close(base.causes[Cause::AllPoolsDown.index()].1, 18_000.0);
+        close(base.causes[Cause::FrontEndDown.index()].1, 37_500.0);
         assert!(base.delta_vs_baseline.is_none());
         let more = &scores[1];
         close(more.score_user_min_per_year, 73_500.0);

@@ -333,7 +333,7 @@ impl Study {
                             scope: scope.scope.clone(),
                             cause: cause.name(),
                             downtime_min_per_year: minutes_per_year(
-                                scope.causes[cause as usize] as f64 / n,
+                                scope.causes[cause.index()] as f64 / n,
                             ),
                         });
                     }

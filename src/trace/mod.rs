@@ -239,9 +239,9 @@ fn cause_breakdown(tally: &ServiceTally) -> String {
     }
     Cause::ALL
         .iter()
-        .filter(|&&cause| tally.unserved_user_micros[cause as usize] > 0.0)
+        .filter(|&&cause| tally.unserved_user_micros[cause.index()] > 0.0)
         .map(|&cause| {
-            let share = tally.unserved_user_micros[cause as usize] / total;
+            let share = tally.unserved_user_micros[cause.index()] / total;
             format!("{} {:.1}%", cause.name(), 100.0 * share)
         })
         .collect::<Vec<_>>()
@@ -264,7 +264,7 @@ fn story_line(record: &TraceRecord) -> String {
     let degraded: Vec<String> = Service::ALL
         .iter()
         .filter_map(|&service| {
-            let fraction = record.served[service as usize]?;
+            let fraction = record.served[service.index()]?;
             (fraction < 1.0 - 1e-12).then(|| format!("{} {:.2}%", service.name(), 100.0 * fraction))
         })
         .collect();

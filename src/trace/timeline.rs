@@ -83,8 +83,8 @@ impl TimelineData {
         if !self.started {
             self.started = true;
             for service in Service::ALL {
-                if record.served[service as usize].is_some() {
-                    self.served[service as usize] = Some(Vec::new());
+                if record.served[service.index()].is_some() {
+                    self.served[service.index()] = Some(Vec::new());
                 }
             }
         }
@@ -233,7 +233,7 @@ mod tests {
 
     fn record(hours: f64, down: &[&str], served: f64, event: &'static str) -> TraceRecord {
         let mut fractions = [None; SERVICE_COUNT];
-        fractions[Service::RemoteAccess as usize] = Some(served);
+        fractions[Service::RemoteAccess.index()] = Some(served);
         TraceRecord {
             time: SimDuration::from_micros((hours * MICROS_PER_HOUR as f64) as u64),
             event,
@@ -266,8 +266,8 @@ mod tests {
         assert_eq!(intervals, vec![(1.0, 2.0), (3.0, 100.0)]);
         assert_eq!(data.down_intervals(data.lane_of["edge-west#1"]).count(), 0);
         assert_eq!(data.lowest_served, 0.5);
-        assert!(data.served[Service::RemoteAccess as usize].is_some());
-        assert!(data.served[Service::FederationInbound as usize].is_none());
+        assert!(data.served[Service::RemoteAccess.index()].is_some());
+        assert!(data.served[Service::FederationInbound.index()].is_none());
     }
 
     #[test]
@@ -290,9 +290,7 @@ mod tests {
         let columns = COLUMNS as usize + 1;
         assert!(data.down.iter().all(|d| d.len() <= columns));
         assert!(data.change_columns.len() <= columns);
-        let series = data.served[Service::RemoteAccess as usize]
-            .as_ref()
-            .unwrap();
+        let series = data.served[Service::RemoteAccess.index()].as_ref().unwrap();
         assert!(series.len() <= columns);
         // Each column still knows its lowest and highest: 0.4 and 1.0 here.
         assert!(series.iter().all(|r| r.lowest == 0.4 && r.highest == 1.0));

@@ -289,7 +289,7 @@ impl RemoteAccess {
         for index in 0..self.cohorts.len() {
             let cohort = &self.cohorts[index];
             if cohort.phase != Phase::Free && cohort.front_end == front_end {
-                self.release(CohortSlot(index as u32));
+                self.release(CohortSlot(crate::model::components::small(index)));
             }
         }
         let cohorts = &self.cohorts;
@@ -559,7 +559,7 @@ impl RemoteAccess {
             return;
         }
         for index in 0..self.cohorts.len() {
-            let slot = CohortSlot(index as u32);
+            let slot = CohortSlot(crate::model::components::small(index));
             if let Some(position) = self.first_target_to_revisit(ctx, slot) {
                 let cohort = &mut self.cohorts[slot.index()];
                 cohort.generation = cohort.generation.wrapping_add(1);

@@ -36,13 +36,13 @@ impl RemoteAccess {
         for front_end in self.remote_users.indices() {
             let level = &mut snapshot.per_front_end[front_end.index()];
             if !ctx.front_end_up(front_end) {
-                level[Cause::FrontEndDown as usize] += self.remote_users[front_end];
+                level[Cause::FrontEndDown.index()] += self.remote_users[front_end];
                 continue;
             }
             let (desktop, mobile) = self.unserved(front_end);
             if desktop > NOBODY {
                 let cause = self.desktop_cause(ctx, front_end);
-                level[cause as usize] += desktop;
+                level[cause.index()] += desktop;
                 if cause == Cause::Capacity {
                     for record in ctx.topology.dns.remote_access.records() {
                         if ctx.edge_up(record.target) && ctx.allows(front_end, record.target) {
@@ -56,8 +56,8 @@ impl RemoteAccess {
                 // Waiting users taking freed room: mobile − k·g(t) = (mobile − k) + k·e^(−t/s).
                 let falling = self.plan.absorbing_into[front_end]
                     .map_or(0.0, |edge| self.absorbing_rate(front_end, edge));
-                level[cause as usize] += mobile - falling;
-                snapshot.decaying_per_front_end[front_end.index()][cause as usize] += falling;
+                level[cause.index()] += mobile - falling;
+                snapshot.decaying_per_front_end[front_end.index()][cause.index()] += falling;
                 if cause == Cause::Capacity {
                     let pool = &mut refused[ctx.associated(front_end)];
                     pool.level += mobile;
