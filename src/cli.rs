@@ -375,18 +375,11 @@ fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// The exit code of a failed command, after printing why.
 fn failed(failure: &Failure) -> u8 {
-    print_err(failure.message());
-    match failure {
-        Failure::Usage(_) => EXIT_USAGE,
-        Failure::Failed(_) => EXIT_FAILURE,
-    }
-}
-
-/// A failure whose message does not say `error:` yet (merge and diff report plain ones).
-fn with_error_prefix(failure: Failure) -> Failure {
-    match failure {
-        Failure::Usage(message) => Failure::Usage(format!("error: {message}")),
-        Failure::Failed(message) => Failure::Failed(format!("error: {message}")),
+    print_err(&failure.to_string());
+    if failure.is_usage() {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILURE
     }
 }
 
@@ -594,7 +587,7 @@ fn merge(args: &MergeArgs) -> u8 {
             print_out(&text);
             EXIT_OK
         }
-        Err(failure) => failed(&with_error_prefix(failure)),
+        Err(failure) => failed(&failure),
     }
 }
 
@@ -648,7 +641,7 @@ fn diff(args: &DiffArgs) -> u8 {
                 EXIT_OK
             }
         }
-        Err(failure) => failed(&with_error_prefix(failure)),
+        Err(failure) => failed(&failure),
     }
 }
 

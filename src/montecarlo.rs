@@ -116,7 +116,7 @@ fn simulate_unless_cancelled(
         };
         if let Some(stopped) = &result.stopped {
             cancel.store(true, Ordering::Relaxed);
-            return Outcome::Stopped(format!("error: {}", stopped.explain(topology, replication)));
+            return Outcome::Stopped(stopped.explain(topology, replication));
         }
         layouts.push(result);
     }

@@ -40,29 +40,44 @@ use crate::scenario::LoadedScenario;
 use crate::stats::Study;
 use crate::topology::Scenario;
 
-/// Why a command failed, which decides its exit code.
+/// Why a command or a study failed, which decides its exit code. A message never says
+/// `error:` itself: [`Display`](std::fmt::Display) renders the prefix, once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// A mistake on the command line: an override out of range, an unknown layout, a
     /// shard with nothing in it (exit 2).
     Usage(String),
-    /// Invalid input (a scenario, a part file, a folder edgesim may not write) or a failed
-    /// write (exit 1).
+    /// Invalid input (a part file, a folder edgesim may not write) or a failed write
+    /// (exit 1).
     Failed(String),
+    /// A scenario that does not load: its findings, rendered with their own severities
+    /// and places (exit 1).
+    Invalid(String),
 }
 
 impl Failure {
-    /// The message, as printed on stderr.
+    /// What went wrong, without the `error:` prefix.
     pub fn message(&self) -> &str {
         match self {
-            Failure::Usage(message) | Failure::Failed(message) => message,
+            Failure::Usage(message) | Failure::Failed(message) | Failure::Invalid(message) => {
+                message
+            }
         }
+    }
+
+    /// Whether it is a mistake on the command line (exit 2) rather than bad input or a
+    /// failed write (exit 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Failure::Usage(_))
     }
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message())
+        match self {
+            Failure::Usage(message) | Failure::Failed(message) => write!(f, "error: {message}"),
+            Failure::Invalid(findings) => f.write_str(findings),
+        }
     }
 }
 
@@ -71,6 +86,12 @@ impl std::error::Error for Failure {}
 impl From<String> for Failure {
     fn from(message: String) -> Self {
         Failure::Failed(message)
+    }
+}
+
+impl From<crate::scenario::LoadError> for Failure {
+    fn from(error: crate::scenario::LoadError) -> Self {
+        Failure::Invalid(error.to_string())
     }
 }
 
@@ -233,7 +254,7 @@ pub fn study(
 pub fn check_shard(shard: Shard, replications: u64) -> Result<(), Failure> {
     if shard.size(replications) == 0 {
         return Err(Failure::Usage(format!(
-            "error: --shard {}/{}: with {replications} replications this shard has none; split into at most {replications} shards",
+            "--shard {}/{}: with {replications} replications this shard has none; split into at most {replications} shards",
             shard.index + 1,
             shard.count
         )));
@@ -255,4 +276,28 @@ fn extend_to_precision(
         report = crate::precision::assess(runner.study(), target);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_says_error_once_and_findings_keep_their_own_words() {
+        let usage = Failure::Usage("-n 0: use 1 to 100 replications".to_string());
+        assert_eq!(usage.to_string(), "error: -n 0: use 1 to 100 replications");
+        assert!(usage.is_usage());
+        let failed = Failure::from("cannot write runs.csv: disk full".to_string());
+        assert_eq!(
+            failed.to_string(),
+            "error: cannot write runs.csv: disk full"
+        );
+        assert!(!failed.is_usage());
+        let loaded = crate::scenario::load_str("bad.toml", "[simulation]\nreplications = 0\n");
+        let invalid = Failure::from(loaded.err().expect("invalid"));
+        let text = invalid.to_string();
+        assert!(text.starts_with("error"), "{text}");
+        assert!(!text.starts_with("error: error"), "{text}");
+        assert!(!invalid.is_usage());
+    }
 }

@@ -242,7 +242,7 @@ pub fn sweep(
 ) -> Result<SweepResults, Failure> {
     let base = &variants
         .first()
-        .ok_or_else(|| Failure::Failed("error: a sweep needs its base point".to_string()))?
+        .ok_or_else(|| Failure::Failed("a sweep needs its base point".to_string()))?
         .scenario;
     let points: Vec<SweepPoint> = variants.iter().map(|v| v.point.clone()).collect();
     let options = StudyOptions {
@@ -264,14 +264,7 @@ pub fn sweep(
                 .collect(),
         );
         each_layout(index);
-        let results = crate::study::study(&study_scenario, origin, &options, &mut Quiet).map_err(
-            |failure| match failure {
-                Failure::Failed(message) if !message.starts_with("error: ") => {
-                    Failure::Failed(format!("error: {message}"))
-                }
-                other => other,
-            },
-        )?;
+        let results = crate::study::study(&study_scenario, origin, &options, &mut Quiet)?;
         rows.extend(point_rows(&points, &layout.layout_name, &results));
         studies.push(results);
     }

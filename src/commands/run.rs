@@ -21,9 +21,8 @@ pub const RUNS_WARNING_BYTES: u64 = 2_000_000_000;
 /// `edgesim run`: every layout, every replication of the shard, every file, committed
 /// together (a failure leaves every previous file as it was).
 pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outcome, Failure> {
-    let mut loaded = load_for_run(options).map_err(|error| error.to_string())?;
-    apply_overrides(&mut loaded.scenario, options)
-        .map_err(|message| Failure::Usage(format!("error: {message}")))?;
+    let mut loaded = load_for_run(options)?;
+    apply_overrides(&mut loaded.scenario, options).map_err(Failure::Usage)?;
     let target = precision_target(options, &loaded.scenario)?;
     let scenario = &loaded.scenario;
     let shard = options.shard.unwrap_or(Shard::WHOLE);
@@ -49,14 +48,11 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
         .output
         .clone()
         .unwrap_or_else(|| crate::output::default_folder(&loaded.source.name));
-    let fail = |error: crate::output::WriteError| format!("error: {error}");
+    let fail = |error: crate::output::WriteError| error.to_string();
     let mut staging = Staging::new(&folder, crate::output::OutputKind::Run).map_err(fail)?;
     let runs = if options.runs {
         let file = staging.create("runs.csv").map_err(fail)?;
-        Some(
-            RunsWriter::new(file, scenario)
-                .map_err(|e| format!("error: cannot write runs.csv: {e}"))?,
-        )
+        Some(RunsWriter::new(file, scenario).map_err(|e| format!("cannot write runs.csv: {e}"))?)
     } else {
         None
     };
@@ -78,7 +74,7 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
     if let Some(writer) = observer.runs {
         writer
             .finish()
-            .map_err(|e| format!("error: cannot write runs.csv: {e}"))?;
+            .map_err(|e| format!("cannot write runs.csv: {e}"))?;
     }
     listener.simulated();
     let mut exporters = export::file_exporters(options.charts);
@@ -107,7 +103,7 @@ impl StudyObserver for RunObserver<'_> {
         match &mut self.runs {
             Some(writer) => writer
                 .write(replication, results)
-                .map_err(|e| Failure::Failed(format!("error: cannot write runs.csv: {e}"))),
+                .map_err(|e| Failure::Failed(format!("cannot write runs.csv: {e}"))),
             None => Ok(()),
         }
     }
@@ -126,7 +122,7 @@ fn precision_target(
     let Some(precision) = &options.precision else {
         return Ok(None);
     };
-    let usage = |message: String| Failure::Usage(format!("error: {message}"));
+    let usage = |message: String| Failure::Usage(message);
     if options.shard.is_some() {
         return Err(usage(
             "--precision decides after each batch whether to run more, so it cannot be split into shards; run it whole (or shard a run of the replications it reported)".to_string(),
@@ -168,9 +164,9 @@ fn finish(
     results: Results,
     exporters: &[Box<dyn Exporter>],
 ) -> Result<Outcome, String> {
-    export::stage(&mut staging, &results, exporters).map_err(|e| format!("error: {e}"))?;
+    export::stage(&mut staging, &results, exporters).map_err(|e| e.to_string())?;
     let folder = staging.folder().to_path_buf();
-    let files = staging.commit().map_err(|e| format!("error: {e}"))?;
+    let files = staging.commit().map_err(|e| e.to_string())?;
     let report = files
         .iter()
         .find(|f| {
@@ -266,6 +262,5 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
         first.warnings.clone(),
         study,
     );
-    Ok(finish(staging, results, &export::file_exporters(charts))
-        .map_err(|e| e.trim_start_matches("error: ").to_string())?)
+    Ok(finish(staging, results, &export::file_exporters(charts))?)
 }

@@ -38,9 +38,8 @@ pub struct SweepOutcome {
 /// Runs a sweep and writes its files.
 pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
     let run_options = &options.run;
-    let mut base = load_for_run(run_options).map_err(|error| error.to_string())?;
-    apply_overrides(&mut base.scenario, run_options)
-        .map_err(|message| Failure::Usage(format!("error: {message}")))?;
+    let mut base = load_for_run(run_options)?;
+    apply_overrides(&mut base.scenario, run_options).map_err(Failure::Usage)?;
     let variants = variants(&base, options)?;
     let layouts = &base.scenario.layouts;
     let simulation = &base.scenario.simulation;
@@ -66,10 +65,10 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
         .output
         .clone()
         .unwrap_or_else(|| crate::output::default_sweep_folder(&base.source.name));
-    let fail = |error: crate::output::WriteError| format!("error: {error}");
+    let fail = |error: crate::output::WriteError| error.to_string();
     let mut staging = Staging::new(&folder, crate::output::OutputKind::Sweep).map_err(fail)?;
     let exporters = export::sweep::sweep_exporters(run_options.charts);
-    export::stage(&mut staging, &results, &exporters).map_err(|e| format!("error: {e}"))?;
+    export::stage(&mut staging, &results, &exporters).map_err(|e| e.to_string())?;
     let files = staging.commit().map_err(fail)?;
     Ok(SweepOutcome {
         results,
@@ -88,20 +87,20 @@ fn variants(base: &LoadedScenario, options: &SweepOptions) -> Result<Vec<SweepVa
             .iter()
             .map(|text| parse_vary(text))
             .collect::<Result<_, _>>()
-            .map_err(|message| Failure::Usage(format!("error: {message}")))?
+            .map_err(Failure::Usage)?
     } else {
         base.sweeps.clone()
     };
     let listed: usize = specs.iter().map(|s| s.values.len()).sum();
     if listed > scenario::MAX_SWEEP_POINTS {
         return Err(Failure::Usage(format!(
-            "error: --vary lists {listed} values; sweep at most {} at a time (each is a whole study of every layout)",
+            "--vary lists {listed} values; sweep at most {} at a time (each is a whole study of every layout)",
             scenario::MAX_SWEEP_POINTS
         )));
     }
     if specs.is_empty() {
         return Err(Failure::Usage(format!(
-            "error: nothing to sweep: give --vary KEY=V1,V2,... or add a [[sweeps]] table to {}",
+            "nothing to sweep: give --vary KEY=V1,V2,... or add a [[sweeps]] table to {}",
             base.source.name
         )));
     }
@@ -130,7 +129,7 @@ fn variants(base: &LoadedScenario, options: &SweepOptions) -> Result<Vec<SweepVa
             }
             let overlay = spec
                 .overlay(value)
-                .map_err(|message| refuse(format!("error: --vary {label}: {message}")))?;
+                .map_err(|message| refuse(format!("--vary {label}: {message}")))?;
             let mut loaded: LoadedScenario =
                 scenario::load_str_with(&base.source.name, &base.source.text, Some(&overlay))
                     .map_err(|error| {
@@ -140,11 +139,10 @@ fn variants(base: &LoadedScenario, options: &SweepOptions) -> Result<Vec<SweepVa
                             "[[sweeps]] point"
                         };
                         refuse(format!(
-                            "error: {origin} {label} does not give a valid scenario:\n{error}"
+                            "{origin} {label} does not give a valid scenario:\n{error}"
                         ))
                     })?;
-            apply_overrides(&mut loaded.scenario, &options.run)
-                .map_err(|message| Failure::Usage(format!("error: {message}")))?;
+            apply_overrides(&mut loaded.scenario, &options.run).map_err(Failure::Usage)?;
             variants.push(SweepVariant {
                 point: SweepPoint {
                     label,

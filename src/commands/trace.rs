@@ -43,22 +43,20 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
     let mut loaded = load_for_run(&RunOptions {
         scenario: options.scenario.clone(),
         ..RunOptions::default()
-    })
-    .map_err(|error| error.to_string())?;
+    })?;
     let overrides = RunOptions {
         horizon: options.horizon.clone(),
         seed: options.seed,
         layouts: options.layout.iter().cloned().collect(),
         ..RunOptions::default()
     };
-    apply_overrides(&mut loaded.scenario, &overrides)
-        .map_err(|message| Failure::Usage(format!("error: {message}")))?;
+    apply_overrides(&mut loaded.scenario, &overrides).map_err(Failure::Usage)?;
     let scenario = &loaded.scenario;
     let topology = &scenario.layouts[0];
     let max = scenario::schema::MAX_REPLICATIONS;
     if options.replication >= max {
         return Err(Failure::Usage(format!(
-            "error: --replication {}: replications are numbered 0 to {}",
+            "--replication {}: replications are numbered 0 to {}",
             options.replication,
             max - 1
         )));
@@ -67,7 +65,7 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
         .output
         .clone()
         .unwrap_or_else(|| crate::output::default_trace_folder(&loaded.source.name));
-    let fail = |error: crate::output::WriteError| format!("error: {error}");
+    let fail = |error: crate::output::WriteError| error.to_string();
     let mut staging = Staging::new(&folder, crate::output::OutputKind::Trace).map_err(fail)?;
     let trace_csv = staging.create("trace.csv").map_err(fail)?;
     let traced = crate::trace::trace(
@@ -78,9 +76,9 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
     )
     .map_err(|error| match error {
         crate::trace::TraceError::Write(_) => {
-            format!("error: {} in {}", error, folder.display())
+            format!("{} in {}", error, folder.display())
         }
-        _ => format!("error: {error}"),
+        _ => error.to_string(),
     })?;
     let traced = TracedReplication {
         topology,
@@ -89,7 +87,7 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
         trace: &traced,
     };
     let exporters = crate::export::trace::timeline_exporters();
-    crate::export::stage(&mut staging, &traced, &exporters).map_err(|e| format!("error: {e}"))?;
+    crate::export::stage(&mut staging, &traced, &exporters).map_err(|e| e.to_string())?;
     let files = staging.commit().map_err(fail)?;
     Ok(TraceOutcome {
         warnings: (!loaded.warnings.is_empty()).then(|| loaded.rendered_warnings()),

@@ -35,6 +35,18 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     /// The layouts a warning applies to, when the scenario has several.
     pub layouts: Vec<String>,
+    /// What kind of finding it is, where code must tell findings apart.
+    pub kind: FindingKind,
+}
+
+/// Kinds of finding that code tells apart (never by their words).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FindingKind {
+    /// Any other finding.
+    #[default]
+    Other,
+    /// A reference to an id that nothing defines.
+    DanglingReference,
 }
 
 impl Diagnostic {
@@ -49,6 +61,7 @@ impl Diagnostic {
             help: None,
             span: None,
             layouts: Vec::new(),
+            kind: FindingKind::Other,
         }
     }
 
@@ -62,7 +75,14 @@ impl Diagnostic {
             help: None,
             span: None,
             layouts: Vec::new(),
+            kind: FindingKind::Other,
         }
+    }
+
+    /// Marks it as a finding of `kind`.
+    pub fn of_kind(mut self, kind: FindingKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     /// Adds what to change.

@@ -20,7 +20,7 @@ use std::path::Path;
 use decode::{
     Findings, TableReader, index_path, read_array, read_description, read_name, read_string,
 };
-use diagnostic::{Diagnostic, Severity, SourceText, Span};
+use diagnostic::{Diagnostic, FindingKind, Severity, SourceText, Span};
 use tree::{Node, NodeValue};
 
 use crate::topology::{Scenario, Topology};
@@ -435,7 +435,7 @@ pub fn load_str_with(
                 let topology = resolve::resolve_topology(&layout_raw, &name, &mut layout_findings);
                 if let Some(hint) = replaced_list_hint(&base_tree, &replaced) {
                     for finding in &mut layout_findings.items {
-                        if finding.message.starts_with(resolve::DANGLING_REFERENCE) {
+                        if finding.kind == FindingKind::DanglingReference {
                             let help = finding.help.take().unwrap_or_default();
                             finding.help = Some(format!("{help}; {hint}"));
                         }

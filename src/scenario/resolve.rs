@@ -5,15 +5,13 @@
 use std::collections::HashMap;
 
 use super::decode::Findings;
+use super::diagnostic::FindingKind;
 use super::schema::{RawFailureSpec, RawScenario, RawSrvRecord, Spanned};
 use crate::topology::{
     Dns, EdgePool, EdgePoolIndex, FailureProcess, Federation, Firewall, FrontEndPool,
     FrontEndPoolIndex, InboundFederation, Outage, OutageTarget, Site, SiteIndex, SourceSpan,
     SourceSpans, SrvRecord, SrvRecords, Topology, stream_key_of,
 };
-
-/// How the message of a reference to an id nothing has begins (layouts add a hint to it).
-pub const DANGLING_REFERENCE: &str = "there is no ";
 
 /// The most sites, Front End pools or Edge pools of each kind in one layout. Far above any
 /// real deployment (the largest have tens); beyond it one replication costs minutes,
@@ -137,7 +135,7 @@ impl<'r> Namespace<'r> {
                     &reference.path,
                     reference.span.clone(),
                     format!(
-                        "{DANGLING_REFERENCE}{} with the id \"{}\"",
+                        "there is no {} with the id \"{}\"",
                         wanted_name
                             .split_once(' ')
                             .map_or(wanted_name, |(_, noun)| noun),
@@ -148,6 +146,9 @@ impl<'r> Namespace<'r> {
                         self.ids_of_kind(wanted)
                     ),
                 );
+                if let Some(finding) = findings.items.last_mut() {
+                    finding.kind = FindingKind::DanglingReference;
+                }
                 None
             }
         }
