@@ -294,7 +294,7 @@ mod tests {
         );
         assert!(!failed.is_usage());
         let loaded = crate::scenario::load_str("bad.toml", "[simulation]\nreplications = 0\n");
-        let invalid = Failure::from(loaded.err().expect("invalid"));
+        let invalid = Failure::from(loaded.expect_err("invalid"));
         let text = invalid.to_string();
         assert!(text.starts_with("error"), "{text}");
         assert!(!text.starts_with("error: error"), "{text}");
