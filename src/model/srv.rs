@@ -52,8 +52,9 @@ pub fn draw_order(
                 .filter(|r| r.weight > 0)
                 .map(|r| (r.target, u64::from(r.weight))),
         );
+        // The weight left to draw from, kept as records are drawn (exact: integers).
+        let mut total: u64 = scratch.iter().map(|&(_, w)| w).sum();
         while !scratch.is_empty() {
-            let total: u64 = scratch.iter().map(|&(_, w)| w).sum();
             let pick = uniform_inclusive(stream, total);
             let mut running = 0;
             let chosen = scratch
@@ -63,7 +64,9 @@ pub fn draw_order(
                     running >= pick
                 })
                 .unwrap_or(scratch.len() - 1);
-            order.push(scratch.remove(chosen).0);
+            let (target, weight) = scratch.remove(chosen);
+            total -= weight;
+            order.push(target);
         }
     }
 }
