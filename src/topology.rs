@@ -717,6 +717,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn per_pool_vectors_are_read_by_their_own_index_type_and_keep_order() {
+        let mut per_edge: PerEdge<u32> = PerEdge::from_fn(3, |edge| edge.0 * 10);
+        assert_eq!(per_edge[EdgePoolIndex(2)], 20);
+        per_edge[EdgePoolIndex(1)] += 5;
+        assert_eq!(per_edge.as_slice(), &[0, 15, 20]);
+        let indices: Vec<u32> = per_edge.indices().map(|e| e.0).collect();
+        assert_eq!(indices, vec![0, 1, 2]);
+        per_edge.refill(2, |edge| edge.0 + 7);
+        assert_eq!(per_edge.as_slice(), &[7, 8]);
+        let mut cells = PerCell::filled(2, 3, 0.0);
+        cells[(FrontEndPoolIndex(1), EdgePoolIndex(2))] = 4.5;
+        cells[(FrontEndPoolIndex(0), EdgePoolIndex(2))] = 1.0;
+        // Row-major by FE pool: no two cells share a slot.
+        assert_eq!(cells[(FrontEndPoolIndex(1), EdgePoolIndex(2))], 4.5);
+        assert_eq!(cells[(FrontEndPoolIndex(1), EdgePoolIndex(0))], 0.0);
+        assert_eq!(cells.items, vec![0.0, 0.0, 1.0, 0.0, 0.0, 4.5]);
+    }
+
+    #[test]
     fn stream_keys_are_the_published_fnv1a_values() {
         // FNV-1a 64 test vectors from the reference implementation.
         assert_eq!(stream_key_of(""), 0xcbf2_9ce4_8422_2325);
