@@ -48,6 +48,11 @@ pub struct Indexed<I, T> {
     index: std::marker::PhantomData<fn(I) -> I>,
 }
 
+/// Users of one Lync Server 2013 Enterprise Edition Front End pool at most: 80,000
+/// (Microsoft, "Capacity planning using the user models", TechNet Gg615015). A paired
+/// pool must carry its partner's users after a failover (rule D1).
+pub const DOCUMENTED_USERS_PER_FRONT_END_POOL: u64 = 80_000;
+
 /// One entry per FE pool.
 pub type PerFrontEnd<T> = Indexed<FrontEndPoolIndex, T>;
 /// One entry per Edge pool.
@@ -429,6 +434,10 @@ pub struct SourceSpans {
     pub inbound: Option<SourceSpan>,
     /// Each injected outage's `start`.
     pub outage_starts: Vec<Option<SourceSpan>>,
+    /// Each FE pool's `backup`, where written.
+    pub front_end_backups: Vec<Option<SourceSpan>>,
+    /// Each Edge pool's `next_hop`, where written.
+    pub edge_next_hops: Vec<Option<SourceSpan>>,
 }
 
 /// How a component fails and is repaired.
@@ -479,6 +488,8 @@ pub struct FrontEndPool {
     pub remote_users: u64,
     /// The Edge pool associated with it at time 0 (R8).
     pub edge_pool: EdgePoolIndex,
+    /// Its paired Front End pool (both ways), if any (rule D1).
+    pub backup: Option<FrontEndPoolIndex>,
     /// How the pool's own process fails.
     pub failure: FailureProcess,
 }
@@ -504,6 +515,8 @@ pub struct EdgePool {
     pub pool_failure: FailureProcess,
     /// How each of its servers fails.
     pub server_failure: FailureProcess,
+    /// The Front End pool it forwards inward to, when modelled (rule D2).
+    pub next_hop: Option<FrontEndPoolIndex>,
 }
 
 /// How many cohorts a displaced group of remote users is split into (at least 4,
@@ -698,6 +711,8 @@ pub struct Clients {
 pub struct Operations {
     /// Time from an Edge pool failure to the administrator's published change.
     pub response: Distribution,
+    /// Time to carry out a Front End pool failover or failback once decided (rule D1).
+    pub pool_failover: Distribution,
 }
 
 /// A stable 64-bit hash of a component id (FNV-1a), the key of its random streams.

@@ -2,7 +2,9 @@
 //! may think. Each warning names the pools or records involved and the rule it comes from.
 
 use super::diagnostic::Diagnostic;
-use crate::topology::{EdgePoolIndex, InboundFederation, Simulation, Topology};
+use crate::topology::{
+    DOCUMENTED_USERS_PER_FRONT_END_POOL, EdgePoolIndex, InboundFederation, Simulation, Topology,
+};
 
 /// The largest Edge pool Microsoft documents as supported (F4); Topology Builder accepts 20.
 pub const SUPPORTED_SERVERS_PER_POOL: u32 = 12;
@@ -17,6 +19,8 @@ pub fn lint(topology: &Topology, simulation: &Simulation) -> Vec<Diagnostic> {
     oversized_pools(topology, &mut warnings);
     capacity(topology, &mut warnings);
     outages_beyond_horizon(topology, simulation, &mut warnings);
+    paired_pools(topology, &mut warnings);
+    next_hops(topology, &mut warnings);
     warnings
 }
 
@@ -361,5 +365,101 @@ fn outages_beyond_horizon(
             .with_span(topology.source.outage_starts[index].clone())
             .with_help("move its start inside the horizon, or lengthen [simulation].horizon"),
         );
+    }
+}
+
+/// D1: a pair of Front End pools survives a site loss only at two sites, and the pool that
+/// takes its partner's users over must hold them all. Also says, while it is so, that the
+/// model does not yet fail pools over.
+fn paired_pools(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    let pools = &topology.front_end_pools;
+    for (index, pool) in pools.iter().enumerate() {
+        // Each pair once, from the pool listed first.
+        let Some(backup) = pool.backup.filter(|b| b.index() > index) else {
+            continue;
+        };
+        let partner = &pools[backup.index()];
+        let span = topology.source.front_end_backups[index]
+            .clone()
+            .or_else(|| topology.source.front_end_backups[backup.index()].clone());
+        if partner.site == pool.site {
+            warnings.push(
+                Diagnostic::warning(
+                    "D1",
+                    format!(
+                        "Front End pools \"{}\" and \"{}\" are paired but both at site \"{}\": losing the site loses both, so the pair does not survive it",
+                        pool.id,
+                        partner.id,
+                        topology.sites[pool.site.index()].id
+                    ),
+                )
+                .with_key_path("front_end_pools")
+                .with_span(span.clone())
+                .with_help("pair Front End pools at different sites"),
+            );
+        }
+        let users = pool.users + partner.users;
+        if users > DOCUMENTED_USERS_PER_FRONT_END_POOL {
+            warnings.push(
+                Diagnostic::warning(
+                    "D1",
+                    format!(
+                        "Front End pools \"{}\" and \"{}\" together home {users} users: after a failover one pool serves them all, above the {DOCUMENTED_USERS_PER_FRONT_END_POOL} users of a Lync Server 2013 Enterprise pool",
+                        pool.id, partner.id
+                    ),
+                )
+                .with_key_path("front_end_pools")
+                .with_span(span)
+                .with_help(format!(
+                    "keep each pool of a pair at {} users or fewer (Microsoft's paired-pool design)",
+                    DOCUMENTED_USERS_PER_FRONT_END_POOL / 2
+                )),
+            );
+        }
+    }
+    let first_pairing = topology.source.front_end_backups.iter().flatten().next();
+    let first_next_hop = topology.source.edge_next_hops.iter().flatten().next();
+    if let Some(span) = first_pairing.or(first_next_hop) {
+        warnings.push(
+            Diagnostic::warning(
+                "D1",
+                "Front End pool pairing (backup) and Edge next hops (next_hop) are read and checked, but this version does not yet model pool failover or next-hop cut-offs: every result is the one without them".to_string(),
+            )
+            .with_key_path(if first_pairing.is_some() {
+                "front_end_pools"
+            } else {
+                "edge_pools"
+            })
+            .with_span(Some(span.clone()))
+            .with_help("read the results as those of unpaired pools whose Edge pools forward to any Front End pool"),
+        );
+    }
+}
+
+/// D2: an Edge pool forwards inward to a Front End pool at its own site; one at another
+/// site cuts it off whenever that site is lost, though the Edge pool itself is up.
+fn next_hops(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    for (index, pool) in topology.edge_pools.iter().enumerate() {
+        let Some(next_hop) = pool.next_hop else {
+            continue;
+        };
+        let hop = &topology.front_end_pools[next_hop.index()];
+        if hop.site != pool.site {
+            warnings.push(
+                Diagnostic::warning(
+                    "D2",
+                    format!(
+                        "Edge pool \"{}\" at site \"{}\" forwards inward to Front End pool \"{}\" at site \"{}\": losing that site cuts the Edge pool off though it is up",
+                        pool.id,
+                        topology.sites[pool.site.index()].id,
+                        hop.id,
+                        topology.sites[hop.site.index()].id
+                    ),
+                )
+                .with_key_path("edge_pools")
+                .with_span(topology.source.edge_next_hops[index].clone())
+                .with_help("name a Front End pool at the Edge pool's own site as next_hop"),
+            );
+        }
     }
 }

@@ -9,8 +9,8 @@ use super::diagnostic::FindingKind;
 use super::schema::{RawFailureSpec, RawScenario, RawSrvRecord, Spanned};
 use crate::topology::{
     Dns, EdgePool, EdgePoolIndex, FailureProcess, Federation, Firewall, FrontEndPool,
-    FrontEndPoolIndex, InboundFederation, Outage, OutageTarget, Site, SiteIndex, SourceSpan,
-    SourceSpans, SrvRecord, SrvRecords, Topology, stream_key_of,
+    FrontEndPoolIndex, InboundFederation, Outage, OutageTarget, PoolIndex, Site, SiteIndex,
+    SourceSpan, SourceSpans, SrvRecord, SrvRecords, Topology, stream_key_of,
 };
 
 /// The most sites, Front End pools or Edge pools of each kind in one layout. Far above any
@@ -348,6 +348,10 @@ pub fn resolve_topology(
                 "server",
                 findings,
             ),
+            next_hop: pool
+                .next_hop
+                .as_ref()
+                .and_then(|hop| namespace.front_end_pool(hop, findings)),
         });
     }
 
@@ -373,6 +377,10 @@ pub fn resolve_topology(
             users: pool.users,
             remote_users: pool.remote_users.value,
             edge_pool: edge_pool.unwrap_or(EdgePoolIndex(0)),
+            backup: pool
+                .backup
+                .as_ref()
+                .and_then(|backup| namespace.front_end_pool(backup, findings)),
             failure: failure_process(
                 pool.pool_failure.as_ref(),
                 failures.front_end_pool.as_ref(),
@@ -381,6 +389,7 @@ pub fn resolve_topology(
             ),
         });
     }
+    pair_front_end_pools(raw, &mut front_end_pools, findings);
 
     let remote_access = resolve_srv(
         &raw.dns.remote_access,
@@ -483,6 +492,68 @@ fn source_spans(raw: &RawScenario, namespace: &Namespace<'_>) -> SourceSpans {
             .and_then(|r| r.span.clone()),
         inbound: raw.federation.inbound.span.clone(),
         outage_starts: raw.outages.iter().map(|o| o.start.span.clone()).collect(),
+        front_end_backups: raw
+            .front_end_pools
+            .iter()
+            .map(|p| p.backup.as_ref().and_then(|b| b.span.clone()))
+            .collect(),
+        edge_next_hops: raw
+            .edge_pools
+            .iter()
+            .map(|p| p.next_hop.as_ref().and_then(|h| h.span.clone()))
+            .collect(),
+    }
+}
+
+/// Pairs each Front End pool with its backup both ways (rule D1): naming the backup on
+/// one side is enough. A pool paired with itself, or with two pools, is an error at the
+/// `backup` that makes the second pairing.
+fn pair_front_end_pools(raw: &RawScenario, pools: &mut [FrontEndPool], findings: &mut Findings) {
+    let mut partner: Vec<Option<usize>> = vec![None; pools.len()];
+    for (index, raw_pool) in raw.front_end_pools.iter().enumerate() {
+        let (Some(written), Some(backup)) = (&raw_pool.backup, pools[index].backup) else {
+            continue;
+        };
+        let backup = backup.index();
+        let id = |i: usize| pools[i].id.as_str();
+        let clash = if backup == index {
+            Some((
+                format!("{} is paired with itself", id(index)),
+                "name the Front End pool at another site that takes its users over",
+            ))
+        } else if partner[backup].is_some_and(|other| other != index) {
+            Some((
+                format!(
+                    "{} is already paired with {}; a Front End pool has one backup",
+                    id(backup),
+                    id(partner[backup].expect("checked"))
+                ),
+                "pair each Front End pool with one other (writing backup on one side is enough)",
+            ))
+        } else if partner[index].is_some_and(|other| other != backup) {
+            Some((
+                format!(
+                    "{} is already paired with {}; a Front End pool has one backup",
+                    id(index),
+                    id(partner[index].expect("checked"))
+                ),
+                "pair each Front End pool with one other (writing backup on one side is enough)",
+            ))
+        } else {
+            None
+        };
+        match clash {
+            Some((message, help)) => {
+                findings.error(&written.path, written.span.clone(), message, help);
+            }
+            None => {
+                partner[index] = Some(backup);
+                partner[backup] = Some(index);
+            }
+        }
+    }
+    for (pool, partner) in pools.iter_mut().zip(partner) {
+        pool.backup = partner.map(FrontEndPoolIndex::from_index);
     }
 }
 

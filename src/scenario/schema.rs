@@ -193,6 +193,9 @@ pub struct RawFrontEndPool {
     pub remote_users: Spanned<u64>,
     /// `edge_pool`.
     pub edge_pool: Spanned<String>,
+    /// `backup`: the paired Front End pool, if any (section "Front End pool disaster
+    /// recovery" of docs/model.md).
+    pub backup: Option<Spanned<String>>,
     /// `failures.front_end_pool` override.
     pub pool_failure: Option<RawFailureSpec>,
 }
@@ -214,6 +217,8 @@ pub struct RawEdgePool {
     pub internal_fqdn: Spanned<String>,
     /// `external_fqdn`.
     pub external_fqdn: Spanned<String>,
+    /// `next_hop`: the Front End pool it forwards inward to, if modelled.
+    pub next_hop: Option<Spanned<String>>,
     /// `failures.server` override.
     pub server_failure: Option<RawFailureSpec>,
     /// `failures.edge_pool` override.
@@ -305,13 +310,20 @@ pub fn default_clients() -> Clients {
     }
 }
 
-/// The `[operations]` default of docs/scenario.md: log-normal, median 1 h, p95 3 h.
+/// The documented recovery time objective of a Lync Server 2013 Front End pool failover or
+/// failback, counted from the administrator's decision: 30 minutes (Microsoft, "Recovery
+/// time for pool failover and pool failback", TechNet JJ205079).
+pub const DOCUMENTED_POOL_FAILOVER: SimDuration = SimDuration::from_micros(30 * MICROS_PER_MINUTE);
+
+/// The `[operations]` default of docs/scenario.md: the response log-normal, median 1 h,
+/// p95 3 h; a pool failover or failback the documented 30 minutes.
 pub fn default_operations() -> Operations {
     Operations {
         response: Distribution::lognormal_from_median_p95(
             SimDuration::from_hours(1),
             SimDuration::from_hours(3),
         ),
+        pool_failover: Distribution::Fixed(DOCUMENTED_POOL_FAILOVER),
     }
 }
 
@@ -603,6 +615,7 @@ fn read_front_end_pool(
             "users",
             "remote_users",
             "edge_pool",
+            "backup",
             "failures",
         ],
         findings,
@@ -626,6 +639,7 @@ fn read_front_end_pool(
         })
         .unwrap_or(0) as u64;
     let edge_pool = read_required_id(&table, "edge_pool", findings, "\"{edge_pool}\"");
+    let backup = read_optional_id(&table, "backup", findings);
     let overrides = read_failure_overrides(&table, &["front_end_pool"], findings);
     Some(RawFrontEndPool {
         id,
@@ -633,6 +647,7 @@ fn read_front_end_pool(
         users,
         remote_users: spanned(remote_users, remote_node, table.path_of("remote_users")),
         edge_pool,
+        backup,
         pool_failure: overrides.front_end_pool,
     })
 }
@@ -648,6 +663,7 @@ fn read_edge_pool(node: &Node, path: &str, findings: &mut Findings) -> Option<Ra
             "capacity_per_server",
             "internal_fqdn",
             "external_fqdn",
+            "next_hop",
             "failures",
         ],
         findings,
@@ -692,6 +708,7 @@ fn read_edge_pool(node: &Node, path: &str, findings: &mut Findings) -> Option<Ra
         "\"sip.west.example.com\"",
         findings,
     );
+    let next_hop = read_optional_id(&table, "next_hop", findings);
     let overrides = read_failure_overrides(&table, &["server", "edge_pool"], findings);
     Some(RawEdgePool {
         id,
@@ -701,6 +718,7 @@ fn read_edge_pool(node: &Node, path: &str, findings: &mut Findings) -> Option<Ra
         capacity_per_server,
         internal_fqdn,
         external_fqdn,
+        next_hop,
         server_failure: overrides.server,
         pool_failure: overrides.edge_pool,
     })
@@ -1153,13 +1171,18 @@ fn read_operations(top: &TableReader<'_>, findings: &mut Findings) -> Operations
     let Some(node) = top.optional("operations") else {
         return operations;
     };
-    let Some(table) = TableReader::open(node, "operations", &["response"], findings) else {
+    let Some(table) =
+        TableReader::open(node, "operations", &["response", "pool_failover"], findings)
+    else {
         return operations;
     };
     let delay =
         |n: &Node, p: &str, f: &mut Findings| read_distribution(n, p, DistributionUse::Delay, f);
     if let Some(response) = table.read("response", findings, delay) {
         operations.response = response;
+    }
+    if let Some(pool_failover) = table.read("pool_failover", findings, delay) {
+        operations.pool_failover = pool_failover;
     }
     operations
 }

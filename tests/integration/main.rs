@@ -13,6 +13,7 @@ mod invariance;
 mod manual_failover;
 mod newcomer;
 mod objective;
+mod pairing;
 mod precision;
 mod properties;
 mod regressions;
