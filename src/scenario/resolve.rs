@@ -258,6 +258,44 @@ pub fn resolve_topology(
     findings: &mut Findings,
 ) -> Option<Topology> {
     let errors_before = findings.items.len();
+    check_sizes(raw, findings);
+    let namespace = Namespace::build(raw, findings);
+    let sites = resolve_sites(raw, findings);
+    let edge_pools = resolve_edge_pools(raw, &namespace, findings);
+    let mut front_end_pools = resolve_front_end_pools(raw, &namespace, findings);
+    pair_front_end_pools(raw, &mut front_end_pools, findings);
+    let (remote_access, federation_records) = resolve_dns(raw, &namespace, findings);
+    let federation = resolve_federation(raw, !federation_records.is_empty(), &namespace, findings);
+    let firewall = resolve_firewall(raw, &namespace, findings);
+    let outages = resolve_outages(raw, &namespace, findings);
+
+    if findings.items.len() > errors_before {
+        return None;
+    }
+    let topology = Topology {
+        layout_name: layout_name.to_string(),
+        sites,
+        front_end_pools,
+        edge_pools,
+        dns: Dns {
+            ttl: raw.dns.ttl,
+            remote_access,
+            federation: federation_records,
+        },
+        federation,
+        firewall,
+        outages,
+        clients: raw.clients.clone(),
+        operations: raw.operations.clone(),
+        source: source_spans(raw, &namespace),
+    };
+    super::budget::check(&topology, raw.simulation.horizon, findings);
+    (findings.items.len() == errors_before).then_some(topology)
+}
+
+/// Refuses counts that would exhaust memory or time: sites and pools of each kind, the
+/// FE pool × Edge pool matrix, injected outages.
+fn check_sizes(raw: &RawScenario, findings: &mut Findings) {
     check_count(raw.sites.len(), "sites", "sites", findings);
     check_count(
         raw.front_end_pools.len(),
@@ -290,11 +328,12 @@ pub fn resolve_topology(
             format!("use at most {MAX_OUTAGES}, or stochastic [failures]"),
         );
     }
-    let namespace = Namespace::build(raw, findings);
-    let failures = &raw.failures;
+}
 
-    let sites: Vec<Site> = raw
-        .sites
+/// Each site with its failure process.
+fn resolve_sites(raw: &RawScenario, findings: &mut Findings) -> Vec<Site> {
+    let failures = &raw.failures;
+    raw.sites
         .iter()
         .map(|site| Site {
             id: site.id.value.clone(),
@@ -306,8 +345,16 @@ pub fn resolve_topology(
                 findings,
             ),
         })
-        .collect();
+        .collect()
+}
 
+/// Each Edge pool, with unique FQDNs (R2) and its next hop.
+fn resolve_edge_pools(
+    raw: &RawScenario,
+    namespace: &Namespace<'_>,
+    findings: &mut Findings,
+) -> Vec<EdgePool> {
+    let failures = &raw.failures;
     let mut fqdns: HashMap<String, &str> = HashMap::new();
     let mut edge_pools = Vec::with_capacity(raw.edge_pools.len());
     for pool in &raw.edge_pools {
@@ -355,6 +402,17 @@ pub fn resolve_topology(
         });
     }
 
+    edge_pools
+}
+
+/// Each Front End pool, its remote users within its users (pairing comes after, from
+/// every pool).
+fn resolve_front_end_pools(
+    raw: &RawScenario,
+    namespace: &Namespace<'_>,
+    findings: &mut Findings,
+) -> Vec<FrontEndPool> {
+    let failures = &raw.failures;
     let mut front_end_pools = Vec::with_capacity(raw.front_end_pools.len());
     for pool in &raw.front_end_pools {
         let site = namespace.site(&pool.site, findings);
@@ -389,16 +447,23 @@ pub fn resolve_topology(
             ),
         });
     }
-    pair_front_end_pools(raw, &mut front_end_pools, findings);
+    front_end_pools
+}
 
+/// The remote-access and federation SRV records; remote users need remote-access records.
+fn resolve_dns(
+    raw: &RawScenario,
+    namespace: &Namespace<'_>,
+    findings: &mut Findings,
+) -> (SrvRecords, SrvRecords) {
     let remote_access = resolve_srv(
         &raw.dns.remote_access,
         "dns.remote_access",
-        &namespace,
+        namespace,
         findings,
     );
     let federation_records =
-        resolve_srv(&raw.dns.federation, "dns.federation", &namespace, findings);
+        resolve_srv(&raw.dns.federation, "dns.federation", namespace, findings);
     let remote_users: u64 = raw
         .front_end_pools
         .iter()
@@ -413,32 +478,7 @@ pub fn resolve_topology(
         );
     }
 
-    let federation = resolve_federation(raw, !federation_records.is_empty(), &namespace, findings);
-    let firewall = resolve_firewall(raw, &namespace, findings);
-    let outages = resolve_outages(raw, &namespace, findings);
-
-    if findings.items.len() > errors_before {
-        return None;
-    }
-    let topology = Topology {
-        layout_name: layout_name.to_string(),
-        sites,
-        front_end_pools,
-        edge_pools,
-        dns: Dns {
-            ttl: raw.dns.ttl,
-            remote_access,
-            federation: federation_records,
-        },
-        federation,
-        firewall,
-        outages,
-        clients: raw.clients.clone(),
-        operations: raw.operations.clone(),
-        source: source_spans(raw, &namespace),
-    };
-    super::budget::check(&topology, raw.simulation.horizon, findings);
-    (findings.items.len() == errors_before).then_some(topology)
+    (remote_access, federation_records)
 }
 
 /// Where the layout's parts were written, for warnings.
