@@ -537,3 +537,40 @@ fn comparison_shows_exactly_zero_for_services_a_layout_does_not_touch() {
     });
     assert!(inbound_moves, "{comparison}");
 }
+
+/// Recording a trace changes no result: the words of a trace (the targets a cohort passed
+/// over, the administrator's account) are made only when a trace is recorded, and that
+/// must be all that differs. Every shipped scenario, every layout, a few replications.
+#[test]
+fn recording_a_trace_changes_no_result() {
+    for file in [
+        "scenarios/contoso-three-site.toml",
+        "scenarios/large-enterprise.toml",
+        "scenarios/two-site-minimal.toml",
+    ] {
+        let loaded = edgesim::scenario::load_file(&super::project_path(file)).unwrap();
+        for topology in &loaded.scenario.layouts {
+            for replication in 0..3 {
+                let quiet = edgesim::model::simulate_replication(
+                    topology,
+                    &loaded.scenario.simulation,
+                    replication,
+                    &mut edgesim::model::NoObserver,
+                );
+                let mut trace: Vec<edgesim::model::TraceRecord> = Vec::new();
+                let traced = edgesim::model::simulate_replication(
+                    topology,
+                    &loaded.scenario.simulation,
+                    replication,
+                    &mut trace,
+                );
+                assert!(!trace.is_empty(), "{file}: nothing traced");
+                assert_eq!(
+                    quiet, traced,
+                    "{file}, {}, replication {replication}",
+                    topology.layout_name
+                );
+            }
+        }
+    }
+}
