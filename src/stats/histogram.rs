@@ -37,7 +37,7 @@ const EXACT_BELOW: u64 = 2048;
 /// Buckets per power of two above [`EXACT_BELOW`] (as a power of two: 2¹⁰ = 1,024).
 const BUCKET_BITS: u32 = 10;
 
-/// The width of the bucket `value` falls in (1 below [`EXACT_BELOW`]).
+/// The width of the bucket `value` falls in (1 below `EXACT_BELOW`).
 pub fn bucket_width(value: u64) -> u64 {
     if value < EXACT_BELOW {
         return 1;

@@ -546,7 +546,7 @@ impl RemoteAccess {
 
     /// After a new plan: if a pool that could not answer under the previous plan might
     /// answer now, cohorts that passed over it at a time not yet reached come back to
-    /// it (see [`RemoteAccess::advance`]). An arrival due now counts if its event would
+    /// it (see `RemoteAccess::advance`). An arrival due now counts if its event would
     /// have followed the one being handled (rule S1).
     pub fn revisit_passed_targets(&mut self, ctx: &mut Context<'_>) {
         let mut reopened = false;

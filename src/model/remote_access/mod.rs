@@ -21,10 +21,10 @@
 //! state, so results never depend on unrelated events.
 //!
 //! The rooms: this file holds the state, connecting users and what a change of the
-//! components does to them; [`cohorts`] the displaced groups walking the SRV list;
-//! [`plan`] what moves between events and when it next changes; [`grant`] how a priority
-//! group's room is shared among the users walking to it; [`snapshot`] who is unserved and
-//! why. SRV ordering and weights are [`super::srv`]'s.
+//! components does to them; `cohorts.rs` the displaced groups walking the SRV list;
+//! `plan.rs` what moves between events and when it next changes; `grant.rs` how a priority
+//! group's room is shared among the users walking to it; `snapshot.rs` who is unserved
+//! and why. SRV ordering and weights are [`super::srv`]'s.
 
 mod cohorts;
 mod grant;
