@@ -89,6 +89,12 @@ impl From<String> for Failure {
     }
 }
 
+impl From<crate::output::WriteError> for Failure {
+    fn from(error: crate::output::WriteError) -> Self {
+        Failure::Failed(error.to_string())
+    }
+}
+
 impl From<crate::scenario::LoadError> for Failure {
     fn from(error: crate::scenario::LoadError) -> Self {
         Failure::Invalid(error.to_string())

@@ -36,12 +36,11 @@ pub fn diff(options: &DiffOptions) -> Result<DiffOutcome, Failure> {
         }
     }
     let results = crate::diff::diff(&options.inputs)?;
-    let mut staging = Staging::new(&options.output, crate::output::OutputKind::Diff)
-        .map_err(|e| e.to_string())?;
+    let mut staging = Staging::new(&options.output, crate::output::OutputKind::Diff)?;
     let exporters: Vec<Box<dyn export::Exporter<DiffResults>>> =
         vec![Box::new(export::diff::DiffCsv)];
-    export::stage(&mut staging, &results, &exporters).map_err(|e| e.to_string())?;
-    staging.commit().map_err(|e| e.to_string())?;
+    export::stage(&mut staging, &results, &exporters)?;
+    staging.commit()?;
     Ok(DiffOutcome {
         results,
         file: options.output.join(export::diff::DIFF_FILE),

@@ -48,10 +48,9 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
         .output
         .clone()
         .unwrap_or_else(|| crate::output::default_folder(&loaded.source.name));
-    let fail = |error: crate::output::WriteError| error.to_string();
-    let mut staging = Staging::new(&folder, crate::output::OutputKind::Run).map_err(fail)?;
+    let mut staging = Staging::new(&folder, crate::output::OutputKind::Run)?;
     let runs = if options.runs {
-        let file = staging.create("runs.csv").map_err(fail)?;
+        let file = staging.create("runs.csv")?;
         Some(RunsWriter::new(file, scenario).map_err(|e| format!("cannot write runs.csv: {e}"))?)
     } else {
         None
@@ -84,7 +83,7 @@ pub fn run(options: &RunOptions, listener: &mut dyn RunListener) -> Result<Outco
             has_runs: options.runs,
         }));
     }
-    Ok(finish(staging, results, &exporters)?)
+    finish(staging, results, &exporters)
 }
 
 /// Tells the listener of each replication and streams it to `runs.csv`.
@@ -163,10 +162,10 @@ fn finish(
     mut staging: Staging,
     results: Results,
     exporters: &[Box<dyn Exporter>],
-) -> Result<Outcome, String> {
-    export::stage(&mut staging, &results, exporters).map_err(|e| e.to_string())?;
+) -> Result<Outcome, Failure> {
+    export::stage(&mut staging, &results, exporters)?;
     let folder = staging.folder().to_path_buf();
-    let files = staging.commit().map_err(|e| e.to_string())?;
+    let files = staging.commit()?;
     let report = files
         .iter()
         .find(|f| {
@@ -249,11 +248,10 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
             ))
         })?;
     }
-    let mut staging =
-        Staging::new(output, crate::output::OutputKind::Run).map_err(|e| e.to_string())?;
+    let mut staging = Staging::new(output, crate::output::OutputKind::Run)?;
     if first.has_runs {
         let shard_files: Vec<PathBuf> = parts.iter().map(|(f, _)| f.join("runs.csv")).collect();
-        let mut out = staging.create("runs.csv").map_err(|e| e.to_string())?;
+        let mut out = staging.create("runs.csv")?;
         export::runs::interleave(&shard_files, first.info.replications, &study, &mut out)?;
     }
     let results = Results::new(
@@ -262,5 +260,5 @@ pub fn merge(part_folders: &[PathBuf], output: &Path, charts: bool) -> Result<Ou
         first.warnings.clone(),
         study,
     );
-    Ok(finish(staging, results, &export::file_exporters(charts))?)
+    finish(staging, results, &export::file_exporters(charts))
 }

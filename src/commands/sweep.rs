@@ -65,11 +65,10 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
         .output
         .clone()
         .unwrap_or_else(|| crate::output::default_sweep_folder(&base.source.name));
-    let fail = |error: crate::output::WriteError| error.to_string();
-    let mut staging = Staging::new(&folder, crate::output::OutputKind::Sweep).map_err(fail)?;
+    let mut staging = Staging::new(&folder, crate::output::OutputKind::Sweep)?;
     let exporters = export::sweep::sweep_exporters(run_options.charts);
-    export::stage(&mut staging, &results, &exporters).map_err(|e| e.to_string())?;
-    let files = staging.commit().map_err(fail)?;
+    export::stage(&mut staging, &results, &exporters)?;
+    let files = staging.commit()?;
     Ok(SweepOutcome {
         results,
         file: folder.join(export::sweep::SWEEP_FILE),

@@ -65,9 +65,8 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
         .output
         .clone()
         .unwrap_or_else(|| crate::output::default_trace_folder(&loaded.source.name));
-    let fail = |error: crate::output::WriteError| error.to_string();
-    let mut staging = Staging::new(&folder, crate::output::OutputKind::Trace).map_err(fail)?;
-    let trace_csv = staging.create("trace.csv").map_err(fail)?;
+    let mut staging = Staging::new(&folder, crate::output::OutputKind::Trace)?;
+    let trace_csv = staging.create("trace.csv")?;
     let traced = crate::trace::trace(
         topology,
         &scenario.simulation,
@@ -87,8 +86,8 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
         trace: &traced,
     };
     let exporters = crate::export::trace::timeline_exporters();
-    crate::export::stage(&mut staging, &traced, &exporters).map_err(|e| e.to_string())?;
-    let files = staging.commit().map_err(fail)?;
+    crate::export::stage(&mut staging, &traced, &exporters)?;
+    let files = staging.commit()?;
     Ok(TraceOutcome {
         warnings: (!loaded.warnings.is_empty()).then(|| loaded.rendered_warnings()),
         story: TraceStory.render(&traced),

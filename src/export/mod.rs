@@ -51,6 +51,12 @@ pub enum ExportError {
     Write(#[from] WriteError),
 }
 
+impl From<ExportError> for crate::study::Failure {
+    fn from(error: ExportError) -> Self {
+        crate::study::Failure::Failed(error.to_string())
+    }
+}
+
 /// One output file made from results: a study's [`Results`] by default, or a sweep's,
 /// a comparison of two runs, or one traced replication.
 pub trait Exporter<R: ?Sized = Results>: Sync {
