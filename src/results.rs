@@ -177,7 +177,8 @@ impl Results {
     /// Downtime by cause of `layout`, `service` and `scope`, minutes per year, in cause
     /// order.
     pub fn causes_of(&self, layout: &str, service: Service, scope: &str) -> Vec<(Cause, f64)> {
-        Cause::ALL
+        self.study
+            .listed_causes()
             .into_iter()
             .map(|cause| {
                 let minutes = self

@@ -4,7 +4,7 @@
 
 use crate::distribution::Distribution;
 use crate::time::SimDuration;
-use crate::vocabulary::Service;
+use crate::vocabulary::{Cause, Service};
 
 macro_rules! index_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -367,6 +367,22 @@ pub struct Topology {
 }
 
 impl Topology {
+    /// Whether the layout can put an unserved moment down to `cause`: the
+    /// disaster-recovery causes need a FE pool with a `backup` (rule D1) or an Edge pool
+    /// with a `next_hop` (rule D2).
+    pub fn may_cause(&self, cause: Cause) -> bool {
+        match cause {
+            Cause::PoolFailoverPending => self.front_end_pools.iter().any(|p| p.backup.is_some()),
+            Cause::NextHopDown => self.edge_pools.iter().any(|p| p.next_hop.is_some()),
+            _ => true,
+        }
+    }
+
+    /// Whether the layout has disaster recovery to model (rules D1, D2).
+    pub fn has_recovery(&self) -> bool {
+        self.may_cause(Cause::PoolFailoverPending) || self.may_cause(Cause::NextHopDown)
+    }
+
     /// The services a layout has (docs/output.md: no rows for a service that is not configured),
     /// each with its per-FE-pool weights.
     pub fn configured_services(&self) -> Vec<(Service, Vec<f64>)> {

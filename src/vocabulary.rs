@@ -104,15 +104,25 @@ pub enum Cause {
     DnsDesign = 6,
     /// Clients detecting, timing out and retrying.
     ClientFailover = 7,
+    /// The user's FE pool is down and its failover to the backup pool is not complete
+    /// (rule D1).
+    PoolFailoverPending = 8,
+    /// The only Edge pools that would serve the user are up but cut off from their next
+    /// hop (rule D2).
+    NextHopDown = 9,
 }
 
 /// The number of causes.
-pub const CAUSE_COUNT: usize = 8;
+pub const CAUSE_COUNT: usize = 10;
 
 impl Cause {
-    /// Every cause, in precedence order.
+    /// Every cause, in precedence order. The two disaster-recovery causes (rules D1, D2)
+    /// came last into the per-cause arrays (their discriminants) but rank by precedence
+    /// here.
     pub const ALL: [Cause; CAUSE_COUNT] = [
         Cause::FrontEndDown,
+        Cause::PoolFailoverPending,
+        Cause::NextHopDown,
         Cause::AllPoolsDown,
         Cause::Firewall,
         Cause::Capacity,
@@ -138,6 +148,14 @@ impl Cause {
             Cause::DnsCache => "dns_cache",
             Cause::DnsDesign => "dns_design",
             Cause::ClientFailover => "client_failover",
+            Cause::PoolFailoverPending => "pool_failover_pending",
+            Cause::NextHopDown => "next_hop_down",
         }
+    }
+
+    /// Whether the cause exists only in a layout with disaster recovery (a FE pool with a
+    /// `backup`, an Edge pool with a `next_hop`: rules D1, D2); outputs list it only then.
+    pub fn needs_recovery(self) -> bool {
+        matches!(self, Cause::PoolFailoverPending | Cause::NextHopDown)
     }
 }

@@ -18,6 +18,9 @@ pub enum Purpose {
     /// The connect timeouts of one walk of one cohort (the number is a draw of the FE
     /// pool's `Clients` stream taken when the walk starts).
     Walk(u64),
+    /// The administrator's decision, failover and failback after one loss of a Front End
+    /// pool (the number is the loss's, rules D1, D2).
+    PoolRecovery(u64),
 }
 
 impl Purpose {
@@ -27,6 +30,7 @@ impl Purpose {
             Purpose::Clients => 0x0002,
             Purpose::AdministratorResponse(incident) => 0x0003 ^ (incident << 8),
             Purpose::Walk(walk) => 0x0004 ^ (walk << 8),
+            Purpose::PoolRecovery(loss) => 0x0005 ^ (loss << 8),
         }
     }
 }

@@ -243,6 +243,12 @@ pub fn cause_phrase(service: Service, cause: Cause) -> &'static str {
             "partners sent to a pool that is down while another is up (the DNS design)"
         }
         (Cause::ClientFailover, _) => "clients noticing the loss and walking the SRV list",
+        (Cause::PoolFailoverPending, _) => {
+            "the users' Front End pools being down before their failover to the backup pool is complete (a faster decision or failover helps)"
+        }
+        (Cause::NextHopDown, _) => {
+            "Edge pools that are up but cut off from their next-hop Front End pool until the administrator moves it (a faster response, or a next hop whose backup is up, helps)"
+        }
     }
 }
 

@@ -30,15 +30,25 @@ pub struct Moment<'a> {
     pub now: SimDuration,
     /// Where new events go.
     pub queue: &'a mut EventQueue<Event>,
-    /// Which components are up.
+    /// The state the services read: Edge pools cut off from their next hop count as
+    /// down, FE pools as up while the pool their users are homed on is (rules D1, D2).
     pub derived: &'a Derived,
+    /// Which components are up: incidents open and close on these alone (a cut-off is
+    /// not an Edge pool failure, rule D2).
+    pub physical: &'a Derived,
     /// Whether what the administrator does is told in words (only for a trace).
     pub describe: bool,
 }
 
 impl Moment<'_> {
+    /// Whether `edge` answers (the administrator picks no pool cut off from its next hop).
     fn edge_up(&self, edge: EdgePoolIndex) -> bool {
         self.derived.edge_up(edge)
+    }
+
+    /// Whether `edge` is up itself, cut off or not.
+    fn edge_running(&self, edge: EdgePoolIndex) -> bool {
+        self.physical.edge_up(edge)
     }
 
     fn allows(&self, front_end: FrontEndPoolIndex, edge: EdgePoolIndex) -> bool {
@@ -49,12 +59,12 @@ impl Moment<'_> {
         &self.topology.edge_pools[edge.index()].id
     }
 
-    fn front_end_id(&self, front_end: FrontEndPoolIndex) -> &str {
+    pub(super) fn front_end_id(&self, front_end: FrontEndPoolIndex) -> &str {
         &self.topology.front_end_pools[front_end.index()].id
     }
 
     /// Adds `words` to `said` when the administrator's actions are being told.
-    fn say(&self, said: &mut String, words: std::fmt::Arguments<'_>) {
+    pub(super) fn say(&self, said: &mut String, words: std::fmt::Arguments<'_>) {
         if self.describe {
             let _ = said.write_fmt(words);
         }
@@ -270,7 +280,7 @@ impl Administration {
     /// FE pool `front_end` came back: if its associated pool is down, an incident of its own.
     pub fn front_end_up(&mut self, moment: &mut Moment<'_>, front_end: FrontEndPoolIndex) {
         let pool = self.association[front_end];
-        if !moment.edge_up(pool) {
+        if !moment.edge_running(pool) {
             self.open(moment, pool, Scope::Association(front_end));
         }
     }
@@ -355,14 +365,14 @@ impl Administration {
             .filter(|&e| moment.edge_up(e));
         if let Some(first) = up_pools
             .clone()
-            .find(|&edge| up_front_ends().all(|fe| moment.allows(fe, edge)))
+            .find(|&edge| up_front_ends().all(|fe| moment.allows(moment.derived.home[fe], edge)))
         {
             return Some(first);
         }
         let mut best: Option<(u64, EdgePoolIndex)> = None;
         for edge in up_pools {
             let users: u64 = up_front_ends()
-                .filter(|&fe| moment.allows(fe, edge))
+                .filter(|&fe| moment.allows(moment.derived.home[fe], edge))
                 .map(|fe| moment.topology.front_end_pools[fe.index()].users.max(1))
                 .sum();
             if users > 0 && best.is_none_or(|(most, _)| users > most) {
@@ -416,7 +426,7 @@ impl Administration {
         }
         let pool = incident.pool;
         let mut said = String::new();
-        if moment.edge_up(pool) {
+        if moment.edge_running(pool) {
             self.incidents[index.index()].stage = Stage::Closed;
             self.forget_closed();
             moment.say(
@@ -603,7 +613,7 @@ impl Administration {
         self.forget_closed();
         let incident = &mut self.incidents[index.index()];
         let mut said = String::new();
-        if !moment.edge_up(pool) {
+        if !moment.edge_running(pool) {
             moment.say(
                 &mut said,
                 format_args!(

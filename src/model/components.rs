@@ -66,9 +66,39 @@ pub struct Derived {
     /// Per Edge pool: servers up, counted only while the pool process and site are up
     /// (0 means the pool is down).
     pub edge_servers_up: PerEdge<u32>,
+    /// Per FE pool: the pool its users are homed on (itself unless failed over, rule D1).
+    /// The component state homes everyone at home; the services' view may not.
+    pub home: PerFrontEnd<FrontEndPoolIndex>,
+    /// Per FE pool: down, with a backup, its failover not complete (rule D1).
+    pub failover_pending: PerFrontEnd<bool>,
+    /// Per Edge pool: up but cut off from its next hop (rule D2), so it counts no servers
+    /// in the services' view.
+    pub cut_off: PerEdge<bool>,
 }
 
 impl Derived {
+    /// Everything up, everyone at home, for `topology`'s pools.
+    pub fn new(topology: &Topology) -> Self {
+        Derived {
+            front_end_up: PerFrontEnd::filled(topology.front_end_pools.len(), true),
+            edge_servers_up: topology.edge_pools.iter().map(|p| p.servers).collect(),
+            home: PerFrontEnd::from_fn(topology.front_end_pools.len(), |front_end| front_end),
+            failover_pending: PerFrontEnd::filled(topology.front_end_pools.len(), false),
+            cut_off: PerEdge::filled(topology.edge_pools.len(), false),
+        }
+    }
+
+    /// Whether the firewall lets the users of FE pool `front_end`, served by the pool they
+    /// are homed on, reach Edge pool `edge`.
+    pub fn allows(
+        &self,
+        topology: &Topology,
+        front_end: FrontEndPoolIndex,
+        edge: EdgePoolIndex,
+    ) -> bool {
+        topology.firewall.allows(self.home[front_end], edge)
+    }
+
     /// Whether Edge pool `pool` is up.
     pub fn edge_up(&self, pool: EdgePoolIndex) -> bool {
         self.edge_servers_up[pool] > 0

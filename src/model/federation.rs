@@ -10,10 +10,6 @@ use super::dns::TrafficManager;
 use super::metrics::Cause;
 use super::services::Snapshot;
 
-fn allows(topology: &Topology, front_end: FrontEndPoolIndex, edge: EdgePoolIndex) -> bool {
-    topology.firewall.allows(front_end, edge)
-}
-
 fn any_pool_up(derived: &Derived) -> bool {
     derived.edge_servers_up.iter().any(|&servers| servers > 0)
 }
@@ -22,17 +18,44 @@ fn reachable_pool_up(topology: &Topology, derived: &Derived, front_end: FrontEnd
     derived
         .edge_servers_up
         .indices()
-        .any(|edge| derived.edge_up(edge) && allows(topology, front_end, edge))
+        .any(|edge| derived.edge_up(edge) && derived.allows(topology, front_end, edge))
+}
+
+/// Whether an Edge pool `front_end`'s users may reach is up but cut off from its next hop.
+fn reachable_pool_cut_off(
+    topology: &Topology,
+    derived: &Derived,
+    front_end: FrontEndPoolIndex,
+) -> bool {
+    derived
+        .cut_off
+        .enumerate()
+        .any(|(edge, &cut_off)| cut_off && derived.allows(topology, front_end, edge))
+}
+
+/// Why the users of a FE pool are unserved while the pool they are homed on is down:
+/// their failover is not complete (rule D1), or their FE pool is down.
+pub fn front_end_cause(derived: &Derived, front_end: FrontEndPoolIndex) -> Cause {
+    if derived.failover_pending[front_end] {
+        Cause::PoolFailoverPending
+    } else {
+        Cause::FrontEndDown
+    }
 }
 
 /// Why a user of an up FE pool lacks a pool the administrator must provide (a route,
-/// an association): no pool up, none it may reach, or the change is not made yet.
+/// an association): the only pools it may reach are cut off from their next hop, no pool
+/// is up, none it may reach is, or the change is not made yet.
 pub fn awaiting_cause(
     topology: &Topology,
     derived: &Derived,
     front_end: FrontEndPoolIndex,
 ) -> Cause {
-    if !any_pool_up(derived) {
+    if !reachable_pool_up(topology, derived, front_end)
+        && reachable_pool_cut_off(topology, derived, front_end)
+    {
+        Cause::NextHopDown
+    } else if !any_pool_up(derived) {
         Cause::AllPoolsDown
     } else if !reachable_pool_up(topology, derived, front_end) {
         Cause::Firewall
@@ -53,12 +76,14 @@ pub fn outbound(
     for (front_end, &up) in derived.front_end_up.enumerate() {
         let users = topology.front_end_pools[front_end.index()].users as f64;
         let cause = if !up {
-            Cause::FrontEndDown
+            front_end_cause(derived, front_end)
         } else if derived.edge_up(route) {
-            if allows(topology, front_end, route) {
+            if derived.allows(topology, front_end, route) {
                 continue;
             }
             Cause::Firewall
+        } else if derived.cut_off[route] {
+            Cause::NextHopDown
         } else {
             awaiting_cause(topology, derived, front_end)
         };
@@ -75,10 +100,14 @@ pub fn association(
     snapshot: &mut Snapshot,
 ) {
     for (front_end, &up) in derived.front_end_up.enumerate() {
+        // Users homed on a backup use its association (rule D1).
+        let associated = admin.association[derived.home[front_end]];
         let cause = if !up {
-            Cause::FrontEndDown
-        } else if derived.edge_up(admin.association[front_end]) {
+            front_end_cause(derived, front_end)
+        } else if derived.edge_up(associated) {
             continue;
+        } else if derived.cut_off[associated] {
+            Cause::NextHopDown
         } else {
             awaiting_cause(topology, derived, front_end)
         };
@@ -98,7 +127,9 @@ pub fn xmpp(
 ) {
     let Some(gateway) = admin.gateway else { return };
     if !derived.edge_up(gateway) {
-        let cause = if any_pool_up(derived) {
+        let cause = if derived.cut_off[gateway] {
+            Cause::NextHopDown
+        } else if any_pool_up(derived) {
             Cause::AwaitingAdmin
         } else {
             Cause::AllPoolsDown
@@ -166,7 +197,7 @@ pub fn inbound(
                 let cause = if records.records().iter().any(|r| up(r.target)) {
                     cause
                 } else {
-                    Cause::AllPoolsDown
+                    unanswered(derived, records)
                 };
                 snapshot.organisation[cause.index()] = 1.0;
                 return;
@@ -177,8 +208,18 @@ pub fn inbound(
         let cause = if records.records().iter().any(|r| up(r.target)) {
             Cause::DnsDesign
         } else {
-            Cause::AllPoolsDown
+            unanswered(derived, records)
         };
         snapshot.organisation[cause.index()] = failing;
+    }
+}
+
+/// Why partners fail when no federation target answers: some are up but cut off from
+/// their next hop (rule D2), or every one is down.
+fn unanswered(derived: &Derived, records: &crate::topology::SrvRecords) -> Cause {
+    if records.records().iter().any(|r| derived.cut_off[r.target]) {
+        Cause::NextHopDown
+    } else {
+        Cause::AllPoolsDown
     }
 }

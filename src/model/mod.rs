@@ -16,6 +16,7 @@ pub mod dns;
 pub mod federation;
 pub mod inputs;
 pub mod metrics;
+pub mod recovery;
 pub mod remote_access;
 pub mod services;
 pub mod srv;
@@ -34,6 +35,7 @@ use components::{ComponentId, Components, Derived};
 use describe::Happened;
 use dns::TrafficManager;
 use metrics::EdgePoolTally;
+use recovery::Recovery;
 use remote_access::{CohortSlot, Context, Refused, RemoteAccess};
 use services::{SERVICE_COUNT, Service, ServiceAccumulator, ServiceResult, Snapshot};
 
@@ -68,6 +70,15 @@ pub enum Event {
         incident: admin::IncidentSlot,
         /// The slot's use (stale if the slot was reused).
         generation: u32,
+    },
+    /// A step of a Front End pool's disaster recovery is due (rules D1, D2).
+    Recovery {
+        /// The FE pool whose loss it follows.
+        front_end: FrontEndPoolIndex,
+        /// The pool's step count when it was scheduled (stale if it changed).
+        generation: u32,
+        /// What is due.
+        step: recovery::Step,
     },
     /// The administrator fails an incident's changes back.
     AdminFailback {
@@ -248,8 +259,16 @@ struct Replication<'t> {
     now: SimDuration,
     queue: EventQueue<Event>,
     components: Components,
+    /// The components' state: which pools are up themselves.
+    physical: Derived,
+    /// Scratch for the components' state after an event (before it, once swapped).
+    next_physical: Derived,
+    /// The state every service reads: `physical` seen through disaster recovery (users
+    /// homed on a backup, Edge pools cut off from their next hop).
     derived: Derived,
+    /// Scratch for the services' state after an event (before it, once swapped).
     next_derived: Derived,
+    recovery: Recovery,
     /// Per Edge pool, the share of its connections the current event cut (scratch).
     lost_fraction: PerEdge<f64>,
     remote: RemoteAccess,
@@ -314,6 +333,7 @@ macro_rules! moment {
             now: $run.now,
             queue: &mut $run.queue,
             derived: &$run.derived,
+            physical: &$run.physical,
             describe: $run.describe,
         }
     };
@@ -380,11 +400,11 @@ fn service_accumulators(
 impl<'t> Replication<'t> {
     fn new(topology: &'t Topology, simulation: &Simulation, replication: u64) -> Self {
         let mut components = Components::new(topology, simulation.seed, replication);
-        let mut derived = Derived {
-            front_end_up: Default::default(),
-            edge_servers_up: Default::default(),
-        };
-        components.derive(topology, &mut derived);
+        let mut physical = Derived::new(topology);
+        components.derive(topology, &mut physical);
+        let recovery = Recovery::new(topology, simulation.seed, replication);
+        let mut derived = physical.clone();
+        recovery.view(topology, &physical, &mut derived);
         let queue = initial_events(topology, &mut components);
         let traffic_manager = traffic_manager(topology);
         let (services, service_slot) = service_accumulators(topology);
@@ -394,7 +414,10 @@ impl<'t> Replication<'t> {
             now: SimDuration::ZERO,
             queue,
             components,
+            next_physical: physical.clone(),
+            physical,
             next_derived: derived.clone(),
+            recovery,
             lost_fraction: PerEdge::filled(topology.edge_pools.len(), 0.0),
             derived,
             remote: RemoteAccess::new(topology, simulation.seed, replication),
@@ -506,7 +529,7 @@ impl<'t> Replication<'t> {
     fn settle_after(&mut self, event: Event, happened: &Happened) -> Option<String> {
         let administrator = matches!(
             event,
-            Event::AdminResponse { .. } | Event::AdminFailback { .. }
+            Event::AdminResponse { .. } | Event::AdminFailback { .. } | Event::Recovery { .. }
         );
         if administrator && self.administrator_acts_again_now() {
             self.settle_due = true;
@@ -567,7 +590,7 @@ impl<'t> Replication<'t> {
                 down.push(self.components.name(topology, id));
             }
         }
-        for (front_end, &up) in self.derived.front_end_up.enumerate() {
+        for (front_end, &up) in self.physical.front_end_up.enumerate() {
             if !up {
                 down.push(topology.front_end_pools[front_end.index()].id.clone());
             }
@@ -791,6 +814,17 @@ impl<'t> Replication<'t> {
                 self.others_changed = true;
                 Some(Happened::Admin { said })
             }
+            Event::Recovery {
+                front_end,
+                generation,
+                step,
+            } => {
+                let said = self
+                    .recovery
+                    .step(&mut moment!(self), front_end, generation, step)?;
+                self.reconcile();
+                Some(Happened::Admin { said })
+            }
             Event::DnsExpiry => {
                 self.others_changed = true;
                 Some(Happened::DnsExpiry)
@@ -863,15 +897,30 @@ impl<'t> Replication<'t> {
         Happened::Repair { component: id }
     }
 
-    /// Applies the consequences of a change of component state, in the order of
-    /// docs/model.md: FE pools that went down release their users first; then Edge pools that
-    /// lost servers or went down displace their users and open incidents; then FE pools
-    /// that came back walk (and open an incident if their associated pool is down); then
+    /// Applies the consequences of a change of component state or of disaster recovery,
+    /// in the order of docs/model.md: disaster recovery reacts to the components (rules
+    /// D1, D2) and the services' state is derived anew; users whose FE pool went down (or
+    /// who move to another) release their connections first; then Edge pools that lost
+    /// servers, went down or were cut off displace their users, and Edge pools that went
+    /// down themselves open incidents; then users whose FE pool came back (or who moved)
+    /// walk, and FE pools back open an incident if their associated pool is down; then
     /// Edge pools that came back end their incidents' pending parts.
     fn reconcile(&mut self) {
         self.components
-            .derive(self.topology, &mut self.next_derived);
-        if self.next_derived == self.derived {
+            .derive(self.topology, &mut self.next_physical);
+        let physical_changed = self.next_physical != self.physical;
+        if physical_changed {
+            // `next_physical` now holds the components before the event, `physical` after.
+            std::mem::swap(&mut self.physical, &mut self.next_physical);
+            let mut note = std::mem::take(&mut self.note);
+            let before = &self.next_physical;
+            self.recovery
+                .components_changed(&mut moment!(self), before, &mut note);
+            self.note = note;
+        }
+        self.recovery
+            .view(self.topology, &self.physical, &mut self.next_derived);
+        if !physical_changed && self.next_derived == self.derived {
             return;
         }
         // Remote access moves to now under the state that held until now.
@@ -882,7 +931,7 @@ impl<'t> Replication<'t> {
         let front_ends = self.derived.front_end_up.len();
         let front_ends = move || (0..front_ends).map(FrontEndPoolIndex::from_index);
         for front_end in front_ends() {
-            if self.derived.front_end_up[front_end] && !self.next_derived.front_end_up[front_end] {
+            if self.users_leave(front_end) {
                 self.remote.front_end_down(front_end);
             }
         }
@@ -891,9 +940,12 @@ impl<'t> Replication<'t> {
         // `next_derived` now holds the state before the event, `derived` the state after.
         self.open_incidents();
         for front_end in front_ends() {
-            if !self.next_derived.front_end_up[front_end] && self.derived.front_end_up[front_end] {
+            if self.users_arrive(front_end) {
                 let mut ctx = context!(self, &self.derived);
                 self.remote.front_end_up(&mut ctx, front_end);
+            }
+            if !self.next_physical.front_end_up[front_end] && self.physical.front_end_up[front_end]
+            {
                 self.admin.front_end_up(&mut moment!(self), front_end);
             }
         }
@@ -902,6 +954,22 @@ impl<'t> Replication<'t> {
             let mut ctx = context!(self, &self.derived);
             self.remote.edge_changed(&mut ctx);
         }
+    }
+
+    /// Whether `front_end`'s users lose their FE pool with the change (`derived` before it,
+    /// `next_derived` after): it went down, or they move to another (a failback).
+    fn users_leave(&self, front_end: FrontEndPoolIndex) -> bool {
+        let (before, after) = (&self.derived, &self.next_derived);
+        before.front_end_up[front_end]
+            && (!after.front_end_up[front_end] || before.home[front_end] != after.home[front_end])
+    }
+
+    /// Whether `front_end`'s users have a FE pool again after the change (`next_derived`
+    /// before it, `derived` after): theirs came back, or they moved to an up one.
+    fn users_arrive(&self, front_end: FrontEndPoolIndex) -> bool {
+        let (before, after) = (&self.next_derived, &self.derived);
+        after.front_end_up[front_end]
+            && (!before.front_end_up[front_end] || before.home[front_end] != after.home[front_end])
     }
 
     /// Edge pools that lost servers or went down (from `derived` to `next_derived`)
@@ -944,10 +1012,11 @@ impl<'t> Replication<'t> {
         !self.next_derived.edge_up(edge) && self.derived.edge_up(edge)
     }
 
-    /// Every Edge pool that went down opens an incident.
+    /// Every Edge pool that went down itself opens an incident (a cut-off does not, rule
+    /// D2).
     fn open_incidents(&mut self) {
         for pool in self.lost_fraction.indices() {
-            if self.went_down(pool) {
+            if self.next_physical.edge_up(pool) && !self.physical.edge_up(pool) {
                 let mut note = std::mem::take(&mut self.note);
                 self.admin.pool_down(&mut moment!(self), pool, &mut note);
                 self.note = note;
@@ -959,7 +1028,7 @@ impl<'t> Replication<'t> {
     /// manager's health checks see every change `geo_dns_detect` later.
     fn end_incidents_and_check_health(&mut self) {
         for pool in self.lost_fraction.indices() {
-            if self.came_up(pool) {
+            if !self.next_physical.edge_up(pool) && self.physical.edge_up(pool) {
                 let mut note = std::mem::take(&mut self.note);
                 self.admin.pool_up(&mut moment!(self), pool, &mut note);
                 self.note = note;

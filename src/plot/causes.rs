@@ -25,7 +25,9 @@ const LEGEND_PER_ROW: usize = 4;
 
 /// Causes that hold anywhere in the results, in precedence order.
 fn present(results: &Results) -> Vec<Cause> {
-    Cause::ALL
+    results
+        .study
+        .listed_causes()
         .into_iter()
         .filter(|cause| {
             results.causes.iter().any(|r| {
@@ -46,6 +48,8 @@ pub fn cause_title(cause: Cause) -> &'static str {
         Cause::DnsCache => "partners' DNS caches",
         Cause::DnsDesign => "DNS design (partner hit a down pool)",
         Cause::ClientFailover => "clients failing over",
+        Cause::PoolFailoverPending => "FE pool failover pending",
+        Cause::NextHopDown => "Edge pool cut off from its next hop",
     }
 }
 

@@ -171,9 +171,12 @@ pub fn layout_color(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
-/// The colour of a cause (eight causes, eight palette colours).
+/// The colour of a cause: the palette's eight for the causes every layout has, two
+/// more (grey and brown) for the disaster-recovery causes.
 pub fn cause_color(cause: Cause) -> RGBColor {
     match cause {
+        Cause::PoolFailoverPending => RGBColor(0x99, 0x99, 0x99),
+        Cause::NextHopDown => RGBColor(0x8C, 0x56, 0x4B),
         Cause::FrontEndDown => PALETTE[6],
         Cause::AllPoolsDown => PALETTE[3],
         Cause::Firewall => PALETTE[4],

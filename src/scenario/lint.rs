@@ -417,23 +417,6 @@ fn paired_pools(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
             );
         }
     }
-    let first_pairing = topology.source.front_end_backups.iter().flatten().next();
-    let first_next_hop = topology.source.edge_next_hops.iter().flatten().next();
-    if let Some(span) = first_pairing.or(first_next_hop) {
-        warnings.push(
-            Diagnostic::warning(
-                "D1",
-                "Front End pool pairing (backup) and Edge next hops (next_hop) are read and checked, but this version does not yet model pool failover or next-hop cut-offs: every result is the one without them".to_string(),
-            )
-            .with_key_path(if first_pairing.is_some() {
-                "front_end_pools"
-            } else {
-                "edge_pools"
-            })
-            .with_span(Some(span.clone()))
-            .with_help("read the results as those of unpaired pools whose Edge pools forward to any Front End pool"),
-        );
-    }
 }
 
 /// D2: an Edge pool forwards inward to a Front End pool at its own site; one at another

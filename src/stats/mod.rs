@@ -22,8 +22,8 @@ use crate::model::metrics::ServiceTally;
 use crate::model::services::ServiceResult;
 use crate::time::SimDuration;
 use crate::topology::{Materiality, Objective, Scenario};
-use crate::vocabulary::CAUSE_COUNT;
 use crate::vocabulary::Service;
+use crate::vocabulary::{CAUSE_COUNT, Cause};
 
 use histogram::{Histogram, Overflow};
 use interval::{Interval, Sample};
@@ -233,6 +233,7 @@ pub struct ScopeAccumulator {
     /// Time in outage, microseconds.
     pub outage_micros: u128,
     /// Σ unavailability by cause.
+    #[serde(with = "cause_sums")]
     pub causes: [u128; CAUSE_COUNT],
     /// The paired differences against the baseline's same service and scope, if it has
     /// one.
@@ -335,6 +336,7 @@ pub struct ScoreAccumulator {
     /// Per-replication score, in units of 10⁻¹⁵ reference users over the horizon.
     pub score: Sums,
     /// Σ score by cause.
+    #[serde(with = "cause_sums")]
     pub causes: [u128; CAUSE_COUNT],
     /// The paired difference against the baseline's score.
     pub paired: Option<PairedSums>,
@@ -358,6 +360,50 @@ pub struct Study {
     /// `[objective]`.
     #[serde(default)]
     pub materiality: Materiality,
+    /// The disaster-recovery causes some layout can produce (rules D1, D2), by name:
+    /// empty when no layout names a `backup` or a `next_hop`, and then the outputs list
+    /// exactly the causes they always did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recovery_causes: Vec<String>,
+}
+
+/// A per-cause array in a part file: the causes in discriminant order, trailing zeros
+/// past the first eight left out, so that a study without disaster recovery writes the
+/// part it always did and an older part still reads.
+mod cause_sums {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::vocabulary::CAUSE_COUNT;
+
+    /// The causes every part has always held.
+    const ALWAYS: usize = 8;
+
+    pub fn serialize<S: Serializer>(
+        sums: &[u128; CAUSE_COUNT],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let used = sums
+            .iter()
+            .rposition(|&sum| sum != 0)
+            .map_or(0, |last| last + 1)
+            .max(ALWAYS);
+        sums[..used].serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<[u128; CAUSE_COUNT], D::Error> {
+        let read = Vec::<u128>::deserialize(deserializer)?;
+        if read.len() < ALWAYS || read.len() > CAUSE_COUNT {
+            return Err(serde::de::Error::invalid_length(
+                read.len(),
+                &"eight to ten per-cause sums",
+            ));
+        }
+        let mut sums = [0; CAUSE_COUNT];
+        sums[..read.len()].copy_from_slice(&read);
+        Ok(sums)
+    }
 }
 
 /// One replication's quantised figures for one service and scope, as `runs.csv` shows them.
@@ -389,6 +435,17 @@ fn scope_tallies<'r>(
 }
 
 impl Study {
+    /// The causes the outputs list, in precedence order: every cause but the
+    /// disaster-recovery ones no layout can produce.
+    pub fn listed_causes(&self) -> Vec<Cause> {
+        Cause::ALL
+            .into_iter()
+            .filter(|cause| {
+                !cause.needs_recovery() || self.recovery_causes.iter().any(|c| c == cause.name())
+            })
+            .collect()
+    }
+
     /// Empty accumulators for every layout of `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
         let baseline = scenario.layouts.first();
@@ -442,6 +499,12 @@ impl Study {
             layouts,
             objective: None,
             materiality: scenario.materiality.clone(),
+            recovery_causes: Cause::ALL
+                .into_iter()
+                .filter(|&cause| scenario.layouts.iter().any(|t| t.may_cause(cause)))
+                .filter(|cause| cause.needs_recovery())
+                .map(|cause| cause.name().to_string())
+                .collect(),
         };
         if let Some(objective) = &scenario.objective {
             study.set_objective(scenario, objective);

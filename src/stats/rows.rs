@@ -10,7 +10,6 @@ use super::interval::{self, Interval, Sample};
 use super::verdict::Verdict;
 use super::{MINUTES_PER_YEAR, PairedSums, ScopeAccumulator, Study, UNAVAILABILITY_SCALE};
 use crate::time::{MICROS_PER_MINUTE, MICROS_PER_YEAR};
-use crate::vocabulary::Cause;
 use crate::vocabulary::Service;
 
 /// The service name of the score's rows in `summary.csv`, `comparison.csv` and `sweep.csv`.
@@ -322,11 +321,12 @@ impl Study {
     /// The rows of `causes.csv`: every cause of every service and scope.
     pub fn causes(&self) -> Vec<CauseRow> {
         let mut rows = Vec::new();
+        let listed = self.listed_causes();
         for layout in &self.layouts {
             for service in &layout.services {
                 for scope in &service.scopes {
                     let n = scope.replications.max(1) as f64;
-                    for cause in Cause::ALL {
+                    for &cause in &listed {
                         rows.push(CauseRow {
                             layout: layout.layout.clone(),
                             service: service.service.name(),
@@ -398,7 +398,8 @@ impl Study {
                     interval,
                     replications_needed: interval::replications_needed(score.score.nonzero, n),
                     rank: 0,
-                    causes: Cause::ALL
+                    causes: self
+                        .listed_causes()
                         .iter()
                         .map(|c| {
                             (

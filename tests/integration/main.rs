@@ -16,6 +16,7 @@ mod objective;
 mod pairing;
 mod precision;
 mod properties;
+mod recovery;
 mod regressions;
 mod remote_access;
 mod robustness;

@@ -151,9 +151,7 @@ fn weak_pairs_and_remote_next_hops_are_warnings() {
         ),
         "{found:#?}"
     );
-    assert!(has("D1", "does not yet model pool failover"), "{found:#?}");
-    // A sound pair at two sites, within 80,000 users, with local next hops: only the
-    // notice that the model does not use them yet.
+    // A sound pair at two sites, within 80,000 users, with local next hops: no warning.
     let sound = scenario(|s| {
         s.replace(
             "edge_pool = \"edge-east\"\n",
@@ -169,8 +167,7 @@ fn weak_pairs_and_remote_next_hops_are_warnings() {
         .into_iter()
         .filter(|(r, _)| matches!(r, Some("D1" | "D2")))
         .collect();
-    assert_eq!(rules.len(), 1, "{rules:#?}");
-    assert!(rules[0].1.contains("does not yet model"));
+    assert!(rules.is_empty(), "{rules:#?}");
     // Without backup or next_hop there is no D warning at all.
     let plain = scenario(|s| s).unwrap();
     assert!(

@@ -336,7 +336,7 @@ impl RemoteAccess {
                 Some(self.arrive(ctx, slot, describe))
             }
             Phase::Walking => Some(self.arrive(ctx, slot, describe)),
-            Phase::Exhausted if self.walk_is_futile[front_end] => {
+            Phase::Exhausted if self.walk_is_futile[ctx.derived.home[front_end]] => {
                 // They stay unserved whatever happens to the Edge pools; walking again
                 // would only repeat this walk, for ever (an event storm with a short retry).
                 self.release(slot);

@@ -79,8 +79,10 @@ impl Context<'_> {
             * self.topology.edge_pools[edge.index()].capacity_per_server as f64
     }
 
+    /// Whether the firewall lets `front_end`'s users, under the pool they are homed on
+    /// (rule D1), reach `edge`.
     fn allows(&self, front_end: FrontEndPoolIndex, edge: EdgePoolIndex) -> bool {
-        self.topology.firewall.allows(front_end, edge)
+        self.derived.allows(self.topology, front_end, edge)
     }
 
     fn edge_up(&self, edge: EdgePoolIndex) -> bool {
@@ -91,9 +93,10 @@ impl Context<'_> {
         self.derived.front_end_up[front_end]
     }
 
-    /// The Edge pool `front_end`'s mobile users use now.
+    /// The Edge pool `front_end`'s mobile users use now: the association of the pool they
+    /// are homed on (rule D1).
     fn associated(&self, front_end: FrontEndPoolIndex) -> EdgePoolIndex {
-        self.association[front_end]
+        self.association[self.derived.home[front_end]]
     }
 }
 

@@ -36,7 +36,8 @@ impl RemoteAccess {
         for front_end in self.remote_users.indices() {
             let level = &mut snapshot.per_front_end[front_end.index()];
             if !ctx.front_end_up(front_end) {
-                level[Cause::FrontEndDown.index()] += self.remote_users[front_end];
+                let cause = crate::model::federation::front_end_cause(ctx.derived, front_end);
+                level[cause.index()] += self.remote_users[front_end];
                 continue;
             }
             let (desktop, mobile) = self.unserved(front_end);
@@ -77,7 +78,15 @@ impl RemoteAccess {
     pub fn desktop_cause(&self, ctx: &Context<'_>, front_end: FrontEndPoolIndex) -> Cause {
         let records = ctx.topology.dns.remote_access.records();
         let up = |edge: EdgePoolIndex| ctx.edge_up(edge);
-        if !records.iter().any(|r| up(r.target)) {
+        let reachable_cut_off =
+            |edge: EdgePoolIndex| ctx.derived.cut_off[edge] && ctx.allows(front_end, edge);
+        let answering =
+            |r: &&crate::topology::SrvRecord| up(r.target) && ctx.allows(front_end, r.target);
+        if !records.iter().any(|r| answering(&r))
+            && records.iter().any(|r| reachable_cut_off(r.target))
+        {
+            Cause::NextHopDown
+        } else if !records.iter().any(|r| up(r.target)) {
             Cause::AllPoolsDown
         } else if !records
             .iter()
@@ -98,7 +107,9 @@ impl RemoteAccess {
     /// use the associated pool, so another pool being up helps only after re-association).
     pub fn mobile_cause(&self, ctx: &Context<'_>, front_end: FrontEndPoolIndex) -> Cause {
         let edge = ctx.associated(front_end);
-        if !ctx.edge_up(edge) {
+        if ctx.derived.cut_off[edge] {
+            Cause::NextHopDown
+        } else if !ctx.edge_up(edge) {
             crate::model::federation::awaiting_cause(ctx.topology, ctx.derived, front_end)
         } else if !ctx.allows(front_end, edge) {
             Cause::Firewall

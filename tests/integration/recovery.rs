@@ -1,0 +1,325 @@
+//! Front End pool disaster recovery (docs/model.md, rules D1 and D2) against hand
+//! calculations: a site loss with and without a backup pool, a backup that is itself down
+//! when the failover is due, a failback whose walk costs a timeout, and a FE pool loss
+//! that cuts off its site's Edge pool until the administrator moves the next hop.
+//!
+//! Every delay is fixed: clients notice a lost connection after 30 s and lose 20 s on a
+//! target that does not answer; the administrator decides 45 min after a loss and a pool
+//! failover or failback takes 30 min more. Nothing fails at random.
+
+use edgesim::model::metrics::Cause;
+use edgesim::model::services::Service;
+use edgesim::model::{ReplicationResult, TraceRecord, simulate_replication};
+
+use crate::fixtures::load;
+
+/// Two sites a and b; FE pools fe-a (at a) and fe-b (at b), each with 3,000 users of whom
+/// 1,000 are remote, associated with the Edge pool at their site; Edge pools edge-a
+/// (remote-access priority 10) and edge-b (priority 20), two servers each; edge-a carries
+/// the outbound federation route and the XMPP gateway. `fe_a` and `edge_a` add keys to
+/// fe-a and edge-a, `rest` appends tables (outages).
+fn scenario(fe_a: &str, edge_a: &str, edge_b: &str, rest: &str) -> String {
+    format!(
+        r#"
+name = "recovery"
+[simulation]
+horizon = "3d"
+replications = 1
+[[sites]]
+id = "a"
+[[sites]]
+id = "b"
+[[front_end_pools]]
+id = "fe-a"
+site = "a"
+users = 3000
+remote_users = 1000
+edge_pool = "edge-a"
+{fe_a}
+[[front_end_pools]]
+id = "fe-b"
+site = "b"
+users = 3000
+remote_users = 1000
+edge_pool = "edge-b"
+[[edge_pools]]
+id = "edge-a"
+site = "a"
+servers = 2
+internal_fqdn = "int.a.example.com"
+external_fqdn = "sip.a.example.com"
+{edge_a}
+[[edge_pools]]
+id = "edge-b"
+site = "b"
+servers = 2
+internal_fqdn = "int.b.example.com"
+external_fqdn = "sip.b.example.com"
+{edge_b}
+[dns]
+remote_access = [ {{ target = "edge-a", priority = 10, weight = 100 }},
+                  {{ target = "edge-b", priority = 20, weight = 100 }} ]
+federation = [ {{ target = "edge-a", priority = 10, weight = 100 }},
+               {{ target = "edge-b", priority = 20, weight = 100 }} ]
+[federation]
+outbound_route = "edge-a"
+xmpp_gateway = "edge-a"
+[clients]
+detect = "30s"
+connect_timeout = "20s"
+retry = "1m"
+[operations]
+response = "45m"
+pool_failover = "30m"
+{rest}
+"#
+    )
+}
+
+/// An injected outage of `target` from `start` for `duration`.
+fn outage(target: &str, start: &str, duration: &str) -> String {
+    format!("[[outages]]\ntarget = \"{target}\"\nstart = \"{start}\"\nduration = \"{duration}\"\n")
+}
+
+const PAIRED: &str = "backup = \"fe-b\"";
+
+fn simulate(text: &str) -> (ReplicationResult, Vec<TraceRecord>) {
+    let (topology, simulation) = load(text);
+    let mut trace = Vec::new();
+    let result = simulate_replication(&topology, &simulation, 0, &mut trace);
+    (result, trace)
+}
+
+/// Seconds lost by the users of FE pool `scope` (per-user services: user-seconds ÷ the
+/// scope's users) or by the organisation, from `cause` or from every cause.
+fn lost(result: &ReplicationResult, service: Service, scope: usize, cause: Option<Cause>) -> f64 {
+    let service_result = result.service(service).expect("configured");
+    let (tally, weight) = if service.per_user() {
+        (
+            &service_result.per_front_end[scope],
+            service_result.weights[scope],
+        )
+    } else {
+        (&service_result.all, 1.0)
+    };
+    let unserved = match cause {
+        Some(cause) => tally.unserved_user_micros[cause.index()],
+        None => tally.unserved_total(),
+    };
+    unserved / weight / 1e6
+}
+
+/// Asserts seconds lost as (service, FE pool index, cause or every cause, seconds).
+fn assert_lost(result: &ReplicationResult, expected: &[(Service, usize, Option<Cause>, f64)]) {
+    for &(service, scope, cause, seconds) in expected {
+        let actual = lost(result, service, scope, cause);
+        assert!(
+            (actual - seconds).abs() < 1e-6 * seconds.max(1.0),
+            "{} of FE pool {scope} ({cause:?}): lost {actual} s, expected {seconds} s",
+            service.name()
+        );
+    }
+}
+
+/// When the first trace record whose detail contains `words` happened, in seconds.
+fn told_at(trace: &[TraceRecord], words: &str) -> Option<f64> {
+    trace
+        .iter()
+        .find(|r| r.detail.contains(words))
+        .map(|r| r.time.as_micros() as f64 / 1e6)
+}
+
+const DAY: f64 = 86_400.0;
+const HOUR: f64 = 3_600.0;
+const MINUTE: f64 = 60.0;
+
+use Service::{EdgeAssociation, FederationOutbound, RemoteAccess};
+
+#[test]
+fn a_site_loss_without_a_backup_costs_its_users_the_whole_outage() {
+    // Site a is down 6 h from day 1. fe-a's users have no FE pool for 6 h. fe-b's remote
+    // users were on edge-a (priority 10): they notice after 30 s, lose 20 s on edge-a and
+    // connect to edge-b.
+    let (result, _) = simulate(&scenario("", "", "", &outage("a", "1d", "6h")));
+    assert_lost(
+        &result,
+        &[
+            (RemoteAccess, 0, None, 6.0 * HOUR),
+            (RemoteAccess, 0, Some(Cause::FrontEndDown), 6.0 * HOUR),
+            (RemoteAccess, 1, None, 50.0),
+        ],
+    );
+}
+
+#[test]
+fn a_site_loss_with_a_backup_costs_the_decision_and_the_failover() {
+    // fe-a paired with fe-b. 45 min decision + 30 min failover = 4,500 s waiting for the
+    // failover; then fe-a's users, homed on fe-b, walk at once: edge-a (down) costs 20 s,
+    // edge-b answers. Site a is back at 6 h; the failback comes 45 + 30 min later and the
+    // users walk to edge-a, which is up: no loss. fe-b's users lose their 50 s as before.
+    let (result, trace) = simulate(&scenario(PAIRED, "", "", &outage("a", "1d", "6h")));
+    assert_lost(
+        &result,
+        &[
+            (RemoteAccess, 0, None, 4_500.0 + 20.0),
+            (RemoteAccess, 0, Some(Cause::PoolFailoverPending), 4_500.0),
+            (RemoteAccess, 0, Some(Cause::ClientFailover), 20.0),
+            (RemoteAccess, 1, None, 50.0),
+            // Outbound federation: fe-a's users wait 75 min for their failover; then,
+            // served as fe-b's, through the route the administrator moved to edge-b at
+            // 45 min. fe-b's users wait 45 min for that move.
+            (FederationOutbound, 0, None, 4_500.0),
+            (
+                FederationOutbound,
+                1,
+                Some(Cause::AwaitingAdmin),
+                45.0 * MINUTE,
+            ),
+            // The association: fe-a's users use fe-b's, edge-b, once failed over.
+            (
+                EdgeAssociation,
+                0,
+                Some(Cause::PoolFailoverPending),
+                4_500.0,
+            ),
+            (EdgeAssociation, 1, None, 0.0),
+        ],
+    );
+    assert_eq!(
+        told_at(&trace, "users of fe-a failed over to fe-b"),
+        Some(DAY + 75.0 * MINUTE)
+    );
+    assert_eq!(
+        told_at(&trace, "failback to fe-a"),
+        Some(DAY + 6.0 * HOUR + 75.0 * MINUTE)
+    );
+}
+
+#[test]
+fn a_failover_waits_for_a_backup_that_is_down_and_lapses_for_a_pool_that_is_back() {
+    // Site a down 6 h from day 1; fe-b's own pool down 2 h from day 1 + 1 h. fe-a's
+    // failover is due at 1 d + 75 min but fe-b is down: it completes when fe-b is back,
+    // at 1 d + 3 h, and fe-a's users lose 20 s on edge-a before edge-b. fe-b's users: 50 s
+    // at the site loss, 2 h waiting for their own failover (due at 1 d + 2 h 15 min, when
+    // fe-a is down, and lapsing when fe-b is back), then 20 s on edge-a.
+    let rest = outage("a", "1d", "6h") + &outage("fe-b", "25h", "2h");
+    let (result, trace) = simulate(&scenario(PAIRED, "", "", &rest));
+    assert_lost(
+        &result,
+        &[
+            (
+                RemoteAccess,
+                0,
+                Some(Cause::PoolFailoverPending),
+                3.0 * HOUR,
+            ),
+            (RemoteAccess, 0, None, 3.0 * HOUR + 20.0),
+            (
+                RemoteAccess,
+                1,
+                Some(Cause::PoolFailoverPending),
+                2.0 * HOUR,
+            ),
+            (RemoteAccess, 1, None, 50.0 + 2.0 * HOUR + 20.0),
+        ],
+    );
+    assert_eq!(
+        told_at(&trace, "failover of fe-a waits: fe-b is down"),
+        Some(DAY + 75.0 * MINUTE)
+    );
+    assert_eq!(
+        told_at(&trace, "users of fe-a failed over to fe-b"),
+        Some(DAY + 3.0 * HOUR)
+    );
+    assert_eq!(
+        told_at(&trace, "fe-b was back before its failover"),
+        Some(DAY + 3.0 * HOUR)
+    );
+}
+
+#[test]
+fn users_failing_back_walk_at_once_and_lose_a_timeout_on_a_pool_still_down() {
+    // As with a backup, but edge-a stays down 2 h after site a is back, over the failback
+    // at 1 d + 7 h 15 min: fe-a's users, back on fe-a, try edge-a first and lose 20 s.
+    let rest = outage("a", "1d", "6h") + &outage("edge-a", "30h", "2h");
+    let (result, _) = simulate(&scenario(PAIRED, "", "", &rest));
+    assert_lost(
+        &result,
+        &[
+            (RemoteAccess, 0, None, 4_500.0 + 20.0 + 20.0),
+            (RemoteAccess, 0, Some(Cause::ClientFailover), 40.0),
+            (RemoteAccess, 1, None, 50.0),
+        ],
+    );
+}
+
+#[test]
+fn a_front_end_pool_loss_cuts_off_its_sites_edge_pool_until_the_next_hop_moves() {
+    // edge-a forwards to fe-a, edge-b to fe-b. fe-a's own pool is down 6 h from day 1:
+    // edge-a is up but answers nothing until the administrator moves its next hop, 45 min
+    // later, to the first up FE pool (fe-b: fe-a has no backup and no other pool is at
+    // site a). fe-b's remote users were on edge-a: 30 s to notice, 20 s on the cut-off
+    // edge-a, then edge-b. The route and the gateway stay on edge-a (a cut-off opens no
+    // administrator's incident): outbound federation and XMPP lose 45 min to the
+    // cut-off; inbound federation falls back to edge-b and loses nothing.
+    let (result, trace) = simulate(&scenario(
+        "",
+        "next_hop = \"fe-a\"",
+        "next_hop = \"fe-b\"",
+        &outage("fe-a", "1d", "6h"),
+    ));
+    assert_lost(
+        &result,
+        &[
+            (RemoteAccess, 0, Some(Cause::FrontEndDown), 6.0 * HOUR),
+            (RemoteAccess, 1, Some(Cause::ClientFailover), 50.0),
+            (RemoteAccess, 1, None, 50.0),
+            (
+                FederationOutbound,
+                1,
+                Some(Cause::NextHopDown),
+                45.0 * MINUTE,
+            ),
+            (FederationOutbound, 1, None, 45.0 * MINUTE),
+            (
+                Service::XmppOutbound,
+                0,
+                Some(Cause::NextHopDown),
+                45.0 * MINUTE,
+            ),
+            (Service::XmppInbound, 0, None, 45.0 * MINUTE),
+            (Service::FederationInbound, 0, None, 0.0),
+        ],
+    );
+    assert_eq!(
+        told_at(&trace, "next hop of edge-a fe-a → fe-b"),
+        Some(DAY + 45.0 * MINUTE)
+    );
+    // fe-a is back at 1 d + 6 h; the next hop returns with its failback 75 min later.
+    assert_eq!(
+        told_at(&trace, "next hop of edge-a returns"),
+        Some(DAY + 6.0 * HOUR + 75.0 * MINUTE)
+    );
+    assert!(
+        !trace
+            .iter()
+            .any(|r| r.detail.contains("response to the loss")),
+        "a cut-off opened an administrator's incident"
+    );
+}
+
+#[test]
+fn a_next_hop_moves_to_the_backup_first() {
+    // fe-a paired with fe-b; edge-a forwards to fe-a. When fe-a is lost, edge-a's next
+    // hop moves to fe-b, its backup, at the decision.
+    let (_, trace) = simulate(&scenario(
+        PAIRED,
+        "next_hop = \"fe-a\"",
+        "",
+        &outage("fe-a", "1d", "6h"),
+    ));
+    assert_eq!(
+        told_at(&trace, "next hop of edge-a fe-a → fe-b"),
+        Some(DAY + 45.0 * MINUTE)
+    );
+}
