@@ -323,3 +323,148 @@ fn a_next_hop_moves_to_the_backup_first() {
         Some(DAY + 45.0 * MINUTE)
     );
 }
+
+/// Properties over generated pairings: the invariance tests' scenarios (their base
+/// layout) with FE pools paired and Edge pools given next hops at random.
+mod generated {
+    use edgesim::model::metrics::Cause;
+    use edgesim::model::{NoObserver, ReplicationResult, simulate_replication};
+    use edgesim::topology::Topology;
+    use proptest::prelude::*;
+
+    use crate::invariance::{Genes, all_layouts, config, generate};
+
+    /// Generated scenarios per property in a normal test run.
+    const DEFAULT_CASES: u32 = 16;
+
+    /// The generated scenario's base layout alone.
+    fn base_of(seed: u64) -> String {
+        let text = generate(seed).text;
+        let end = text.find("[[layouts]]").unwrap_or(text.len());
+        text[..end].to_string()
+    }
+
+    /// `text` with fe-0 and fe-1 paired (when both exist, else nothing paired) and each
+    /// Edge pool forwarding to a random FE pool or to none, as `genes` decide.
+    fn with_recovery(text: &str, genes: &mut Genes) -> String {
+        let front_ends = text.matches("[[front_end_pools]]").count();
+        let edges = text.matches("[[edge_pools]]").count();
+        let mut out = text.to_string();
+        if front_ends >= 2 && genes.below(4) != 0 {
+            out = out.replacen("id = \"fe-0\"\n", "id = \"fe-0\"\nbackup = \"fe-1\"\n", 1);
+        }
+        for edge in 0..edges {
+            let choice = genes.below(front_ends as u64 + 1) as usize;
+            if choice < front_ends {
+                out = out.replacen(
+                    &format!("id = \"edge-{edge}\"\n"),
+                    &format!("id = \"edge-{edge}\"\nnext_hop = \"fe-{choice}\"\n"),
+                    1,
+                );
+            }
+        }
+        out
+    }
+
+    fn simulate(text: &str) -> (Topology, Vec<ReplicationResult>) {
+        let (topology, simulation) = all_layouts(text).remove(0);
+        let results = (0..simulation.replications)
+            .map(|r| simulate_replication(&topology, &simulation, r, &mut NoObserver))
+            .collect();
+        (topology, results)
+    }
+
+    proptest! {
+        #![proptest_config(config(std::env::var("PROPERTY_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_CASES)))]
+
+        /// Users wait for a failover only while their own pool is down: never longer than
+        /// they would be down without a backup (common random numbers: the same component
+        /// histories), and only where a backup exists. Every availability stays in [0, 1].
+        #[test]
+        fn a_failover_is_pending_only_while_the_pool_itself_is_down(seed in any::<u64>(), pairing in any::<u64>()) {
+            let plain = base_of(seed);
+            let paired = with_recovery(&plain, &mut Genes(pairing));
+            let (_, without) = simulate(&plain);
+            let (topology, with) = simulate(&paired);
+            for (replication, (a, b)) in without.iter().zip(&with).enumerate() {
+                for (x, y) in a.services.iter().zip(&b.services) {
+                    prop_assert_eq!(x.service, y.service);
+                    prop_assert!((-1e-12..=1.0).contains(&y.availability(None, b.horizon)), "{}", paired);
+                    for (front_end, pool) in topology.front_end_pools.iter().enumerate() {
+                        let (Some(s), Some(t)) = (x.per_front_end.get(front_end), y.per_front_end.get(front_end)) else { continue };
+                        let pending = t.unserved_user_micros[Cause::PoolFailoverPending.index()];
+                        let down = s.unserved_user_micros[Cause::FrontEndDown.index()];
+                        if pool.backup.is_none() {
+                            prop_assert_eq!(pending, 0.0, "{} of {}, replication {}\n{}", x.service.name(), pool.id, replication, paired);
+                        }
+                        prop_assert!(pending <= down * (1.0 + 1e-9) + 1e-6,
+                            "{} of {}, replication {}: pending {} > down without backup {}\n{}",
+                            x.service.name(), pool.id, replication, pending, down, paired);
+                    }
+                    if !topology.edge_pools.iter().any(|p| p.next_hop.is_some()) {
+                        prop_assert_eq!(y.all.unserved_user_micros[Cause::NextHopDown.index()], 0.0, "{}", paired);
+                    }
+                }
+            }
+        }
+
+        /// Where no FE pool and no site ever goes down, pairing and next hops have nothing
+        /// to do: every result is bit-identical to the layout without them.
+        #[test]
+        fn recovery_changes_nothing_while_every_front_end_pool_stays_up(seed in any::<u64>(), pairing in any::<u64>()) {
+            let plain: String = base_of(seed)
+                .lines()
+                .filter(|line| !line.starts_with("site = {") && !line.starts_with("front_end_pool = {"))
+                .map(|line| format!("{line}\n"))
+                .collect();
+            let paired = with_recovery(&plain, &mut Genes(pairing));
+            let (_, without) = simulate(&plain);
+            let (_, with) = simulate(&paired);
+            prop_assert!(without == with, "{}", paired);
+        }
+    }
+}
+
+/// A scenario without `backup` and `next_hop` writes, byte for byte, what edgesim wrote
+/// before disaster recovery was modelled (commit 7215b2d): the FNV-1a hashes below are of
+/// that version's files for `tests/golden/no-recovery/scenario.toml` (`run -n 24`, shard
+/// 2/3's accumulators, `trace --replication 5`). The part file is compared from its
+/// accumulators on, so that a new version number does not fail it.
+#[test]
+fn a_scenario_without_recovery_writes_what_it_did_before() {
+    use edgesim::topology::stream_key_of;
+    let scenario = crate::project_path("tests/golden/no-recovery/scenario.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], out: &str| {
+        crate::edgesim()
+            .args(args)
+            .arg(&scenario)
+            .arg("-o")
+            .arg(dir.path().join(out))
+            .assert()
+            .success();
+    };
+    run(&["run", "-n", "24", "--no-charts", "-q"], "run");
+    run(
+        &["run", "-n", "24", "--shard", "2/3", "--no-charts", "-q"],
+        "shard",
+    );
+    run(&["trace", "--replication", "5"], "trace");
+    let hash = |file: &str| {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        format!("{:016x}", stream_key_of(&text))
+    };
+    for (file, before) in [
+        ("run/summary.csv", "2bacb6f31e6b7268"),
+        ("run/causes.csv", "fff38d9287433d6d"),
+        ("run/comparison.csv", "aa7e82fa7354d21e"),
+        ("run/pools.csv", "caa54bd0a0f302e2"),
+        ("run/runs.csv", "1b0f0d89150875ba"),
+        ("trace/trace.csv", "db831dbd14987c31"),
+    ] {
+        assert_eq!(hash(file), before, "{file} changed");
+    }
+    let part = std::fs::read_to_string(dir.path().join("shard/part.json")).unwrap();
+    let study = &part[part.find("\"study\":").unwrap()..part.find(",\"checksum\"").unwrap()];
+    assert_eq!(format!("{:016x}", stream_key_of(study)), "4327f0a215bca88b");
+}
