@@ -139,6 +139,17 @@ fn components(topology: &Topology) -> String {
         );
     }
     let _ = writeln!(text, "outages {:?}", topology.outages);
+    // Disaster recovery (rules D1, D2) decides when users have a FE pool and when Edge
+    // pools answer, for every service; its timing is the administrator's.
+    if topology.has_recovery() {
+        let backups: Vec<_> = topology.front_end_pools.iter().map(|p| p.backup).collect();
+        let next_hops: Vec<_> = topology.edge_pools.iter().map(|p| p.next_hop).collect();
+        let _ = writeln!(
+            text,
+            "recovery {backups:?} {next_hops:?} {:?}",
+            topology.operations
+        );
+    }
     text
 }
 
@@ -195,6 +206,13 @@ edge_pools.edge-b.servers = 3
 [[layouts]]
 name = "equal"
 dns.federation.edge-b.priority = 10
+[[layouts]]
+name = "next-hop"
+edge_pools.edge-a.next_hop = "fe"
+[[layouts]]
+name = "next-hop-slower"
+edge_pools.edge-a.next_hop = "fe"
+operations = { pool_failover = "2h" }
 "#;
 
     /// The services whose inputs differ between the base and layout `name`.
@@ -223,5 +241,19 @@ dns.federation.edge-b.priority = 10
         // which the administrator considers pools for the route and the gateway (edge-a
         // keeps coming first: same weight, first in the file).
         assert_eq!(affected("equal"), vec![Service::FederationInbound]);
+        // A next hop cuts Edge pools off for every service (rule D2), and with recovery
+        // every service reads how long a failover takes.
+        assert_eq!(affected("next-hop"), Service::ALL.to_vec());
+        let loaded = crate::scenario::load_str("inputs.toml", BASE).expect("valid");
+        let layout = |name: &str| {
+            let layouts = &loaded.scenario.layouts;
+            layouts.iter().find(|t| t.layout_name == name).unwrap()
+        };
+        for service in Service::ALL {
+            assert_ne!(
+                service_inputs(layout("next-hop"), service),
+                service_inputs(layout("next-hop-slower"), service)
+            );
+        }
     }
 }

@@ -841,7 +841,7 @@ mod tests {
     }
 
     #[test]
-    fn the_built_in_example_loads_with_three_layouts() {
+    fn the_built_in_example_loads_with_four_layouts() {
         let loaded = load(BUILTIN_EXAMPLE);
         let names: Vec<&str> = loaded
             .scenario
@@ -851,7 +851,12 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["distinct-priorities", "equal-priorities", "single-target"]
+            [
+                "distinct-priorities",
+                "equal-priorities",
+                "single-target",
+                "unpaired-pools"
+            ]
         );
         assert_eq!(loaded.scenario.simulation.seed, 20_140_312);
         assert_eq!(loaded.scenario.simulation.replications, 2000);
@@ -860,8 +865,8 @@ mod tests {
     #[test]
     fn layouts_change_only_what_they_name() {
         let loaded = load(BUILTIN_EXAMPLE);
-        let [distinct, equal, single] = &loaded.scenario.layouts[..] else {
-            panic!("three layouts")
+        let [distinct, equal, single, unpaired] = &loaded.scenario.layouts[..] else {
+            panic!("four layouts")
         };
         let priorities = |t: &Topology| -> Vec<(u32, u16, u16)> {
             t.dns
@@ -880,6 +885,24 @@ mod tests {
         // Merging the federation table key by key keeps the route and gateway.
         assert_eq!(single.federation.outbound_route, Some(EdgePoolIndex(0)));
         assert_eq!(single.federation.xmpp_gateway, Some(EdgePoolIndex(0)));
+        // The list given whole drops the pairing and keeps everything else.
+        let backups = |t: &Topology| -> Vec<Option<u32>> {
+            t.front_end_pools
+                .iter()
+                .map(|p| p.backup.map(|b| b.0))
+                .collect()
+        };
+        assert_eq!(backups(distinct), vec![Some(1), Some(0), None]);
+        assert_eq!(backups(unpaired), vec![None, None, None]);
+        assert_eq!(priorities(unpaired), priorities(distinct));
+        let next_hops = |t: &Topology| -> Vec<Option<u32>> {
+            t.edge_pools
+                .iter()
+                .map(|p| p.next_hop.map(|n| n.0))
+                .collect()
+        };
+        assert_eq!(next_hops(unpaired), vec![Some(0), Some(1), Some(2)]);
+        assert_eq!(next_hops(distinct), next_hops(unpaired));
     }
 
     #[test]

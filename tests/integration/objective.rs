@@ -74,7 +74,7 @@ fn the_score_is_the_services_downtime_times_their_users_and_weights() {
             _ => {}
         }
     }
-    assert_eq!(found.len(), 3, "one score per layout");
+    assert_eq!(found.len(), 4, "one score per layout");
     for (layout, (score, rank)) in &found {
         assert_close(*score, expected[layout], layout);
         // The rank counts the layouts with a lower score.
@@ -105,7 +105,7 @@ fn the_score_is_the_services_downtime_times_their_users_and_weights() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["objective"]["weights"]["xmpp_inbound"], 0.5);
-    assert_eq!(json["scores"].as_array().unwrap().len(), 3);
+    assert_eq!(json["scores"].as_array().unwrap().len(), 4);
 }
 
 #[test]
