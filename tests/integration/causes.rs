@@ -334,3 +334,63 @@ fn clients_walking_the_list_is_client_failover() {
         &[],
     );
 }
+
+/// A second FE pool, fe-b at site b with `users` users (none remote), and `keys`.
+fn second_front_end_pool(users: u64, keys: &str) -> String {
+    format!(
+        "[[front_end_pools]]\nid = \"fe-b\"\nsite = \"b\"\nusers = {users}\nremote_users = 0\nedge_pool = \"edge-b\"\n{keys}\n"
+    )
+}
+
+#[test]
+fn a_pool_waiting_for_its_failover_is_said_so() {
+    // fe-a is paired with fe-b and down 2 h: its users wait for the decision and the
+    // failover (about 1 h 30 with the defaults) before they are served as fe-b's.
+    let text = scenario(
+        REMOTE_A_B,
+        &second_front_end_pool(100, "backup = \"fe-a\""),
+        &[("fe-a", "1d", "2h")],
+    );
+    check(
+        &text,
+        REMOTE,
+        "pool_failover_pending",
+        true,
+        "before their failover to the backup pool is complete",
+        &[],
+    );
+}
+
+#[test]
+fn an_edge_pool_cut_off_from_its_next_hop_is_said_so() {
+    // edge-a, the XMPP gateway, forwards to fe-a; fe-a is down 2 h, so edge-a answers
+    // nothing until the administrator moves its next hop to fe-b.
+    let text = scenario(
+        &format!("{REMOTE_A_B}\n{FEDERATION_A_B}"),
+        &format!(
+            "{}[federation]\noutbound_route = \"edge-a\"\nxmpp_gateway = \"edge-a\"",
+            second_front_end_pool(10_000, "")
+        ),
+        &[("fe-a", "1d", "2h")],
+    )
+    .replace(
+        "external_fqdn = \"sip.a.example.com\"\n",
+        "external_fqdn = \"sip.a.example.com\"\nnext_hop = \"fe-a\"\n",
+    );
+    check(
+        &text,
+        XMPP_INBOUND,
+        "next_hop_down",
+        false,
+        "cut off from their next-hop Front End pool",
+        &["every Edge pool being down"],
+    );
+    check(
+        &text,
+        OUTBOUND,
+        "next_hop_down",
+        true,
+        "cut off from their next-hop Front End pool",
+        &[],
+    );
+}
