@@ -88,6 +88,12 @@ impl Derived {
         }
     }
 
+    /// Whether the components' part of the state (which pools are up, servers up) is the
+    /// same as `other`'s.
+    pub fn same_components(&self, other: &Derived) -> bool {
+        self.front_end_up == other.front_end_up && self.edge_servers_up == other.edge_servers_up
+    }
+
     /// Whether the firewall lets the users of FE pool `front_end`, served by the pool they
     /// are homed on, reach Edge pool `edge`.
     pub fn allows(

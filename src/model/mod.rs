@@ -908,7 +908,7 @@ impl<'t> Replication<'t> {
     fn reconcile(&mut self) {
         self.components
             .derive(self.topology, &mut self.next_physical);
-        let physical_changed = self.next_physical != self.physical;
+        let physical_changed = !self.next_physical.same_components(&self.physical);
         if physical_changed {
             // `next_physical` now holds the components before the event, `physical` after.
             std::mem::swap(&mut self.physical, &mut self.next_physical);
@@ -918,9 +918,19 @@ impl<'t> Replication<'t> {
                 .components_changed(&mut moment!(self), before, &mut note);
             self.note = note;
         }
-        self.recovery
-            .view(self.topology, &self.physical, &mut self.next_derived);
-        if !physical_changed && self.next_derived == self.derived {
+        // Without recovery the view changes exactly when the components do.
+        let view_changed = if self.recovery.enabled() {
+            self.recovery
+                .view(self.topology, &self.physical, &mut self.next_derived);
+            self.next_derived != self.derived
+        } else {
+            if physical_changed {
+                self.recovery
+                    .view(self.topology, &self.physical, &mut self.next_derived);
+            }
+            physical_changed
+        };
+        if !physical_changed && !view_changed {
             return;
         }
         // Remote access moves to now under the state that held until now.

@@ -108,7 +108,10 @@ impl Recovery {
 
     /// The state the services read, from the component state `physical`.
     pub fn view(&self, topology: &Topology, physical: &Derived, into: &mut Derived) {
-        into.clone_from(physical);
+        // Without recovery the view is the components' state, and its homes, pending
+        // failovers and cut-offs keep the values both were made with.
+        into.front_end_up.clone_from(&physical.front_end_up);
+        into.edge_servers_up.clone_from(&physical.edge_servers_up);
         if !self.enabled {
             return;
         }

@@ -327,12 +327,17 @@ fn a_next_hop_moves_to_the_backup_first() {
 /// Properties over generated pairings: the invariance tests' scenarios (their base
 /// layout) with FE pools paired and Edge pools given next hops at random.
 mod generated {
-    use edgesim::model::metrics::Cause;
-    use edgesim::model::{NoObserver, ReplicationResult, simulate_replication};
+    use edgesim::model::metrics::{Cause, NOBODY};
+    use edgesim::model::services::Service;
+    use edgesim::model::{
+        NoObserver, ReplicationResult, simulate_replication,
+        simulate_replication_stepping_every_target, simulate_replication_with_ticks,
+    };
+    use edgesim::time::SimDuration;
     use edgesim::topology::Topology;
     use proptest::prelude::*;
 
-    use crate::invariance::{Genes, all_layouts, config, generate};
+    use crate::invariance::{Genes, all_layouts, config, difference, generate};
 
     /// Generated scenarios per property in a normal test run.
     const DEFAULT_CASES: u32 = 16;
@@ -403,6 +408,38 @@ mod generated {
                     }
                     if !topology.edge_pools.iter().any(|p| p.next_hop.is_some()) {
                         prop_assert_eq!(y.all.unserved_user_micros[Cause::NextHopDown.index()], 0.0, "{}", paired);
+                    }
+                }
+            }
+        }
+
+        /// What recovery moves between events (users homed elsewhere, Edge pools cut off)
+        /// is integrated exactly: no-op events and stepping through every target change
+        /// no result beyond rounding.
+        #[test]
+        fn no_op_events_and_stepping_every_target_change_no_result(
+            seed in any::<u64>(),
+            pairing in any::<u64>(),
+            tick_seconds in proptest::collection::vec(0u64..5_184_000, 1..40),
+        ) {
+            let paired = with_recovery(&base_of(seed), &mut Genes(pairing));
+            let ticks: Vec<SimDuration> = tick_seconds
+                .iter()
+                .map(|s| SimDuration::from_micros(s * 1_000_000 + 123_457))
+                .collect();
+            let (topology, simulation) = all_layouts(&paired).remove(0);
+            for replication in 0..simulation.replications {
+                let plain = simulate_replication_with_ticks(&topology, &simulation, replication, &[], &mut NoObserver);
+                let ticked = simulate_replication_with_ticks(&topology, &simulation, replication, &ticks, &mut NoObserver);
+                let stepping = simulate_replication_stepping_every_target(&topology, &simulation, replication);
+                for other in [&ticked, &stepping] {
+                    for service in Service::ALL {
+                        if let Some(found) = difference(&plain, other, service, 1e-9) {
+                            prop_assert!(false, "replication {replication}: {found}\n{}", paired);
+                        }
+                    }
+                    for (p, q) in plain.edge_pools.iter().zip(&other.edge_pools) {
+                        prop_assert!((p.peak_load - q.peak_load).abs() <= 1e-9 * p.peak_load + NOBODY, "peak {p:?} vs {q:?}\n{}", paired);
                     }
                 }
             }

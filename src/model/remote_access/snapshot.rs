@@ -78,21 +78,24 @@ impl RemoteAccess {
     pub fn desktop_cause(&self, ctx: &Context<'_>, front_end: FrontEndPoolIndex) -> Cause {
         let records = ctx.topology.dns.remote_access.records();
         let up = |edge: EdgePoolIndex| ctx.edge_up(edge);
-        let reachable_cut_off =
-            |edge: EdgePoolIndex| ctx.derived.cut_off[edge] && ctx.allows(front_end, edge);
-        let answering =
-            |r: &&crate::topology::SrvRecord| up(r.target) && ctx.allows(front_end, r.target);
-        if !records.iter().any(|r| answering(&r))
-            && records.iter().any(|r| reachable_cut_off(r.target))
-        {
-            Cause::NextHopDown
-        } else if !records.iter().any(|r| up(r.target)) {
-            Cause::AllPoolsDown
+        // Only when no target it may reach answers: is one of them up but cut off (D2)?
+        let cut_off_or = |cause: Cause| {
+            if records
+                .iter()
+                .any(|r| ctx.derived.cut_off[r.target] && ctx.allows(front_end, r.target))
+            {
+                Cause::NextHopDown
+            } else {
+                cause
+            }
+        };
+        if !records.iter().any(|r| up(r.target)) {
+            cut_off_or(Cause::AllPoolsDown)
         } else if !records
             .iter()
             .any(|r| up(r.target) && ctx.allows(front_end, r.target))
         {
-            Cause::Firewall
+            cut_off_or(Cause::Firewall)
         } else if !records
             .iter()
             .any(|r| up(r.target) && ctx.allows(front_end, r.target) && self.has_room(r.target))
