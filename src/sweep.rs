@@ -60,8 +60,9 @@ pub struct SweepRow {
     pub delta_min_per_year: f64,
     /// Its 95% interval (bounds when fewer than five replications differ).
     pub delta_ci95: Option<(f64, f64)>,
-    /// What `delta_ci95` is: `two_sided`, `bounds`, `unaffected` (the key is not read) or
-    /// `none`; empty at the base point.
+    /// What `delta_ci95` is: `two_sided`, `bounds`, `unaffected` (nothing the service
+    /// reads changes: the key is not read, or the point is the base value) or `none`;
+    /// empty at the base point.
     pub delta_interval: &'static str,
     /// Replications in which the point differs from the base (0 at the base point).
     pub differing: u64,

@@ -213,7 +213,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
 pub fn cause_phrase(service: Service, cause: Cause) -> &'static str {
     match (cause, service) {
         (Cause::FrontEndDown, _) => {
-            "the users' Front End pools being down, which no Edge layout changes"
+            "the users' Front End pools being down, which no Edge layout changes (pairing each with a backup pool at another site shortens it, D1)"
         }
         (Cause::AllPoolsDown, Service::RemoteAccess) => {
             "every Edge pool in the remote-access SRV records being down at once"

@@ -138,7 +138,7 @@ fn table(outcome: &SweepResults) -> String {
             let places = if service == SCORE_SERVICE { 0 } else { 1 };
             let delta = match row.delta_interval {
                 _ if row.key.is_empty() => String::new(),
-                "unaffected" => format!("{:>10}  unaffected: the key is not read", 0),
+                "unaffected" => format!("{:>10}  unaffected: nothing it reads changes", 0),
                 "bounds" => format!(
                     "{:+10.places$}  too few replications differ ({} of {})",
                     row.delta_min_per_year, row.differing, row.replications

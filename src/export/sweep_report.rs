@@ -86,7 +86,7 @@ fn cell(row: &SweepRow) -> String {
         return downtime;
     }
     match row.delta_interval {
-        "unaffected" => return format!("{downtime} (unaffected: the key is not read)"),
+        "unaffected" => return format!("{downtime} (unaffected: nothing it reads changes)"),
         "bounds" => {
             return format!(
                 "{downtime} ({}{}; too few differ: {} of {})",
