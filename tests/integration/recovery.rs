@@ -175,13 +175,16 @@ fn a_site_loss_with_a_backup_costs_the_decision_and_the_failover() {
                 Some(Cause::AwaitingAdmin),
                 45.0 * MINUTE,
             ),
-            // The association: fe-a's users use fe-b's, edge-b, once failed over.
+            // The association: fe-a's users use fe-b's, edge-b, once failed over (their
+            // own, edge-a, is down all 6 h and nobody moved it: fe-a's users were not up
+            // when the administrator answered edge-a's loss).
             (
                 EdgeAssociation,
                 0,
                 Some(Cause::PoolFailoverPending),
                 4_500.0,
             ),
+            (EdgeAssociation, 0, None, 4_500.0),
             (EdgeAssociation, 1, None, 0.0),
         ],
     );
@@ -234,6 +237,41 @@ fn a_failover_waits_for_a_backup_that_is_down_and_lapses_for_a_pool_that_is_back
     assert_eq!(
         told_at(&trace, "fe-b was back before its failover"),
         Some(DAY + 3.0 * HOUR)
+    );
+}
+
+#[test]
+fn failed_over_users_walk_under_the_backups_firewall_rules() {
+    // fe-a paired with fe-b, whose firewall blocks edge-a. fe-a's own pool is down 6 h
+    // (edge-a stays up). After 75 min fe-a's users, served as fe-b's, walk: edge-a is up
+    // but blocked for them (20 s), then edge-b. The route stays on edge-a, which fe-b's
+    // rules block: outbound federation is the firewall's for fe-a's users from the
+    // failover (1 d + 75 min) to the failback (1 d + 6 h + 75 min), 6 h. Without the
+    // rule they connect to edge-a at once and the route serves them.
+    let deny = "[firewall]\ndeny = [ { front_end = \"fe-b\", edge = \"edge-a\" } ]\n";
+    let rest = outage("fe-a", "1d", "6h");
+    let (blocked, _) = simulate(&scenario(PAIRED, "", "", &format!("{deny}{rest}")));
+    assert_lost(
+        &blocked,
+        &[
+            (RemoteAccess, 0, None, 4_500.0 + 20.0),
+            (RemoteAccess, 0, Some(Cause::ClientFailover), 20.0),
+            (
+                FederationOutbound,
+                0,
+                Some(Cause::PoolFailoverPending),
+                4_500.0,
+            ),
+            (FederationOutbound, 0, Some(Cause::Firewall), 6.0 * HOUR),
+        ],
+    );
+    let (open, _) = simulate(&scenario(PAIRED, "", "", &rest));
+    assert_lost(
+        &open,
+        &[
+            (RemoteAccess, 0, None, 4_500.0),
+            (FederationOutbound, 0, None, 4_500.0),
+        ],
     );
 }
 
