@@ -276,6 +276,25 @@ fn failed_over_users_walk_under_the_backups_firewall_rules() {
 }
 
 #[test]
+fn failed_over_mobile_users_use_the_backups_association() {
+    // Every remote user mobile: they use only their pool's associated Edge pool (F2).
+    // After the 75 min failover fe-a's users, served as fe-b's, connect to fe-b's
+    // association, edge-b, at once; their own, edge-a, is down with site a for 6 h.
+    // fe-b's users are on edge-b throughout.
+    let text = scenario(PAIRED, "", "", &outage("a", "1d", "6h"))
+        .replace("retry = \"1m\"\n", "retry = \"1m\"\nmobile_share = 1.0\n");
+    let (result, _) = simulate(&text);
+    assert_lost(
+        &result,
+        &[
+            (RemoteAccess, 0, None, 4_500.0),
+            (RemoteAccess, 0, Some(Cause::PoolFailoverPending), 4_500.0),
+            (RemoteAccess, 1, None, 0.0),
+        ],
+    );
+}
+
+#[test]
 fn users_failing_back_walk_at_once_and_lose_a_timeout_on_a_pool_still_down() {
     // As with a backup, but edge-a stays down 2 h after site a is back, over the failback
     // at 1 d + 7 h 15 min: fe-a's users, back on fe-a, try edge-a first and lose 20 s.
