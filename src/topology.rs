@@ -344,6 +344,9 @@ pub struct Simulation {
 pub struct Topology {
     /// The layout's name (`base` when the scenario has no layouts).
     pub layout_name: String,
+    /// The assumption this layout is evaluated under, when the scenario has
+    /// `[[assumptions]]` (docs/scenario.md); `None` otherwise.
+    pub assumption: Option<String>,
     /// Sites, in file order.
     pub sites: Vec<Site>,
     /// Front End pools, in file order.

@@ -4,6 +4,7 @@
 //! key paths ([`schema`]) → layouts merged ([`layout`]) → references resolved
 //! ([`resolve`]) → disaster-recovery warnings ([`lint`]).
 
+pub mod assumption;
 pub mod budget;
 pub mod decode;
 pub mod diagnostic;
@@ -411,13 +412,47 @@ pub fn load_str_with(
         }
         _ => file_root,
     };
+    // Assumptions are read apart and merged over each layout (docs/scenario.md).
+    let assumptions = root
+        .get("assumptions")
+        .map(|node| assumption::read_assumptions(node, &mut findings))
+        .unwrap_or_default();
+    let root = if root.get("assumptions").is_some() {
+        layout::without_keys(&root, &["assumptions"])
+    } else {
+        root
+    };
     let raw = schema::read_scenario(&root, &mut findings);
     let base = resolve::resolve_topology(&raw, "base", &mut findings);
     let mut diagnostics = findings.items;
 
     let mut topologies: Vec<Topology> = Vec::new();
     match root.get("layouts") {
+        None if !assumptions.is_empty() => {
+            let base_tree = layout::without_keys(&root, &["layouts"]);
+            for cell in cells_under_assumptions("base", &base_tree, &assumptions, &mut diagnostics)
+            {
+                topologies.push(cell);
+            }
+        }
         None => topologies.extend(base),
+        Some(layouts_node) if !assumptions.is_empty() => {
+            let base_tree = layout::without_keys(&root, &["layouts"]);
+            for (name, materialised, _) in
+                materialise_layouts(&base_tree, layouts_node, &mut diagnostics)
+            {
+                let materialised = match overlay {
+                    Some(overlay) => layout::merge(&materialised, overlay),
+                    None => materialised,
+                };
+                topologies.extend(cells_under_assumptions(
+                    &name,
+                    &materialised,
+                    &assumptions,
+                    &mut diagnostics,
+                ));
+            }
+        }
         Some(layouts_node) => {
             let base_tree = layout::without_keys(&root, &["layouts"]);
             for (name, materialised, replaced) in
@@ -620,6 +655,34 @@ fn replaced_list_hint(base: &Node, replaced: &[&str]) -> Option<String> {
     ))
 }
 
+/// Layout `name` (its tree `layout_tree`) under each assumption: one topology per cell,
+/// in assumption order, its findings merged into `diagnostics` under "layout under
+/// assumption".
+fn cells_under_assumptions(
+    name: &str,
+    layout_tree: &Node,
+    assumptions: &[assumption::Assumption],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Topology> {
+    let mut cells = Vec::new();
+    for belief in assumptions {
+        let mut cell_findings = Findings::default();
+        let tree = assumption::apply(layout_tree, belief);
+        let raw = schema::read_scenario(&tree, &mut cell_findings);
+        let topology = resolve::resolve_topology(&raw, name, &mut cell_findings);
+        merge_findings(
+            diagnostics,
+            cell_findings.items,
+            &format!("{name} under {}", belief.name),
+        );
+        if let Some(mut topology) = topology {
+            topology.assumption = Some(belief.name.clone());
+            cells.push(topology);
+        }
+    }
+    cells
+}
+
 /// Checks the `[[layouts]]` entries and returns each layout's name with the base merged
 /// with its tables, and the lists of records it replaced with arrays.
 fn materialise_layouts(
@@ -715,6 +778,20 @@ fn materialise_layouts(
         if findings.items.len() > errors_before {
             // Merging edits that cannot apply would only add errors that follow from them.
             continue;
+        }
+        for key in assumption::world_keys_in_layout(&overlay) {
+            let mut warning = Diagnostic::warning(
+                    "A1",
+                    format!(
+                        "layout \"{name}\" changes `{key}`, which is what the world does, not a design choice"
+                    ),
+                )
+                .with_key_path(format!("{path}.{key}"))
+                .with_span(item.span.clone())
+                .with_help("write it as an [[assumptions]] entry, so that every layout is judged under it and the verdict names it (docs/scenario.md, \"assumptions\")");
+            // It holds in this layout only (the base alone is not run).
+            warning.layouts = vec![name.clone()];
+            findings.push(warning);
         }
         let replaced = REPLACEABLE_LISTS
             .into_iter()

@@ -1,6 +1,7 @@
 //! The one integration-test binary: runs the `edgesim` command line as a planner would.
 
 mod architecture;
+mod assumptions;
 mod causes;
 mod charts;
 mod coverage;

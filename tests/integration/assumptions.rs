@@ -1,0 +1,141 @@
+//! Assumptions (docs/scenario.md, "assumptions"): what the world does, as overlays every
+//! layout is evaluated under. Work in progress for issue 22: the scenario side (reading,
+//! refusing choices, the cells) is here; the outputs are not yet.
+
+use edgesim::model::{NoObserver, simulate_replication};
+use edgesim::scenario::load_str;
+use edgesim::topology::InboundFederation;
+
+const CONTOSO: &str = include_str!("../../scenarios/contoso-three-site.toml");
+
+/// Contoso with `assumptions` appended.
+fn with_assumptions(assumptions: &str) -> String {
+    format!("{CONTOSO}\n{assumptions}")
+}
+
+#[test]
+fn every_layout_runs_under_every_assumption_and_a_cell_is_the_written_in_run() {
+    let text = with_assumptions(
+        "[[assumptions]]\nname = \"prompt-admin\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
+    );
+    let loaded = load_str("contoso.toml", &text).unwrap();
+    let cells: Vec<(String, Option<String>)> = loaded
+        .scenario
+        .layouts
+        .iter()
+        .map(|t| (t.layout_name.clone(), t.assumption.clone()))
+        .collect();
+    assert_eq!(cells.len(), 4 * 2, "{cells:?}");
+    assert_eq!(
+        cells[0],
+        (
+            "distinct-priorities".to_string(),
+            Some("prompt-admin".to_string())
+        )
+    );
+    assert_eq!(
+        cells[1],
+        (
+            "distinct-priorities".to_string(),
+            Some("slow-admin".to_string())
+        )
+    );
+    // The slow administrator written into the base scenario.
+    let written = CONTOSO.replace(
+        "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
+        "[operations]\nresponse = \"4h\"\n",
+    );
+    assert_ne!(written, CONTOSO);
+    let written = load_str("written.toml", &written).unwrap();
+    let simulation = loaded.scenario.simulation;
+    for (index, layout) in written.scenario.layouts.iter().enumerate() {
+        let cell = &loaded.scenario.layouts[2 * index + 1];
+        assert_eq!(cell.layout_name, layout.layout_name);
+        for replication in 0..20 {
+            let a = simulate_replication(cell, &simulation, replication, &mut NoObserver);
+            let b = simulate_replication(layout, &simulation, replication, &mut NoObserver);
+            assert!(a == b, "{} replication {replication}", layout.layout_name);
+        }
+    }
+    // Under the assumption that changes nothing, each cell is the plain layout.
+    let plain = load_str("plain.toml", CONTOSO).unwrap();
+    for (index, layout) in plain.scenario.layouts.iter().enumerate() {
+        let cell = &loaded.scenario.layouts[2 * index];
+        let a = simulate_replication(cell, &simulation, 3, &mut NoObserver);
+        let b = simulate_replication(layout, &simulation, 3, &mut NoObserver);
+        assert!(a == b, "{}", layout.layout_name);
+    }
+}
+
+#[test]
+fn partners_behaviour_leaves_a_geo_dns_layout_on_geo_dns() {
+    let text = with_assumptions(
+        "[[layouts]]\nname = \"geo\"\nfederation = { inbound = \"geo_dns\" }\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n",
+    );
+    let loaded = load_str("contoso.toml", &text).unwrap();
+    for topology in &loaded.scenario.layouts {
+        let expected = if topology.layout_name == "geo" {
+            InboundFederation::GeoDns
+        } else {
+            InboundFederation::SingleTarget
+        };
+        assert_eq!(
+            topology.federation.inbound, expected,
+            "{}",
+            topology.layout_name
+        );
+    }
+}
+
+#[test]
+fn an_assumption_may_not_change_a_choice() {
+    for (key, text) in [
+        (
+            "assumptions[0].edge_pools",
+            "edge_pools.edge-dublin.servers = 3",
+        ),
+        (
+            "assumptions[0].federation.outbound_route",
+            "federation = { outbound_route = \"edge-amsterdam\" }",
+        ),
+        ("assumptions[0].dns", "dns = { ttl = \"5m\" }"),
+        (
+            "assumptions[0].simulation",
+            "simulation = { replications = 5 }",
+        ),
+    ] {
+        let error = load_str(
+            "contoso.toml",
+            &with_assumptions(&format!("[[assumptions]]\nname = \"x\"\n{text}\n")),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains(key), "{key}: {error}");
+        assert!(error.contains("an assumption may not change"), "{error}");
+    }
+    // Names: required, unique.
+    let error = load_str(
+        "contoso.toml",
+        &with_assumptions("[[assumptions]]\nname = \"x\"\n[[assumptions]]\nname = \"x\"\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("duplicate assumption name"), "{error}");
+}
+
+#[test]
+fn a_layout_that_changes_what_the_world_does_is_warned() {
+    let loaded = load_str("contoso.toml", CONTOSO).unwrap();
+    let a1: Vec<&str> = loaded
+        .warnings
+        .iter()
+        .filter(|w| w.rule == Some("A1"))
+        .map(|w| w.message.as_str())
+        .collect();
+    // Contoso's single-target layout is a belief about partners, written as a layout.
+    assert_eq!(a1.len(), 1, "{a1:?}");
+    assert!(
+        a1[0].contains("\"single-target\" changes `federation.inbound`"),
+        "{a1:?}"
+    );
+}
