@@ -223,17 +223,6 @@ impl<'s> Runner<'s> {
     }
 }
 
-/// Work in progress (issue 22): `[[assumptions]]` are read and checked, and every layout
-/// is materialised under each, but the outputs cannot tell the cells apart yet.
-fn refuse_assumptions(scenario: &Scenario) -> Result<(), Failure> {
-    if scenario.layouts.iter().any(|t| t.assumption.is_some()) {
-        return Err(Failure::Invalid(
-            "error: this version reads and checks [[assumptions]] but cannot report layouts under them yet; remove the [[assumptions]] entries to run".to_string(),
-        ));
-    }
-    Ok(())
-}
-
 /// Runs a study of every layout of `scenario` (with any command-line overrides already
 /// applied) and returns its results in memory: the shard's replications, then, with a
 /// precision target, more batches in replication order until every named row is precise
@@ -247,7 +236,6 @@ pub fn study(
     let replications = scenario.simulation.replications;
     let shard = options.shard;
     check_shard(shard, replications)?;
-    refuse_assumptions(scenario)?;
     let mut runner = Runner::new(scenario, options.threads)?;
     runner.extend(shard.replications(replications), observer)?;
     let precision = match &options.precision {

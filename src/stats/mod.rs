@@ -21,7 +21,7 @@ use crate::model::ReplicationResult;
 use crate::model::metrics::ServiceTally;
 use crate::model::services::ServiceResult;
 use crate::time::SimDuration;
-use crate::topology::{Materiality, Objective, Scenario};
+use crate::topology::{Materiality, Objective, Scenario, Topology};
 use crate::vocabulary::Service;
 use crate::vocabulary::{CAUSE_COUNT, Cause};
 
@@ -272,6 +272,9 @@ pub struct PoolAccumulator {
 pub struct LayoutAccumulator {
     /// The layout's name.
     pub layout: String,
+    /// The assumption it is evaluated under, when the scenario has `[[assumptions]]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
     /// Its configured services.
     pub services: Vec<ServiceAccumulator>,
     /// Its Edge pools.
@@ -446,15 +449,39 @@ impl Study {
             .collect()
     }
 
+    /// The layout that layout `index` is compared with: the first under the same
+    /// assumption (the first of all without assumptions).
+    pub fn baseline_of(&self, index: usize) -> usize {
+        let assumption = &self.layouts[index].assumption;
+        self.layouts
+            .iter()
+            .position(|layout| &layout.assumption == assumption)
+            .unwrap_or(0)
+    }
+
+    /// Whether the study evaluates its layouts under `[[assumptions]]`.
+    pub fn has_assumptions(&self) -> bool {
+        self.layouts
+            .iter()
+            .any(|layout| layout.assumption.is_some())
+    }
+
     /// Empty accumulators for every layout of `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
-        let baseline = scenario.layouts.first();
+        let baseline_of = |topology: &Topology| {
+            scenario
+                .layouts
+                .iter()
+                .position(|t| t.assumption == topology.assumption)
+                .unwrap_or(0)
+        };
         let layouts = scenario
             .layouts
             .iter()
             .enumerate()
             .map(|(index, topology)| LayoutAccumulator {
                 layout: topology.layout_name.clone(),
+                assumption: topology.assumption.clone(),
                 services: topology
                     .configured_services()
                     .into_iter()
@@ -463,11 +490,10 @@ impl Study {
                         if service.per_user() {
                             scopes.extend(topology.front_end_pools.iter().map(|p| p.id.clone()));
                         }
-                        let unaffected = index > 0
-                            && baseline.is_some_and(|base| {
-                                crate::model::inputs::service_inputs(base, service)
-                                    == crate::model::inputs::service_inputs(topology, service)
-                            });
+                        let base = &scenario.layouts[baseline_of(topology)];
+                        let unaffected = index != baseline_of(topology)
+                            && crate::model::inputs::service_inputs(base, service)
+                                == crate::model::inputs::service_inputs(topology, service);
                         ServiceAccumulator {
                             service,
                             unaffected,
@@ -540,10 +566,16 @@ impl Study {
         }
         // A layout's score is the baseline's by construction when it weighs the same
         // services by the same factors and each of them is unaffected.
-        if let Some((baseline, others)) = self.layouts.split_first_mut() {
+        for index in 0..self.layouts.len() {
+            let base = self.baseline_of(index);
+            if base == index {
+                continue;
+            }
+            let (before, after) = self.layouts.split_at_mut(index);
+            let (baseline, layout) = (&before[base], &mut after[0]);
             let base_services: Vec<Service> = baseline.services.iter().map(|s| s.service).collect();
             let base_factors = baseline.score.as_ref().map(|s| s.factors.clone());
-            for layout in others {
+            {
                 let services: Vec<Service> = layout.services.iter().map(|s| s.service).collect();
                 if let Some(score) = &mut layout.score {
                     let weighed_unaffected = layout
@@ -685,12 +717,14 @@ impl Study {
 
     /// The paired differences of each layout's score against the baseline's.
     fn add_score_pairs(&mut self, scores: &[Option<u64>]) {
-        let Some(Some(baseline)) = scores.first() else {
-            return;
-        };
-        for (layout, score) in self.layouts.iter_mut().zip(scores).skip(1) {
+        for index in 0..self.layouts.len() {
+            let base = self.baseline_of(index);
+            let (Some(baseline), true) = (scores[base], base != index) else {
+                continue;
+            };
+            let (layout, score) = (&mut self.layouts[index], &scores[index]);
             if let (Some(accumulator), Some(score)) = (&mut layout.score, score) {
-                let difference = i128::from(*score) - i128::from(*baseline);
+                let difference = i128::from(*score) - i128::from(baseline);
                 accumulator
                     .paired
                     .get_or_insert_with(PairedSums::default)
@@ -702,22 +736,26 @@ impl Study {
     /// Paired differences against the baseline: the same service and scope name, in the
     /// same replication (so the common random numbers cancel).
     fn add_pairs(&mut self, figures: &[Vec<(Service, Vec<RunFigure>)>]) {
-        let Some(baseline_figures) = figures.first() else {
-            return;
-        };
-        let (baseline, others) = self.layouts.split_at_mut(1);
-        for (layout, layout_figures) in others.iter_mut().zip(&figures[1..]) {
+        for index in 0..self.layouts.len() {
+            let base = self.baseline_of(index);
+            if base == index {
+                continue;
+            }
+            let baseline_figures = &figures[base];
+            let layout_figures = &figures[index];
+            let (before, after) = self.layouts.split_at_mut(index);
+            let (baseline, layout) = (&before[base], &mut after[0]);
             for (accumulator, (_, service_figures)) in
                 layout.services.iter_mut().zip(layout_figures)
             {
-                let Some(position) = baseline[0]
+                let Some(position) = baseline
                     .services
                     .iter()
                     .position(|s| s.service == accumulator.service)
                 else {
                     continue;
                 };
-                let baseline_scopes = &baseline[0].services[position].scopes;
+                let baseline_scopes = &baseline.services[position].scopes;
                 let baseline_service = &baseline_figures[position].1;
                 for (scope, figure) in accumulator.scopes.iter_mut().zip(service_figures) {
                     let Some(index) = baseline_scopes.iter().position(|s| s.scope == scope.scope)
@@ -744,6 +782,7 @@ impl Study {
         let layouts_match = self.layouts.len() == other.layouts.len()
             && self.layouts.iter().zip(&other.layouts).all(|(a, b)| {
                 a.layout == b.layout
+                    && a.assumption == b.assumption
                     && a.services.len() == b.services.len()
                     && a.services.iter().zip(&b.services).all(|(x, y)| {
                         x.service == y.service

@@ -139,3 +139,66 @@ fn a_layout_that_changes_what_the_world_does_is_warned() {
         "{a1:?}"
     );
 }
+
+/// The rows of `file` in `dir` whose assumption column is `assumption`, without that
+/// column; the header without it first.
+fn rows_under(dir: &std::path::Path, file: &str, assumption: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .replacen("layout,assumption,", "layout,", 1);
+    std::iter::once(header)
+        .chain(lines.filter_map(|line| {
+            let mut fields: Vec<&str> = line.split(',').collect();
+            (fields[1] == assumption).then(|| {
+                fields.remove(1);
+                fields.join(",")
+            })
+        }))
+        .collect()
+}
+
+#[test]
+fn a_cells_rows_are_the_written_in_runs_rows_to_the_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |text: &str, out: &str| {
+        let file = dir.path().join(format!("{out}.toml"));
+        std::fs::write(&file, text).unwrap();
+        crate::edgesim()
+            .args(["run", "-n", "30", "--no-charts", "-q", "-o"])
+            .arg(dir.path().join(out))
+            .arg(&file)
+            .assert()
+            .success();
+    };
+    run(
+        &with_assumptions(
+            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
+        ),
+        "cells",
+    );
+    run(CONTOSO, "plain");
+    run(
+        &CONTOSO.replace(
+            "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
+            "[operations]\nresponse = \"4h\"\n",
+        ),
+        "written",
+    );
+    for file in ["summary.csv", "causes.csv", "pools.csv", "comparison.csv"] {
+        let plain = std::fs::read_to_string(dir.path().join("plain").join(file)).unwrap();
+        let written = std::fs::read_to_string(dir.path().join("written").join(file)).unwrap();
+        assert_eq!(
+            rows_under(&dir.path().join("cells"), file, "as-written"),
+            plain.lines().map(str::to_string).collect::<Vec<_>>(),
+            "{file} under as-written"
+        );
+        assert_eq!(
+            rows_under(&dir.path().join("cells"), file, "slow-admin"),
+            written.lines().map(str::to_string).collect::<Vec<_>>(),
+            "{file} under slow-admin"
+        );
+    }
+}
