@@ -187,7 +187,13 @@ fn a_cells_rows_are_the_written_in_runs_rows_to_the_byte() {
         ),
         "written",
     );
-    for file in ["summary.csv", "causes.csv", "pools.csv", "comparison.csv"] {
+    for file in [
+        "summary.csv",
+        "causes.csv",
+        "pools.csv",
+        "comparison.csv",
+        "runs.csv",
+    ] {
         let plain = std::fs::read_to_string(dir.path().join("plain").join(file)).unwrap();
         let written = std::fs::read_to_string(dir.path().join("written").join(file)).unwrap();
         assert_eq!(
@@ -200,5 +206,49 @@ fn a_cells_rows_are_the_written_in_runs_rows_to_the_byte() {
             written.lines().map(str::to_string).collect::<Vec<_>>(),
             "{file} under slow-admin"
         );
+    }
+}
+
+#[test]
+fn shards_of_a_run_with_assumptions_merge_into_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cells.toml");
+    std::fs::write(
+        &file,
+        with_assumptions(
+            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str], out: &str| {
+        crate::edgesim()
+            .args(["run", "-n", "20", "--no-charts", "-q"])
+            .args(extra)
+            .arg("-o")
+            .arg(dir.path().join(out))
+            .arg(&file)
+            .assert()
+            .success();
+    };
+    run(&[], "single");
+    run(&["--shard", "1/2"], "s1");
+    run(&["--shard", "2/2"], "s2");
+    crate::edgesim()
+        .args(["merge", "--no-charts", "-o"])
+        .arg(dir.path().join("merged"))
+        .arg(dir.path().join("s1"))
+        .arg(dir.path().join("s2"))
+        .assert()
+        .success();
+    for name in [
+        "summary.csv",
+        "causes.csv",
+        "pools.csv",
+        "comparison.csv",
+        "runs.csv",
+    ] {
+        let single = std::fs::read(dir.path().join("single").join(name)).unwrap();
+        let merged = std::fs::read(dir.path().join("merged").join(name)).unwrap();
+        assert!(single == merged, "{name} differs");
     }
 }
