@@ -391,7 +391,12 @@ fn service_accumulators(
         .enumerate()
         .map(|(slot, (service, weights))| {
             service_slot[service.index()] = Some(slot);
-            ServiceAccumulator::new(service, weights, topology.clients.session)
+            ServiceAccumulator::new(
+                service,
+                weights,
+                topology.clients.session,
+                topology.has_recovery(),
+            )
         })
         .collect();
     (services, service_slot)

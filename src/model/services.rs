@@ -6,7 +6,9 @@
 
 use crate::time::SimDuration;
 
-use super::metrics::{CAUSE_COUNT, NO_SHARE, NOBODY, OutageTracker, ServiceTally, WHOLE_USER};
+use super::metrics::{
+    CAUSE_COUNT, Cause, NO_SHARE, NOBODY, OutageTracker, ServiceTally, WHOLE_USER,
+};
 
 pub use crate::vocabulary::{SERVICE_COUNT, Service};
 
@@ -40,9 +42,17 @@ impl Snapshot {
 
     /// Unserved users of FE pool `front_end` (all causes) `elapsed_micros` after the
     /// snapshot, with time constant `tau_micros`.
-    fn front_end_total(&self, front_end: usize, elapsed_micros: f64, tau_micros: f64) -> f64 {
-        let level: f64 = self.per_front_end[front_end].iter().sum();
-        let decaying: f64 = self.decaying_per_front_end[front_end].iter().sum();
+    fn front_end_total(
+        &self,
+        front_end: usize,
+        elapsed_micros: f64,
+        tau_micros: f64,
+        causes: usize,
+    ) -> f64 {
+        let level: f64 = self.per_front_end[front_end][..causes].iter().sum();
+        let decaying: f64 = self.decaying_per_front_end[front_end][..causes]
+            .iter()
+            .sum();
         if decaying == 0.0 {
             level
         } else {
@@ -101,12 +111,17 @@ pub struct ServiceAccumulator {
     all: ServiceTally,
     trackers: Vec<OutageTracker>,
     all_tracker: OutageTracker,
+    /// The causes a snapshot can hold (the first ones of the per-cause arrays): the
+    /// disaster-recovery causes only where the layout has recovery, so that a layout
+    /// without it does no work for them.
+    causes_used: usize,
 }
 
 impl ServiceAccumulator {
     /// A new accumulator; `weights` are per FE pool for per-user services; decaying parts
-    /// of its snapshots have time constant `tau` (remote access: `clients.session`).
-    pub fn new(service: Service, weights: Vec<f64>, tau: SimDuration) -> Self {
+    /// of its snapshots have time constant `tau` (remote access: `clients.session`);
+    /// `recovery`: whether the layout has disaster recovery (its causes may hold).
+    pub fn new(service: Service, weights: Vec<f64>, tau: SimDuration, recovery: bool) -> Self {
         let front_ends = if service.per_user() { weights.len() } else { 0 };
         let mut snapshot = Snapshot::default();
         snapshot.reset(front_ends);
@@ -125,6 +140,11 @@ impl ServiceAccumulator {
             all: ServiceTally::default(),
             trackers: vec![OutageTracker::default(); front_ends],
             all_tracker: OutageTracker::default(),
+            causes_used: if recovery {
+                CAUSE_COUNT
+            } else {
+                Cause::PoolFailoverPending.index()
+            },
         }
     }
 
@@ -158,7 +178,7 @@ impl ServiceAccumulator {
             for (front_end, tally) in self.per_front_end.iter_mut().enumerate() {
                 let level = &self.current.per_front_end[front_end];
                 let decaying = &self.current.decaying_per_front_end[front_end];
-                for cause in 0..CAUSE_COUNT {
+                for cause in 0..self.causes_used {
                     let user_micros = if decaying[cause] == 0.0 {
                         level[cause] * micros
                     } else {
@@ -185,7 +205,10 @@ impl ServiceAccumulator {
         if self.service.per_user() {
             let mut any = false;
             for i in 0..self.trackers.len() {
-                let in_outage = self.current.front_end_total(i, 0.0, self.tau_micros) >= WHOLE_USER;
+                let in_outage =
+                    self.current
+                        .front_end_total(i, 0.0, self.tau_micros, self.causes_used)
+                        >= WHOLE_USER;
                 any |= in_outage;
                 self.trackers[i].update(now, in_outage, &mut self.per_front_end[i]);
             }
@@ -202,7 +225,10 @@ impl ServiceAccumulator {
             let weight: f64 = self.weights.iter().sum();
             let elapsed = now.as_micros().saturating_sub(self.since.as_micros()) as f64;
             let unserved: f64 = (0..self.per_front_end.len())
-                .map(|i| self.current.front_end_total(i, elapsed, self.tau_micros))
+                .map(|i| {
+                    self.current
+                        .front_end_total(i, elapsed, self.tau_micros, self.causes_used)
+                })
                 .sum();
             if weight <= 0.0 {
                 1.0
