@@ -123,6 +123,36 @@ impl Results {
         }
     }
 
+    /// The assumptions the layouts are evaluated under, in scenario order (empty without
+    /// `[[assumptions]]`).
+    pub fn assumptions(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for layout in &self.study.layouts {
+            if let Some(name) = &layout.assumption
+                && !names.contains(name)
+            {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+
+    /// The results of the layouts under `assumption` alone, as a run of the scenario with
+    /// that assumption written in would give them (rows without an assumption): every
+    /// table, verdict and chart of one assumption is drawn from these.
+    pub fn under(&self, assumption: &str) -> Results {
+        let mut study = self.study.clone();
+        study
+            .layouts
+            .retain(|layout| layout.assumption.as_deref() == Some(assumption));
+        for layout in &mut study.layouts {
+            layout.assumption = None;
+        }
+        let mut info = self.info.clone();
+        info.layouts = study.layouts.iter().map(|l| l.layout.clone()).collect();
+        Results::new(info, self.description.clone(), self.warnings.clone(), study)
+    }
+
     /// The layouts, baseline first.
     pub fn layouts(&self) -> impl Iterator<Item = &str> {
         self.study.layouts.iter().map(|l| l.layout.as_str())

@@ -12,7 +12,21 @@ pub struct ResultsTable;
 
 impl super::TerminalExporter for ResultsTable {
     fn render(&self, results: &Results) -> String {
-        terminal_table(results)
+        let assumptions = results.assumptions();
+        if assumptions.is_empty() {
+            return terminal_table(results);
+        }
+        // One table per assumption, each exactly what a run with it written in prints.
+        assumptions
+            .iter()
+            .map(|assumption| {
+                format!(
+                    "Under assumption \"{assumption}\":\n{}",
+                    terminal_table(&results.under(assumption))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 

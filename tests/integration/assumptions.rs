@@ -252,3 +252,45 @@ fn shards_of_a_run_with_assumptions_merge_into_the_single_run() {
         assert!(single == merged, "{name} differs");
     }
 }
+
+#[test]
+fn the_terminal_table_under_an_assumption_is_the_written_in_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = |text: &str, out: &str| -> String {
+        let file = dir.path().join(format!("{out}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let output = crate::edgesim()
+            .args(["run", "-n", "30", "--no-charts", "-o"])
+            .arg(dir.path().join(out))
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .take_while(|line| !line.starts_with("Wrote "))
+            .map(|line| format!("{line}\n"))
+            .collect()
+    };
+    let cells = table(
+        &with_assumptions(
+            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
+        ),
+        "cells",
+    );
+    let written = table(
+        &CONTOSO.replace(
+            "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
+            "[operations]\nresponse = \"4h\"\n",
+        ),
+        "written",
+    );
+    let plain = table(CONTOSO, "plain");
+    let (first, second) = cells
+        .strip_prefix("Under assumption \"as-written\":\n")
+        .and_then(|rest| rest.split_once("\nUnder assumption \"slow-admin\":\n"))
+        .unwrap_or_else(|| panic!("{cells}"));
+    assert_eq!(format!("{first}\n"), plain);
+    assert_eq!(second, written);
+}
