@@ -126,6 +126,64 @@ pub(crate) fn figure(html: &mut String, stem: &str, title: &str, svg: &str) {
     );
 }
 
+/// The verdict and the tables of `results` (one assumption's, or a run without any).
+fn body(html: &mut String, results: &Results) {
+    let _ = writeln!(html, "<h2>Verdict</h2>\n<ul class=\"verdict\">");
+    for service in results.services() {
+        let _ = writeln!(html, "<li>{}</li>", verdict(results, service));
+    }
+    let _ = writeln!(html, "</ul>");
+    score_table(html, results);
+    scorecard(html, results);
+    summary_table(html, results);
+    comparison_table(html, results);
+}
+
+/// Per service, the layout each assumption prefers (the materially better one with the
+/// largest gain, else the baseline), and whether that choice depends on the assumption.
+fn across_assumptions(html: &mut String, results: &Results, assumptions: &[String]) {
+    let _ = writeln!(
+        html,
+        "<h2>Across assumptions</h2>\n<p>Every layout was evaluated under every assumption on the same random numbers; each statement below names the assumption it holds under.</p>\n<ul class=\"verdict\">"
+    );
+    let under: Vec<Results> = assumptions.iter().map(|a| results.under(a)).collect();
+    for service in results.services() {
+        let choices: Vec<(String, &str)> = under
+            .iter()
+            .zip(assumptions)
+            .map(|(sub, assumption)| {
+                let layout = sub.preferred(service).map_or_else(
+                    || {
+                        format!(
+                            "{} (the baseline)",
+                            sub.layouts().next().unwrap_or_default()
+                        )
+                    },
+                    |row| row.layout.clone(),
+                );
+                (layout, assumption.as_str())
+            })
+            .collect();
+        let listed: Vec<String> = choices
+            .iter()
+            .map(|(layout, assumption)| format!("{} under {}", escape(layout), escape(assumption)))
+            .collect();
+        let depends = choices.windows(2).any(|pair| pair[0].0 != pair[1].0);
+        let _ = writeln!(
+            html,
+            "<li><strong>{}</strong>: {} {}.</li>",
+            service.title(),
+            if depends {
+                "the layout to build depends on the assumption:"
+            } else {
+                "the same choice under every assumption:"
+            },
+            listed.join("; ")
+        );
+    }
+    let _ = writeln!(html, "</ul>");
+}
+
 fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> String {
     let info = &results.info;
     let mut html = page_head(&format!("edgesim report: {}", info.scenario));
@@ -171,16 +229,22 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     }
     let _ = writeln!(html, "</dl>");
 
-    let _ = writeln!(html, "<h2>Verdict</h2>\n<ul class=\"verdict\">");
-    for service in results.services() {
-        let _ = writeln!(html, "<li>{}</li>", verdict(results, service));
+    let assumptions = results.assumptions();
+    if assumptions.is_empty() {
+        body(&mut html, results);
+    } else {
+        across_assumptions(&mut html, results, &assumptions);
+        // Each assumption's section is what a run with it written in reports.
+        for assumption in &assumptions {
+            let _ = writeln!(
+                html,
+                "<section class=\"assumption\">\n<h2 class=\"assumption\">Under assumption \u{201c}{}\u{201d}</h2>",
+                escape(assumption)
+            );
+            body(&mut html, &results.under(assumption));
+            let _ = writeln!(html, "</section>");
+        }
     }
-    let _ = writeln!(html, "</ul>");
-
-    score_table(&mut html, results);
-    scorecard(&mut html, results);
-    summary_table(&mut html, results);
-    comparison_table(&mut html, results);
 
     let _ = writeln!(html, "<h2>Warnings</h2>");
     if results.warnings.is_empty() {

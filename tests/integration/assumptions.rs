@@ -294,3 +294,42 @@ fn the_terminal_table_under_an_assumption_is_the_written_in_runs() {
     assert_eq!(format!("{first}\n"), plain);
     assert_eq!(second, written);
 }
+
+#[test]
+fn the_report_names_the_assumption_and_says_when_the_best_layout_depends_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("beliefs.toml");
+    std::fs::write(
+        &file,
+        with_assumptions(
+            "[[layouts]]\nname = \"geo\"\nfederation = { inbound = \"geo_dns\" }\n\n\
+             [[assumptions]]\nname = \"partners-retry\"\n\n\
+             [[assumptions]]\nname = \"partners-never-retry\"\nfederation = { inbound = \"single_target\" }\n",
+        ),
+    )
+    .unwrap();
+    crate::edgesim()
+        .args(["run", "-n", "200", "-q", "-o"])
+        .arg(dir.path().join("out"))
+        .arg(&file)
+        .assert()
+        .success();
+    let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    let inbound = report
+        .split("<li><strong>Inbound federation</strong>: ")
+        .nth(1)
+        .and_then(|rest| rest.split("</li>").next())
+        .unwrap_or_else(|| panic!("no inbound federation line"));
+    assert!(
+        inbound.contains("depends on the assumption")
+            && inbound.contains("distinct-priorities (the baseline) under partners-retry")
+            && inbound.contains("geo under partners-never-retry"),
+        "{inbound}"
+    );
+    for assumption in ["partners-retry", "partners-never-retry"] {
+        assert!(
+            report.contains(&format!("Under assumption \u{201c}{assumption}\u{201d}")),
+            "{assumption}"
+        );
+    }
+}
