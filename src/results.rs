@@ -153,6 +153,21 @@ impl Results {
         Results::new(info, self.description.clone(), self.warnings.clone(), study)
     }
 
+    /// These results with each layout named "layout · assumption" (charts draw the cells
+    /// of one layout apart); the assumptions stay, so each is still compared with the
+    /// baseline under its own assumption.
+    pub fn with_cell_labels(&self) -> Results {
+        let mut study = self.study.clone();
+        for layout in &mut study.layouts {
+            if let Some(assumption) = &layout.assumption {
+                layout.layout = format!("{} · {assumption}", layout.layout);
+            }
+        }
+        let mut info = self.info.clone();
+        info.layouts = study.layouts.iter().map(|l| l.layout.clone()).collect();
+        Results::new(info, self.description.clone(), self.warnings.clone(), study)
+    }
+
     /// The layouts, baseline first.
     pub fn layouts(&self) -> impl Iterator<Item = &str> {
         self.study.layouts.iter().map(|l| l.layout.as_str())

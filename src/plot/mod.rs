@@ -80,7 +80,7 @@ pub(crate) use on_both_backends;
 
 /// Every chart of a study, in report order.
 pub fn study_charts() -> Vec<Box<dyn Chart<Results>>> {
-    vec![
+    let charts: Vec<Box<dyn Chart<Results>>> = vec![
         Box::new(downtime::Downtime),
         Box::new(distribution::Distribution),
         Box::new(causes::Causes),
@@ -88,7 +88,46 @@ pub fn study_charts() -> Vec<Box<dyn Chart<Results>>> {
         Box::new(score::Score),
         Box::new(front_ends::FrontEnds),
         Box::new(edge_pools::EdgePools),
-    ]
+    ];
+    charts
+        .into_iter()
+        .map(|chart| Box::new(CellLabels(chart)) as Box<dyn Chart<Results>>)
+        .collect()
+}
+
+/// A study chart that names each layout with its assumption ("layout · assumption") when
+/// the study has assumptions, so that the cells of one layout are told apart.
+struct CellLabels(Box<dyn Chart<Results>>);
+
+impl CellLabels {
+    fn labelled(results: &Results) -> std::borrow::Cow<'_, Results> {
+        if results.assumptions().is_empty() {
+            std::borrow::Cow::Borrowed(results)
+        } else {
+            std::borrow::Cow::Owned(results.with_cell_labels())
+        }
+    }
+}
+
+impl Chart<Results> for CellLabels {
+    fn file_stem(&self) -> &'static str {
+        self.0.file_stem()
+    }
+    fn title(&self) -> &'static str {
+        self.0.title()
+    }
+    fn applies(&self, input: &Results) -> bool {
+        self.0.applies(&Self::labelled(input))
+    }
+    fn size(&self, input: &Results) -> (u32, u32) {
+        self.0.size(&Self::labelled(input))
+    }
+    fn draw_svg(&self, input: &Results, area: &SvgArea<'_>) -> DrawResult {
+        self.0.draw_svg(&Self::labelled(input), area)
+    }
+    fn draw_png(&self, input: &Results, area: &PngArea<'_>) -> DrawResult {
+        self.0.draw_png(&Self::labelled(input), area)
+    }
 }
 
 /// Registers the embedded fonts with plotters (once per process).
