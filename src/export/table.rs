@@ -16,8 +16,9 @@ impl super::TerminalExporter for ResultsTable {
         if assumptions.is_empty() {
             return terminal_table(results);
         }
-        // One table per assumption, each exactly what a run with it written in prints.
-        assumptions
+        // One table per assumption, each exactly what a run with it written in prints,
+        // then the score of every layout under every assumption.
+        let mut out = assumptions
             .iter()
             .map(|assumption| {
                 format!(
@@ -26,7 +27,63 @@ impl super::TerminalExporter for ResultsTable {
                 )
             })
             .collect::<Vec<_>>()
-            .join("\n")
+            .join("\n");
+        out.push_str(&score_matrix(results, &assumptions));
+        out
+    }
+}
+
+/// The score of every layout (rows) under every assumption (columns), with its worst case:
+/// weighted user-minutes lost per year; empty without an `[objective]`.
+fn score_matrix(results: &Results, assumptions: &[String]) -> String {
+    if results.scores.is_empty() {
+        return String::new();
+    }
+    let mut layouts: Vec<&str> = Vec::new();
+    for row in &results.scores {
+        if !layouts.contains(&row.layout.as_str()) {
+            layouts.push(&row.layout);
+        }
+    }
+    let mut out = String::from(
+        "\nScore by layout and assumption (weighted user-minutes lost per year; lower is better):\n",
+    );
+    let _ = write!(out, "  {:<24}", "layout");
+    for assumption in assumptions {
+        let _ = write!(out, " {:>22}", shorten(assumption, 22));
+    }
+    let _ = writeln!(out, " {:>16}", "worst case");
+    for layout in layouts {
+        let _ = write!(out, "  {:<24}", shorten(layout, 24));
+        let mut worst: Option<f64> = None;
+        for assumption in assumptions {
+            let row = results
+                .scores
+                .iter()
+                .find(|r| r.layout == layout && r.assumption.as_deref() == Some(assumption));
+            match row {
+                Some(row) => {
+                    let score = row.score_user_min_per_year;
+                    worst = Some(worst.map_or(score, |w: f64| w.max(score)));
+                    let _ = write!(out, " {:>22}", whole(score));
+                }
+                None => {
+                    let _ = write!(out, " {:>22}", "—");
+                }
+            }
+        }
+        let _ = writeln!(out, " {:>16}", worst.map_or("—".to_string(), whole));
+    }
+    out
+}
+
+/// `text`, cut to `width` characters with an ellipsis.
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(width - 1).collect();
+        format!("{kept}…")
     }
 }
 

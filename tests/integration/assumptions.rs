@@ -333,3 +333,58 @@ fn the_report_names_the_assumption_and_says_when_the_best_layout_depends_on_it()
         );
     }
 }
+
+#[test]
+fn the_score_matrix_shows_each_cells_score_and_the_worst_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("beliefs.toml");
+    std::fs::write(
+        &file,
+        with_assumptions(
+            "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n",
+        ),
+    )
+    .unwrap();
+    let output = crate::edgesim()
+        .args(["run", "-n", "40", "--no-charts", "-o"])
+        .arg(dir.path().join("out"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
+    let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
+    let score_column = header
+        .iter()
+        .position(|c| *c == "score_user_min_per_year")
+        .unwrap();
+    let score = |layout: &str, assumption: &str| -> f64 {
+        summary
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|f| f[0] == layout && f[1] == assumption && f[2] == "score")
+            .map(|f| f[score_column].parse().unwrap())
+            .unwrap()
+    };
+    let matrix_line = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Score by layout and assumption"))
+        .find(|l| l.trim_start().starts_with("distinct-priorities"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let shown: Vec<f64> = matrix_line
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.replace(',', "").parse().unwrap())
+        .collect();
+    let (retry, never) = (
+        score("distinct-priorities", "retry"),
+        score("distinct-priorities", "never-retry"),
+    );
+    assert_eq!(
+        shown,
+        vec![retry.round(), never.round(), retry.max(never).round()]
+    );
+    // Partners that never retry cost the federation-priority design its inbound
+    // federation: the worst case is under that assumption.
+    assert!(never > retry, "{retry} {never}");
+}
