@@ -393,3 +393,38 @@ fn the_score_matrix_shows_each_cells_score_and_the_worst_case() {
     // federation: the worst case is under that assumption.
     assert!(never > retry, "{retry} {never}");
 }
+
+#[test]
+fn a_sweep_names_each_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("beliefs.toml");
+    std::fs::write(
+        &file,
+        with_assumptions(
+            "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n",
+        ),
+    )
+    .unwrap();
+    crate::edgesim()
+        .args([
+            "sweep",
+            "--vary",
+            "dns.ttl=5m",
+            "-n",
+            "10",
+            "--no-charts",
+            "-q",
+            "-o",
+        ])
+        .arg(dir.path().join("out"))
+        .arg(&file)
+        .assert()
+        .success();
+    let sweep = std::fs::read_to_string(dir.path().join("out/sweep.csv")).unwrap();
+    for cell in [
+        "distinct-priorities · retry",
+        "unpaired-pools · never-retry",
+    ] {
+        assert!(sweep.contains(cell), "{cell} not in sweep.csv");
+    }
+}
