@@ -428,3 +428,67 @@ fn a_sweep_names_each_cell() {
         assert!(sweep.contains(cell), "{cell} not in sweep.csv");
     }
 }
+
+#[test]
+fn diff_pairs_cells_by_layout_and_assumption() {
+    let dir = tempfile::tempdir().unwrap();
+    let assumptions = "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n";
+    let run = |text: String, out: &str| {
+        let file = dir.path().join(format!("{out}.toml"));
+        std::fs::write(&file, text).unwrap();
+        crate::edgesim()
+            .args(["run", "-n", "30", "--no-charts", "-q", "-o"])
+            .arg(dir.path().join(out))
+            .arg(&file)
+            .assert()
+            .success();
+    };
+    run(with_assumptions(assumptions), "old");
+    // The same, with a shorter TTL: only the cells whose services read it change.
+    run(
+        with_assumptions(assumptions).replace("[dns]\nttl = \"1h\"", "[dns]\nttl = \"5m\""),
+        "new",
+    );
+    let status = crate::edgesim()
+        .args(["diff", "-o"])
+        .arg(dir.path().join("diff"))
+        .arg(dir.path().join("old"))
+        .arg(dir.path().join("new"))
+        .output()
+        .unwrap()
+        .status;
+    // 0, or 1 when something got worse; 2 would be folders it cannot compare.
+    assert!(matches!(status.code(), Some(0 | 1)), "{status:?}");
+    let diff = std::fs::read_to_string(dir.path().join("diff/diff.csv")).unwrap();
+    let rows: Vec<&str> = diff.lines().collect();
+    let row = |cell: &str, service: &str| -> Vec<String> {
+        rows.iter()
+            .find(|r| r.starts_with(&format!("{cell},{service},all,")))
+            .unwrap_or_else(|| panic!("{cell} {service}: {diff}"))
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    };
+    for cell in [
+        "distinct-priorities · retry",
+        "distinct-priorities · never-retry",
+    ] {
+        // Remote access does not read the TTL: the same downtime in both runs, paired
+        // replication by replication within the cell.
+        let remote = row(cell, "remote_access");
+        assert_eq!(
+            (remote[5].as_str(), remote[8].as_str()),
+            ("0.000000", "paired")
+        );
+        // Partners' XMPP caches do: a shorter TTL loses less.
+        let xmpp = row(cell, "xmpp_inbound");
+        assert_eq!(xmpp[8], "paired");
+        assert!(xmpp[5].parse::<f64>().unwrap() < 0.0, "{xmpp:?}");
+    }
+    // Every cell is there once per service and scope: no two cells collide.
+    let keys: std::collections::HashSet<String> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').take(3).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(keys.len(), rows.len() - 1, "{diff}");
+}
