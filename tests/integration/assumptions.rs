@@ -492,3 +492,46 @@ fn diff_pairs_cells_by_layout_and_assumption() {
         .collect();
     assert_eq!(keys.len(), rows.len() - 1, "{diff}");
 }
+
+#[test]
+fn a_trace_under_an_assumption_is_the_written_in_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = |text: &str, out: &str, extra: &[&str]| -> Vec<u8> {
+        let file = dir.path().join(format!("{out}.toml"));
+        std::fs::write(&file, text).unwrap();
+        crate::edgesim()
+            .args(["trace", "--replication", "5", "--layout", "unpaired-pools"])
+            .args(extra)
+            .arg("-o")
+            .arg(dir.path().join(out))
+            .arg(&file)
+            .assert()
+            .success();
+        std::fs::read(dir.path().join(out).join("trace.csv")).unwrap()
+    };
+    let cells = trace(
+        &with_assumptions(
+            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
+        ),
+        "cells",
+        &["--assumption", "slow-admin"],
+    );
+    let written = trace(
+        &CONTOSO.replace(
+            "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
+            "[operations]\nresponse = \"4h\"\n",
+        ),
+        "written",
+        &[],
+    );
+    assert!(cells == written, "the traces differ");
+    let unknown = crate::edgesim()
+        .args(["trace", "--assumption", "slow-admin", "-o"])
+        .arg(dir.path().join("none"))
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("the scenario has no [[assumptions]]")
+    );
+}
