@@ -53,18 +53,21 @@ fn score_matrix(results: &Results, assumptions: &[String]) -> String {
         let _ = write!(out, " {:>22}", shorten(assumption, 22));
     }
     let _ = writeln!(out, " {:>16}", "worst case");
-    for layout in layouts {
+    let mut losses: Vec<Vec<f64>> = Vec::new();
+    for &layout in &layouts {
         let _ = write!(out, "  {:<24}", shorten(layout, 24));
+        let mut scores = Vec::new();
         let mut worst: Option<f64> = None;
         for assumption in assumptions {
-            let row = results
+            let found = results
                 .scores
                 .iter()
                 .find(|r| r.layout == layout && r.assumption.as_deref() == Some(assumption));
-            match row {
-                Some(row) => {
-                    let score = row.score_user_min_per_year;
+            match found {
+                Some(found) => {
+                    let score = found.score_user_min_per_year;
                     worst = Some(worst.map_or(score, |w: f64| w.max(score)));
+                    scores.push(score);
                     let _ = write!(out, " {:>22}", whole(score));
                 }
                 None => {
@@ -73,6 +76,33 @@ fn score_matrix(results: &Results, assumptions: &[String]) -> String {
             }
         }
         let _ = writeln!(out, " {:>16}", worst.map_or("—".to_string(), whole));
+        losses.push(scores);
+    }
+    if let Some(choice) = crate::stats::robust::choose(&losses) {
+        let worst = &choice.best_worst_case;
+        let regret = &choice.least_regret;
+        let regret_words = if regret.value > 0.0 {
+            format!(
+                "{} more than the best layout under {}",
+                whole(regret.value),
+                assumptions[regret.deciding_assumption]
+            )
+        } else {
+            "the best under every assumption".to_string()
+        };
+        let _ = writeln!(
+            out,
+            "  Best in the worst case: {} ({} under {}). Least maximum regret: {} ({regret_words}). Means only: no interval yet.{}",
+            layouts[worst.layout],
+            whole(worst.value),
+            assumptions[worst.deciding_assumption],
+            layouts[regret.layout],
+            if choice.depends_on_assumption {
+                " The best layout depends on the assumption."
+            } else {
+                ""
+            }
+        );
     }
     out
 }

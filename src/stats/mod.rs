@@ -11,6 +11,7 @@
 
 pub mod histogram;
 pub mod interval;
+pub mod robust;
 pub mod rows;
 pub mod student_t;
 pub mod verdict;
