@@ -51,13 +51,12 @@ pub fn awaiting_cause(
     derived: &Derived,
     front_end: FrontEndPoolIndex,
 ) -> Cause {
-    if !reachable_pool_up(topology, derived, front_end)
-        && reachable_pool_cut_off(topology, derived, front_end)
-    {
+    let reachable_up = reachable_pool_up(topology, derived, front_end);
+    if !reachable_up && reachable_pool_cut_off(topology, derived, front_end) {
         Cause::NextHopDown
     } else if !any_pool_up(derived) {
         Cause::AllPoolsDown
-    } else if !reachable_pool_up(topology, derived, front_end) {
+    } else if !reachable_up {
         Cause::Firewall
     } else {
         Cause::AwaitingAdmin

@@ -9,7 +9,7 @@
 
 use edgesim::model::metrics::Cause;
 use edgesim::model::services::Service;
-use edgesim::model::{ReplicationResult, TraceRecord, simulate_replication};
+use edgesim::model::{NoObserver, ReplicationResult, TraceRecord, simulate_replication};
 
 use crate::fixtures::load;
 
@@ -563,69 +563,41 @@ fn a_scenario_without_recovery_writes_what_it_did_before() {
     assert_eq!(format!("{:016x}", stream_key_of(study)), "4327f0a215bca88b");
 }
 
-/// Pool failover against a closed form. fe-a fails after exponential up times (mean
-/// 1/λ = 6 h) and is repaired after exponential down times (mean 1/μ = 2 h); its backup
-/// fe-b and the Edge pools never fail. The decision and the failover take D = 1 h + 30
-/// min. fe-a's users are unserved only while fe-a is down, at home, and less than D has
-/// passed since the failure (then they are served by fe-b); every walk connects at once.
-/// They are away from home when a down period outlasts D (probability p = e^(−μD)), and
-/// return when an up period outlasts D (q = e^(−λD)): a failure during the failback
-/// window finds them still on fe-b and costs nothing. On the chain of states at each
-/// failure, home has stationary probability π = q / (q + p(1 − q)), so the long-run
-/// unavailability is π · (1 − p)/μ ÷ (1/λ + 1/μ) (a renewal-reward argument).
+/// Pool failover against a closed form. In the shared scenario, fe-a (paired with fe-b)
+/// fails after exponential up times (mean 1/λ = 6 h) and is repaired after exponential
+/// down times (mean 1/μ = 2 h); fe-b, the sites and the Edge pools never fail. The
+/// decision and the failover take D = 45 + 30 min. fe-a's users are unserved only while
+/// fe-a is down, at home, and less than D has passed since the failure (then they are
+/// served by fe-b); every walk connects at once. They are away from home when a down
+/// period outlasts D (probability p = e^(−μD)), and return when an up period outlasts D
+/// (q = e^(−λD)): a failure during the failback window finds them still on fe-b and
+/// costs nothing. On the chain of states at each failure, home has stationary
+/// probability π = q / (q + p(1 − q)), so the long-run unavailability of fe-a's users is
+/// π · (1 − p)/μ ÷ (1/λ + 1/μ) (a renewal-reward argument).
 #[test]
 fn pool_failover_matches_its_closed_form() {
-    use crate::fixtures::unavailability;
-    let text = r#"
-name = "closed form"
-[simulation]
-horizon = "60d"
-replications = 1
-[[sites]]
-id = "a"
-[[sites]]
-id = "b"
-[[front_end_pools]]
-id = "fe-a"
-site = "a"
-users = 3000
-remote_users = 1000
-edge_pool = "edge-a"
-backup = "fe-b"
-failures = { front_end_pool = { time_to_failure = { dist = "exponential", mean = "6h" }, time_to_repair = { dist = "exponential", mean = "2h" } } }
-[[front_end_pools]]
-id = "fe-b"
-site = "b"
-users = 3000
-remote_users = 0
-edge_pool = "edge-b"
-[[edge_pools]]
-id = "edge-a"
-site = "a"
-servers = 2
-internal_fqdn = "int.a.example.com"
-external_fqdn = "sip.a.example.com"
-[[edge_pools]]
-id = "edge-b"
-site = "b"
-servers = 2
-internal_fqdn = "int.b.example.com"
-external_fqdn = "sip.b.example.com"
-[dns]
-remote_access = [ { target = "edge-a", priority = 10, weight = 100 },
-                  { target = "edge-b", priority = 20, weight = 100 } ]
-[operations]
-response = "1h"
-pool_failover = "30m"
-"#;
-    let (lambda, mu, d): (f64, f64, f64) = (1.0 / 6.0, 1.0 / 2.0, 1.5); // per hour, per hour, hours
+    let failures = "failures = { front_end_pool = { time_to_failure = { dist = \"exponential\", mean = \"6h\" }, time_to_repair = { dist = \"exponential\", mean = \"2h\" } } }";
+    let text = scenario(&format!("{PAIRED}\n{failures}"), "", "", "")
+        .replace("horizon = \"3d\"", "horizon = \"60d\"");
+    let (lambda, mu, d): (f64, f64, f64) = (1.0 / 6.0, 1.0 / 2.0, 1.25); // per hour, per hour, hours
     let p = (-mu * d).exp();
     let q = (-lambda * d).exp();
     let home = q / (q + p * (1.0 - q));
     let expected = home * (1.0 - p) / mu / (1.0 / lambda + 1.0 / mu);
     // Without the failback window (every failure finding the users at home).
     let without_window = (1.0 - p) / mu / (1.0 / lambda + 1.0 / mu);
-    let (mean, se) = unavailability(text, RemoteAccess, 200);
+    // fe-a's users' unavailability in each of 200 replications of 60 days.
+    let (topology, simulation) = load(&text);
+    let horizon_seconds = 60.0 * DAY;
+    let samples: Vec<f64> = (0..200)
+        .map(|r| {
+            let result = simulate_replication(&topology, &simulation, r, &mut NoObserver);
+            lost(&result, RemoteAccess, 0, None) / horizon_seconds
+        })
+        .collect();
+    let n = samples.len() as f64;
+    let mean = samples.iter().sum::<f64>() / n;
+    let se = (samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt();
     // Four standard errors, plus the start at home (a transient of a few cycles in 240).
     let tolerance = 4.0 * se + 0.002;
     assert!(
