@@ -102,6 +102,9 @@ pub struct Results {
     pub comparison: Vec<ComparisonRow>,
     /// Each layout's score (empty without an `[objective]`).
     pub scores: Vec<ScoreRow>,
+    /// The layouts × assumptions matrix and the robust choices (empty without
+    /// `[[assumptions]]`).
+    pub robust: crate::stats::robust::Robust,
     /// How a run with a precision target ended (`run --precision`); `None` otherwise.
     pub precision: Option<crate::precision::PrecisionReport>,
 }
@@ -115,6 +118,7 @@ impl Results {
             pools: study.pools(),
             comparison: study.comparison(),
             scores: study.scores(),
+            robust: crate::stats::robust::robust(&study),
             precision: None,
             info,
             description,
@@ -148,6 +152,7 @@ impl Results {
         for layout in &mut study.layouts {
             layout.assumption = None;
         }
+        study.cell_runs = None;
         let mut info = self.info.clone();
         info.layouts = study.layouts.iter().map(|l| l.layout.clone()).collect();
         Results::new(info, self.description.clone(), self.warnings.clone(), study)

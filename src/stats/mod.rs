@@ -369,6 +369,103 @@ pub struct Study {
     /// exactly the causes they always did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recovery_causes: Vec<String>,
+    /// Each replication's figures of every cell, kept only when the study has
+    /// `[[assumptions]]`: the robust choice compares cells under different assumptions
+    /// replication by replication ([`robust`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_runs: Option<CellRuns>,
+}
+
+/// The figures a robust choice pairs across cells (a layout under an assumption): per
+/// replication, for every cell, its quantised unavailability for all users of each
+/// service (in [`Service::ALL`] order, 0 where the layout has no such service) and its
+/// score (0 without an `[objective]`). Shards hold their own replications; merged, they
+/// are in replication order, so any combination of cells has exact paired sums whatever
+/// the sharding.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellRuns {
+    /// Per cell and figure, the first cell whose figure is the same by construction: the
+    /// service reads the same inputs ([`crate::model::inputs`]), or, for the score, every
+    /// service does and the weights are equal. A sum of cells that cancels once each is
+    /// replaced by this one is zero by construction, as an unaffected comparison is.
+    #[serde(default)]
+    pub same_as: Vec<Vec<usize>>,
+    /// One entry per replication added, in replication order.
+    pub runs: Vec<CellRun>,
+}
+
+/// One replication's figures of every cell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellRun {
+    /// The replication's index.
+    pub replication: u64,
+    /// [`CELL_METRICS`] figures per cell, cells in layout order.
+    pub figures: Vec<u64>,
+}
+
+/// The figures kept per cell and replication: one per service, then the score.
+pub const CELL_METRICS: usize = Service::ALL.len() + 1;
+
+impl CellRuns {
+    /// The figure of cell `cell` and metric `metric` (a service index, or
+    /// [`Service::ALL`]`.len()` for the score) in `run`.
+    pub fn figure(run: &CellRun, cell: usize, metric: usize) -> u64 {
+        run.figures[cell * CELL_METRICS + metric]
+    }
+
+    /// The first cell whose figure `metric` equals cell `cell`'s by construction.
+    pub fn representative(&self, cell: usize, metric: usize) -> usize {
+        self.same_as.get(cell).map_or(cell, |row| row[metric])
+    }
+
+    /// [`CellRuns::same_as`] for the cells of `scenario` with their score setup.
+    fn equal_by_construction(
+        scenario: &Scenario,
+        layouts: &[LayoutAccumulator],
+    ) -> Vec<Vec<usize>> {
+        let inputs: Vec<Vec<Option<String>>> = scenario
+            .layouts
+            .iter()
+            .map(|topology| {
+                let configured: Vec<Service> = topology
+                    .configured_services()
+                    .into_iter()
+                    .map(|(service, _)| service)
+                    .collect();
+                Service::ALL
+                    .into_iter()
+                    .map(|service| {
+                        configured
+                            .contains(&service)
+                            .then(|| crate::model::inputs::service_inputs(topology, service))
+                    })
+                    .collect()
+            })
+            .collect();
+        let factors = |cell: usize| layouts[cell].score.as_ref().map(|s| &s.factors);
+        (0..inputs.len())
+            .map(|cell| {
+                let mut row: Vec<usize> = (0..Service::ALL.len())
+                    .map(|metric| {
+                        (0..=cell)
+                            .find(|&other| {
+                                inputs[other][metric].is_some()
+                                    && inputs[other][metric] == inputs[cell][metric]
+                            })
+                            .unwrap_or(cell)
+                    })
+                    .collect();
+                row.push(
+                    (0..=cell)
+                        .find(|&other| {
+                            inputs[other] == inputs[cell] && factors(other) == factors(cell)
+                        })
+                        .unwrap_or(cell),
+                );
+                row
+            })
+            .collect()
+    }
 }
 
 /// A per-cause array in a part file: the causes in discriminant order, trailing zeros
@@ -532,9 +629,17 @@ impl Study {
                 .filter(|cause| cause.needs_recovery())
                 .map(|cause| cause.name().to_string())
                 .collect(),
+            cell_runs: scenario
+                .layouts
+                .iter()
+                .any(|t| t.assumption.is_some())
+                .then(CellRuns::default),
         };
         if let Some(objective) = &scenario.objective {
             study.set_objective(scenario, objective);
+        }
+        if let Some(runs) = &mut study.cell_runs {
+            runs.same_as = CellRuns::equal_by_construction(scenario, &study.layouts);
         }
         study
     }
@@ -638,8 +743,9 @@ impl Study {
             .collect()
     }
 
-    /// Adds one replication: `results` holds each layout's result, in layout order.
-    pub fn add(&mut self, results: &[ReplicationResult]) {
+    /// Adds replication `replication`: `results` holds each layout's result, in layout
+    /// order.
+    pub fn add(&mut self, replication: u64, results: &[ReplicationResult]) {
         let horizon = self.horizon();
         // Each layout's quantised unavailability per service and scope, computed once and
         // used both for its own sums and for the paired differences.
@@ -714,6 +820,31 @@ impl Study {
         }
         self.add_pairs(&figures);
         self.add_score_pairs(&scores);
+        self.add_cell_run(replication, &figures, &scores);
+    }
+
+    /// Keeps this replication's figures of every cell, when the study has assumptions.
+    fn add_cell_run(
+        &mut self,
+        replication: u64,
+        figures: &[Vec<(Service, Vec<RunFigure>)>],
+        scores: &[Option<u64>],
+    ) {
+        let Some(cell_runs) = &mut self.cell_runs else {
+            return;
+        };
+        let mut row = vec![0; figures.len() * CELL_METRICS];
+        for (cell, (layout_figures, score)) in figures.iter().zip(scores).enumerate() {
+            let at = cell * CELL_METRICS;
+            for (service, service_figures) in layout_figures {
+                row[at + service.index()] = service_figures[0].unavailability;
+            }
+            row[at + Service::ALL.len()] = score.unwrap_or(0);
+        }
+        cell_runs.runs.push(CellRun {
+            replication,
+            figures: row,
+        });
     }
 
     /// The paired differences of each layout's score against the baseline's.
@@ -810,6 +941,7 @@ impl Study {
                     }
             });
         layouts_match
+            && self.cell_runs.is_some() == other.cell_runs.is_some()
             && self.horizon_micros == other.horizon_micros
             && self.objective == other.objective
             && self.materiality == other.materiality
@@ -844,6 +976,10 @@ impl Study {
                 add_each(&mut score.causes, &other_score.causes)?;
                 PairedSums::merge_into(&mut score.paired, &other_score.paired)?;
             }
+        }
+        if let (Some(runs), Some(other_runs)) = (&mut self.cell_runs, &other.cell_runs) {
+            runs.runs.extend(other_runs.runs.iter().cloned());
+            runs.runs.sort_by_key(|run| run.replication);
         }
         Ok(())
     }
@@ -959,14 +1095,20 @@ front_end_pools.fe.remote_users = 600
         // Replication 1: base 2·300·60 + 0.5·1000·30 = 51,000 user-minutes; more-remote
         // 2·600·60 + 15,000 = 87,000. Replication 2: media only, 0.5·1000·120 = 60,000 in
         // both. The horizon is one year, so these are also per year.
-        study.add(&[
-            replication(300.0, 60.0, 30.0),
-            replication(600.0, 60.0, 30.0),
-        ]);
-        study.add(&[
-            replication(300.0, 0.0, 120.0),
-            replication(600.0, 0.0, 120.0),
-        ]);
+        study.add(
+            0,
+            &[
+                replication(300.0, 60.0, 30.0),
+                replication(600.0, 60.0, 30.0),
+            ],
+        );
+        study.add(
+            1,
+            &[
+                replication(300.0, 0.0, 120.0),
+                replication(600.0, 0.0, 120.0),
+            ],
+        );
         let scores = study.scores();
         let close = |found: f64, expected: f64| {
             assert!(
@@ -1015,11 +1157,11 @@ front_end_pools.fe.remote_users = 600
         ];
         let second = [replication(300.0, 7.0, 0.5), replication(600.0, 0.0, 11.0)];
         let mut whole = scored_study();
-        whole.add(&first);
-        whole.add(&second);
+        whole.add(0, &first);
+        whole.add(1, &second);
         let (mut a, mut b) = (scored_study(), scored_study());
-        b.add(&second);
-        a.add(&first);
+        b.add(1, &second);
+        a.add(0, &first);
         a.merge(&b).unwrap();
         assert_eq!(a, whole);
         let text = serde_json::to_string(&whole).unwrap();

@@ -17,7 +17,7 @@ pub const SCORE_SERVICE: &str = "score";
 
 /// Serialises an interval as its kind alone (`two_sided`, `bounds`, ...): its ends are in
 /// the row's `ci95` fields.
-fn serialize_kind<S: serde::Serializer>(
+pub(crate) fn serialize_kind<S: serde::Serializer>(
     interval: &Interval,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
