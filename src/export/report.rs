@@ -126,11 +126,13 @@ pub(crate) fn figure(html: &mut String, stem: &str, title: &str, svg: &str) {
     );
 }
 
-/// The verdict and the tables of `results` (one assumption's, or a run without any).
-fn body(html: &mut String, results: &Results) {
+/// The verdict and the tables of `results` (one assumption's, or a run without any);
+/// under an assumption, each statement of the verdict names it.
+fn body(html: &mut String, results: &Results, assumption: Option<&str>) {
     let _ = writeln!(html, "<h2>Verdict</h2>\n<ul class=\"verdict\">");
+    let under = assumption.map_or_else(String::new, |a| format!("Under {}: ", escape(a)));
     for service in results.services() {
-        let _ = writeln!(html, "<li>{}</li>", verdict(results, service));
+        let _ = writeln!(html, "<li>{under}{}</li>", verdict(results, service));
     }
     let _ = writeln!(html, "</ul>");
     score_table(html, results);
@@ -139,49 +141,43 @@ fn body(html: &mut String, results: &Results) {
     comparison_table(html, results);
 }
 
-/// Per service, the layout each assumption prefers (the materially better one with the
-/// largest gain, else the baseline), and whether that choice depends on the assumption.
-fn across_assumptions(html: &mut String, results: &Results, assumptions: &[String]) {
+/// Per service (all users) and for the score, the robust choice across the assumptions
+/// (best in the worst case, least maximum regret, each with its paired interval and the
+/// assumption that decides it), and the matrix chart behind it.
+fn across_assumptions(html: &mut String, results: &Results, matrix: Option<&str>) {
     let _ = writeln!(
         html,
-        "<h2>Across assumptions</h2>\n<p>Every layout was evaluated under every assumption on the same random numbers; each statement below names the assumption it holds under.</p>\n<ul class=\"verdict\">"
+        "<h2>Across assumptions</h2>\n<p>Every layout was evaluated under every assumption on the same random numbers. \
+         The choices below hold across them: the layout whose worst case is least, and the one whose largest regret \
+         (its loss beyond the best layout under the same assumption) is least; each statement names the assumption it rests on, \
+         and each margin is a paired 95% interval (docs/output.md, \"Assumptions\").</p>\n<ul class=\"verdict\">"
     );
-    let under: Vec<Results> = assumptions.iter().map(|a| results.under(a)).collect();
-    for service in results.services() {
-        let choices: Vec<(String, &str)> = under
-            .iter()
-            .zip(assumptions)
-            .map(|(sub, assumption)| {
-                let layout = sub.preferred(service).map_or_else(
-                    || {
-                        format!(
-                            "{} (the baseline)",
-                            sub.layouts().next().unwrap_or_default()
-                        )
-                    },
-                    |row| row.layout.clone(),
-                );
-                (layout, assumption.as_str())
-            })
-            .collect();
-        let listed: Vec<String> = choices
-            .iter()
-            .map(|(layout, assumption)| format!("{} under {}", escape(layout), escape(assumption)))
-            .collect();
-        let depends = choices.windows(2).any(|pair| pair[0].0 != pair[1].0);
+    let mut metrics: Vec<&str> = Vec::new();
+    for row in &results.robust.choices {
+        if !metrics.contains(&row.metric) {
+            metrics.push(row.metric);
+        }
+    }
+    if let Some(at) = metrics
+        .iter()
+        .position(|m| *m == crate::stats::SCORE_SERVICE)
+    {
+        let score = metrics.remove(at);
+        metrics.insert(0, score);
+    }
+    for metric in metrics {
+        let sentences = crate::export::robust::choice_sentences(results, metric);
         let _ = writeln!(
             html,
-            "<li><strong>{}</strong>: {} {}.</li>",
-            service.title(),
-            if depends {
-                "the layout to build depends on the assumption:"
-            } else {
-                "the same choice under every assumption:"
-            },
-            listed.join("; ")
+            "<li><strong>{}</strong>: {}</li>",
+            escape(crate::plot::sweep::service_title(metric)),
+            escape(&sentences.join(" "))
         );
     }
     let _ = writeln!(html, "</ul>");
+    if let Some(svg) = matrix {
+        figure(html, "matrix", "Layouts under each assumption", svg);
+    }
 }
 
 fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> String {
@@ -231,9 +227,13 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
 
     let assumptions = results.assumptions();
     if assumptions.is_empty() {
-        body(&mut html, results);
+        body(&mut html, results, None);
     } else {
-        across_assumptions(&mut html, results, &assumptions);
+        let matrix = charts
+            .iter()
+            .find(|(chart, _)| chart.file_stem() == "matrix")
+            .map(|(_, svg)| svg.as_str());
+        across_assumptions(&mut html, results, matrix);
         // Each assumption's section is what a run with it written in reports.
         for assumption in &assumptions {
             let _ = writeln!(
@@ -241,7 +241,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
                 "<section class=\"assumption\">\n<h2 class=\"assumption\">Under assumption \u{201c}{}\u{201d}</h2>",
                 escape(assumption)
             );
-            body(&mut html, &results.under(assumption));
+            body(&mut html, &results.under(assumption), Some(assumption));
             let _ = writeln!(html, "</section>");
         }
     }
@@ -260,7 +260,9 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
 
     let _ = writeln!(html, "<h2>Charts</h2>");
     for (chart, svg) in charts {
-        figure(&mut html, chart.file_stem(), chart.title(), svg);
+        if chart.file_stem() != "matrix" {
+            figure(&mut html, chart.file_stem(), chart.title(), svg);
+        }
     }
     let _ = writeln!(
         html,

@@ -95,3 +95,133 @@ impl Exporter for RobustCsv {
         Ok(Some(out.into_bytes()))
     }
 }
+
+/// A loss in the unit of `metric`: minutes per year, or weighted user-minutes per year.
+fn amount(metric: &str, value: f64) -> String {
+    if metric == crate::stats::SCORE_SERVICE {
+        format!("{} weighted user-min/yr", crate::format::whole(value))
+    } else {
+        format!("{} min/yr", crate::format::minutes_label(value))
+    }
+}
+
+/// A signed change with its interval in the unit of `metric`.
+fn change(metric: &str, delta: f64, interval: Option<(f64, f64)>) -> String {
+    let number = |v: f64| {
+        if metric == crate::stats::SCORE_SERVICE {
+            crate::format::signed_whole(v)
+        } else if v < 0.0 {
+            format!("−{}", crate::format::minutes_label(-v))
+        } else {
+            format!("+{}", crate::format::minutes_label(v))
+        }
+    };
+    match interval {
+        Some((low, high)) => format!("{} [{}, {}]", number(delta), number(low), number(high)),
+        None => number(delta),
+    }
+}
+
+/// A value with its interval, in the unit of `metric`.
+fn with_interval(metric: &str, value: f64, interval: Option<(f64, f64)>) -> String {
+    match interval {
+        Some((low, high)) if low != high => {
+            let bare = |v: f64| {
+                if metric == crate::stats::SCORE_SERVICE {
+                    crate::format::whole(v)
+                } else {
+                    crate::format::minutes_label(v)
+                }
+            };
+            format!("{} [{}, {}]", amount(metric, value), bare(low), bare(high))
+        }
+        _ => amount(metric, value),
+    }
+}
+
+/// The robust choice for `metric` (a service's name or `score`) in a reader's words: the
+/// best worst case, the least maximum regret, and whether the best layout depends on the
+/// assumption; each names the assumption it rests on. Empty without assumptions.
+pub fn choice_sentences(results: &Results, metric: &str) -> Vec<String> {
+    use crate::stats::robust::Rule;
+    let rows: Vec<&crate::stats::robust::ChoiceRow> = results
+        .robust
+        .choices
+        .iter()
+        .filter(|c| c.metric == metric)
+        .collect();
+    let mut sentences = Vec::new();
+    for row in &rows {
+        let ties = if row.tied.is_empty() {
+            String::new()
+        } else {
+            format!(" (tied by construction with {})", row.tied.join(", "))
+        };
+        let mut sentence = match row.rule {
+            Rule::BestWorstCase => format!(
+                "Best in the worst case: {}{ties}, which loses at most {} (under {})",
+                row.layout,
+                with_interval(metric, row.value, row.ci95),
+                row.deciding_assumption
+            ),
+            Rule::LeastRegret if row.value == 0.0 => format!(
+                "Least maximum regret: {}{ties}, the best under every assumption",
+                row.layout
+            ),
+            Rule::LeastRegret => format!(
+                "Least maximum regret: {}{ties}, which loses at most {} more than the best layout under {} ({})",
+                row.layout,
+                with_interval(metric, row.value, row.ci95),
+                row.deciding_assumption,
+                rows.first()
+                    .and_then(|r| {
+                        r.best_per_assumption
+                            .iter()
+                            .find(|(a, _)| *a == row.deciding_assumption)
+                    })
+                    .map_or("", |(_, layout)| layout.as_str())
+            ),
+        };
+        match (&row.runner_up, row.verdict) {
+            (Some(runner_up), Some(verdict)) => {
+                let what = match row.rule {
+                    Rule::BestWorstCase => "worst case",
+                    Rule::LeastRegret => "largest regret",
+                };
+                let _ = write!(
+                    sentence,
+                    "; against the next, {runner_up} ({what} {} under {}): {} paired, {}.",
+                    amount(metric, row.runner_up_value.unwrap_or_default()),
+                    row.runner_up_assumption.as_deref().unwrap_or_default(),
+                    change(
+                        metric,
+                        row.delta_vs_runner_up.unwrap_or_default(),
+                        row.delta_ci95
+                    ),
+                    verdict.words()
+                );
+            }
+            _ => sentence.push_str("; no other layout differs."),
+        }
+        sentences.push(sentence);
+    }
+    if let Some(row) = rows.first() {
+        let listed: Vec<String> = row
+            .best_per_assumption
+            .iter()
+            .map(|(assumption, layout)| format!("{layout} under {assumption}"))
+            .collect();
+        sentences.push(if row.depends_on_assumption {
+            format!(
+                "The best layout depends on the assumption: {}.",
+                listed.join("; ")
+            )
+        } else {
+            format!(
+                "The best layout is the same under every assumption: {}.",
+                listed.join("; ")
+            )
+        });
+    }
+    sentences
+}

@@ -28,81 +28,80 @@ impl super::TerminalExporter for ResultsTable {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        out.push_str(&score_matrix(results, &assumptions));
+        out.push_str(&robust_matrix(results, &assumptions));
         out
     }
 }
 
-/// The score of every layout (rows) under every assumption (columns), with its worst case:
-/// weighted user-minutes lost per year; empty without an `[objective]`.
-fn score_matrix(results: &Results, assumptions: &[String]) -> String {
-    if results.scores.is_empty() {
+/// The score of every layout (rows) under every assumption (columns) with its 95%
+/// interval and its worst case, then the robust choice in words (remote access without an
+/// `[objective]`).
+fn robust_matrix(results: &Results, assumptions: &[String]) -> String {
+    let metric = if results.scores.is_empty() {
+        crate::vocabulary::Service::RemoteAccess.name()
+    } else {
+        crate::stats::SCORE_SERVICE
+    };
+    let cells: Vec<&crate::stats::robust::MatrixCell> = results
+        .robust
+        .matrix
+        .iter()
+        .filter(|c| c.metric == metric)
+        .collect();
+    if cells.is_empty() {
         return String::new();
     }
     let mut layouts: Vec<&str> = Vec::new();
-    for row in &results.scores {
-        if !layouts.contains(&row.layout.as_str()) {
-            layouts.push(&row.layout);
+    for cell in &cells {
+        if !layouts.contains(&cell.layout.as_str()) {
+            layouts.push(&cell.layout);
         }
     }
-    let mut out = String::from(
-        "\nScore by layout and assumption (weighted user-minutes lost per year; lower is better):\n",
-    );
+    let (heading, format): (&str, fn(f64) -> String) = if metric == crate::stats::SCORE_SERVICE {
+        (
+            "Score by layout and assumption (weighted user-minutes lost per year, 95% interval; lower is better):",
+            crate::format::compact,
+        )
+    } else {
+        (
+            "Remote access by layout and assumption (minutes per year, 95% interval; lower is better):",
+            crate::format::minutes_label,
+        )
+    };
+    const COLUMN: usize = 30;
+    let mut out = format!("\n{heading}\n");
     let _ = write!(out, "  {:<24}", "layout");
     for assumption in assumptions {
-        let _ = write!(out, " {:>22}", shorten(assumption, 22));
+        let _ = write!(out, " {:>COLUMN$}", shorten(assumption, COLUMN));
     }
-    let _ = writeln!(out, " {:>16}", "worst case");
-    let mut losses: Vec<Vec<f64>> = Vec::new();
+    let _ = writeln!(out, " {:>12}", "worst case");
     for &layout in &layouts {
         let _ = write!(out, "  {:<24}", shorten(layout, 24));
-        let mut scores = Vec::new();
         let mut worst: Option<f64> = None;
         for assumption in assumptions {
-            let found = results
-                .scores
+            match cells
                 .iter()
-                .find(|r| r.layout == layout && r.assumption.as_deref() == Some(assumption));
-            match found {
-                Some(found) => {
-                    let score = found.score_user_min_per_year;
-                    worst = Some(worst.map_or(score, |w: f64| w.max(score)));
-                    scores.push(score);
-                    let _ = write!(out, " {:>22}", whole(score));
+                .find(|c| c.layout == layout && c.assumption == *assumption)
+            {
+                Some(cell) => {
+                    worst = Some(worst.map_or(cell.value, |w: f64| w.max(cell.value)));
+                    let text = match cell.ci95 {
+                        Some((low, high)) => {
+                            format!("{} [{}, {}]", format(cell.value), format(low), format(high))
+                        }
+                        None => format(cell.value),
+                    };
+                    let _ = write!(out, " {text:>COLUMN$}");
                 }
                 None => {
-                    let _ = write!(out, " {:>22}", "—");
+                    let _ = write!(out, " {:>COLUMN$}", "—");
                 }
             }
         }
-        let _ = writeln!(out, " {:>16}", worst.map_or("—".to_string(), whole));
-        losses.push(scores);
+        let _ = writeln!(out, " {:>12}", worst.map_or("—".to_string(), format));
     }
-    if let Some(choice) = crate::stats::robust::choose(&losses) {
-        let worst = &choice.best_worst_case;
-        let regret = &choice.least_regret;
-        let regret_words = if regret.value > 0.0 {
-            format!(
-                "{} more than the best layout under {}",
-                whole(regret.value),
-                assumptions[regret.deciding_assumption]
-            )
-        } else {
-            "the best under every assumption".to_string()
-        };
-        let _ = writeln!(
-            out,
-            "  Best in the worst case: {} ({} under {}). Least maximum regret: {} ({regret_words}). Means only: no interval yet.{}",
-            layouts[worst.layout],
-            whole(worst.value),
-            assumptions[worst.deciding_assumption],
-            layouts[regret.layout],
-            if choice.depends_on_assumption {
-                " The best layout depends on the assumption."
-            } else {
-                ""
-            }
-        );
+    for sentence in crate::export::robust::choice_sentences(results, metric) {
+        let _ = writeln!(out, "  {sentence}");
     }
     out
 }

@@ -13,6 +13,7 @@ pub mod distribution;
 pub mod downtime;
 pub mod edge_pools;
 pub mod front_ends;
+pub mod matrix;
 pub mod raster;
 pub mod score;
 pub mod sweep;
@@ -89,10 +90,13 @@ pub fn study_charts() -> Vec<Box<dyn Chart<Results>>> {
         Box::new(front_ends::FrontEnds),
         Box::new(edge_pools::EdgePools),
     ];
-    charts
+    let mut charts: Vec<Box<dyn Chart<Results>>> = charts
         .into_iter()
         .map(|chart| Box::new(CellLabels(chart)) as Box<dyn Chart<Results>>)
-        .collect()
+        .collect();
+    // The matrix reads the cells as layouts and assumptions: no cell labels.
+    charts.push(Box::new(matrix::Matrix));
+    charts
 }
 
 /// A study chart that names each layout with its assumption ("layout · assumption") when
