@@ -130,6 +130,17 @@ fn refuse_choices(item: &Node, path: &str, findings: &mut Findings) {
         let span = entry.key_span.clone().or_else(|| entry.node.span.clone());
         if key == "federation" {
             for field in entry.node.as_table().unwrap_or(&[]) {
+                if field.key == "inbound"
+                    && matches!(&field.node.value, NodeValue::String(s) if s == "geo_dns")
+                {
+                    findings.error(
+                        &format!("{path}.federation.inbound"),
+                        field.node.span.clone().or_else(|| field.key_span.clone()),
+                        "an assumption may not set `federation.inbound = \"geo_dns\"`: a global traffic manager is a layout's choice",
+                        "an assumption says how partners behave (\"srv_priority\": they retry; \"single_target\": they do not); put inbound = \"geo_dns\" in a [[layouts]] entry",
+                    );
+                    continue;
+                }
                 if !WORLD_FEDERATION_KEYS.contains(&field.key.as_str()) {
                     findings.error(
                         &format!("{path}.federation.{}", field.key),
@@ -164,7 +175,12 @@ pub fn world_keys_in_layout(overlay: &Node) -> Vec<String> {
     }
     if let Some(federation) = overlay.get("federation") {
         for key in WORLD_FEDERATION_KEYS {
-            if federation.get(key).is_some() {
+            // A global traffic manager (`inbound = "geo_dns"`) is built, not believed.
+            let builds_geo_dns = *key == "inbound"
+                && federation
+                    .get(key)
+                    .is_some_and(|n| matches!(&n.value, NodeValue::String(s) if s == "geo_dns"));
+            if federation.get(key).is_some() && !builds_geo_dns {
                 found.push(format!("federation.{key}"));
             }
         }

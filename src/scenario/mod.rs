@@ -513,9 +513,18 @@ pub fn load_str_with(
         .filter(|d| d.severity == Severity::Warning && (!has_layouts || !d.layouts.is_empty()))
         .collect();
     let layout_count = topologies.len();
+    // F1 asks the planner to consider partners that do not retry: an assumption that
+    // says so already has every layout judged under it.
+    let partners_never_retry = topologies.iter().any(|t| {
+        t.assumption.is_some() && t.federation.inbound == crate::topology::InboundFederation::SingleTarget
+    });
     for topology in &topologies {
         let name = topology.layout_name.clone();
-        merge_findings(&mut warnings, lint::lint(topology, &raw.simulation), &name);
+        let mut found = lint::lint(topology, &raw.simulation);
+        if partners_never_retry {
+            found.retain(|d| d.rule != Some("F1"));
+        }
+        merge_findings(&mut warnings, found, &name);
     }
     // A warning that holds in every layout needs no list of layouts.
     for warning in &mut warnings {
@@ -918,12 +927,13 @@ mod tests {
     }
 
     #[test]
-    fn the_built_in_example_loads_with_four_layouts() {
+    fn the_built_in_example_loads_with_four_layouts_under_three_assumptions() {
         let loaded = load(BUILTIN_EXAMPLE);
         let names: Vec<&str> = loaded
             .scenario
             .layouts
             .iter()
+            .filter(|t| t.assumption.as_deref() == Some("partners-retry"))
             .map(|t| t.layout_name.as_str())
             .collect();
         assert_eq!(
@@ -931,10 +941,12 @@ mod tests {
             [
                 "distinct-priorities",
                 "equal-priorities",
-                "single-target",
+                "geo-dns",
                 "unpaired-pools"
             ]
         );
+        assert_eq!(loaded.scenario.layouts.len(), 12);
+        assert!(loaded.warnings.iter().all(|w| w.rule != Some("A1")));
         assert_eq!(loaded.scenario.simulation.seed, 20_140_312);
         assert_eq!(loaded.scenario.simulation.replications, 2000);
     }
@@ -942,7 +954,18 @@ mod tests {
     #[test]
     fn layouts_change_only_what_they_name() {
         let loaded = load(BUILTIN_EXAMPLE);
-        let [distinct, equal, single, unpaired] = &loaded.scenario.layouts[..] else {
+        let under = |assumption: &str| -> Vec<&Topology> {
+            loaded
+                .scenario
+                .layouts
+                .iter()
+                .filter(|t| t.assumption.as_deref() == Some(assumption))
+                .collect()
+        };
+        let [distinct, equal, geo, unpaired] = under("partners-retry")[..] else {
+            panic!("four layouts")
+        };
+        let [never_distinct, _, never_geo, _] = under("partners-never-retry")[..] else {
             panic!("four layouts")
         };
         let priorities = |t: &Topology| -> Vec<(u32, u16, u16)> {
@@ -955,13 +978,20 @@ mod tests {
         };
         assert_eq!(priorities(distinct), vec![(0, 10, 100), (1, 20, 100)]);
         assert_eq!(priorities(equal), vec![(0, 10, 50), (1, 10, 50)]);
-        assert_eq!(priorities(single), priorities(distinct));
+        assert_eq!(priorities(geo), priorities(distinct));
         assert_eq!(distinct.federation.inbound, InboundFederation::SrvPriority);
         assert_eq!(equal.federation.inbound, InboundFederation::SrvPriority);
-        assert_eq!(single.federation.inbound, InboundFederation::SingleTarget);
+        assert_eq!(geo.federation.inbound, InboundFederation::GeoDns);
+        // Partners that never retry: the SRV layouts take one target, the traffic manager
+        // still answers.
+        assert_eq!(
+            never_distinct.federation.inbound,
+            InboundFederation::SingleTarget
+        );
+        assert_eq!(never_geo.federation.inbound, InboundFederation::GeoDns);
         // Merging the federation table key by key keeps the route and gateway.
-        assert_eq!(single.federation.outbound_route, Some(EdgePoolIndex(0)));
-        assert_eq!(single.federation.xmpp_gateway, Some(EdgePoolIndex(0)));
+        assert_eq!(geo.federation.outbound_route, Some(EdgePoolIndex(0)));
+        assert_eq!(geo.federation.xmpp_gateway, Some(EdgePoolIndex(0)));
         // The list given whole drops the pairing and keeps everything else.
         let backups = |t: &Topology| -> Vec<Option<u32>> {
             t.front_end_pools

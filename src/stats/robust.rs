@@ -622,7 +622,8 @@ mod tests {
     fn hand_filled(table: &[[u64; 4]]) -> Study {
         let text = format!(
             "{}\n[[assumptions]]\nname = \"calm\"\n\n[[assumptions]]\nname = \"stormy\"\noperations = {{ response = \"4h\" }}\n",
-            include_str!("../../scenarios/contoso-three-site.toml")
+            // A scenario of layouts without assumptions of its own.
+            include_str!("../../tests/golden/no-recovery/scenario.toml")
         );
         let loaded = crate::scenario::load_str("hand.toml", &text).expect("valid");
         let mut study = Study::new(&loaded.scenario);

@@ -1,16 +1,19 @@
 //! Assumptions (docs/scenario.md, "assumptions"): what the world does, as overlays every
-//! layout is evaluated under. Work in progress for issue 22: the scenario side (reading,
-//! refusing choices, the cells) is here; the outputs are not yet.
+//! layout is evaluated under; each cell equals the run with its assumption written in,
+//! and the robust choice across them (docs/output.md, "Assumptions").
 
 use edgesim::model::{NoObserver, simulate_replication};
 use edgesim::scenario::load_str;
 use edgesim::topology::InboundFederation;
 
-const CONTOSO: &str = include_str!("../../scenarios/contoso-three-site.toml");
+/// The built-in example's four layouts, without its own assumptions.
+fn contoso() -> String {
+    crate::contoso_layouts_text()
+}
 
 /// Contoso with `assumptions` appended.
 fn with_assumptions(assumptions: &str) -> String {
-    format!("{CONTOSO}\n{assumptions}")
+    format!("{}\n{assumptions}", contoso())
 }
 
 #[test]
@@ -41,11 +44,11 @@ fn every_layout_runs_under_every_assumption_and_a_cell_is_the_written_in_run() {
         )
     );
     // The slow administrator written into the base scenario.
-    let written = CONTOSO.replace(
+    let written = contoso().replace(
         "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
         "[operations]\nresponse = \"4h\"\n",
     );
-    assert_ne!(written, CONTOSO);
+    assert_ne!(written, contoso());
     let written = load_str("written.toml", &written).unwrap();
     let simulation = loaded.scenario.simulation;
     for (index, layout) in written.scenario.layouts.iter().enumerate() {
@@ -58,7 +61,7 @@ fn every_layout_runs_under_every_assumption_and_a_cell_is_the_written_in_run() {
         }
     }
     // Under the assumption that changes nothing, each cell is the plain layout.
-    let plain = load_str("plain.toml", CONTOSO).unwrap();
+    let plain = load_str("plain.toml", &contoso()).unwrap();
     for (index, layout) in plain.scenario.layouts.iter().enumerate() {
         let cell = &loaded.scenario.layouts[2 * index];
         let a = simulate_replication(cell, &simulation, 3, &mut NoObserver);
@@ -70,11 +73,11 @@ fn every_layout_runs_under_every_assumption_and_a_cell_is_the_written_in_run() {
 #[test]
 fn partners_behaviour_leaves_a_geo_dns_layout_on_geo_dns() {
     let text = with_assumptions(
-        "[[layouts]]\nname = \"geo\"\nfederation = { inbound = \"geo_dns\" }\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n",
+        "[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n",
     );
     let loaded = load_str("contoso.toml", &text).unwrap();
     for topology in &loaded.scenario.layouts {
-        let expected = if topology.layout_name == "geo" {
+        let expected = if topology.layout_name == "geo-dns" {
             InboundFederation::GeoDns
         } else {
             InboundFederation::SingleTarget
@@ -125,14 +128,19 @@ fn an_assumption_may_not_change_a_choice() {
 
 #[test]
 fn a_layout_that_changes_what_the_world_does_is_warned() {
-    let loaded = load_str("contoso.toml", CONTOSO).unwrap();
+    // Partners that never retry, written as a layout: a belief, not a design. A layout
+    // that builds a traffic manager (geo-dns) is a design and gets no warning.
+    let text = format!(
+        "{}\n[[layouts]]\nname = \"single-target\"\nfederation = {{ inbound = \"single_target\" }}\n",
+        contoso()
+    );
+    let loaded = load_str("contoso.toml", &text).unwrap();
     let a1: Vec<&str> = loaded
         .warnings
         .iter()
         .filter(|w| w.rule == Some("A1"))
         .map(|w| w.message.as_str())
         .collect();
-    // Contoso's single-target layout is a belief about partners, written as a layout.
     assert_eq!(a1.len(), 1, "{a1:?}");
     assert!(
         a1[0].contains("\"single-target\" changes `federation.inbound`"),
@@ -179,9 +187,9 @@ fn a_cells_rows_are_the_written_in_runs_rows_to_the_byte() {
         ),
         "cells",
     );
-    run(CONTOSO, "plain");
+    run(&contoso(), "plain");
     run(
-        &CONTOSO.replace(
+        &contoso().replace(
             "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
             "[operations]\nresponse = \"4h\"\n",
         ),
@@ -280,13 +288,13 @@ fn the_terminal_table_under_an_assumption_is_the_written_in_runs() {
         "cells",
     );
     let written = table(
-        &CONTOSO.replace(
+        &contoso().replace(
             "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
             "[operations]\nresponse = \"4h\"\n",
         ),
         "written",
     );
-    let plain = table(CONTOSO, "plain");
+    let plain = table(&contoso(), "plain");
     let (first, second) = cells
         .strip_prefix("Under assumption \"as-written\":\n")
         .and_then(|rest| rest.split_once("\nUnder assumption \"slow-admin\":\n"))
@@ -302,41 +310,62 @@ fn the_terminal_table_under_an_assumption_is_the_written_in_runs() {
 
 #[test]
 fn the_report_names_the_assumption_and_says_when_the_best_layout_depends_on_it() {
+    // The built-in example, two of its layouts: distinct SRV priorities are best for
+    // inbound federation when partners retry and worst when they do not; the traffic
+    // manager the reverse.
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("beliefs.toml");
-    std::fs::write(
-        &file,
-        with_assumptions(
-            "[[layouts]]\nname = \"geo\"\nfederation = { inbound = \"geo_dns\" }\n\n\
-             [[assumptions]]\nname = \"partners-retry\"\n\n\
-             [[assumptions]]\nname = \"partners-never-retry\"\nfederation = { inbound = \"single_target\" }\n",
-        ),
-    )
-    .unwrap();
     crate::edgesim()
-        .args(["run", "-n", "200", "-q", "-o"])
+        .args(["run", "-n", "200", "-q", "--layout", "distinct-priorities"])
+        .args(["--layout", "geo-dns", "-o"])
         .arg(dir.path().join("out"))
-        .arg(&file)
         .assert()
         .success();
     let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
-    let inbound = report
+    let across = report
+        .split("<h2>Across assumptions</h2>")
+        .nth(1)
+        .and_then(|rest| rest.split("<section").next())
+        .unwrap_or_else(|| panic!("no section across assumptions"));
+    let inbound = across
         .split("<li><strong>Inbound federation</strong>: ")
         .nth(1)
         .and_then(|rest| rest.split("</li>").next())
         .unwrap_or_else(|| panic!("no inbound federation line"));
     assert!(
-        inbound.contains("depends on the assumption")
-            && inbound.contains("distinct-priorities (the baseline) under partners-retry")
-            && inbound.contains("geo under partners-never-retry"),
+        inbound.contains(
+            "The best layout depends on the assumption: distinct-priorities under partners-retry; \
+             geo-dns under partners-never-retry; distinct-priorities under slow-administrator."
+        ),
         "{inbound}"
     );
-    for assumption in ["partners-retry", "partners-never-retry"] {
+    // Worst cases: the SRV design loses its inbound federation when partners never
+    // retry; the traffic manager's worst is its detection delay (with a slow
+    // administrator): the traffic manager, by a paired margin that is material.
+    assert!(
+        inbound.contains("Best in the worst case: geo-dns, which loses at most")
+            && inbound.contains("against the next, distinct-priorities (worst case")
+            && inbound.contains("under partners-never-retry)"),
+        "{inbound}"
+    );
+    let robust = std::fs::read_to_string(dir.path().join("out/robust.csv")).unwrap();
+    let row = robust
+        .lines()
+        .find(|l| l.starts_with("federation_inbound,best_worst_case,"))
+        .unwrap();
+    assert!(row.ends_with(",materially_better,true"), "{row}");
+    // Every statement under an assumption names it.
+    for assumption in ["partners-retry", "partners-never-retry", "slow-administrator"] {
         assert!(
             report.contains(&format!("Under assumption \u{201c}{assumption}\u{201d}")),
             "{assumption}"
         );
+        assert!(
+            report.contains(&format!("<li>Under {assumption}: <strong>Inbound federation</strong>")),
+            "{assumption}"
+        );
     }
+    // The matrix chart is in the report, once.
+    assert_eq!(report.matches("id=\"matrix\"").count(), 1, "matrix figure");
 }
 
 #[test]
@@ -357,37 +386,48 @@ fn the_score_matrix_shows_each_cells_score_and_the_worst_case() {
         .output()
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
+    let read = |name: &str| std::fs::read_to_string(dir.path().join("out").join(name)).unwrap();
+    let (summary, matrix) = (read("summary.csv"), read("matrix.csv"));
     let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
     let score_column = header
         .iter()
         .position(|c| *c == "score_user_min_per_year")
         .unwrap();
-    let score = |layout: &str, assumption: &str| -> f64 {
+    let score = |layout: &str, assumption: &str| -> String {
         summary
             .lines()
             .map(|l| l.split(',').collect::<Vec<_>>())
             .find(|f| f[0] == layout && f[1] == assumption && f[2] == "score")
-            .map(|f| f[score_column].parse().unwrap())
+            .map(|f| f[score_column].to_string())
             .unwrap()
     };
+    // matrix.csv's score cells are summary.csv's scores, to the byte.
+    let cells: Vec<Vec<&str>> = matrix
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .filter(|f: &Vec<&str>| f[0] == "score")
+        .collect();
+    assert_eq!(cells.len(), 4 * 2);
+    for cell in &cells {
+        assert_eq!(cell[4], score(cell[1], cell[2]), "{cell:?}");
+    }
     let matrix_line = stdout
         .lines()
         .skip_while(|l| !l.starts_with("Score by layout and assumption"))
         .find(|l| l.trim_start().starts_with("distinct-priorities"))
         .unwrap_or_else(|| panic!("{stdout}"));
-    let shown: Vec<f64> = matrix_line
-        .split_whitespace()
-        .skip(1)
-        .map(|n| n.replace(',', "").parse().unwrap())
-        .collect();
-    let (retry, never) = (
-        score("distinct-priorities", "retry"),
-        score("distinct-priorities", "never-retry"),
+    let (retry, never): (f64, f64) = (
+        score("distinct-priorities", "retry").parse().unwrap(),
+        score("distinct-priorities", "never-retry").parse().unwrap(),
     );
-    assert_eq!(
-        shown,
-        vec![retry.round(), never.round(), retry.max(never).round()]
+    let shown = |value: f64| edgesim::format::compact(value);
+    assert!(
+        matrix_line.starts_with(&format!("  distinct-priorities"))
+            && matrix_line.contains(&format!(" {} [", shown(retry)))
+            && matrix_line.contains(&format!(" {} [", shown(never)))
+            && matrix_line.trim_end().ends_with(&shown(retry.max(never))),
+        "{matrix_line}"
     );
     // Partners that never retry cost the federation-priority design its inbound
     // federation: the worst case is under that assumption.
@@ -517,7 +557,7 @@ fn a_trace_under_an_assumption_is_the_written_in_runs() {
         &["--assumption", "slow-admin"],
     );
     let written = trace(
-        &CONTOSO.replace(
+        &contoso().replace(
             "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
             "[operations]\nresponse = \"4h\"\n",
         ),
@@ -528,6 +568,7 @@ fn a_trace_under_an_assumption_is_the_written_in_runs() {
     let unknown = crate::edgesim()
         .args(["trace", "--assumption", "slow-admin", "-o"])
         .arg(dir.path().join("none"))
+        .arg(crate::contoso_layouts())
         .output()
         .unwrap();
     assert_eq!(unknown.status.code(), Some(2));
