@@ -221,7 +221,11 @@ impl Exporter for ComparisonCsv {
     }
 
     fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
-        if results.study.layouts.len() < 2 {
+        // Two layouts or more (cells of one layout under several assumptions are not
+        // compared with each other).
+        if results.comparison.is_empty()
+            && results.scores.iter().all(|s| s.delta_vs_baseline.is_none())
+        {
             return Ok(None);
         }
         let assumptions = results.study.has_assumptions();

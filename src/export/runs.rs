@@ -262,7 +262,8 @@ pub fn interleave(
 
 /// About how many bytes `runs.csv` takes for `replications` replications of
 /// `scenario`, for the warning before a run that would write gigabytes: each row is its
-/// layout, service and scope names plus about 36 bytes of figures and separators.
+/// layout, assumption (when there are assumptions), service and scope names plus about 36
+/// bytes of figures and separators.
 pub fn estimated_bytes(scenario: &Scenario, replications: u64) -> u64 {
     let names = Study::new(scenario);
     let digits = u64::from(replications.max(1).ilog10() + 1);
@@ -272,7 +273,11 @@ pub fn estimated_bytes(scenario: &Scenario, replications: u64) -> u64 {
         .flat_map(|layout| {
             layout.services.iter().flat_map(move |service| {
                 service.scopes.iter().map(move |scope| {
-                    (layout.layout.len() + service.service.name().len() + scope.scope.len()) as u64
+                    let assumption = layout.assumption.as_ref().map_or(0, |a| a.len() + 1);
+                    (layout.layout.len()
+                        + assumption
+                        + service.service.name().len()
+                        + scope.scope.len()) as u64
                         + 36
                         + digits
                 })

@@ -272,7 +272,9 @@ impl Chart<Results> for Comparison {
     }
 
     fn applies(&self, results: &Results) -> bool {
-        results.study.layouts.len() > 1
+        // Two layouts or more: one layout's cells under several assumptions are not
+        // compared with each other.
+        !results.comparison.is_empty()
     }
 
     fn size(&self, results: &Results) -> (u32, u32) {

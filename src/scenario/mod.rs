@@ -516,7 +516,8 @@ pub fn load_str_with(
     // F1 asks the planner to consider partners that do not retry: an assumption that
     // says so already has every layout judged under it.
     let partners_never_retry = topologies.iter().any(|t| {
-        t.assumption.is_some() && t.federation.inbound == crate::topology::InboundFederation::SingleTarget
+        t.assumption.is_some()
+            && t.federation.inbound == crate::topology::InboundFederation::SingleTarget
     });
     for topology in &topologies {
         let name = topology.layout_name.clone();
@@ -855,8 +856,15 @@ impl LoadedScenario {
         ];
         // Layouts that differ only in settings share one line about their components.
         let mut groups: Vec<(Vec<String>, String)> = Vec::new();
-        for (i, topology) in scenario.layouts.iter().enumerate() {
-            let name = if scenario.layouts.len() > 1 && i == 0 {
+        // With assumptions, each layout once (under the first assumption).
+        let first_assumption = scenario.layouts.first().and_then(|t| t.assumption.clone());
+        let layouts: Vec<&Topology> = scenario
+            .layouts
+            .iter()
+            .filter(|t| t.assumption == first_assumption)
+            .collect();
+        for (i, topology) in layouts.iter().enumerate() {
+            let name = if layouts.len() > 1 && i == 0 {
                 format!("{} (baseline)", topology.layout_name)
             } else {
                 topology.layout_name.clone()
@@ -874,6 +882,20 @@ impl LoadedScenario {
                 "layouts"
             };
             lines.push(format!("  {label} {}: {components}", names.join(", ")));
+        }
+        let mut assumptions: Vec<&str> = Vec::new();
+        for topology in &scenario.layouts {
+            if let Some(name) = &topology.assumption
+                && !assumptions.contains(&name.as_str())
+            {
+                assumptions.push(name);
+            }
+        }
+        if !assumptions.is_empty() {
+            lines.push(format!(
+                "  assumptions (every layout judged under each): {}",
+                assumptions.join(", ")
+            ));
         }
         if let Some(objective) = &scenario.objective {
             let weights: Vec<String> = objective

@@ -354,13 +354,19 @@ fn the_report_names_the_assumption_and_says_when_the_best_layout_depends_on_it()
         .unwrap();
     assert!(row.ends_with(",materially_better,true"), "{row}");
     // Every statement under an assumption names it.
-    for assumption in ["partners-retry", "partners-never-retry", "slow-administrator"] {
+    for assumption in [
+        "partners-retry",
+        "partners-never-retry",
+        "slow-administrator",
+    ] {
         assert!(
             report.contains(&format!("Under assumption \u{201c}{assumption}\u{201d}")),
             "{assumption}"
         );
         assert!(
-            report.contains(&format!("<li>Under {assumption}: <strong>Inbound federation</strong>")),
+            report.contains(&format!(
+                "<li>Under {assumption}: <strong>Inbound federation</strong>"
+            )),
             "{assumption}"
         );
     }
@@ -423,7 +429,7 @@ fn the_score_matrix_shows_each_cells_score_and_the_worst_case() {
     );
     let shown = |value: f64| edgesim::format::compact(value);
     assert!(
-        matrix_line.starts_with(&format!("  distinct-priorities"))
+        matrix_line.starts_with("  distinct-priorities")
             && matrix_line.contains(&format!(" {} [", shown(retry)))
             && matrix_line.contains(&format!(" {} [", shown(never)))
             && matrix_line.trim_end().ends_with(&shown(retry.max(never))),
