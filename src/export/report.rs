@@ -167,11 +167,15 @@ fn across_assumptions(html: &mut String, results: &Results, matrix: Option<&str>
     }
     for metric in metrics {
         let sentences = crate::export::robust::choice_sentences(results, metric);
+        let items: Vec<String> = sentences
+            .iter()
+            .map(|s| format!("<li>{}</li>", escape(s)))
+            .collect();
         let _ = writeln!(
             html,
-            "<li><strong>{}</strong>: {}</li>",
+            "<li><strong>{}</strong>: <ul>{}</ul></li>",
             escape(crate::plot::sweep::service_title(metric)),
-            escape(&sentences.join(" "))
+            items.concat()
         );
     }
     let _ = writeln!(html, "</ul>");
@@ -192,7 +196,13 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
         );
     }
     let _ = writeln!(html, "<dl class=\"run\">");
-    let layouts: Vec<&str> = results.layouts().collect();
+    let mut layouts: Vec<&str> = Vec::new();
+    for layout in results.layouts() {
+        if !layouts.contains(&layout) {
+            layouts.push(layout);
+        }
+    }
+    let assumptions = results.assumptions();
     let crates: Vec<String> = info
         .random_crates
         .iter()
@@ -201,6 +211,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     for (term, value) in [
         ("scenario file", info.scenario_file.clone()),
         ("layouts", layouts.join(", ")),
+        ("assumptions", assumptions.join(", ")),
         ("replications", crate::format::thousands(info.replications)),
         ("horizon", info.horizon.clone()),
         ("seed", info.seed.to_string()),
@@ -214,6 +225,9 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
         ),
         ("fingerprint", info.fingerprint.clone()),
     ] {
+        if value.is_empty() {
+            continue;
+        }
         let _ = writeln!(html, "<dt>{term}</dt><dd>{}</dd>", escape(&value));
     }
     if let Some(precision) = &results.precision {
@@ -225,7 +239,6 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     }
     let _ = writeln!(html, "</dl>");
 
-    let assumptions = results.assumptions();
     if assumptions.is_empty() {
         body(&mut html, results, None);
     } else {

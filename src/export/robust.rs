@@ -218,8 +218,10 @@ pub fn choice_sentences(results: &Results, metric: &str) -> Vec<String> {
             )
         } else {
             format!(
-                "The best layout is the same under every assumption: {}.",
-                listed.join("; ")
+                "The best layout is {} under every assumption.",
+                row.best_per_assumption
+                    .first()
+                    .map_or("", |(_, layout)| layout.as_str())
             )
         });
     }

@@ -512,7 +512,10 @@ pub fn load_str_with(
         .into_iter()
         .filter(|d| d.severity == Severity::Warning && (!has_layouts || !d.layouts.is_empty()))
         .collect();
-    let layout_count = topologies.len();
+    let mut layout_names: Vec<&str> = topologies.iter().map(|t| t.layout_name.as_str()).collect();
+    layout_names.sort_unstable();
+    layout_names.dedup();
+    let layout_count = layout_names.len();
     // F1 asks the planner to consider partners that do not retry: an assumption that
     // says so already has every layout judged under it.
     let partners_never_retry = topologies.iter().any(|t| {
@@ -626,6 +629,8 @@ fn merge_findings(all: &mut Vec<Diagnostic>, found: Vec<Diagnostic>, layout: &st
     for mut diagnostic in found {
         match index.get(&identity(&diagnostic)).copied() {
             Some(i) if all[i].layouts.is_empty() && all[i].severity == Severity::Error => {}
+            // A layout is evaluated once per assumption: it is listed once.
+            Some(i) if all[i].layouts.iter().any(|l| l == layout) => {}
             Some(i) => all[i].layouts.push(layout.to_string()),
             None => {
                 diagnostic.layouts = vec![layout.to_string()];

@@ -254,6 +254,9 @@ fn shards_of_a_run_with_assumptions_merge_into_the_single_run() {
         "pools.csv",
         "comparison.csv",
         "runs.csv",
+        "matrix.csv",
+        "robust.csv",
+        "summary.json",
     ] {
         let single = std::fs::read(dir.path().join("single").join(name)).unwrap();
         let merged = std::fs::read(dir.path().join("merged").join(name)).unwrap();
@@ -329,7 +332,7 @@ fn the_report_names_the_assumption_and_says_when_the_best_layout_depends_on_it()
     let inbound = across
         .split("<li><strong>Inbound federation</strong>: ")
         .nth(1)
-        .and_then(|rest| rest.split("</li>").next())
+        .and_then(|rest| rest.split("</ul>").next())
         .unwrap_or_else(|| panic!("no inbound federation line"));
     assert!(
         inbound.contains(
@@ -580,5 +583,62 @@ fn a_trace_under_an_assumption_is_the_written_in_runs() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&unknown.stderr).contains("the scenario has no [[assumptions]]")
+    );
+}
+
+#[test]
+fn cells_called_equal_by_construction_are_equal_in_every_replication() {
+    // The robust choice treats a cell whose service reads what an earlier cell's reads
+    // as equal to it (ties, regrets of zero); the built-in example's figures must bear
+    // that out in every replication, across layouts and across assumptions.
+    let loaded =
+        edgesim::scenario::load_file(&crate::project_path("scenarios/contoso-three-site.toml"))
+            .unwrap();
+    let mut scenario = loaded.scenario.clone();
+    scenario.simulation.replications = 30;
+    let results = edgesim::study::study(
+        &scenario,
+        &edgesim::study::Origin::of(&loaded),
+        &edgesim::study::StudyOptions::default(),
+        &mut edgesim::study::Quiet,
+    )
+    .unwrap();
+    let runs = results.study.cell_runs.as_ref().unwrap();
+    let mut equal_pairs = 0;
+    for cell in 0..results.study.layouts.len() {
+        for metric in 0..edgesim::stats::CELL_METRICS {
+            let representative = runs.representative(cell, metric);
+            assert!(representative <= cell);
+            if representative == cell {
+                continue;
+            }
+            equal_pairs += 1;
+            for run in &runs.runs {
+                assert_eq!(
+                    edgesim::stats::CellRuns::figure(run, cell, metric),
+                    edgesim::stats::CellRuns::figure(run, representative, metric),
+                    "cell {cell} metric {metric} replication {}",
+                    run.replication
+                );
+            }
+        }
+    }
+    // Remote access alone: equal-priorities and geo-dns read what distinct-priorities
+    // reads under each assumption, and partners' behaviour changes nothing it reads.
+    assert!(equal_pairs > 20, "{equal_pairs}");
+    // And a cell that differs is not called equal: geo-dns's inbound federation under
+    // partners that retry is not distinct-priorities'.
+    let index = |layout: &str, assumption: &str| {
+        results
+            .study
+            .layouts
+            .iter()
+            .position(|l| l.layout == layout && l.assumption.as_deref() == Some(assumption))
+            .unwrap()
+    };
+    let inbound = edgesim::vocabulary::Service::FederationInbound.index();
+    assert_eq!(
+        runs.representative(index("geo-dns", "partners-retry"), inbound),
+        index("geo-dns", "partners-retry")
     );
 }

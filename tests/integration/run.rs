@@ -6,12 +6,16 @@ use std::path::Path;
 
 use crate::{edgesim, fixtures, project_path};
 
-const FILES: [&str; 6] = [
+/// The result files of the built-in example (it has assumptions, so the matrix and the
+/// robust choice too).
+const FILES: [&str; 8] = [
     "summary.csv",
     "runs.csv",
     "causes.csv",
     "pools.csv",
     "comparison.csv",
+    "matrix.csv",
+    "robust.csv",
     "summary.json",
 ];
 
