@@ -275,6 +275,18 @@ pub fn shorten(label: &str, max: usize) -> String {
     }
 }
 
+/// A layout's label in a chart: cut to 30 characters, or, for a cell "layout ·
+/// assumption", each part cut on its own (20 and 22 characters), so that both stay
+/// legible.
+pub fn layout_label(name: &str) -> String {
+    match name.split_once(" · ") {
+        Some((layout, assumption)) => {
+            format!("{} · {}", shorten(layout, 20), shorten(assumption, 22))
+        }
+        None => shorten(name, 30),
+    }
+}
+
 /// A rough width in pixels of `characters` characters at `size` points (Noto Sans
 /// averages about 0.55 em per character), for sizing label areas.
 pub fn text_width(characters: usize, size: u32) -> u32 {
@@ -437,6 +449,14 @@ mod tests {
         assert_eq!(minutes_label(525.6), "525.6");
         assert_eq!(minutes_label(12_345.0), "12,345");
         assert_eq!(shorten("equal-priorities", 8), "equal-p…");
+        assert_eq!(
+            layout_label("distinct-priorities · partners-never-retry"),
+            "distinct-priorities · partners-never-retry"
+        );
+        assert_eq!(
+            layout_label("a-very-long-layout-name-indeed · a-very-long-assumption-name"),
+            "a-very-long-layout-… · a-very-long-assumptio…"
+        );
         assert_eq!(log_range([3.0, 700.0].into_iter(), &[]), (1.0, 1000.0));
         assert_eq!(whole(91_331_635.96), "91,331,636");
         assert_eq!(signed_whole(-1_234.6), "−1,235");
