@@ -308,6 +308,9 @@ pub struct TraceArgs {
     /// The layout to trace; the first (the baseline) by default.
     #[arg(long = "layout", value_name = "NAME")]
     pub layout: Option<String>,
+    /// With [[assumptions]]: the assumption to trace the layout under; the first by default.
+    #[arg(long = "assumption", value_name = "NAME")]
+    pub assumption: Option<String>,
     /// The replication to trace (numbered from 0), as numbered by `run`.
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub replication: u64,
@@ -651,6 +654,7 @@ fn trace(args: &TraceArgs) -> u8 {
     let options = TraceOptions {
         scenario: args.scenario.clone(),
         layout: args.layout.clone(),
+        assumption: args.assumption.clone(),
         replication: args.replication,
         horizon: args.horizon.clone(),
         seed: args.seed,

@@ -160,6 +160,15 @@ impl DiffResults {
 
 type Key = (String, String, String);
 
+/// The name a row of `layout` under `assumption` is matched by: the layout, or
+/// "layout · assumption" (the cell's label elsewhere) in a study with assumptions.
+fn cell_key(layout: &str, assumption: Option<&str>) -> String {
+    match assumption {
+        Some(assumption) if !assumption.is_empty() => format!("{layout} · {assumption}"),
+        _ => layout.to_string(),
+    }
+}
+
 /// One row of `summary.csv`, as `diff` needs it.
 struct SummaryFigures {
     replications: u64,
@@ -544,6 +553,9 @@ struct SummaryDocument {
 #[derive(serde::Deserialize)]
 struct SummaryJsonRow {
     layout: String,
+    /// The assumption, in a study with `[[assumptions]]`.
+    #[serde(default)]
+    assumption: Option<String>,
     service: String,
     scope: String,
     #[serde(default)]
@@ -598,7 +610,11 @@ impl Folder {
         // Each row's sample, which folders written since edgesim reported the evidence
         // behind every estimate hold in summary.json.
         for row in document.summary {
-            let key = (row.layout, row.service, row.scope);
+            let key = (
+                cell_key(&row.layout, row.assumption.as_deref()),
+                row.service,
+                row.scope,
+            );
             let sample = row.downtime_sample.filter(|s| {
                 [s.mean, s.variance, s.max]
                     .iter()
@@ -679,6 +695,7 @@ fn read_summary(bytes: &[u8]) -> Result<Summary, String> {
         low?,
         high?,
     );
+    let assumption = column_index(&headers, "assumption").ok();
     let mut has_scores = false;
     let mut order = Vec::new();
     let mut figures = HashMap::new();
@@ -720,7 +737,7 @@ fn read_summary(bytes: &[u8]) -> Result<Summary, String> {
                 .map(|t| (h - l) / 2.0 * crate::stats::MINUTES_PER_YEAR / t)
         });
         let key = (
-            field(layout).to_string(),
+            cell_key(field(layout), assumption.map(field)),
             field(service).to_string(),
             field(scope).to_string(),
         );
@@ -747,6 +764,8 @@ struct RunsReader {
     reader: csv::Reader<std::fs::File>,
     record: csv::StringRecord,
     columns: [usize; 5],
+    /// The `assumption` column, in a study with assumptions.
+    assumption: Option<usize>,
     years: f64,
     replications: u64,
     /// The row keys, in the order of every replication.
@@ -782,11 +801,13 @@ impl RunsReader {
         {
             *slot = column_index(&headers, name).map_err(fail)?;
         }
+        let assumption = column_index(&headers, "assumption").ok();
         let mut runs = RunsReader {
             path: path.to_path_buf(),
             reader,
             record: csv::StringRecord::new(),
             columns,
+            assumption,
             years: info.horizon_micros as f64 / MICROS_PER_YEAR as f64,
             replications: info.replications,
             keys: Vec::new(),
@@ -840,6 +861,23 @@ impl RunsReader {
         self.record.get(self.columns[column]).unwrap_or("")
     }
 
+    /// The row's layout as rows are matched by ([`cell_key`]).
+    fn layout_key(&self) -> String {
+        let assumption = self.assumption.map(|c| self.record.get(c).unwrap_or(""));
+        cell_key(self.field(0), assumption)
+    }
+
+    /// Whether the row's layout is `key`, without allocating.
+    fn layout_is(&self, key: &str) -> bool {
+        match self.assumption.map(|c| self.record.get(c).unwrap_or("")) {
+            Some(assumption) if !assumption.is_empty() => key
+                .strip_prefix(self.field(0))
+                .and_then(|rest| rest.strip_prefix(" · "))
+                .is_some_and(|rest| rest == assumption),
+            _ => self.field(0) == key,
+        }
+    }
+
     /// Reads the next replication into `values`; `false` at the end.
     fn next_replication(&mut self) -> Result<bool, Failure> {
         let Some(index) = self.pending else {
@@ -855,14 +893,14 @@ impl RunsReader {
             let position = self.values.len();
             if first {
                 self.keys.push((
-                    self.field(0).to_string(),
+                    self.layout_key(),
                     self.field(2).to_string(),
                     self.field(3).to_string(),
                 ));
             } else {
                 let key = self.keys.get(position).ok_or_else(|| self.out_of_order())?;
-                if (self.field(0), self.field(2), self.field(3))
-                    != (key.0.as_str(), key.1.as_str(), key.2.as_str())
+                if !self.layout_is(&key.0)
+                    || (self.field(2), self.field(3)) != (key.1.as_str(), key.2.as_str())
                 {
                     return Err(self.out_of_order());
                 }

@@ -40,3 +40,26 @@ pub fn minutes_label(minutes: f64) -> String {
         thousands(minutes.round() as u64)
     }
 }
+
+/// A loss as a short label: [`minutes_label`] below ten thousand, then `45.2 k` and
+/// `110.6 M` (scores in weighted user-minutes run to hundreds of millions).
+pub fn compact(value: f64) -> String {
+    let magnitude = value.abs();
+    let text = if magnitude >= 1e6 {
+        format!("{:.1} M", magnitude / 1e6)
+    } else if magnitude >= 1e4 {
+        format!("{:.1} k", magnitude / 1e3)
+    } else {
+        minutes_label(magnitude)
+    };
+    if value < 0.0 && text != "0" {
+        format!("−{text}")
+    } else {
+        text
+    }
+}
+
+/// An interval as `[low, high]` with [`compact`] ends.
+pub fn compact_interval((low, high): (f64, f64)) -> String {
+    format!("[{}, {}]", compact(low), compact(high))
+}

@@ -207,7 +207,7 @@ pub fn extend(
             let Outcome::Done(layouts) = outcome else {
                 unreachable!("no replication gives up unless one stopped");
             };
-            study.add(layouts);
+            study.add(replication, layouts);
             each(replication, layouts)?;
         }
     }

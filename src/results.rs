@@ -102,6 +102,9 @@ pub struct Results {
     pub comparison: Vec<ComparisonRow>,
     /// Each layout's score (empty without an `[objective]`).
     pub scores: Vec<ScoreRow>,
+    /// The layouts × assumptions matrix and the robust choices (empty without
+    /// `[[assumptions]]`).
+    pub robust: crate::stats::robust::Robust,
     /// How a run with a precision target ended (`run --precision`); `None` otherwise.
     pub precision: Option<crate::precision::PrecisionReport>,
 }
@@ -115,12 +118,59 @@ impl Results {
             pools: study.pools(),
             comparison: study.comparison(),
             scores: study.scores(),
+            robust: crate::stats::robust::robust(&study),
             precision: None,
             info,
             description,
             warnings,
             study,
         }
+    }
+
+    /// The assumptions the layouts are evaluated under, in scenario order (empty without
+    /// `[[assumptions]]`).
+    pub fn assumptions(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for layout in &self.study.layouts {
+            if let Some(name) = &layout.assumption
+                && !names.contains(name)
+            {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+
+    /// The results of the layouts under `assumption` alone, as a run of the scenario with
+    /// that assumption written in would give them (rows without an assumption): every
+    /// table, verdict and chart of one assumption is drawn from these.
+    pub fn under(&self, assumption: &str) -> Results {
+        let mut study = self.study.clone();
+        study
+            .layouts
+            .retain(|layout| layout.assumption.as_deref() == Some(assumption));
+        for layout in &mut study.layouts {
+            layout.assumption = None;
+        }
+        study.cell_runs = None;
+        let mut info = self.info.clone();
+        info.layouts = study.layouts.iter().map(|l| l.layout.clone()).collect();
+        Results::new(info, self.description.clone(), self.warnings.clone(), study)
+    }
+
+    /// These results with each layout named "layout · assumption" (charts draw the cells
+    /// of one layout apart); the assumptions stay, so each is still compared with the
+    /// baseline under its own assumption.
+    pub fn with_cell_labels(&self) -> Results {
+        let mut study = self.study.clone();
+        for layout in &mut study.layouts {
+            if let Some(assumption) = &layout.assumption {
+                layout.layout = format!("{} · {assumption}", layout.layout);
+            }
+        }
+        let mut info = self.info.clone();
+        info.layouts = study.layouts.iter().map(|l| l.layout.clone()).collect();
+        Results::new(info, self.description.clone(), self.warnings.clone(), study)
     }
 
     /// The layouts, baseline first.

@@ -260,13 +260,16 @@ pub fn sweep(
                     let mut topology = variant.scenario.layouts[index].clone();
                     debug_assert_eq!(topology.layout_name, layout.layout_name);
                     topology.layout_name = variant.point.label.clone();
+                    // Every point of a cell is under its one assumption: the study of
+                    // the points is a plain one, and the rows name the cell.
+                    topology.assumption = None;
                     topology
                 })
                 .collect(),
         );
         each_layout(index);
         let results = crate::study::study(&study_scenario, origin, &options, &mut Quiet)?;
-        rows.extend(point_rows(&points, &layout.layout_name, &results));
+        rows.extend(point_rows(&points, &layout.cell_label(), &results));
         studies.push(results);
     }
     let simulation = &base.simulation;

@@ -344,6 +344,9 @@ pub struct Simulation {
 pub struct Topology {
     /// The layout's name (`base` when the scenario has no layouts).
     pub layout_name: String,
+    /// The assumption this layout is evaluated under, when the scenario has
+    /// `[[assumptions]]` (docs/scenario.md); `None` otherwise.
+    pub assumption: Option<String>,
     /// Sites, in file order.
     pub sites: Vec<Site>,
     /// Front End pools, in file order.
@@ -367,6 +370,15 @@ pub struct Topology {
 }
 
 impl Topology {
+    /// How outputs that list layouts on one axis name this one: `layout`, or
+    /// `layout · assumption` when it is evaluated under an assumption.
+    pub fn cell_label(&self) -> String {
+        match &self.assumption {
+            Some(assumption) => format!("{} · {assumption}", self.layout_name),
+            None => self.layout_name.clone(),
+        }
+    }
+
     /// Whether the layout can put an unserved moment down to `cause`: the
     /// disaster-recovery causes need a FE pool with a `backup` (rule D1) or an Edge pool
     /// with a `next_hop` (rule D2).

@@ -137,13 +137,20 @@ pub fn apply_overrides(
             if options.layouts[..i].contains(name) {
                 return Err(format!("--layout {name}: named twice"));
             }
-            let Some(topology) = scenario.layouts.iter().find(|t| &t.layout_name == name) else {
+            // With assumptions, a layout is one cell per assumption: all are kept.
+            let cells: Vec<_> = scenario
+                .layouts
+                .iter()
+                .filter(|t| &t.layout_name == name)
+                .cloned()
+                .collect();
+            if cells.is_empty() {
                 return Err(format!(
                     "--layout {name}: the scenario has no such layout (it has: {})",
                     layout_names(scenario)
                 ));
-            };
-            chosen.push(topology.clone());
+            }
+            chosen.extend(cells);
         }
         scenario.layouts = chosen;
     }
@@ -196,10 +203,11 @@ fn apply_material(
 }
 
 fn layout_names(scenario: &crate::topology::Scenario) -> String {
-    scenario
-        .layouts
-        .iter()
-        .map(|t| t.layout_name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut names: Vec<&str> = Vec::new();
+    for topology in &scenario.layouts {
+        if !names.contains(&topology.layout_name.as_str()) {
+            names.push(&topology.layout_name);
+        }
+    }
+    names.join(", ")
 }

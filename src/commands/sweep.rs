@@ -47,7 +47,7 @@ pub fn sweep(options: &SweepOptions) -> Result<SweepOutcome, Failure> {
         if options.progress {
             eprintln!(
                 "sweep: layout {} ({} of {}), {} points × {} replications",
-                layouts[index].layout_name,
+                layouts[index].cell_label(),
                 index + 1,
                 layouts.len(),
                 variants.len(),

@@ -16,6 +16,8 @@ pub struct TraceOptions {
     pub scenario: Option<PathBuf>,
     /// The layout (the baseline when `None`).
     pub layout: Option<String>,
+    /// The assumption it is traced under (the first when `None`; only with assumptions).
+    pub assumption: Option<String>,
     /// The replication, from 0.
     pub replication: u64,
     /// Horizon, in the scenario syntax (overrides the file).
@@ -52,7 +54,33 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
     };
     apply_overrides(&mut loaded.scenario, &overrides).map_err(Failure::Usage)?;
     let scenario = &loaded.scenario;
-    let topology = &scenario.layouts[0];
+    let topology = match &options.assumption {
+        None => &scenario.layouts[0],
+        Some(name) => scenario
+            .layouts
+            .iter()
+            .find(|t| t.assumption.as_deref() == Some(name.as_str()))
+            .ok_or_else(|| {
+                let mut known: Vec<&str> = Vec::new();
+                for name in scenario
+                    .layouts
+                    .iter()
+                    .filter_map(|t| t.assumption.as_deref())
+                {
+                    if !known.contains(&name) {
+                        known.push(name);
+                    }
+                }
+                Failure::Usage(if known.is_empty() {
+                    format!("--assumption {name}: the scenario has no [[assumptions]]")
+                } else {
+                    format!(
+                        "--assumption {name}: no such assumption; the scenario's are {}",
+                        known.join(", ")
+                    )
+                })
+            })?,
+    };
     let max = scenario::schema::MAX_REPLICATIONS;
     if options.replication >= max {
         return Err(Failure::Usage(format!(

@@ -20,6 +20,28 @@ pub const POOLS_HEADER: &str =
 /// verdict (docs/output.md, "Verdicts").
 pub const COMPARISON_HEADER: &str = "layout,baseline,service,scope,delta_downtime_min_per_year,ci95_low,ci95_high,replications,replications_differing,interval,replications_needed,material_threshold,verdict,delta_outages_per_year,outages_ci95_low,outages_ci95_high,outages_verdict";
 
+/// `header` with an `assumption` column after `layout` when the study has assumptions.
+fn with_assumption_column(header: &str, assumptions: bool) -> String {
+    if assumptions {
+        header.replacen("layout,", "layout,assumption,", 1)
+    } else {
+        header.to_string()
+    }
+}
+
+/// The layout's field, and its assumption's when the study has assumptions.
+fn layout_fields(layout: &str, assumption: Option<&str>, assumptions: bool) -> String {
+    if assumptions {
+        format!(
+            "{},{}",
+            csv_field(layout),
+            csv_field(assumption.unwrap_or_default())
+        )
+    } else {
+        csv_field(layout)
+    }
+}
+
 /// `summary.csv`: availability, interval, nines and downtime per layout, service, scope.
 pub struct SummaryCsv;
 
@@ -32,17 +54,19 @@ impl Exporter for SummaryCsv {
         // With an [objective], four columns carry each layout's score on rows of service
         // `score`; without one the file is exactly as before.
         let scored = results.study.objective.is_some();
+        let assumptions = results.study.has_assumptions();
+        let header = with_assumption_column(SUMMARY_HEADER, assumptions);
         let mut out = if scored {
-            format!("{SUMMARY_HEADER},{SCORE_COLUMNS}\n")
+            format!("{header},{SCORE_COLUMNS}\n")
         } else {
-            format!("{SUMMARY_HEADER}\n")
+            format!("{header}\n")
         };
         for (index, row) in results.summary.iter().enumerate() {
             let (low, high) = split(row.ci95);
             let _ = write!(
                 out,
                 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                csv_field(&row.layout),
+                layout_fields(&row.layout, row.assumption.as_deref(), assumptions),
                 row.service,
                 csv_field(&row.scope),
                 row.replications,
@@ -67,15 +91,18 @@ impl Exporter for SummaryCsv {
             let last_of_layout = results
                 .summary
                 .get(index + 1)
-                .is_none_or(|next| next.layout != row.layout);
+                .is_none_or(|next| next.layout != row.layout || next.assumption != row.assumption);
             if last_of_layout
-                && let Some(score) = results.scores.iter().find(|s| s.layout == row.layout)
+                && let Some(score) = results
+                    .scores
+                    .iter()
+                    .find(|s| s.layout == row.layout && s.assumption == row.assumption)
             {
                 let (low, high) = split(score.ci95);
                 let _ = writeln!(
                     out,
                     "{},{SCORE_SERVICE},all,{},,,,,,,,,,,{},{},{},,,{},{},{},{}",
-                    csv_field(&score.layout),
+                    layout_fields(&score.layout, score.assumption.as_deref(), assumptions),
                     score.replications,
                     score.with_loss,
                     score.interval.kind(),
@@ -140,12 +167,13 @@ impl Exporter for CausesCsv {
     }
 
     fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
-        let mut out = format!("{CAUSES_HEADER}\n");
+        let assumptions = results.study.has_assumptions();
+        let mut out = format!("{}\n", with_assumption_column(CAUSES_HEADER, assumptions));
         for row in &results.causes {
             let _ = writeln!(
                 out,
                 "{},{},{},{},{}",
-                csv_field(&row.layout),
+                layout_fields(&row.layout, row.assumption.as_deref(), assumptions),
                 row.service,
                 csv_field(&row.scope),
                 row.cause,
@@ -165,12 +193,13 @@ impl Exporter for PoolsCsv {
     }
 
     fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
-        let mut out = format!("{POOLS_HEADER}\n");
+        let assumptions = results.study.has_assumptions();
+        let mut out = format!("{}\n", with_assumption_column(POOLS_HEADER, assumptions));
         for row in &results.pools {
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{}",
-                csv_field(&row.layout),
+                layout_fields(&row.layout, row.assumption.as_deref(), assumptions),
                 csv_field(&row.edge_pool),
                 row.capacity,
                 row.peak_load_p50,
@@ -192,16 +221,24 @@ impl Exporter for ComparisonCsv {
     }
 
     fn export(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
-        if results.study.layouts.len() < 2 {
+        // Two layouts or more (cells of one layout under several assumptions are not
+        // compared with each other).
+        if results.comparison.is_empty()
+            && results.scores.iter().all(|s| s.delta_vs_baseline.is_none())
+        {
             return Ok(None);
         }
-        let mut out = format!("{COMPARISON_HEADER}\n");
+        let assumptions = results.study.has_assumptions();
+        let mut out = format!(
+            "{}\n",
+            with_assumption_column(COMPARISON_HEADER, assumptions)
+        );
         for row in &results.comparison {
             let (outages_low, outages_high) = split(row.outages_ci95);
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},{},{}",
-                csv_field(&row.layout),
+                layout_fields(&row.layout, row.assumption.as_deref(), assumptions),
                 csv_field(&row.baseline),
                 row.service,
                 csv_field(&row.scope),
@@ -221,15 +258,21 @@ impl Exporter for ComparisonCsv {
                 row.outages_verdict.name(),
             );
         }
-        let baseline = results.layouts().next().unwrap_or_default();
         for score in &results.scores {
             let Some(delta) = score.delta_vs_baseline else {
                 continue;
             };
+            let study = &results.study;
+            let index = study
+                .layouts
+                .iter()
+                .position(|l| l.layout == score.layout && l.assumption == score.assumption)
+                .unwrap_or(0);
+            let baseline = &study.layouts[study.baseline_of(index)].layout;
             let _ = writeln!(
                 out,
                 "{},{},{SCORE_SERVICE},all,{},,,,",
-                csv_field(&score.layout),
+                layout_fields(&score.layout, score.assumption.as_deref(), assumptions),
                 csv_field(baseline),
                 change_columns(&Change {
                     delta: delta.user_min_per_year,

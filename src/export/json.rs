@@ -30,6 +30,8 @@ impl Exporter for SummaryJson {
             scores: &'a [ScoreRow],
             #[serde(skip_serializing_if = "Option::is_none")]
             precision: Option<&'a crate::precision::PrecisionReport>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            robust: Option<&'a crate::stats::robust::Robust>,
         }
         let document = Document {
             run: &results.info,
@@ -41,6 +43,7 @@ impl Exporter for SummaryJson {
             objective: results.study.objective.as_ref(),
             scores: &results.scores,
             precision: results.precision.as_ref(),
+            robust: (!results.robust.choices.is_empty()).then_some(&results.robust),
         };
         let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
         text.push('\n');

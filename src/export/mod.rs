@@ -1,6 +1,6 @@
 //! Every output of a study is an exporter of its [`Results`]: one type per file format
 //! behind the [`Exporter`] trait (`summary.csv`, `causes.csv`, `pools.csv`,
-//! `comparison.csv`, `summary.json`, the part file, each chart as SVG and PNG, and
+//! `comparison.csv`, `matrix.csv` and `robust.csv` with assumptions, `summary.json`, the part file, each chart as SVG and PNG, and
 //! `report.html`), plus the terminal table and `runs.csv`, which is streamed during the
 //! run. Numbers are plain decimals with a dot and a fixed number of places, so equal
 //! accumulators always give byte-identical files.
@@ -11,6 +11,7 @@ pub mod diff;
 pub mod json;
 pub mod part;
 pub mod report;
+pub mod robust;
 pub mod runs;
 pub mod sweep;
 pub mod sweep_report;
@@ -82,6 +83,8 @@ pub fn file_exporters(charts: bool) -> Vec<Box<dyn Exporter>> {
         Box::new(self::csv::CausesCsv),
         Box::new(self::csv::PoolsCsv),
         Box::new(self::csv::ComparisonCsv),
+        Box::new(self::robust::MatrixCsv),
+        Box::new(self::robust::RobustCsv),
         Box::new(self::json::SummaryJson),
     ];
     if charts {

@@ -271,6 +271,63 @@ impl Part {
             }
             self.check_score(layout, expected)?;
         }
+        self.check_cell_runs(expected)
+    }
+
+    /// Checks the cells' kept figures (studies with assumptions): exactly this shard's
+    /// replications in order, a figure per cell and metric within one horizon, sums that
+    /// agree with each cell's own, and cells equal by construction only to earlier ones.
+    fn check_cell_runs(&self, expected: u64) -> Result<(), String> {
+        use crate::stats::{CELL_METRICS, CellRuns};
+        let study = &self.study;
+        let cells = study.layouts.len();
+        let Some(runs) = &study.cell_runs else {
+            return if study.has_assumptions() {
+                Err("it has assumptions but no figures per cell".to_string())
+            } else {
+                Ok(())
+            };
+        };
+        let wrong = || {
+            Err(format!(
+                "its figures per cell do not hold this shard's {expected} replications"
+            ))
+        };
+        if !study.has_assumptions()
+            || runs.runs.len() as u64 != expected
+            || !runs
+                .runs
+                .iter()
+                .map(|r| r.replication)
+                .eq(self.shard.replications(self.info.replications))
+            || runs.runs.iter().any(|r| {
+                r.figures.len() != cells * CELL_METRICS || r.figures.iter().any(|&f| f > UNITS)
+            })
+            || runs.same_as.len() != cells
+            || runs
+                .same_as
+                .iter()
+                .enumerate()
+                .any(|(cell, row)| row.len() != CELL_METRICS || row.iter().any(|&r| r > cell))
+        {
+            return wrong();
+        }
+        for (cell, layout) in study.layouts.iter().enumerate() {
+            for service in &layout.services {
+                let sum: u128 = runs
+                    .runs
+                    .iter()
+                    .map(|r| u128::from(CellRuns::figure(r, cell, service.service.index())))
+                    .sum();
+                if service
+                    .scopes
+                    .first()
+                    .is_none_or(|all| all.unavailability.sum != sum)
+                {
+                    return wrong();
+                }
+            }
+        }
         Ok(())
     }
 

@@ -126,6 +126,64 @@ pub(crate) fn figure(html: &mut String, stem: &str, title: &str, svg: &str) {
     );
 }
 
+/// The verdict and the tables of `results` (one assumption's, or a run without any);
+/// under an assumption, each statement of the verdict names it.
+fn body(html: &mut String, results: &Results, assumption: Option<&str>) {
+    let _ = writeln!(html, "<h2>Verdict</h2>\n<ul class=\"verdict\">");
+    let under = assumption.map_or_else(String::new, |a| format!("Under {}: ", escape(a)));
+    for service in results.services() {
+        let _ = writeln!(html, "<li>{under}{}</li>", verdict(results, service));
+    }
+    let _ = writeln!(html, "</ul>");
+    score_table(html, results);
+    scorecard(html, results);
+    summary_table(html, results);
+    comparison_table(html, results);
+}
+
+/// Per service (all users) and for the score, the robust choice across the assumptions
+/// (best in the worst case, least maximum regret, each with its paired interval and the
+/// assumption that decides it), and the matrix chart behind it.
+fn across_assumptions(html: &mut String, results: &Results, matrix: Option<&str>) {
+    let _ = writeln!(
+        html,
+        "<h2>Across assumptions</h2>\n<p>Every layout was evaluated under every assumption on the same random numbers. \
+         The choices below hold across them: the layout whose worst case is least, and the one whose largest regret \
+         (its loss beyond the best layout under the same assumption) is least; each statement names the assumption it rests on, \
+         and each margin is a paired 95% interval (docs/output.md, \"Assumptions\").</p>\n<ul class=\"verdict\">"
+    );
+    let mut metrics: Vec<&str> = Vec::new();
+    for row in &results.robust.choices {
+        if !metrics.contains(&row.metric) {
+            metrics.push(row.metric);
+        }
+    }
+    if let Some(at) = metrics
+        .iter()
+        .position(|m| *m == crate::stats::SCORE_SERVICE)
+    {
+        let score = metrics.remove(at);
+        metrics.insert(0, score);
+    }
+    for metric in metrics {
+        let sentences = crate::export::robust::choice_sentences(results, metric);
+        let items: Vec<String> = sentences
+            .iter()
+            .map(|s| format!("<li>{}</li>", escape(s)))
+            .collect();
+        let _ = writeln!(
+            html,
+            "<li><strong>{}</strong>: <ul>{}</ul></li>",
+            escape(crate::plot::sweep::service_title(metric)),
+            items.concat()
+        );
+    }
+    let _ = writeln!(html, "</ul>");
+    if let Some(svg) = matrix {
+        figure(html, "matrix", "Layouts under each assumption", svg);
+    }
+}
+
 fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> String {
     let info = &results.info;
     let mut html = page_head(&format!("edgesim report: {}", info.scenario));
@@ -138,7 +196,13 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
         );
     }
     let _ = writeln!(html, "<dl class=\"run\">");
-    let layouts: Vec<&str> = results.layouts().collect();
+    let mut layouts: Vec<&str> = Vec::new();
+    for layout in results.layouts() {
+        if !layouts.contains(&layout) {
+            layouts.push(layout);
+        }
+    }
+    let assumptions = results.assumptions();
     let crates: Vec<String> = info
         .random_crates
         .iter()
@@ -147,6 +211,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     for (term, value) in [
         ("scenario file", info.scenario_file.clone()),
         ("layouts", layouts.join(", ")),
+        ("assumptions", assumptions.join(", ")),
         ("replications", crate::format::thousands(info.replications)),
         ("horizon", info.horizon.clone()),
         ("seed", info.seed.to_string()),
@@ -160,6 +225,9 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
         ),
         ("fingerprint", info.fingerprint.clone()),
     ] {
+        if value.is_empty() {
+            continue;
+        }
         let _ = writeln!(html, "<dt>{term}</dt><dd>{}</dd>", escape(&value));
     }
     if let Some(precision) = &results.precision {
@@ -171,16 +239,25 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     }
     let _ = writeln!(html, "</dl>");
 
-    let _ = writeln!(html, "<h2>Verdict</h2>\n<ul class=\"verdict\">");
-    for service in results.services() {
-        let _ = writeln!(html, "<li>{}</li>", verdict(results, service));
+    if assumptions.is_empty() {
+        body(&mut html, results, None);
+    } else {
+        let matrix = charts
+            .iter()
+            .find(|(chart, _)| chart.file_stem() == "matrix")
+            .map(|(_, svg)| svg.as_str());
+        across_assumptions(&mut html, results, matrix);
+        // Each assumption's section is what a run with it written in reports.
+        for assumption in &assumptions {
+            let _ = writeln!(
+                html,
+                "<section class=\"assumption\">\n<h2 class=\"assumption\">Under assumption \u{201c}{}\u{201d}</h2>",
+                escape(assumption)
+            );
+            body(&mut html, &results.under(assumption), Some(assumption));
+            let _ = writeln!(html, "</section>");
+        }
     }
-    let _ = writeln!(html, "</ul>");
-
-    score_table(&mut html, results);
-    scorecard(&mut html, results);
-    summary_table(&mut html, results);
-    comparison_table(&mut html, results);
 
     let _ = writeln!(html, "<h2>Warnings</h2>");
     if results.warnings.is_empty() {
@@ -196,7 +273,9 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
 
     let _ = writeln!(html, "<h2>Charts</h2>");
     for (chart, svg) in charts {
-        figure(&mut html, chart.file_stem(), chart.title(), svg);
+        if chart.file_stem() != "matrix" {
+            figure(&mut html, chart.file_stem(), chart.title(), svg);
+        }
     }
     let _ = writeln!(
         html,

@@ -12,6 +12,29 @@ use crate::topology::Scenario;
 /// The header of `runs.csv`.
 pub const RUNS_HEADER: &str = "layout,replication,service,scope,availability,downtime_min,outages";
 
+/// The header of `runs.csv` for `study`: with an `assumption` column after `layout` when
+/// it has assumptions.
+fn runs_header(study: &Study) -> String {
+    if study.has_assumptions() {
+        RUNS_HEADER.replacen("layout,", "layout,assumption,", 1)
+    } else {
+        RUNS_HEADER.to_string()
+    }
+}
+
+/// A layout's field, and its assumption's when `study` has assumptions.
+fn cell_fields(study: &Study, layout: &str, assumption: Option<&str>) -> String {
+    if study.has_assumptions() {
+        format!(
+            "{},{}",
+            csv_field(layout),
+            csv_field(assumption.unwrap_or_default())
+        )
+    } else {
+        csv_field(layout)
+    }
+}
+
 /// Streams `runs.csv` rows in replication order.
 pub struct RunsWriter<W: std::io::Write> {
     out: W,
@@ -23,12 +46,13 @@ pub struct RunsWriter<W: std::io::Write> {
 impl<W: std::io::Write> RunsWriter<W> {
     /// Starts the file with its header, for runs of `scenario`.
     pub fn new(mut out: W, scenario: &Scenario) -> std::io::Result<Self> {
-        writeln!(out, "{RUNS_HEADER}")?;
+        let names = Study::new(scenario);
+        writeln!(out, "{}", runs_header(&names))?;
         let horizon: SimDuration = scenario.simulation.horizon;
         Ok(RunsWriter {
             out,
             horizon_minutes: horizon.as_micros() as f64 / MICROS_PER_MINUTE as f64,
-            names: Study::new(scenario),
+            names,
         })
     }
 
@@ -50,7 +74,7 @@ impl<W: std::io::Write> RunsWriter<W> {
                     writeln!(
                         self.out,
                         "{},{replication},{},{},{},{},{}",
-                        csv_field(&layout.layout),
+                        cell_fields(study, &layout.layout, layout.assumption.as_deref()),
                         service.name(),
                         csv_field(scope),
                         exact_availability(figure.unavailability),
@@ -121,7 +145,7 @@ pub fn interleave(
     study: &Study,
     out: &mut impl std::io::Write,
 ) -> Result<(), String> {
-    let keys: Vec<(&str, &str, &str)> = study
+    let keys: Vec<(&str, Option<&str>, &str, &str)> = study
         .layouts
         .iter()
         .flat_map(|layout| {
@@ -129,6 +153,7 @@ pub fn interleave(
                 service.scopes.iter().map(move |scope| {
                     (
                         layout.layout.as_str(),
+                        layout.assumption.as_deref(),
                         service.service.name(),
                         scope.scope.as_str(),
                     )
@@ -136,6 +161,9 @@ pub fn interleave(
             })
         })
         .collect();
+    let header_expected = runs_header(study);
+    // With assumptions, every column after `layout` is one further right.
+    let at = usize::from(study.has_assumptions());
     let count = shard_files.len() as u64;
     let mut readers = Vec::new();
     for (index, path) in shard_files.iter().enumerate() {
@@ -172,7 +200,7 @@ pub fn interleave(
             .iter()
             .collect::<Vec<_>>()
             .join(",");
-        if header != RUNS_HEADER {
+        if header != header_expected {
             return Err(format!(
                 "{} is not a runs.csv (its header is \"{header}\")",
                 path.display()
@@ -181,25 +209,26 @@ pub fn interleave(
         readers.push((path, reader.into_records()));
     }
     let io = |e: std::io::Error| format!("cannot write runs.csv: {e}");
-    writeln!(out, "{RUNS_HEADER}").map_err(io)?;
+    writeln!(out, "{header_expected}").map_err(io)?;
     for replication in 0..replications {
         let (path, records) = &mut readers[(replication % count) as usize];
-        for &(layout, service, scope) in &keys {
+        for &(layout, assumption, service, scope) in &keys {
             let record = records
                 .next()
                 .ok_or_else(|| format!("{} ends before replication {replication}", path.display()))?
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let well_formed = record.len() == 7
-                && record[4]
+            let well_formed = record.len() == 7 + at
+                && record[4 + at]
                     .parse::<f64>()
                     .is_ok_and(|a| (0.0..=1.0).contains(&a))
-                && record[5].parse::<f64>().is_ok_and(|d| d >= 0.0)
-                && record[6].parse::<u64>().is_ok();
+                && record[5 + at].parse::<f64>().is_ok_and(|d| d >= 0.0)
+                && record[6 + at].parse::<u64>().is_ok();
             let expected = well_formed
                 && &record[0] == layout
-                && record[1] == replication.to_string()
-                && &record[2] == service
-                && &record[3] == scope;
+                && (at == 0 || &record[1] == assumption.unwrap_or_default())
+                && record[1 + at] == replication.to_string()
+                && &record[2 + at] == service
+                && &record[3 + at] == scope;
             if !expected {
                 return Err(format!(
                     "{} line {}: expected the row of layout {layout}, replication {replication}, {service}, {scope}; \
@@ -211,11 +240,11 @@ pub fn interleave(
             writeln!(
                 out,
                 "{},{replication},{service},{},{},{},{}",
-                csv_field(layout),
+                cell_fields(study, layout, assumption),
                 csv_field(scope),
-                &record[4],
-                &record[5],
-                &record[6]
+                &record[4 + at],
+                &record[5 + at],
+                &record[6 + at]
             )
             .map_err(io)?;
         }
@@ -233,7 +262,8 @@ pub fn interleave(
 
 /// About how many bytes `runs.csv` takes for `replications` replications of
 /// `scenario`, for the warning before a run that would write gigabytes: each row is its
-/// layout, service and scope names plus about 36 bytes of figures and separators.
+/// layout, assumption (when there are assumptions), service and scope names plus about 36
+/// bytes of figures and separators.
 pub fn estimated_bytes(scenario: &Scenario, replications: u64) -> u64 {
     let names = Study::new(scenario);
     let digits = u64::from(replications.max(1).ilog10() + 1);
@@ -243,7 +273,11 @@ pub fn estimated_bytes(scenario: &Scenario, replications: u64) -> u64 {
         .flat_map(|layout| {
             layout.services.iter().flat_map(move |service| {
                 service.scopes.iter().map(move |scope| {
-                    (layout.layout.len() + service.service.name().len() + scope.scope.len()) as u64
+                    let assumption = layout.assumption.as_ref().map_or(0, |a| a.len() + 1);
+                    (layout.layout.len()
+                        + assumption
+                        + service.service.name().len()
+                        + scope.scope.len()) as u64
                         + 36
                         + digits
                 })

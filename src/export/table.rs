@@ -12,7 +12,107 @@ pub struct ResultsTable;
 
 impl super::TerminalExporter for ResultsTable {
     fn render(&self, results: &Results) -> String {
-        terminal_table(results)
+        let assumptions = results.assumptions();
+        if assumptions.is_empty() {
+            return terminal_table(results);
+        }
+        // One table per assumption, each exactly what a run with it written in prints,
+        // then the score of every layout under every assumption.
+        let mut out = assumptions
+            .iter()
+            .map(|assumption| {
+                format!(
+                    "Under assumption \"{assumption}\":\n{}",
+                    terminal_table(&results.under(assumption))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push_str(&robust_matrix(results, &assumptions));
+        out
+    }
+}
+
+/// The score of every layout (rows) under every assumption (columns) with its 95%
+/// interval and its worst case, then the robust choice in words (remote access without an
+/// `[objective]`).
+fn robust_matrix(results: &Results, assumptions: &[String]) -> String {
+    let metric = if results.scores.is_empty() {
+        crate::vocabulary::Service::RemoteAccess.name()
+    } else {
+        crate::stats::SCORE_SERVICE
+    };
+    let cells: Vec<&crate::stats::robust::MatrixCell> = results
+        .robust
+        .matrix
+        .iter()
+        .filter(|c| c.metric == metric)
+        .collect();
+    if cells.is_empty() {
+        return String::new();
+    }
+    let mut layouts: Vec<&str> = Vec::new();
+    for cell in &cells {
+        if !layouts.contains(&cell.layout.as_str()) {
+            layouts.push(&cell.layout);
+        }
+    }
+    let (heading, format): (&str, fn(f64) -> String) = if metric == crate::stats::SCORE_SERVICE {
+        (
+            "Score by layout and assumption (weighted user-minutes lost per year, 95% interval; lower is better):",
+            crate::format::compact,
+        )
+    } else {
+        (
+            "Remote access by layout and assumption (minutes per year, 95% interval; lower is better):",
+            crate::format::minutes_label,
+        )
+    };
+    const COLUMN: usize = 30;
+    let mut out = format!("\n{heading}\n");
+    let _ = write!(out, "  {:<24}", "layout");
+    for assumption in assumptions {
+        let _ = write!(out, " {:>COLUMN$}", shorten(assumption, COLUMN));
+    }
+    let _ = writeln!(out, " {:>12}", "worst case");
+    for &layout in &layouts {
+        let _ = write!(out, "  {:<24}", shorten(layout, 24));
+        let mut worst: Option<f64> = None;
+        for assumption in assumptions {
+            match cells
+                .iter()
+                .find(|c| c.layout == layout && c.assumption == *assumption)
+            {
+                Some(cell) => {
+                    worst = Some(worst.map_or(cell.value, |w: f64| w.max(cell.value)));
+                    let text = match cell.ci95 {
+                        Some((low, high)) => {
+                            format!("{} [{}, {}]", format(cell.value), format(low), format(high))
+                        }
+                        None => format(cell.value),
+                    };
+                    let _ = write!(out, " {text:>COLUMN$}");
+                }
+                None => {
+                    let _ = write!(out, " {:>COLUMN$}", "—");
+                }
+            }
+        }
+        let _ = writeln!(out, " {:>12}", worst.map_or("—".to_string(), format));
+    }
+    for sentence in crate::export::robust::choice_sentences(results, metric) {
+        let _ = writeln!(out, "  {sentence}");
+    }
+    out
+}
+
+/// `text`, cut to `width` characters with an ellipsis.
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(width - 1).collect();
+        format!("{kept}…")
     }
 }
 

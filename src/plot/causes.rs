@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     Chart, DrawResult, INK, anchored, cause_color, fail, minutes_label, on_both_backends,
-    panel_title, row_labels, row_panel_mesh, row_y, shorten, text, text_width, titled,
+    panel_title, row_labels, row_panel_mesh, row_y, text, text_width, titled,
 };
 use crate::results::Results;
 use crate::vocabulary::Cause;
@@ -92,7 +92,7 @@ impl Causes {
             .map_err(fail)?;
         }
         let layouts: Vec<&str> = results.layouts().collect();
-        let labels: Vec<String> = layouts.iter().map(|l| shorten(l, 30)).collect();
+        let labels: Vec<String> = layouts.iter().map(|l| super::layout_label(l)).collect();
         let label_width = text_width(
             labels.iter().map(|l| l.chars().count()).max().unwrap_or(4),
             13,

@@ -11,8 +11,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     BETTER, Chart, DrawResult, INK, MUTED, NEUTRAL, RowPanel, WORSE, anchored, axis_label, fail,
-    on_both_backends, panel_title, row_labels, row_panel_mesh, row_y, shorten, text, text_width,
-    titled,
+    on_both_backends, panel_title, row_labels, row_panel_mesh, row_y, text, text_width, titled,
 };
 use crate::results::Results;
 use crate::stats::{ComparisonRow, Verdict};
@@ -171,7 +170,16 @@ impl Comparison {
         results: &Results,
         area: &DrawingArea<DB, Shift>,
     ) -> DrawResult {
-        let baseline = results.layouts().next().unwrap_or("");
+        // With assumptions each cell is compared with the first layout under its own
+        // assumption (the labels are "layout · assumption").
+        let first = results.study.layouts.first();
+        let baseline = match first.and_then(|l| l.assumption.as_ref().map(|_| l)) {
+            Some(cell) => {
+                let layout = cell.layout.split(" · ").next().unwrap_or_default();
+                format!("{layout} under the same assumption")
+            }
+            None => results.layouts().next().unwrap_or("").to_string(),
+        };
         let body = titled(
             area,
             self.title(),
@@ -181,7 +189,7 @@ impl Comparison {
                  too small to matter ([materiality]); grey: no significant difference; hollow: too few replications differ to tell."
             ),
         )?;
-        let layouts: Vec<String> = results.layouts().map(|l| shorten(l, 30)).collect();
+        let layouts: Vec<String> = results.layouts().map(super::layout_label).collect();
         let label_width = text_width(
             layouts.iter().map(|l| l.chars().count()).max().unwrap_or(4),
             13,
@@ -272,7 +280,9 @@ impl Chart<Results> for Comparison {
     }
 
     fn applies(&self, results: &Results) -> bool {
-        results.study.layouts.len() > 1
+        // Two layouts or more: one layout's cells under several assumptions are not
+        // compared with each other.
+        !results.comparison.is_empty()
     }
 
     fn size(&self, results: &Results) -> (u32, u32) {

@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     Chart, DrawResult, INK, anchored, fail, layout_color, log_range, log_tick_label,
-    on_both_backends, panel_title_style, shorten, text, titled,
+    on_both_backends, panel_title_style, text, titled,
 };
 use crate::results::Results;
 use crate::stats::{MINUTES_PER_YEAR, UNAVAILABILITY_SCALE};
@@ -189,7 +189,7 @@ pub fn draw_legend<DB: DrawingBackend>(
         ))
         .map_err(fail)?;
         root.draw(&Text::new(
-            shorten(layout, 30),
+            super::layout_label(layout),
             (x + 28, y),
             anchored(text(13, &INK), HPos::Left, VPos::Center),
         ))

@@ -8,8 +8,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     Chart, DrawResult, INK, MUTED, anchored, fail, layout_color, log_range, log_tick_label,
-    minutes_label, on_both_backends, panel_title, row_labels, row_y, shorten, text, text_width,
-    titled,
+    minutes_label, on_both_backends, panel_title, row_labels, row_y, text, text_width, titled,
 };
 use crate::results::Results;
 use crate::stats::MINUTES_PER_YEAR;
@@ -30,7 +29,6 @@ const ROW: u32 = 24;
 const PANEL_HEAD: u32 = 28;
 const AXIS: u32 = 34;
 const WIDTH: u32 = 1000;
-const LABEL_CHARS: usize = 30;
 
 /// One layout's downtime for one service: mean and interval, minutes per year.
 struct Row {
@@ -76,7 +74,7 @@ impl Downtime {
             "Minutes per year: mean over replications with its 95% interval (log scale). Vertical \
              dashes: 99.9%, 99.99%, 99.999% availability. Fewer than five replications with downtime: a dashed 95% upper bound.",
         )?;
-        let layouts: Vec<String> = results.layouts().map(|l| shorten(l, LABEL_CHARS)).collect();
+        let layouts: Vec<String> = results.layouts().map(super::layout_label).collect();
         let services = results.services();
         let all: Vec<Row> = services.iter().flat_map(|&s| rows(results, s)).collect();
         let values = all.iter().flat_map(|r| {

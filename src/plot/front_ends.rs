@@ -143,15 +143,26 @@ impl FrontEnds {
             ))
             .map_err(fail)?;
             for (column, layout) in layouts.iter().enumerate() {
-                area.draw(&Text::new(
-                    shorten(layout, 16),
-                    (
-                        left + column as i32 * CELL_WIDTH + CELL_WIDTH / 2,
-                        top + PANEL_HEAD - 6,
-                    ),
-                    anchored(text(12, &INK), HPos::Center, VPos::Bottom),
-                ))
-                .map_err(fail)?;
+                // A cell "layout · assumption" on two lines: the layout, then the assumption.
+                let (name, assumption) = match layout.split_once(" · ") {
+                    Some((name, assumption)) => (name, Some(assumption)),
+                    None => (*layout, None),
+                };
+                let x = left + column as i32 * CELL_WIDTH + CELL_WIDTH / 2;
+                let lines = [Some(name), assumption];
+                for (line, label) in lines.iter().flatten().enumerate() {
+                    let lift = if assumption.is_some() && line == 0 {
+                        18
+                    } else {
+                        0
+                    };
+                    area.draw(&Text::new(
+                        shorten(label, 16),
+                        (x, top + PANEL_HEAD - 6 - lift),
+                        anchored(text(12, &INK), HPos::Center, VPos::Bottom),
+                    ))
+                    .map_err(fail)?;
+                }
             }
             for (row, front_end) in front_ends.iter().enumerate() {
                 let y = top + PANEL_HEAD + row as i32 * CELL_HEIGHT;

@@ -13,6 +13,7 @@ pub mod distribution;
 pub mod downtime;
 pub mod edge_pools;
 pub mod front_ends;
+pub mod matrix;
 pub mod raster;
 pub mod score;
 pub mod sweep;
@@ -80,7 +81,7 @@ pub(crate) use on_both_backends;
 
 /// Every chart of a study, in report order.
 pub fn study_charts() -> Vec<Box<dyn Chart<Results>>> {
-    vec![
+    let charts: Vec<Box<dyn Chart<Results>>> = vec![
         Box::new(downtime::Downtime),
         Box::new(distribution::Distribution),
         Box::new(causes::Causes),
@@ -88,7 +89,49 @@ pub fn study_charts() -> Vec<Box<dyn Chart<Results>>> {
         Box::new(score::Score),
         Box::new(front_ends::FrontEnds),
         Box::new(edge_pools::EdgePools),
-    ]
+    ];
+    let mut charts: Vec<Box<dyn Chart<Results>>> = charts
+        .into_iter()
+        .map(|chart| Box::new(CellLabels(chart)) as Box<dyn Chart<Results>>)
+        .collect();
+    // The matrix reads the cells as layouts and assumptions: no cell labels.
+    charts.push(Box::new(matrix::Matrix));
+    charts
+}
+
+/// A study chart that names each layout with its assumption ("layout · assumption") when
+/// the study has assumptions, so that the cells of one layout are told apart.
+struct CellLabels(Box<dyn Chart<Results>>);
+
+impl CellLabels {
+    fn labelled(results: &Results) -> std::borrow::Cow<'_, Results> {
+        if results.assumptions().is_empty() {
+            std::borrow::Cow::Borrowed(results)
+        } else {
+            std::borrow::Cow::Owned(results.with_cell_labels())
+        }
+    }
+}
+
+impl Chart<Results> for CellLabels {
+    fn file_stem(&self) -> &'static str {
+        self.0.file_stem()
+    }
+    fn title(&self) -> &'static str {
+        self.0.title()
+    }
+    fn applies(&self, input: &Results) -> bool {
+        self.0.applies(&Self::labelled(input))
+    }
+    fn size(&self, input: &Results) -> (u32, u32) {
+        self.0.size(&Self::labelled(input))
+    }
+    fn draw_svg(&self, input: &Results, area: &SvgArea<'_>) -> DrawResult {
+        self.0.draw_svg(&Self::labelled(input), area)
+    }
+    fn draw_png(&self, input: &Results, area: &PngArea<'_>) -> DrawResult {
+        self.0.draw_png(&Self::labelled(input), area)
+    }
 }
 
 /// Registers the embedded fonts with plotters (once per process).
@@ -229,6 +272,18 @@ pub fn shorten(label: &str, max: usize) -> String {
     } else {
         let kept: String = label.chars().take(max.saturating_sub(1)).collect();
         format!("{kept}…")
+    }
+}
+
+/// A layout's label in a chart: cut to 30 characters, or, for a cell "layout ·
+/// assumption", each part cut on its own (20 and 22 characters), so that both stay
+/// legible.
+pub fn layout_label(name: &str) -> String {
+    match name.split_once(" · ") {
+        Some((layout, assumption)) => {
+            format!("{} · {}", shorten(layout, 20), shorten(assumption, 22))
+        }
+        None => shorten(name, 30),
     }
 }
 
@@ -394,6 +449,14 @@ mod tests {
         assert_eq!(minutes_label(525.6), "525.6");
         assert_eq!(minutes_label(12_345.0), "12,345");
         assert_eq!(shorten("equal-priorities", 8), "equal-p…");
+        assert_eq!(
+            layout_label("distinct-priorities · partners-never-retry"),
+            "distinct-priorities · partners-never-retry"
+        );
+        assert_eq!(
+            layout_label("a-very-long-layout-name-indeed · a-very-long-assumption-name"),
+            "a-very-long-layout-… · a-very-long-assumptio…"
+        );
         assert_eq!(log_range([3.0, 700.0].into_iter(), &[]), (1.0, 1000.0));
         assert_eq!(whole(91_331_635.96), "91,331,636");
         assert_eq!(signed_whole(-1_234.6), "−1,235");

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::comparison::{change_label, draw_change, draw_material_band, whisker};
 use super::{
     Chart, DrawResult, INK, RowPanel, anchored, fail, layout_color, on_both_backends, panel_title,
-    row_labels, row_panel_mesh, row_y, shorten, signed_whole, text, text_width, titled, whole,
+    row_labels, row_panel_mesh, row_y, signed_whole, text, text_width, titled, whole,
 };
 use crate::results::Results;
 use crate::stats::interval::Interval;
@@ -68,7 +68,10 @@ impl Score {
             ),
         )?;
         let rows = ranked(results);
-        let names: Vec<String> = rows.iter().map(|(_, r)| shorten(&r.layout, 30)).collect();
+        let names: Vec<String> = rows
+            .iter()
+            .map(|(_, r)| super::layout_label(&r.layout))
+            .collect();
         let label_width = text_width(
             names.iter().map(|n| n.chars().count()).max().unwrap_or(4),
             13,
@@ -191,7 +194,10 @@ impl Score {
             .map_err(fail)?;
         }
         let (xs, ys) = chart.plotting_area().get_pixel_range();
-        let change_names: Vec<String> = changes.iter().map(|(l, _)| shorten(l, 30)).collect();
+        let change_names: Vec<String> = changes
+            .iter()
+            .map(|(l, _)| super::layout_label(l))
+            .collect();
         row_labels(area, &change_names, (xs, ys), 13)?;
         Ok(())
     }

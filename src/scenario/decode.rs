@@ -96,6 +96,14 @@ impl Findings {
         self.push(diagnostic);
     }
 
+    /// How many errors were recorded.
+    pub fn error_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == super::diagnostic::Severity::Error)
+            .count()
+    }
+
     /// Whether any error was recorded.
     pub fn has_errors(&self) -> bool {
         self.items

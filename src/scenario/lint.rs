@@ -97,7 +97,7 @@ fn federation_priorities(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
                     topology.source.federation_records[records.records()[0].target.index()].clone()
                 }),
             )
-            .with_help("compare a layout with inbound = \"single_target\" (Microsoft's position) or \"geo_dns\" (a global traffic manager)"),
+            .with_help("judge every layout under an [[assumptions]] entry with federation = { inbound = \"single_target\" } (Microsoft's position), and compare a layout with inbound = \"geo_dns\" (a global traffic manager)"),
         );
     }
 }

@@ -4,6 +4,7 @@
 //! key paths ([`schema`]) → layouts merged ([`layout`]) → references resolved
 //! ([`resolve`]) → disaster-recovery warnings ([`lint`]).
 
+pub mod assumption;
 pub mod budget;
 pub mod decode;
 pub mod diagnostic;
@@ -411,13 +412,47 @@ pub fn load_str_with(
         }
         _ => file_root,
     };
+    // Assumptions are read apart and merged over each layout (docs/scenario.md).
+    let assumptions = root
+        .get("assumptions")
+        .map(|node| assumption::read_assumptions(node, &mut findings))
+        .unwrap_or_default();
+    let root = if root.get("assumptions").is_some() {
+        layout::without_keys(&root, &["assumptions"])
+    } else {
+        root
+    };
     let raw = schema::read_scenario(&root, &mut findings);
     let base = resolve::resolve_topology(&raw, "base", &mut findings);
     let mut diagnostics = findings.items;
 
     let mut topologies: Vec<Topology> = Vec::new();
     match root.get("layouts") {
+        None if !assumptions.is_empty() => {
+            let base_tree = layout::without_keys(&root, &["layouts"]);
+            for cell in cells_under_assumptions("base", &base_tree, &assumptions, &mut diagnostics)
+            {
+                topologies.push(cell);
+            }
+        }
         None => topologies.extend(base),
+        Some(layouts_node) if !assumptions.is_empty() => {
+            let base_tree = layout::without_keys(&root, &["layouts"]);
+            for (name, materialised, _) in
+                materialise_layouts(&base_tree, layouts_node, &mut diagnostics)
+            {
+                let materialised = match overlay {
+                    Some(overlay) => layout::merge(&materialised, overlay),
+                    None => materialised,
+                };
+                topologies.extend(cells_under_assumptions(
+                    &name,
+                    &materialised,
+                    &assumptions,
+                    &mut diagnostics,
+                ));
+            }
+        }
         Some(layouts_node) => {
             let base_tree = layout::without_keys(&root, &["layouts"]);
             for (name, materialised, replaced) in
@@ -477,10 +512,23 @@ pub fn load_str_with(
         .into_iter()
         .filter(|d| d.severity == Severity::Warning && (!has_layouts || !d.layouts.is_empty()))
         .collect();
-    let layout_count = topologies.len();
+    let mut layout_names: Vec<&str> = topologies.iter().map(|t| t.layout_name.as_str()).collect();
+    layout_names.sort_unstable();
+    layout_names.dedup();
+    let layout_count = layout_names.len();
+    // F1 asks the planner to consider partners that do not retry: an assumption that
+    // says so already has every layout judged under it.
+    let partners_never_retry = topologies.iter().any(|t| {
+        t.assumption.is_some()
+            && t.federation.inbound == crate::topology::InboundFederation::SingleTarget
+    });
     for topology in &topologies {
         let name = topology.layout_name.clone();
-        merge_findings(&mut warnings, lint::lint(topology, &raw.simulation), &name);
+        let mut found = lint::lint(topology, &raw.simulation);
+        if partners_never_retry {
+            found.retain(|d| d.rule != Some("F1"));
+        }
+        merge_findings(&mut warnings, found, &name);
     }
     // A warning that holds in every layout needs no list of layouts.
     for warning in &mut warnings {
@@ -581,6 +629,8 @@ fn merge_findings(all: &mut Vec<Diagnostic>, found: Vec<Diagnostic>, layout: &st
     for mut diagnostic in found {
         match index.get(&identity(&diagnostic)).copied() {
             Some(i) if all[i].layouts.is_empty() && all[i].severity == Severity::Error => {}
+            // A layout is evaluated once per assumption: it is listed once.
+            Some(i) if all[i].layouts.iter().any(|l| l == layout) => {}
             Some(i) => all[i].layouts.push(layout.to_string()),
             None => {
                 diagnostic.layouts = vec![layout.to_string()];
@@ -618,6 +668,34 @@ fn replaced_list_hint(base: &Node, replaced: &[&str]) -> Option<String> {
     Some(format!(
         "this layout's `{list} = [...]` replaces the base's whole list, so records it leaves out no longer exist; to change one record and keep the others, edit it by id instead: `{list}.{example_id}.{field}`"
     ))
+}
+
+/// Layout `name` (its tree `layout_tree`) under each assumption: one topology per cell,
+/// in assumption order, its findings merged into `diagnostics` under "layout under
+/// assumption".
+fn cells_under_assumptions(
+    name: &str,
+    layout_tree: &Node,
+    assumptions: &[assumption::Assumption],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Topology> {
+    let mut cells = Vec::new();
+    for belief in assumptions {
+        let mut cell_findings = Findings::default();
+        let tree = assumption::apply(layout_tree, belief);
+        let raw = schema::read_scenario(&tree, &mut cell_findings);
+        let topology = resolve::resolve_topology(&raw, name, &mut cell_findings);
+        merge_findings(
+            diagnostics,
+            cell_findings.items,
+            &format!("{name} under {}", belief.name),
+        );
+        if let Some(mut topology) = topology {
+            topology.assumption = Some(belief.name.clone());
+            cells.push(topology);
+        }
+    }
+    cells
 }
 
 /// Checks the `[[layouts]]` entries and returns each layout's name with the base merged
@@ -716,6 +794,20 @@ fn materialise_layouts(
             // Merging edits that cannot apply would only add errors that follow from them.
             continue;
         }
+        for key in assumption::world_keys_in_layout(&overlay) {
+            let mut warning = Diagnostic::warning(
+                    "A1",
+                    format!(
+                        "layout \"{name}\" changes `{key}`, which is what the world does, not a design choice"
+                    ),
+                )
+                .with_key_path(format!("{path}.{key}"))
+                .with_span(item.span.clone())
+                .with_help("write it as an [[assumptions]] entry, so that every layout is judged under it and the verdict names it (docs/scenario.md, \"assumptions\")");
+            // It holds in this layout only (the base alone is not run).
+            warning.layouts = vec![name.clone()];
+            findings.push(warning);
+        }
         let replaced = REPLACEABLE_LISTS
             .into_iter()
             .filter(|list| {
@@ -769,8 +861,15 @@ impl LoadedScenario {
         ];
         // Layouts that differ only in settings share one line about their components.
         let mut groups: Vec<(Vec<String>, String)> = Vec::new();
-        for (i, topology) in scenario.layouts.iter().enumerate() {
-            let name = if scenario.layouts.len() > 1 && i == 0 {
+        // With assumptions, each layout once (under the first assumption).
+        let first_assumption = scenario.layouts.first().and_then(|t| t.assumption.clone());
+        let layouts: Vec<&Topology> = scenario
+            .layouts
+            .iter()
+            .filter(|t| t.assumption == first_assumption)
+            .collect();
+        for (i, topology) in layouts.iter().enumerate() {
+            let name = if layouts.len() > 1 && i == 0 {
                 format!("{} (baseline)", topology.layout_name)
             } else {
                 topology.layout_name.clone()
@@ -788,6 +887,20 @@ impl LoadedScenario {
                 "layouts"
             };
             lines.push(format!("  {label} {}: {components}", names.join(", ")));
+        }
+        let mut assumptions: Vec<&str> = Vec::new();
+        for topology in &scenario.layouts {
+            if let Some(name) = &topology.assumption
+                && !assumptions.contains(&name.as_str())
+            {
+                assumptions.push(name);
+            }
+        }
+        if !assumptions.is_empty() {
+            lines.push(format!(
+                "  assumptions (every layout judged under each): {}",
+                assumptions.join(", ")
+            ));
         }
         if let Some(objective) = &scenario.objective {
             let weights: Vec<String> = objective
@@ -841,12 +954,13 @@ mod tests {
     }
 
     #[test]
-    fn the_built_in_example_loads_with_four_layouts() {
+    fn the_built_in_example_loads_with_four_layouts_under_three_assumptions() {
         let loaded = load(BUILTIN_EXAMPLE);
         let names: Vec<&str> = loaded
             .scenario
             .layouts
             .iter()
+            .filter(|t| t.assumption.as_deref() == Some("partners-retry"))
             .map(|t| t.layout_name.as_str())
             .collect();
         assert_eq!(
@@ -854,10 +968,12 @@ mod tests {
             [
                 "distinct-priorities",
                 "equal-priorities",
-                "single-target",
+                "geo-dns",
                 "unpaired-pools"
             ]
         );
+        assert_eq!(loaded.scenario.layouts.len(), 12);
+        assert!(loaded.warnings.iter().all(|w| w.rule != Some("A1")));
         assert_eq!(loaded.scenario.simulation.seed, 20_140_312);
         assert_eq!(loaded.scenario.simulation.replications, 2000);
     }
@@ -865,7 +981,18 @@ mod tests {
     #[test]
     fn layouts_change_only_what_they_name() {
         let loaded = load(BUILTIN_EXAMPLE);
-        let [distinct, equal, single, unpaired] = &loaded.scenario.layouts[..] else {
+        let under = |assumption: &str| -> Vec<&Topology> {
+            loaded
+                .scenario
+                .layouts
+                .iter()
+                .filter(|t| t.assumption.as_deref() == Some(assumption))
+                .collect()
+        };
+        let [distinct, equal, geo, unpaired] = under("partners-retry")[..] else {
+            panic!("four layouts")
+        };
+        let [never_distinct, _, never_geo, _] = under("partners-never-retry")[..] else {
             panic!("four layouts")
         };
         let priorities = |t: &Topology| -> Vec<(u32, u16, u16)> {
@@ -878,13 +1005,20 @@ mod tests {
         };
         assert_eq!(priorities(distinct), vec![(0, 10, 100), (1, 20, 100)]);
         assert_eq!(priorities(equal), vec![(0, 10, 50), (1, 10, 50)]);
-        assert_eq!(priorities(single), priorities(distinct));
+        assert_eq!(priorities(geo), priorities(distinct));
         assert_eq!(distinct.federation.inbound, InboundFederation::SrvPriority);
         assert_eq!(equal.federation.inbound, InboundFederation::SrvPriority);
-        assert_eq!(single.federation.inbound, InboundFederation::SingleTarget);
+        assert_eq!(geo.federation.inbound, InboundFederation::GeoDns);
+        // Partners that never retry: the SRV layouts take one target, the traffic manager
+        // still answers.
+        assert_eq!(
+            never_distinct.federation.inbound,
+            InboundFederation::SingleTarget
+        );
+        assert_eq!(never_geo.federation.inbound, InboundFederation::GeoDns);
         // Merging the federation table key by key keeps the route and gateway.
-        assert_eq!(single.federation.outbound_route, Some(EdgePoolIndex(0)));
-        assert_eq!(single.federation.xmpp_gateway, Some(EdgePoolIndex(0)));
+        assert_eq!(geo.federation.outbound_route, Some(EdgePoolIndex(0)));
+        assert_eq!(geo.federation.xmpp_gateway, Some(EdgePoolIndex(0)));
         // The list given whole drops the pairing and keeps everything else.
         let backups = |t: &Topology| -> Vec<Option<u32>> {
             t.front_end_pools

@@ -274,6 +274,7 @@ pub fn resolve_topology(
     }
     let topology = Topology {
         layout_name: layout_name.to_string(),
+        assumption: None,
         sites,
         front_end_pools,
         edge_pools,

@@ -35,6 +35,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "clients",
     "operations",
     "layouts",
+    "assumptions",
     "sweeps",
     "objective",
     "materiality",

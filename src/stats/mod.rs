@@ -11,6 +11,7 @@
 
 pub mod histogram;
 pub mod interval;
+pub mod robust;
 pub mod rows;
 pub mod student_t;
 pub mod verdict;
@@ -21,7 +22,7 @@ use crate::model::ReplicationResult;
 use crate::model::metrics::ServiceTally;
 use crate::model::services::ServiceResult;
 use crate::time::SimDuration;
-use crate::topology::{Materiality, Objective, Scenario};
+use crate::topology::{Materiality, Objective, Scenario, Topology};
 use crate::vocabulary::Service;
 use crate::vocabulary::{CAUSE_COUNT, Cause};
 
@@ -272,6 +273,9 @@ pub struct PoolAccumulator {
 pub struct LayoutAccumulator {
     /// The layout's name.
     pub layout: String,
+    /// The assumption it is evaluated under, when the scenario has `[[assumptions]]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
     /// Its configured services.
     pub services: Vec<ServiceAccumulator>,
     /// Its Edge pools.
@@ -365,6 +369,103 @@ pub struct Study {
     /// exactly the causes they always did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recovery_causes: Vec<String>,
+    /// Each replication's figures of every cell, kept only when the study has
+    /// `[[assumptions]]`: the robust choice compares cells under different assumptions
+    /// replication by replication ([`robust`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_runs: Option<CellRuns>,
+}
+
+/// The figures a robust choice pairs across cells (a layout under an assumption): per
+/// replication, for every cell, its quantised unavailability for all users of each
+/// service (in [`Service::ALL`] order, 0 where the layout has no such service) and its
+/// score (0 without an `[objective]`). Shards hold their own replications; merged, they
+/// are in replication order, so any combination of cells has exact paired sums whatever
+/// the sharding.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellRuns {
+    /// Per cell and figure, the first cell whose figure is the same by construction: the
+    /// service reads the same inputs ([`crate::model::inputs`]), or, for the score, every
+    /// service does and the weights are equal. A sum of cells that cancels once each is
+    /// replaced by this one is zero by construction, as an unaffected comparison is.
+    #[serde(default)]
+    pub same_as: Vec<Vec<usize>>,
+    /// One entry per replication added, in replication order.
+    pub runs: Vec<CellRun>,
+}
+
+/// One replication's figures of every cell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellRun {
+    /// The replication's index.
+    pub replication: u64,
+    /// [`CELL_METRICS`] figures per cell, cells in layout order.
+    pub figures: Vec<u64>,
+}
+
+/// The figures kept per cell and replication: one per service, then the score.
+pub const CELL_METRICS: usize = Service::ALL.len() + 1;
+
+impl CellRuns {
+    /// The figure of cell `cell` and metric `metric` (a service index, or
+    /// [`Service::ALL`]`.len()` for the score) in `run`.
+    pub fn figure(run: &CellRun, cell: usize, metric: usize) -> u64 {
+        run.figures[cell * CELL_METRICS + metric]
+    }
+
+    /// The first cell whose figure `metric` equals cell `cell`'s by construction.
+    pub fn representative(&self, cell: usize, metric: usize) -> usize {
+        self.same_as.get(cell).map_or(cell, |row| row[metric])
+    }
+
+    /// [`CellRuns::same_as`] for the cells of `scenario` with their score setup.
+    fn equal_by_construction(
+        scenario: &Scenario,
+        layouts: &[LayoutAccumulator],
+    ) -> Vec<Vec<usize>> {
+        let inputs: Vec<Vec<Option<String>>> = scenario
+            .layouts
+            .iter()
+            .map(|topology| {
+                let configured: Vec<Service> = topology
+                    .configured_services()
+                    .into_iter()
+                    .map(|(service, _)| service)
+                    .collect();
+                Service::ALL
+                    .into_iter()
+                    .map(|service| {
+                        configured
+                            .contains(&service)
+                            .then(|| crate::model::inputs::service_inputs(topology, service))
+                    })
+                    .collect()
+            })
+            .collect();
+        let factors = |cell: usize| layouts[cell].score.as_ref().map(|s| &s.factors);
+        (0..inputs.len())
+            .map(|cell| {
+                let mut row: Vec<usize> = (0..Service::ALL.len())
+                    .map(|metric| {
+                        (0..=cell)
+                            .find(|&other| {
+                                inputs[other][metric].is_some()
+                                    && inputs[other][metric] == inputs[cell][metric]
+                            })
+                            .unwrap_or(cell)
+                    })
+                    .collect();
+                row.push(
+                    (0..=cell)
+                        .find(|&other| {
+                            inputs[other] == inputs[cell] && factors(other) == factors(cell)
+                        })
+                        .unwrap_or(cell),
+                );
+                row
+            })
+            .collect()
+    }
 }
 
 /// A per-cause array in a part file: the causes in discriminant order, trailing zeros
@@ -446,15 +547,39 @@ impl Study {
             .collect()
     }
 
+    /// The layout that layout `index` is compared with: the first under the same
+    /// assumption (the first of all without assumptions).
+    pub fn baseline_of(&self, index: usize) -> usize {
+        let assumption = &self.layouts[index].assumption;
+        self.layouts
+            .iter()
+            .position(|layout| &layout.assumption == assumption)
+            .unwrap_or(0)
+    }
+
+    /// Whether the study evaluates its layouts under `[[assumptions]]`.
+    pub fn has_assumptions(&self) -> bool {
+        self.layouts
+            .iter()
+            .any(|layout| layout.assumption.is_some())
+    }
+
     /// Empty accumulators for every layout of `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
-        let baseline = scenario.layouts.first();
+        let baseline_of = |topology: &Topology| {
+            scenario
+                .layouts
+                .iter()
+                .position(|t| t.assumption == topology.assumption)
+                .unwrap_or(0)
+        };
         let layouts = scenario
             .layouts
             .iter()
             .enumerate()
             .map(|(index, topology)| LayoutAccumulator {
                 layout: topology.layout_name.clone(),
+                assumption: topology.assumption.clone(),
                 services: topology
                     .configured_services()
                     .into_iter()
@@ -463,11 +588,10 @@ impl Study {
                         if service.per_user() {
                             scopes.extend(topology.front_end_pools.iter().map(|p| p.id.clone()));
                         }
-                        let unaffected = index > 0
-                            && baseline.is_some_and(|base| {
-                                crate::model::inputs::service_inputs(base, service)
-                                    == crate::model::inputs::service_inputs(topology, service)
-                            });
+                        let base = &scenario.layouts[baseline_of(topology)];
+                        let unaffected = index != baseline_of(topology)
+                            && crate::model::inputs::service_inputs(base, service)
+                                == crate::model::inputs::service_inputs(topology, service);
                         ServiceAccumulator {
                             service,
                             unaffected,
@@ -505,9 +629,17 @@ impl Study {
                 .filter(|cause| cause.needs_recovery())
                 .map(|cause| cause.name().to_string())
                 .collect(),
+            cell_runs: scenario
+                .layouts
+                .iter()
+                .any(|t| t.assumption.is_some())
+                .then(CellRuns::default),
         };
         if let Some(objective) = &scenario.objective {
             study.set_objective(scenario, objective);
+        }
+        if let Some(runs) = &mut study.cell_runs {
+            runs.same_as = CellRuns::equal_by_construction(scenario, &study.layouts);
         }
         study
     }
@@ -540,10 +672,16 @@ impl Study {
         }
         // A layout's score is the baseline's by construction when it weighs the same
         // services by the same factors and each of them is unaffected.
-        if let Some((baseline, others)) = self.layouts.split_first_mut() {
+        for index in 0..self.layouts.len() {
+            let base = self.baseline_of(index);
+            if base == index {
+                continue;
+            }
+            let (before, after) = self.layouts.split_at_mut(index);
+            let (baseline, layout) = (&before[base], &mut after[0]);
             let base_services: Vec<Service> = baseline.services.iter().map(|s| s.service).collect();
             let base_factors = baseline.score.as_ref().map(|s| s.factors.clone());
-            for layout in others {
+            {
                 let services: Vec<Service> = layout.services.iter().map(|s| s.service).collect();
                 if let Some(score) = &mut layout.score {
                     let weighed_unaffected = layout
@@ -605,8 +743,9 @@ impl Study {
             .collect()
     }
 
-    /// Adds one replication: `results` holds each layout's result, in layout order.
-    pub fn add(&mut self, results: &[ReplicationResult]) {
+    /// Adds replication `replication`: `results` holds each layout's result, in layout
+    /// order.
+    pub fn add(&mut self, replication: u64, results: &[ReplicationResult]) {
         let horizon = self.horizon();
         // Each layout's quantised unavailability per service and scope, computed once and
         // used both for its own sums and for the paired differences.
@@ -681,16 +820,43 @@ impl Study {
         }
         self.add_pairs(&figures);
         self.add_score_pairs(&scores);
+        self.add_cell_run(replication, &figures, &scores);
+    }
+
+    /// Keeps this replication's figures of every cell, when the study has assumptions.
+    fn add_cell_run(
+        &mut self,
+        replication: u64,
+        figures: &[Vec<(Service, Vec<RunFigure>)>],
+        scores: &[Option<u64>],
+    ) {
+        let Some(cell_runs) = &mut self.cell_runs else {
+            return;
+        };
+        let mut row = vec![0; figures.len() * CELL_METRICS];
+        for (cell, (layout_figures, score)) in figures.iter().zip(scores).enumerate() {
+            let at = cell * CELL_METRICS;
+            for (service, service_figures) in layout_figures {
+                row[at + service.index()] = service_figures[0].unavailability;
+            }
+            row[at + Service::ALL.len()] = score.unwrap_or(0);
+        }
+        cell_runs.runs.push(CellRun {
+            replication,
+            figures: row,
+        });
     }
 
     /// The paired differences of each layout's score against the baseline's.
     fn add_score_pairs(&mut self, scores: &[Option<u64>]) {
-        let Some(Some(baseline)) = scores.first() else {
-            return;
-        };
-        for (layout, score) in self.layouts.iter_mut().zip(scores).skip(1) {
+        for index in 0..self.layouts.len() {
+            let base = self.baseline_of(index);
+            let (Some(baseline), true) = (scores[base], base != index) else {
+                continue;
+            };
+            let (layout, score) = (&mut self.layouts[index], &scores[index]);
             if let (Some(accumulator), Some(score)) = (&mut layout.score, score) {
-                let difference = i128::from(*score) - i128::from(*baseline);
+                let difference = i128::from(*score) - i128::from(baseline);
                 accumulator
                     .paired
                     .get_or_insert_with(PairedSums::default)
@@ -702,22 +868,26 @@ impl Study {
     /// Paired differences against the baseline: the same service and scope name, in the
     /// same replication (so the common random numbers cancel).
     fn add_pairs(&mut self, figures: &[Vec<(Service, Vec<RunFigure>)>]) {
-        let Some(baseline_figures) = figures.first() else {
-            return;
-        };
-        let (baseline, others) = self.layouts.split_at_mut(1);
-        for (layout, layout_figures) in others.iter_mut().zip(&figures[1..]) {
+        for index in 0..self.layouts.len() {
+            let base = self.baseline_of(index);
+            if base == index {
+                continue;
+            }
+            let baseline_figures = &figures[base];
+            let layout_figures = &figures[index];
+            let (before, after) = self.layouts.split_at_mut(index);
+            let (baseline, layout) = (&before[base], &mut after[0]);
             for (accumulator, (_, service_figures)) in
                 layout.services.iter_mut().zip(layout_figures)
             {
-                let Some(position) = baseline[0]
+                let Some(position) = baseline
                     .services
                     .iter()
                     .position(|s| s.service == accumulator.service)
                 else {
                     continue;
                 };
-                let baseline_scopes = &baseline[0].services[position].scopes;
+                let baseline_scopes = &baseline.services[position].scopes;
                 let baseline_service = &baseline_figures[position].1;
                 for (scope, figure) in accumulator.scopes.iter_mut().zip(service_figures) {
                     let Some(index) = baseline_scopes.iter().position(|s| s.scope == scope.scope)
@@ -744,6 +914,7 @@ impl Study {
         let layouts_match = self.layouts.len() == other.layouts.len()
             && self.layouts.iter().zip(&other.layouts).all(|(a, b)| {
                 a.layout == b.layout
+                    && a.assumption == b.assumption
                     && a.services.len() == b.services.len()
                     && a.services.iter().zip(&b.services).all(|(x, y)| {
                         x.service == y.service
@@ -770,6 +941,7 @@ impl Study {
                     }
             });
         layouts_match
+            && self.cell_runs.is_some() == other.cell_runs.is_some()
             && self.horizon_micros == other.horizon_micros
             && self.objective == other.objective
             && self.materiality == other.materiality
@@ -804,6 +976,10 @@ impl Study {
                 add_each(&mut score.causes, &other_score.causes)?;
                 PairedSums::merge_into(&mut score.paired, &other_score.paired)?;
             }
+        }
+        if let (Some(runs), Some(other_runs)) = (&mut self.cell_runs, &other.cell_runs) {
+            runs.runs.extend(other_runs.runs.iter().cloned());
+            runs.runs.sort_by_key(|run| run.replication);
         }
         Ok(())
     }
@@ -919,14 +1095,20 @@ front_end_pools.fe.remote_users = 600
         // Replication 1: base 2·300·60 + 0.5·1000·30 = 51,000 user-minutes; more-remote
         // 2·600·60 + 15,000 = 87,000. Replication 2: media only, 0.5·1000·120 = 60,000 in
         // both. The horizon is one year, so these are also per year.
-        study.add(&[
-            replication(300.0, 60.0, 30.0),
-            replication(600.0, 60.0, 30.0),
-        ]);
-        study.add(&[
-            replication(300.0, 0.0, 120.0),
-            replication(600.0, 0.0, 120.0),
-        ]);
+        study.add(
+            0,
+            &[
+                replication(300.0, 60.0, 30.0),
+                replication(600.0, 60.0, 30.0),
+            ],
+        );
+        study.add(
+            1,
+            &[
+                replication(300.0, 0.0, 120.0),
+                replication(600.0, 0.0, 120.0),
+            ],
+        );
         let scores = study.scores();
         let close = |found: f64, expected: f64| {
             assert!(
@@ -975,11 +1157,11 @@ front_end_pools.fe.remote_users = 600
         ];
         let second = [replication(300.0, 7.0, 0.5), replication(600.0, 0.0, 11.0)];
         let mut whole = scored_study();
-        whole.add(&first);
-        whole.add(&second);
+        whole.add(0, &first);
+        whole.add(1, &second);
         let (mut a, mut b) = (scored_study(), scored_study());
-        b.add(&second);
-        a.add(&first);
+        b.add(1, &second);
+        a.add(0, &first);
         a.merge(&b).unwrap();
         assert_eq!(a, whole);
         let text = serde_json::to_string(&whole).unwrap();

@@ -17,7 +17,7 @@ pub const SCORE_SERVICE: &str = "score";
 
 /// Serialises an interval as its kind alone (`two_sided`, `bounds`, ...): its ends are in
 /// the row's `ci95` fields.
-fn serialize_kind<S: serde::Serializer>(
+pub(crate) fn serialize_kind<S: serde::Serializer>(
     interval: &Interval,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
@@ -29,6 +29,9 @@ fn serialize_kind<S: serde::Serializer>(
 pub struct SummaryRow {
     /// Layout name.
     pub layout: String,
+    /// The assumption it is evaluated under (`None` without `[[assumptions]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
     /// Service name.
     pub service: &'static str,
     /// `all` or a FE pool id.
@@ -96,6 +99,9 @@ pub fn percentile_supported(n: u64, p: f64) -> bool {
 pub struct CauseRow {
     /// Layout name.
     pub layout: String,
+    /// The assumption it is evaluated under (`None` without `[[assumptions]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
     /// Service name.
     pub service: &'static str,
     /// Scope.
@@ -111,6 +117,9 @@ pub struct CauseRow {
 pub struct PoolRow {
     /// Layout name.
     pub layout: String,
+    /// The assumption it is evaluated under (`None` without `[[assumptions]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
     /// Edge pool id.
     pub edge_pool: String,
     /// Full capacity.
@@ -130,6 +139,9 @@ pub struct PoolRow {
 pub struct ComparisonRow {
     /// Layout name.
     pub layout: String,
+    /// The assumption it is evaluated under (`None` without `[[assumptions]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
     /// The baseline layout.
     pub baseline: String,
     /// Service name.
@@ -170,6 +182,9 @@ pub struct ComparisonRow {
 pub struct ScoreRow {
     /// Layout name.
     pub layout: String,
+    /// The assumption it is evaluated under (`None` without `[[assumptions]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
     /// Replications.
     pub replications: u64,
     /// Replications that lost any weighted user-minute: the score rests on them.
@@ -266,7 +281,9 @@ impl Study {
         for layout in &self.layouts {
             for service in &layout.services {
                 for scope in &service.scopes {
-                    rows.push(self.summary_row(&layout.layout, service.service, scope));
+                    let mut row = self.summary_row(&layout.layout, service.service, scope);
+                    row.assumption = layout.assumption.clone();
+                    rows.push(row);
                 }
             }
         }
@@ -283,6 +300,7 @@ impl Study {
         let downtime = interval.map(minutes_per_year);
         SummaryRow {
             layout: layout.to_string(),
+            assumption: None,
             service: service.name(),
             scope: scope.scope.clone(),
             replications: n,
@@ -329,6 +347,7 @@ impl Study {
                     for &cause in &listed {
                         rows.push(CauseRow {
                             layout: layout.layout.clone(),
+                            assumption: layout.assumption.clone(),
                             service: service.service.name(),
                             scope: scope.scope.clone(),
                             cause: cause.name(),
@@ -352,6 +371,7 @@ impl Study {
                 let overload_minutes = pool.overload_micros as f64 / MICROS_PER_MINUTE as f64;
                 rows.push(PoolRow {
                     layout: layout.layout.clone(),
+                    assumption: layout.assumption.clone(),
                     edge_pool: pool.edge_pool.clone(),
                     capacity: pool.capacity,
                     peak_load_p50: pool.peak_load.quantile(0.5).unwrap_or(0),
@@ -373,16 +393,18 @@ impl Study {
         // The most a layout's score can be in one replication: every service it weighs
         // down for the whole horizon.
         let cap_of = |factors: &[f64]| factors.iter().sum::<f64>() * UNAVAILABILITY_SCALE;
-        let baseline_cap = self
-            .layouts
-            .first()
-            .and_then(|l| l.score.as_ref())
-            .map_or(0.0, |s| cap_of(&s.factors));
+        let baseline_cap = |index: usize| {
+            self.layouts[self.baseline_of(index)]
+                .score
+                .as_ref()
+                .map_or(0.0, |s| cap_of(&s.factors))
+        };
         let threshold = self.materiality.score_user_min_per_year.unwrap_or(0.0);
         let mut rows: Vec<ScoreRow> = self
             .layouts
             .iter()
-            .filter_map(|layout| {
+            .enumerate()
+            .filter_map(|(index, layout)| {
                 let score = layout.score.as_ref()?;
                 let n = score.replications;
                 let sample = score.score.sample(n);
@@ -390,6 +412,7 @@ impl Study {
                 let interval = interval::mean_interval(&sample, cap, interval::ALPHA);
                 Some(ScoreRow {
                     layout: layout.layout.clone(),
+                    assumption: layout.assumption.clone(),
                     replications: n,
                     with_loss: score.score.nonzero,
                     weighted_users: score.weighted_users,
@@ -412,7 +435,7 @@ impl Study {
                         let interval = if score.unaffected && paired.all_equal() {
                             Interval::Unaffected
                         } else {
-                            paired.interval(cap.max(baseline_cap))
+                            paired.interval(cap.max(baseline_cap(index)))
                         };
                         let mean = user_minutes(paired.mean());
                         ScoreDelta {
@@ -432,11 +455,15 @@ impl Study {
                 })
             })
             .collect();
-        let means: Vec<f64> = rows.iter().map(|r| r.score_user_min_per_year).collect();
+        // Layouts rank among those under the same assumption.
+        let means: Vec<(Option<String>, f64)> = rows
+            .iter()
+            .map(|r| (r.assumption.clone(), r.score_user_min_per_year))
+            .collect();
         for row in &mut rows {
             row.rank = 1 + means
                 .iter()
-                .filter(|&&m| m < row.score_user_min_per_year)
+                .filter(|(a, m)| *a == row.assumption && *m < row.score_user_min_per_year)
                 .count();
         }
         rows
@@ -445,11 +472,13 @@ impl Study {
     /// The rows of `comparison.csv` (empty with one layout).
     pub fn comparison(&self) -> Vec<ComparisonRow> {
         let mut rows = Vec::new();
-        let Some(baseline) = self.layouts.first() else {
-            return rows;
-        };
         let years = self.horizon_years();
-        for layout in self.layouts.iter().skip(1) {
+        for (index, layout) in self.layouts.iter().enumerate() {
+            let base = self.baseline_of(index);
+            if base == index {
+                continue;
+            }
+            let baseline = &self.layouts[base];
             for service in &layout.services {
                 let threshold = self.materiality.downtime(service.service);
                 for scope in &service.scopes {
@@ -472,6 +501,7 @@ impl Study {
                     let delta_outages = paired.outages.mean() / years;
                     rows.push(ComparisonRow {
                         layout: layout.layout.clone(),
+                        assumption: layout.assumption.clone(),
                         baseline: baseline.layout.clone(),
                         service: service.service.name(),
                         scope: scope.scope.clone(),

@@ -302,9 +302,13 @@ pub fn story(
     trace: &Trace,
 ) -> String {
     let mut out = String::new();
+    let under = topology
+        .assumption
+        .as_ref()
+        .map_or_else(String::new, |a| format!(" under assumption \"{a}\""));
     let _ = writeln!(
         out,
-        "Layout \"{}\", replication {replication} (seed {}, horizon {}): {} events.",
+        "Layout \"{}\"{under}, replication {replication} (seed {}, horizon {}): {} events.",
         topology.layout_name, simulation.seed, simulation.horizon, trace.events
     );
     if trace.notable.is_empty() {

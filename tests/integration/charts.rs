@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::{edgesim, project_path};
 
-/// The charts of a study with two layouts or more and an [objective] (contoso), with
-/// their titles.
-const CHARTS: [(&str, &str); 7] = [
+/// The charts of a study with two layouts or more, an [objective] and assumptions (the
+/// built-in example), with their titles.
+const CHARTS: [(&str, &str); 8] = [
     ("downtime", "Downtime by service and layout"),
     (
         "downtime-distribution",
@@ -21,6 +21,7 @@ const CHARTS: [(&str, &str); 7] = [
     ("score", "Score of each layout"),
     ("front-end-pools", "Downtime per Front End pool"),
     ("edge-pools", "Edge pool capacity against peak load"),
+    ("matrix", "Layouts under each assumption"),
 ];
 
 fn run_contoso(out: &Path, extra: &[&str]) {
@@ -98,10 +99,13 @@ fn the_report_holds_the_summary_inlines_every_chart_and_loads_nothing() {
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let (score_column, rank_column) = (column("score_user_min_per_year"), column("score_rank"));
+    let (service, scope) = (column("service"), column("scope"));
+    let (availability_column, downtime_column) =
+        (column("availability"), column("downtime_min_per_year"));
     let mut rows = 0;
     for row in reader.records() {
         let row = row.unwrap();
-        if &row[1] == "score" {
+        if &row[service] == "score" {
             // The score's own table: its rank, layout and score as the report prints them.
             let score: f64 = row[score_column].parse().unwrap();
             let cells = format!(
@@ -113,21 +117,21 @@ fn the_report_holds_the_summary_inlines_every_chart_and_loads_nothing() {
             assert!(report.contains(&cells), "no score row {cells}");
             continue;
         }
-        let downtime: f64 = row[8].parse().unwrap();
-        let availability: f64 = row[4].parse().unwrap();
+        let downtime: f64 = row[downtime_column].parse().unwrap();
+        let availability: f64 = row[availability_column].parse().unwrap();
         // As the report prints them: availability in percent, downtime in minutes.
         let cells = format!(
             "<td class=\"key\">{}</td><td class=\"key\">{}</td><td>{:.4}%</td>",
-            &row[1],
-            &row[2],
+            &row[service],
+            &row[scope],
             availability * 100.0
         );
         assert!(
             report.contains(&cells),
             "no row for {} {} {}",
             &row[0],
-            &row[1],
-            &row[2]
+            &row[service],
+            &row[scope]
         );
         assert!(
             report.contains(&format!("<td>{downtime:.2}</td>")),

@@ -41,7 +41,7 @@ fn measured() -> BTreeMap<(String, String), f64> {
                 })
                 .sum();
             counts.insert(
-                (stem.clone(), topology.layout_name.clone()),
+                (stem.clone(), topology.cell_label()),
                 events as f64 / replications as f64 / years,
             );
         }

@@ -265,8 +265,24 @@ fn merge_checks_part_files() {
     // checksum made to match: more replications with downtime than replications, a sum
     // larger than the carrying replications times the largest value, a paired difference
     // over other replications, a service marked unaffected in one shard only, another
-    // materiality.
-    let tampers: [(&str, Tamper, &str); 5] = [
+    // materiality; figures per cell (the example has assumptions) that disagree with the
+    // cell's sums, belong to another replication, or are missing.
+    let tampers: [(&str, Tamper, &str); 8] = [
+        (
+            "cell figure",
+            |p| p.study.cell_runs.as_mut().unwrap().runs[0].figures[0] += 1,
+            "figures per cell do not hold",
+        ),
+        (
+            "cell replication",
+            |p| p.study.cell_runs.as_mut().unwrap().runs[0].replication = 1,
+            "figures per cell do not hold",
+        ),
+        (
+            "no cell figures",
+            |p| p.study.cell_runs = None,
+            "no figures per cell",
+        ),
         (
             "carrying",
             |p| {
@@ -287,7 +303,9 @@ fn merge_checks_part_files() {
         (
             "paired",
             |p| {
-                let paired = p.study.layouts[1].services[0].scopes[0]
+                // Layout 3: equal-priorities under the first assumption, compared with
+                // distinct-priorities under it.
+                let paired = p.study.layouts[3].services[0].scopes[0]
                     .paired
                     .as_mut()
                     .unwrap();
@@ -298,8 +316,8 @@ fn merge_checks_part_files() {
         (
             "unaffected",
             |p| {
-                p.study.layouts[1].services[1].unaffected =
-                    !p.study.layouts[1].services[1].unaffected
+                p.study.layouts[3].services[1].unaffected =
+                    !p.study.layouts[3].services[1].unaffected
             },
             "does not belong to the same run",
         ),
@@ -397,7 +415,7 @@ fn layouts_keep_the_order_given() {
         .args(["run", "-n", "10", "-q", "--no-charts", "--no-runs"])
         .args([
             "--layout",
-            "single-target",
+            "geo-dns",
             "--layout",
             "distinct-priorities",
             "-o",
@@ -406,12 +424,11 @@ fn layouts_keep_the_order_given() {
         .assert()
         .success();
     let comparison = fs::read_to_string(out.join("comparison.csv")).unwrap();
-    assert!(
-        comparison
-            .lines()
-            .skip(1)
-            .all(|l| l.starts_with("distinct-priorities,single-target,"))
-    );
+    // layout, assumption, baseline: geo-dns is the baseline under every assumption.
+    assert!(comparison.lines().skip(1).all(|l| {
+        let fields: Vec<&str> = l.split(',').collect();
+        fields[0] == "distinct-priorities" && fields[2] == "geo-dns"
+    }));
 }
 
 /// A malformed file with one line replaced, written into `dir`.

@@ -264,8 +264,12 @@ fn diff_refuses_damaged_folders_with_2_never_a_pass() {
     // NaN and inf downtime, a horizon of 0, runs.csv cut to 10 of 50 replications.
     let nan = {
         let mut lines: Vec<String> = summary.lines().map(String::from).collect();
+        let downtime = lines[0]
+            .split(',')
+            .position(|c| c == "downtime_min_per_year")
+            .unwrap();
         let mut fields: Vec<String> = lines[1].split(',').map(String::from).collect();
-        fields[8] = "NaN".into();
+        fields[downtime] = "NaN".into();
         lines[1] = fields.join(",");
         lines.join("\n") + "\n"
     };
@@ -275,10 +279,17 @@ fn diff_refuses_damaged_folders_with_2_never_a_pass() {
         value["run"]["horizon_micros"] = 0.into();
         value.to_string()
     };
+    let replication = runs
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "replication")
+        .unwrap();
     let rows_per_replication = runs
         .lines()
         .skip(1)
-        .filter(|l| l.split(',').nth(1) == Some("0"))
+        .filter(|l| l.split(',').nth(replication) == Some("0"))
         .count();
     let cut: String = runs
         .lines()

@@ -1,6 +1,7 @@
 //! The one integration-test binary: runs the `edgesim` command line as a planner would.
 
 mod architecture;
+mod assumptions;
 mod causes;
 mod charts;
 mod coverage;
@@ -54,4 +55,26 @@ pub fn outcome(command: &mut assert_cmd::Command) -> (Option<i32>, String, Strin
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// The built-in example's text without its `[[assumptions]]`: its four layouts alone, for
+/// tests of what a study of layouts writes.
+pub fn contoso_layouts_text() -> String {
+    let text = include_str!("../../scenarios/contoso-three-site.toml");
+    let end = text
+        .find("# What the world may do")
+        .expect("the example's assumptions follow this comment");
+    text[..end].to_string()
+}
+
+/// [`contoso_layouts_text`] as a file (written once per test binary), for the command line.
+pub fn contoso_layouts() -> String {
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("contoso-layouts.toml");
+        std::fs::write(&path, contoso_layouts_text()).expect("the test folder is writable");
+        path
+    })
+    .display()
+    .to_string()
 }

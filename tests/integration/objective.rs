@@ -47,7 +47,7 @@ fn assert_close(found: f64, expected: f64, what: &str) {
 fn the_score_is_the_services_downtime_times_their_users_and_weights() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    run(&["-n", "60"], &out);
+    run(&[&crate::contoso_layouts(), "-n", "60"], &out);
     let (headers, rows) = records(&out.join("summary.csv"));
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let (downtime, score, rank) = (
@@ -219,7 +219,7 @@ fn a_sweep_scores_every_point_and_pairs_it_with_the_base() {
 fn layouts_that_weigh_different_users_are_told_apart_in_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("more-remote.toml");
-    let text = std::fs::read_to_string(project_path("scenarios/contoso-three-site.toml")).unwrap()
+    let text = crate::contoso_layouts_text()
         + "\n[[layouts]]\nname = \"more-remote\"\nfront_end_pools.fe-dublin.remote_users = 20000\n";
     std::fs::write(&scenario, text).unwrap();
     let out = dir.path().join("out");
@@ -255,6 +255,7 @@ fn layouts_that_weigh_different_users_are_told_apart_in_the_report() {
     edgesim()
         .args(["run", "-q", "-n", "10", "-o"])
         .arg(&same)
+        .arg(crate::contoso_layouts())
         .assert()
         .success();
     let report = std::fs::read_to_string(same.join("report.html")).unwrap();
@@ -271,9 +272,7 @@ fn a_lead_too_small_to_matter_is_called_immaterial_not_an_improvement() {
     // the report must not call that a reason to choose it.
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("lead.toml");
-    let text = std::fs::read_to_string(project_path("scenarios/contoso-three-site.toml"))
-        .unwrap()
-        .replace(
+    let text = crate::contoso_layouts_text().replace(
             "[[layouts]]\nname = \"distinct-priorities\"",
             "[[layouts]]\nname = \"distinct-priorities\"\n[[layouts]]\nname = \"faster-detect\"\nclients = { detect = { dist = \"uniform\", min = \"0s\", max = \"4m\" } }",
         );

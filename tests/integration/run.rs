@@ -6,12 +6,16 @@ use std::path::Path;
 
 use crate::{edgesim, fixtures, project_path};
 
-const FILES: [&str; 6] = [
+/// The result files of the built-in example (it has assumptions, so the matrix and the
+/// robust choice too).
+const FILES: [&str; 8] = [
     "summary.csv",
     "runs.csv",
     "causes.csv",
     "pools.csv",
     "comparison.csv",
+    "matrix.csv",
+    "robust.csv",
     "summary.json",
 ];
 
@@ -240,7 +244,7 @@ fn no_downtime_gives_an_honest_bound_instead_of_a_zero_interval() {
 fn paired_differences_are_narrower_than_unpaired_and_exactly_zero_for_twins() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    run_into(&out, &[&contoso(), "-n", "200"]);
+    run_into(&out, &[&crate::contoso_layouts(), "-n", "200"]);
     // contoso has an [objective], so summary.csv carries the score's columns.
     let header = format!(
         "{},{}",
@@ -434,7 +438,8 @@ fn the_materiality_threshold_decides_material_from_merely_significant() {
     let dir = tempfile::tempdir().unwrap();
     let verdict = |extra: &[&str]| -> (String, String) {
         let out = dir.path().join(extra.join("_").replace(['=', '/'], "-"));
-        let mut args = vec!["-n", "100", "--no-charts", "--no-runs"];
+        let layouts = crate::contoso_layouts();
+        let mut args = vec![layouts.as_str(), "-n", "100", "--no-charts", "--no-runs"];
         args.extend_from_slice(extra);
         run_into(&out, &args);
         let rows = rows(&out, "comparison.csv", edgesim::export::COMPARISON_HEADER);

@@ -95,9 +95,19 @@ fn validate_describes_what_was_loaded() {
         stdout.contains("6 servers, room for 72000 remote users"),
         "{stdout}"
     );
-    for layout in ["distinct-priorities", "equal-priorities", "single-target"] {
-        assert!(stdout.contains(layout), "{stdout}");
-    }
+    // Each layout once, baseline first, then the assumptions it is judged under.
+    assert!(
+        stdout.contains(
+            "layouts distinct-priorities (baseline), equal-priorities, geo-dns, unpaired-pools:"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "assumptions (every layout judged under each): partners-retry, partners-never-retry, slow-administrator"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -262,13 +272,7 @@ fn usage_errors_exit_with_code_2() {
         &["run", "--horizon", "12"],
         &["run", "--horizon", "0s"],
         &["run", "--layout", "nonexistent"],
-        &[
-            "run",
-            "--layout",
-            "single-target",
-            "--layout",
-            "single-target",
-        ],
+        &["run", "--layout", "geo-dns", "--layout", "geo-dns"],
         &["trace", "--horizon", "12"],
         &["trace", "--layout", "nonexistent"],
     ] {
