@@ -201,7 +201,8 @@ pub fn choice_sentences(results: &Results, metric: &str) -> Vec<String> {
                     verdict.words()
                 );
             }
-            _ => sentence.push_str("; no other layout differs."),
+            _ if row.tied.is_empty() => sentence.push_str("; it is the only layout."),
+            _ => sentence.push_str("; every other layout is tied with it."),
         }
         sentences.push(sentence);
     }
