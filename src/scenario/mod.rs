@@ -9,6 +9,7 @@ pub mod budget;
 pub mod decode;
 pub mod diagnostic;
 pub mod distribution;
+pub mod explore;
 pub mod layout;
 pub mod lint;
 pub mod resolve;
@@ -42,6 +43,11 @@ pub struct LoadedScenario {
     pub warnings: Vec<Diagnostic>,
     /// The file's `[[sweeps]]`, each of whose values was checked like a layout.
     pub sweeps: Vec<SweepSpec>,
+    /// The file's `[explore]`: what `edgesim explore` may change in the baseline layout,
+    /// checked against it.
+    pub explore: Option<explore::ExploreSpace>,
+    /// The file's `[costs]`.
+    pub costs: Option<explore::Costs>,
 }
 
 /// One key a sweep varies and the values it takes (`[[sweeps]]` or `sweep --vary`).
@@ -422,6 +428,12 @@ pub fn load_str_with(
     } else {
         root
     };
+    let explore_space = root
+        .get("explore")
+        .and_then(|node| explore::read_explore(node, &mut findings));
+    let costs = root
+        .get("costs")
+        .and_then(|node| explore::read_costs(node, &mut findings));
     let raw = schema::read_scenario(&root, &mut findings);
     let base = resolve::resolve_topology(&raw, "base", &mut findings);
     let mut diagnostics = findings.items;
@@ -500,6 +512,14 @@ pub fn load_str_with(
             .with_help("give a positive weight to a service the layouts have, e.g. remote_access = 1"),
         );
     }
+    // The decision space is of the baseline layout (under the first assumption).
+    if let (Some(space), Some(layout), Some(node)) =
+        (&explore_space, topologies.first(), root.get("explore"))
+    {
+        let mut space_findings = Findings::default();
+        explore::check_space(space, layout, node, &mut space_findings);
+        diagnostics.extend(space_findings.items);
+    }
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(LoadError {
             source,
@@ -548,6 +568,8 @@ pub fn load_str_with(
         },
         warnings,
         sweeps,
+        explore: explore_space,
+        costs,
     })
 }
 

@@ -1,0 +1,380 @@
+//! The decision space of `edgesim explore` (docs/scenario.md, "explore"): `[explore]` says
+//! what may change in the layout explored (SRV priority orders, the federation route, the
+//! XMPP gateway, Edge server counts), `[costs]` what each Edge server, Edge pool and site
+//! costs a year. Both are read apart from the scenario and checked against the layout
+//! explored once it is resolved; candidates are made from them by [`crate::explore`].
+
+use super::decode::{Findings, TableReader, read_array, read_integer, read_number, read_string};
+use super::tree::{Node, NodeValue};
+use crate::topology::Topology;
+
+/// The most records an SRV list may have to be reordered: 6! = 720 priority orders.
+pub const MAX_REORDERED_RECORDS: usize = 6;
+/// The most candidates a decision space may hold: each is a layout simulated at least in
+/// the screening stage.
+pub const MAX_CANDIDATES: u64 = 5_000;
+
+/// An SRV list whose priority order may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SrvList {
+    /// `dns.remote_access`.
+    RemoteAccess,
+    /// `dns.federation`.
+    Federation,
+}
+
+impl SrvList {
+    /// The key path in a scenario.
+    pub fn key(self) -> &'static str {
+        match self {
+            SrvList::RemoteAccess => "dns.remote_access",
+            SrvList::Federation => "dns.federation",
+        }
+    }
+
+    /// The list's words.
+    pub fn title(self) -> &'static str {
+        match self {
+            SrvList::RemoteAccess => "remote-access SRV order",
+            SrvList::Federation => "federation SRV order",
+        }
+    }
+}
+
+/// What `[explore]` lets change.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExploreSpace {
+    /// SRV lists whose priority order may change (every order, distinct priorities).
+    pub reorder: Vec<SrvList>,
+    /// Edge pools that may carry the federation route (empty: the layout's own).
+    pub route: Vec<String>,
+    /// Edge pools that may carry the XMPP gateway (empty: the layout's own).
+    pub gateway: Vec<String>,
+    /// Edge pools whose server count may change, with the inclusive range.
+    pub servers: Vec<(String, u32, u32)>,
+    /// The most replication-years the search may spend (`None`: the scenario's
+    /// replications for every candidate).
+    pub budget_replication_years: Option<u64>,
+}
+
+/// `[costs]`: what a layout costs a year, in a unit the planner names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Costs {
+    /// The unit, e.g. `"EUR"` or `"k$"`.
+    pub unit: String,
+    /// Per Edge server a year.
+    pub edge_server: f64,
+    /// Per Edge pool a year (load balancers, certificates, DNS names).
+    pub edge_pool: f64,
+    /// Per site with an Edge pool a year (perimeter network, links).
+    pub site: f64,
+}
+
+impl Costs {
+    /// The yearly cost of `topology`: its Edge servers, Edge pools, and sites with an
+    /// Edge pool.
+    pub fn of(&self, topology: &Topology) -> f64 {
+        let servers: u64 = topology
+            .edge_pools
+            .iter()
+            .map(|p| u64::from(p.servers))
+            .sum();
+        let mut sites: Vec<_> = topology.edge_pools.iter().map(|p| p.site).collect();
+        sites.sort_unstable();
+        sites.dedup();
+        self.edge_server * servers as f64
+            + self.edge_pool * topology.edge_pools.len() as f64
+            + self.site * sites.len() as f64
+    }
+}
+
+/// Reads `[explore]`: its keys and their types; ids are checked later against the layout
+/// explored ([`check_space`]).
+pub fn read_explore(node: &Node, findings: &mut Findings) -> Option<ExploreSpace> {
+    let table = TableReader::open(
+        node,
+        "explore",
+        &["reorder", "route", "gateway", "servers", "budget"],
+        findings,
+    )?;
+    let mut space = ExploreSpace::default();
+    if let Some(reorder) = table.optional("reorder") {
+        let path = table.path_of("reorder");
+        for (i, item) in read_array(reorder, &path, findings)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            let item_path = format!("{path}[{i}]");
+            let Some(key) = read_string(item, &item_path, findings) else {
+                continue;
+            };
+            let list = match key.as_str() {
+                "dns.remote_access" => SrvList::RemoteAccess,
+                "dns.federation" => SrvList::Federation,
+                _ => {
+                    findings.error(
+                        &item_path,
+                        item.span.clone(),
+                        format!("\"{key}\" is not an SRV list edgesim can reorder"),
+                        "use \"dns.remote_access\" or \"dns.federation\"",
+                    );
+                    continue;
+                }
+            };
+            if space.reorder.contains(&list) {
+                findings.error(
+                    &item_path,
+                    item.span.clone(),
+                    format!("\"{key}\" is listed twice"),
+                    "list each SRV list once",
+                );
+                continue;
+            }
+            space.reorder.push(list);
+        }
+    }
+    for (key, slot) in [("route", &mut space.route), ("gateway", &mut space.gateway)] {
+        if let Some(pools) = table.optional(key) {
+            let path = table.path_of(key);
+            let items = read_array(pools, &path, findings).unwrap_or(&[]);
+            if items.is_empty() {
+                findings.error(
+                    &path,
+                    pools.span.clone(),
+                    format!("`{key}` lists no Edge pool"),
+                    format!("list the Edge pools that may carry it, e.g. {key} = [\"edge-dublin\", \"edge-amsterdam\"], or remove the key"),
+                );
+            }
+            for (i, item) in items.iter().enumerate() {
+                if let Some(id) = read_string(item, &format!("{path}[{i}]"), findings) {
+                    if slot.contains(&id) {
+                        findings.error(
+                            &format!("{path}[{i}]"),
+                            item.span.clone(),
+                            format!("\"{id}\" is listed twice"),
+                            "list each Edge pool once",
+                        );
+                    } else {
+                        slot.push(id);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(servers) = table.optional("servers") {
+        let path = table.path_of("servers");
+        match &servers.value {
+            NodeValue::Table(entries) => {
+                for entry in entries {
+                    let entry_path = format!("{path}.{}", entry.key);
+                    let range = read_array(&entry.node, &entry_path, findings).and_then(|items| {
+                        let [low, high] = items else {
+                            findings.error(
+                                &entry_path,
+                                entry.node.span.clone(),
+                                format!("expected [least, most], found {} values", items.len()),
+                                format!(
+                                    "write the inclusive range of servers, e.g. {} = [2, 4]",
+                                    entry.key
+                                ),
+                            );
+                            return None;
+                        };
+                        let low = read_integer(low, &format!("{entry_path}[0]"), 1, 20, findings)?;
+                        let high =
+                            read_integer(high, &format!("{entry_path}[1]"), 1, 20, findings)?;
+                        if low > high {
+                            findings.error(
+                                &entry_path,
+                                entry.node.span.clone(),
+                                format!("the range [{low}, {high}] is empty"),
+                                "give the least number of servers first",
+                            );
+                            return None;
+                        }
+                        Some((low as u32, high as u32))
+                    });
+                    if let Some((low, high)) = range {
+                        space.servers.push((entry.key.clone(), low, high));
+                    }
+                }
+            }
+            _ => findings.error(
+                &path,
+                servers.span.clone(),
+                format!("expected a table, found {}", servers.value.type_name()),
+                "write servers = { edge-dublin = [2, 4] }",
+            ),
+        }
+    }
+    if let Some(budget) = table.optional("budget") {
+        space.budget_replication_years = read_integer(
+            budget,
+            &table.path_of("budget"),
+            1,
+            i64::try_from(super::schema::MAX_REPLICATIONS).unwrap_or(i64::MAX),
+            findings,
+        )
+        .map(|b| b as u64);
+    }
+    if space.reorder.is_empty()
+        && space.route.is_empty()
+        && space.gateway.is_empty()
+        && space.servers.is_empty()
+    {
+        findings.error(
+            "explore",
+            node.span.clone(),
+            "[explore] lets nothing change",
+            "name what may change: reorder = [\"dns.remote_access\"], route = [...], gateway = [...] or servers = { edge-x = [2, 4] }",
+        );
+    }
+    Some(space)
+}
+
+/// Reads `[costs]`: a unit and non-negative yearly costs (each 0 when not given).
+pub fn read_costs(node: &Node, findings: &mut Findings) -> Option<Costs> {
+    let table = TableReader::open(
+        node,
+        "costs",
+        &["unit", "edge_server", "edge_pool", "site"],
+        findings,
+    )?;
+    let unit = table
+        .optional("unit")
+        .and_then(|u| read_string(u, &table.path_of("unit"), findings))
+        .unwrap_or_else(|| "cost units".to_string());
+    let mut cost = |key: &str| {
+        table.optional(key).map_or(0.0, |value| {
+            read_number(
+                value,
+                &table.path_of(key),
+                findings,
+                "a finite number at least 0 (a yearly cost)",
+                |c| (0.0..=1e15).contains(&c),
+            )
+            .unwrap_or(0.0)
+        })
+    };
+    let (edge_server, edge_pool, site) = (cost("edge_server"), cost("edge_pool"), cost("site"));
+    Some(Costs {
+        unit,
+        edge_server,
+        edge_pool,
+        site,
+    })
+}
+
+/// Checks `space` against the layout explored: every Edge pool it names exists, every
+/// list it reorders has two records or more and at most [`MAX_REORDERED_RECORDS`], a
+/// route or gateway is offered only where the layout has one, and the candidates number
+/// at most [`MAX_CANDIDATES`].
+pub fn check_space(space: &ExploreSpace, layout: &Topology, node: &Node, findings: &mut Findings) {
+    // Each finding points at the key it is about, or at the table.
+    let at = |key: &str| {
+        node.get(key)
+            .and_then(|n| n.span.clone())
+            .or_else(|| node.span.clone())
+    };
+    let pool_exists = |id: &str| layout.edge_pools.iter().any(|p| p.id == id);
+    let known = || {
+        layout
+            .edge_pools
+            .iter()
+            .map(|p| format!("\"{}\"", p.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for list in &space.reorder {
+        let records = match list {
+            SrvList::RemoteAccess => layout.dns.remote_access.records().len(),
+            SrvList::Federation => layout.dns.federation.records().len(),
+        };
+        if records < 2 {
+            findings.error(
+                "explore.reorder",
+                at("reorder"),
+                format!("{} has {records} record(s): nothing to reorder", list.key()),
+                "reorder a list of two records or more, or remove it from reorder",
+            );
+        } else if records > MAX_REORDERED_RECORDS {
+            findings.error(
+                "explore.reorder",
+                at("reorder"),
+                format!(
+                    "{} has {records} records: {records}! orders are too many to try",
+                    list.key()
+                ),
+                format!("reorder lists of at most {MAX_REORDERED_RECORDS} records; give the others fixed priorities in a layout"),
+            );
+        }
+    }
+    for (key, pools) in [("route", &space.route), ("gateway", &space.gateway)] {
+        for id in pools {
+            if !pool_exists(id) {
+                findings.error(
+                    &format!("explore.{key}"),
+                    at(key),
+                    format!("no Edge pool \"{id}\" in the layout explored"),
+                    format!("use one of {}", known()),
+                );
+            }
+        }
+    }
+    if !space.gateway.is_empty() && layout.federation.xmpp_gateway.is_none() {
+        findings.error(
+            "explore.gateway",
+            at("gateway"),
+            "the layout explored has no XMPP gateway to move",
+            "set federation.xmpp_gateway in the scenario, or remove gateway from [explore]",
+        );
+    }
+    if !space.route.is_empty() && layout.federation.outbound_route.is_none() {
+        findings.error(
+            "explore.route",
+            at("route"),
+            "the layout explored has no federation route to move",
+            "set federation.outbound_route in the scenario, or remove route from [explore]",
+        );
+    }
+    for (id, _, _) in &space.servers {
+        if !pool_exists(id) {
+            findings.error(
+                &format!("explore.servers.{id}"),
+                at("servers"),
+                format!("no Edge pool \"{id}\" in the layout explored"),
+                format!("use one of {}", known()),
+            );
+        }
+    }
+    let count = candidate_count(space, layout);
+    if count > MAX_CANDIDATES {
+        findings.error(
+            "explore",
+            node.span.clone(),
+            format!("the space holds {count} candidates; at most {MAX_CANDIDATES} can be screened"),
+            "narrow it: fewer lists to reorder, fewer pools for the route or gateway, or narrower server ranges",
+        );
+    }
+}
+
+/// How many candidates `space` makes of `layout` (saturating).
+pub fn candidate_count(space: &ExploreSpace, layout: &Topology) -> u64 {
+    let factorial = |n: usize| (1..=n as u64).fold(1u64, u64::saturating_mul);
+    let mut count: u64 = 1;
+    for list in &space.reorder {
+        let records = match list {
+            SrvList::RemoteAccess => layout.dns.remote_access.records().len(),
+            SrvList::Federation => layout.dns.federation.records().len(),
+        };
+        count = count.saturating_mul(factorial(records));
+    }
+    for pools in [&space.route, &space.gateway] {
+        count = count.saturating_mul(pools.len().max(1) as u64);
+    }
+    for (_, low, high) in &space.servers {
+        count = count.saturating_mul(u64::from(high - low + 1));
+    }
+    count
+}
