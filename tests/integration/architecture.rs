@@ -25,6 +25,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("results", 9),
     ("study", 10),
     ("sweep", 11),
+    ("explore", 11),
     ("diff", 11),
     ("trace", 11),
     ("plot", 12),
