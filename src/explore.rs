@@ -249,3 +249,195 @@ mod tests {
         assert_eq!(sorted.len(), 24);
     }
 }
+
+/// How a search spends replications (docs/output.md, "Explore").
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    /// The chance the procedure may eliminate the best candidate, at most.
+    pub alpha: f64,
+    /// Replications of every candidate in the screening stage.
+    pub first_stage: u64,
+    /// Worker threads (results never depend on them).
+    pub threads: Option<usize>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            alpha: 0.05,
+            first_stage: 10,
+            threads: None,
+        }
+    }
+}
+
+/// Where a candidate ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// Still in the running when the search stopped.
+    Survived,
+    /// Eliminated after `replications`: significantly worse than `by`.
+    Eliminated {
+        /// Replications it had then.
+        replications: u64,
+        /// The candidate then best by its mean.
+        by: String,
+    },
+}
+
+/// One candidate's outcome.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The candidate.
+    pub candidate: Candidate,
+    /// Replications simulated for it.
+    pub replications: u64,
+    /// Its mean score, weighted user-minutes per year.
+    pub score_user_min_per_year: f64,
+    /// Where it ended.
+    pub status: Status,
+}
+
+/// What a search found.
+#[derive(Clone, Debug)]
+pub struct SearchResults {
+    /// Every candidate, in generation order.
+    pub outcomes: Vec<Outcome>,
+    /// The survivors, best mean first.
+    pub selected: Vec<usize>,
+    /// Replications spent over all candidates.
+    pub replications_spent: u64,
+}
+
+/// Sequential elimination on common random numbers: every surviving candidate runs the
+/// same replications; after each stage (the first `first_stage` replications, then
+/// doubling) each is compared with the best by its mean, paired replication by
+/// replication, and eliminated when its score is significantly higher. Stage `s` of a
+/// search with `k` survivors uses level `alpha / 2^s / (k − 1)` per comparison, so over
+/// every stage and comparison the best candidate is eliminated with probability at most
+/// `alpha` (a union bound). It stops with one survivor, when every survivor is within the
+/// score's materiality threshold of the best (their upper bounds below it), or at the
+/// scenario's replications.
+pub fn search(
+    scenario: &crate::topology::Scenario,
+    topologies: Vec<Topology>,
+    candidates: Vec<Candidate>,
+    options: &SearchOptions,
+) -> Result<SearchResults, String> {
+    use rayon::prelude::*;
+    let study_scenario = scenario.with_variants(topologies);
+    let study = crate::stats::Study::new(&study_scenario);
+    if study.objective.is_none() {
+        return Err(
+            "explore ranks candidates by the [objective] score: add [objective] to the scenario"
+                .to_string(),
+        );
+    }
+    let pool = crate::montecarlo::thread_pool(options.threads)?;
+    let total = scenario.simulation.replications;
+    let threshold = scenario.materiality.score_user_min_per_year.unwrap_or(0.0);
+    let count = candidates.len();
+    let mut scores: Vec<Vec<u64>> = vec![Vec::new(); count];
+    let mut status: Vec<Status> = vec![Status::Survived; count];
+    let mut done: u64 = 0;
+    let mut stage: i32 = 0;
+    loop {
+        let target = if done == 0 {
+            options.first_stage.min(total)
+        } else {
+            (done * 2).min(total)
+        };
+        let alive: Vec<usize> = (0..count)
+            .filter(|&i| status[i] == Status::Survived)
+            .collect();
+        let runs: Vec<(usize, u64)> = alive
+            .iter()
+            .flat_map(|&i| (done..target).map(move |r| (i, r)))
+            .collect();
+        let simulated: Vec<u64> = pool.install(|| {
+            runs.par_iter()
+                .map(|&(i, r)| {
+                    let result = crate::model::simulate_replication(
+                        &study_scenario.layouts[i],
+                        &study_scenario.simulation,
+                        r,
+                        &mut crate::model::NoObserver,
+                    );
+                    study.score_of(i, &result).unwrap_or(0)
+                })
+                .collect()
+        });
+        for (&(i, _), score) in runs.iter().zip(simulated) {
+            scores[i].push(score);
+        }
+        done = target;
+        stage += 1;
+        let mean = |i: usize| scores[i].iter().map(|&s| s as f64).sum::<f64>() / done as f64;
+        let best = *alive
+            .iter()
+            .min_by(|&&a, &&b| mean(a).total_cmp(&mean(b)))
+            .expect("a survivor");
+        let level = options.alpha / 2f64.powi(stage) / (alive.len().max(2) - 1) as f64;
+        let mut all_within = true;
+        for &i in &alive {
+            if i == best {
+                continue;
+            }
+            let mut paired = crate::stats::PairedSums::default();
+            for (a, b) in scores[i].iter().zip(&scores[best]) {
+                paired.add(i128::from(*a) - i128::from(*b));
+            }
+            let cap = study.score_cap(i).max(study.score_cap(best));
+            let interval = crate::stats::interval::difference_interval(
+                &paired.increases.sample(done),
+                &paired.decreases.sample(done),
+                cap,
+                level,
+            );
+            match interval.ends() {
+                Some((low, _))
+                    if low > 0.0
+                        && matches!(
+                            interval,
+                            crate::stats::interval::Interval::TwoSided { .. }
+                        ) =>
+                {
+                    status[i] = Status::Eliminated {
+                        replications: done,
+                        by: candidates[best].name.clone(),
+                    };
+                }
+                Some((_, high)) if study.score_user_minutes(high) < threshold => {}
+                _ => all_within = false,
+            }
+        }
+        let survivors = status.iter().filter(|s| **s == Status::Survived).count();
+        if survivors <= 1 || all_within || done >= total {
+            break;
+        }
+    }
+    let spent = scores.iter().map(|s| s.len() as u64).sum();
+    let mean_of = |i: usize| {
+        let n = scores[i].len().max(1) as f64;
+        study.score_user_minutes(scores[i].iter().map(|&s| s as f64).sum::<f64>() / n)
+    };
+    let mut selected: Vec<usize> = (0..count)
+        .filter(|&i| status[i] == Status::Survived)
+        .collect();
+    selected.sort_by(|&a, &b| mean_of(a).total_cmp(&mean_of(b)));
+    let outcomes = candidates
+        .into_iter()
+        .enumerate()
+        .map(|(i, candidate)| Outcome {
+            candidate,
+            replications: scores[i].len() as u64,
+            score_user_min_per_year: mean_of(i),
+            status: status[i].clone(),
+        })
+        .collect();
+    Ok(SearchResults {
+        outcomes,
+        selected,
+        replications_spent: spent,
+    })
+}

@@ -157,3 +157,53 @@ fn mistakes_in_a_space_name_the_key_and_what_to_change() {
         assert!(error.contains("help"), "{error}");
     }
 }
+
+#[test]
+fn the_search_finds_a_best_known_by_construction_and_spends_less_than_every_candidate_in_full() {
+    // Amsterdam's and Redmond's Edge pools are held down for 30 days of every year: the
+    // federation route belongs in Dublin, by about 30 days × 90,000 users of outbound
+    // federation. The search must name it under every seed, and stop before running
+    // every candidate to the scenario's replications.
+    let tables = "[explore]\nroute = [\"edge-amsterdam\", \"edge-redmond\", \"edge-dublin\"]\n\n\
+                  [[outages]]\ntarget = \"edge-amsterdam\"\nstart = \"100d\"\nduration = \"30d\"\n\n\
+                  [[outages]]\ntarget = \"edge-redmond\"\nstart = \"200d\"\nduration = \"30d\"\n";
+    let text = contoso_with(tables);
+    for seed in 1..=5u64 {
+        let mut loaded = load_str("route.toml", &text).unwrap();
+        loaded.scenario.simulation.seed = seed;
+        loaded.scenario.simulation.replications = 160;
+        let all = candidates(
+            loaded.explore.as_ref().unwrap(),
+            &loaded.scenario.layouts[0],
+        );
+        let topologies: Vec<_> = all
+            .iter()
+            .map(|c| materialise("route.toml", &text, c).unwrap().remove(0))
+            .collect();
+        let found = edgesim::explore::search(
+            &loaded.scenario,
+            topologies,
+            all,
+            &edgesim::explore::SearchOptions::default(),
+        )
+        .unwrap();
+        let best = &found.outcomes[found.selected[0]];
+        assert_eq!(best.candidate.changes, "route edge-dublin", "seed {seed}");
+        assert_eq!(found.selected.len(), 1, "seed {seed}");
+        // The other routes are eliminated along the way (each with the stage it ended).
+        for outcome in &found.outcomes {
+            if outcome.candidate.changes != "route edge-dublin" {
+                assert!(
+                    matches!(outcome.status, edgesim::explore::Status::Eliminated { .. }),
+                    "seed {seed}: {:?}",
+                    outcome.status
+                );
+            }
+        }
+        assert!(
+            found.replications_spent < 3 * 160,
+            "seed {seed}: {} replications",
+            found.replications_spent
+        );
+    }
+}
