@@ -207,3 +207,43 @@ fn the_search_finds_a_best_known_by_construction_and_spends_less_than_every_cand
         );
     }
 }
+
+#[test]
+fn a_search_does_not_depend_on_the_threads() {
+    let tables = "[explore]\nreorder = [\"dns.remote_access\"]\nroute = [\"edge-dublin\", \"edge-amsterdam\"]\n";
+    let text = contoso_with(tables);
+    let mut loaded = load_str("space.toml", &text).unwrap();
+    loaded.scenario.simulation.replications = 40;
+    let all = candidates(
+        loaded.explore.as_ref().unwrap(),
+        &loaded.scenario.layouts[0],
+    );
+    let topologies: Vec<_> = all
+        .iter()
+        .map(|c| materialise("space.toml", &text, c).unwrap().remove(0))
+        .collect();
+    let run = |threads: usize| {
+        let found = edgesim::explore::search(
+            &loaded.scenario,
+            topologies.clone(),
+            all.clone(),
+            &edgesim::explore::SearchOptions {
+                threads: Some(threads),
+                ..edgesim::explore::SearchOptions::default()
+            },
+        )
+        .unwrap();
+        let outcomes: Vec<String> = found
+            .outcomes
+            .iter()
+            .map(|o| {
+                format!(
+                    "{} {:?} {} {}",
+                    o.candidate.name, o.status, o.replications, o.score_user_min_per_year
+                )
+            })
+            .collect();
+        (outcomes, found.selected, found.replications_spent)
+    };
+    assert_eq!(run(1), run(2));
+}
