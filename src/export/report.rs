@@ -152,20 +152,7 @@ fn across_assumptions(html: &mut String, results: &Results, matrix: Option<&str>
          (its loss beyond the best layout under the same assumption) is least; each statement names the assumption it rests on, \
          and each margin is a paired 95% interval (docs/output.md, \"Assumptions\").</p>\n<ul class=\"verdict\">"
     );
-    let mut metrics: Vec<&str> = Vec::new();
-    for row in &results.robust.choices {
-        if !metrics.contains(&row.metric) {
-            metrics.push(row.metric);
-        }
-    }
-    if let Some(at) = metrics
-        .iter()
-        .position(|m| *m == crate::stats::SCORE_SERVICE)
-    {
-        let score = metrics.remove(at);
-        metrics.insert(0, score);
-    }
-    for metric in metrics {
+    for metric in results.robust.metrics() {
         let sentences = crate::export::robust::choice_sentences(results, metric);
         let items: Vec<String> = sentences
             .iter()

@@ -69,20 +69,6 @@ impl Matrix {
         text_width(longest, 13) as i32 + 28
     }
 
-    /// The metrics in the order drawn: the score first (what the planner weighs), then
-    /// the services.
-    fn metrics(results: &Results) -> Vec<&'static str> {
-        let mut metrics = distinct(results.robust.matrix.iter().map(|c| c.metric));
-        if let Some(at) = metrics
-            .iter()
-            .position(|m| *m == crate::stats::SCORE_SERVICE)
-        {
-            let score = metrics.remove(at);
-            metrics.insert(0, score);
-        }
-        metrics
-    }
-
     fn draw<DB: DrawingBackend>(
         &self,
         results: &Results,
@@ -97,7 +83,7 @@ impl Matrix {
         )?;
         let (x0, mut top) = body.get_base_pixel();
         let left = x0 + Self::label_width(results);
-        for metric in Self::metrics(results) {
+        for metric in results.robust.metrics() {
             let cells: Vec<&MatrixCell> = results
                 .robust
                 .matrix
@@ -256,8 +242,8 @@ impl Chart<Results> for Matrix {
             distinct(results.robust.matrix.iter().map(|c| c.layout.as_str())).len() as i32;
         let width =
             Self::label_width(results) + assumptions.len() as i32 * CELL_WIDTH + CHOICE_WIDTH;
-        let panels =
-            Self::metrics(results).len() as i32 * (PANEL_HEAD + CELL_HEIGHT * layouts + PANEL_GAP);
+        let panels = results.robust.metrics().len() as i32
+            * (PANEL_HEAD + CELL_HEIGHT * layouts + PANEL_GAP);
         (
             width.max(900) as u32,
             (super::title_height(3) as i32 + panels + 10) as u32,
