@@ -183,12 +183,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
         );
     }
     let _ = writeln!(html, "<dl class=\"run\">");
-    let mut layouts: Vec<&str> = Vec::new();
-    for layout in results.layouts() {
-        if !layouts.contains(&layout) {
-            layouts.push(layout);
-        }
-    }
+    let layouts = results.distinct_layouts();
     let assumptions = results.assumptions();
     let crates: Vec<String> = info
         .random_crates

@@ -13,7 +13,7 @@ use super::{
     text, text_width, titled,
 };
 use crate::format::{compact, compact_interval};
-use crate::results::Results;
+use crate::results::{Results, first_seen};
 use crate::stats::robust::{ChoiceRow, MatrixCell, Rule};
 
 /// The chart.
@@ -44,17 +44,6 @@ fn shade(t: f64) -> RGBColor {
 /// A metric's title: the service's, or the score's with its unit.
 fn metric_title(metric: &str) -> &'static str {
     super::sweep::service_title(metric)
-}
-
-/// The names in order of first appearance.
-fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for name in names {
-        if !out.contains(&name) {
-            out.push(name);
-        }
-    }
-    out
 }
 
 impl Matrix {
@@ -97,7 +86,7 @@ impl Matrix {
                 .filter(|c| c.metric == metric)
                 .collect();
             self.panel(area, metric, &cells, &choices, (x0, left, top))?;
-            let layouts = distinct(cells.iter().map(|c| c.layout.as_str())).len() as i32;
+            let layouts = first_seen(cells.iter().map(|c| c.layout.as_str())).len() as i32;
             top += PANEL_HEAD + CELL_HEIGHT * layouts + PANEL_GAP;
         }
         Ok(())
@@ -111,8 +100,8 @@ impl Matrix {
         choices: &[&ChoiceRow],
         (x0, left, top): (i32, i32, i32),
     ) -> DrawResult {
-        let layouts = distinct(cells.iter().map(|c| c.layout.as_str()));
-        let assumptions = distinct(cells.iter().map(|c| c.assumption.as_str()));
+        let layouts = first_seen(cells.iter().map(|c| c.layout.as_str()));
+        let assumptions = first_seen(cells.iter().map(|c| c.assumption.as_str()));
         let most_regret = cells.iter().map(|c| c.regret).fold(0.0f64, f64::max);
         area.draw(&Text::new(
             metric_title(metric),
@@ -237,9 +226,9 @@ impl Chart<Results> for Matrix {
     }
 
     fn size(&self, results: &Results) -> (u32, u32) {
-        let assumptions = distinct(results.robust.matrix.iter().map(|c| c.assumption.as_str()));
+        let assumptions = first_seen(results.robust.matrix.iter().map(|c| c.assumption.as_str()));
         let layouts =
-            distinct(results.robust.matrix.iter().map(|c| c.layout.as_str())).len() as i32;
+            first_seen(results.robust.matrix.iter().map(|c| c.layout.as_str())).len() as i32;
         let width =
             Self::label_width(results) + assumptions.len() as i32 * CELL_WIDTH + CHOICE_WIDTH;
         let panels = results.robust.metrics().len() as i32

@@ -642,3 +642,50 @@ fn cells_called_equal_by_construction_are_equal_in_every_replication() {
         index("geo-dns", "partners-retry")
     );
 }
+
+#[test]
+fn cells_labelled_for_the_charts_are_the_results_derived_again_under_those_names() {
+    // The charts name each cell "layout · assumption"; the labelled results rename the
+    // rows rather than derive them again, which must give what deriving them would.
+    let loaded =
+        edgesim::scenario::load_file(&crate::project_path("scenarios/contoso-three-site.toml"))
+            .unwrap();
+    let mut scenario = loaded.scenario.clone();
+    scenario.simulation.replications = 20;
+    let results = edgesim::study::study(
+        &scenario,
+        &edgesim::study::Origin::of(&loaded),
+        &edgesim::study::StudyOptions::default(),
+        &mut edgesim::study::Quiet,
+    )
+    .unwrap();
+    let labelled = results.with_cell_labels();
+    let mut study = results.study.clone();
+    for layout in &mut study.layouts {
+        if let Some(assumption) = &layout.assumption {
+            layout.layout = format!("{} · {assumption}", layout.layout);
+        }
+    }
+    study.cell_runs = None;
+    let mut info = results.info.clone();
+    info.layouts = study.layouts.iter().map(|l| l.layout.clone()).collect();
+    let derived = edgesim::results::Results::new(
+        info,
+        results.description.clone(),
+        results.warnings.clone(),
+        study,
+    );
+    assert_eq!(labelled.info, derived.info);
+    assert_eq!(labelled.study, derived.study);
+    assert_eq!(labelled.summary, derived.summary);
+    assert_eq!(labelled.causes, derived.causes);
+    assert_eq!(labelled.pools, derived.pools);
+    assert_eq!(labelled.comparison, derived.comparison);
+    assert_eq!(labelled.scores, derived.scores);
+    assert!(
+        labelled
+            .comparison
+            .iter()
+            .all(|r| r.baseline.ends_with(r.assumption.as_deref().unwrap()))
+    );
+}
