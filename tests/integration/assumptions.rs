@@ -16,6 +16,26 @@ fn with_assumptions(assumptions: &str) -> String {
     format!("{}\n{assumptions}", contoso())
 }
 
+/// Partners that retry, and partners that never retry.
+const RETRY_OR_NOT: &str = "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n";
+
+/// The scenario as written, and a slower administrator.
+const AS_WRITTEN_OR_SLOW: &str = "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n";
+
+/// Writes `text` as `scenario.toml` in `dir` (one name, so that runs of one text are runs
+/// of the same file) and runs `edgesim ARGS -o dir/out` on it.
+fn edgesim_on(dir: &std::path::Path, text: &str, out: &str, args: &[&str]) -> std::process::Output {
+    let file = dir.join("scenario.toml");
+    std::fs::write(&file, text).unwrap();
+    crate::edgesim()
+        .args(args)
+        .arg("-o")
+        .arg(dir.join(out))
+        .arg(&file)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn every_layout_runs_under_every_assumption_and_a_cell_is_the_written_in_run() {
     let text = with_assumptions(
@@ -172,21 +192,15 @@ fn rows_under(dir: &std::path::Path, file: &str, assumption: &str) -> Vec<String
 fn a_cells_rows_are_the_written_in_runs_rows_to_the_byte() {
     let dir = tempfile::tempdir().unwrap();
     let run = |text: &str, out: &str| {
-        let file = dir.path().join(format!("{out}.toml"));
-        std::fs::write(&file, text).unwrap();
-        crate::edgesim()
-            .args(["run", "-n", "30", "--no-charts", "-q", "-o"])
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .assert()
-            .success();
+        let output = edgesim_on(
+            dir.path(),
+            text,
+            out,
+            &["run", "-n", "30", "--no-charts", "-q"],
+        );
+        assert!(output.status.success());
     };
-    run(
-        &with_assumptions(
-            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
-        ),
-        "cells",
-    );
+    run(&with_assumptions(AS_WRITTEN_OR_SLOW), "cells");
     run(&contoso(), "plain");
     run(
         &contoso().replace(
@@ -220,23 +234,16 @@ fn a_cells_rows_are_the_written_in_runs_rows_to_the_byte() {
 #[test]
 fn shards_of_a_run_with_assumptions_merge_into_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cells.toml");
-    std::fs::write(
-        &file,
-        with_assumptions(
-            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
-        ),
-    )
-    .unwrap();
     let run = |extra: &[&str], out: &str| {
-        crate::edgesim()
-            .args(["run", "-n", "20", "--no-charts", "-q"])
-            .args(extra)
-            .arg("-o")
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .assert()
-            .success();
+        let mut args = vec!["run", "-n", "20", "--no-charts", "-q"];
+        args.extend_from_slice(extra);
+        let output = edgesim_on(
+            dir.path(),
+            &with_assumptions(AS_WRITTEN_OR_SLOW),
+            out,
+            &args,
+        );
+        assert!(output.status.success());
     };
     run(&[], "single");
     run(&["--shard", "1/2"], "s1");
@@ -268,14 +275,7 @@ fn shards_of_a_run_with_assumptions_merge_into_the_single_run() {
 fn the_terminal_table_under_an_assumption_is_the_written_in_runs() {
     let dir = tempfile::tempdir().unwrap();
     let table = |text: &str, out: &str| -> String {
-        let file = dir.path().join(format!("{out}.toml"));
-        std::fs::write(&file, text).unwrap();
-        let output = crate::edgesim()
-            .args(["run", "-n", "30", "--no-charts", "-o"])
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .output()
-            .unwrap();
+        let output = edgesim_on(dir.path(), text, out, &["run", "-n", "30", "--no-charts"]);
         assert!(output.status.success());
         String::from_utf8(output.stdout)
             .unwrap()
@@ -284,12 +284,7 @@ fn the_terminal_table_under_an_assumption_is_the_written_in_runs() {
             .map(|line| format!("{line}\n"))
             .collect()
     };
-    let cells = table(
-        &with_assumptions(
-            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
-        ),
-        "cells",
-    );
+    let cells = table(&with_assumptions(AS_WRITTEN_OR_SLOW), "cells");
     let written = table(
         &contoso().replace(
             "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
@@ -380,20 +375,12 @@ fn the_report_names_the_assumption_and_says_when_the_best_layout_depends_on_it()
 #[test]
 fn the_score_matrix_shows_each_cells_score_and_the_worst_case() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("beliefs.toml");
-    std::fs::write(
-        &file,
-        with_assumptions(
-            "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n",
-        ),
-    )
-    .unwrap();
-    let output = crate::edgesim()
-        .args(["run", "-n", "40", "--no-charts", "-o"])
-        .arg(dir.path().join("out"))
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = edgesim_on(
+        dir.path(),
+        &with_assumptions(RETRY_OR_NOT),
+        "out",
+        &["run", "-n", "40", "--no-charts"],
+    );
     let stdout = String::from_utf8(output.stdout).unwrap();
     let read = |name: &str| std::fs::read_to_string(dir.path().join("out").join(name)).unwrap();
     let (summary, matrix) = (read("summary.csv"), read("matrix.csv"));
@@ -446,16 +433,11 @@ fn the_score_matrix_shows_each_cells_score_and_the_worst_case() {
 #[test]
 fn a_sweep_names_each_cell() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("beliefs.toml");
-    std::fs::write(
-        &file,
-        with_assumptions(
-            "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n",
-        ),
-    )
-    .unwrap();
-    crate::edgesim()
-        .args([
+    let output = edgesim_on(
+        dir.path(),
+        &with_assumptions(RETRY_OR_NOT),
+        "out",
+        &[
             "sweep",
             "--vary",
             "dns.ttl=5m",
@@ -463,12 +445,9 @@ fn a_sweep_names_each_cell() {
             "10",
             "--no-charts",
             "-q",
-            "-o",
-        ])
-        .arg(dir.path().join("out"))
-        .arg(&file)
-        .assert()
-        .success();
+        ],
+    );
+    assert!(output.status.success());
     let sweep = std::fs::read_to_string(dir.path().join("out/sweep.csv")).unwrap();
     for cell in [
         "distinct-priorities · retry",
@@ -481,21 +460,19 @@ fn a_sweep_names_each_cell() {
 #[test]
 fn diff_pairs_cells_by_layout_and_assumption() {
     let dir = tempfile::tempdir().unwrap();
-    let assumptions = "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n";
     let run = |text: String, out: &str| {
-        let file = dir.path().join(format!("{out}.toml"));
-        std::fs::write(&file, text).unwrap();
-        crate::edgesim()
-            .args(["run", "-n", "30", "--no-charts", "-q", "-o"])
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .assert()
-            .success();
+        let output = edgesim_on(
+            dir.path(),
+            &text,
+            out,
+            &["run", "-n", "30", "--no-charts", "-q"],
+        );
+        assert!(output.status.success());
     };
-    run(with_assumptions(assumptions), "old");
+    run(with_assumptions(RETRY_OR_NOT), "old");
     // The same, with a shorter TTL: only the cells whose services read it change.
     run(
-        with_assumptions(assumptions).replace("[dns]\nttl = \"1h\"", "[dns]\nttl = \"5m\""),
+        with_assumptions(RETRY_OR_NOT).replace("[dns]\nttl = \"1h\"", "[dns]\nttl = \"5m\""),
         "new",
     );
     let status = crate::edgesim()
@@ -546,22 +523,13 @@ fn diff_pairs_cells_by_layout_and_assumption() {
 fn a_trace_under_an_assumption_is_the_written_in_runs() {
     let dir = tempfile::tempdir().unwrap();
     let trace = |text: &str, out: &str, extra: &[&str]| -> Vec<u8> {
-        let file = dir.path().join(format!("{out}.toml"));
-        std::fs::write(&file, text).unwrap();
-        crate::edgesim()
-            .args(["trace", "--replication", "5", "--layout", "unpaired-pools"])
-            .args(extra)
-            .arg("-o")
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .assert()
-            .success();
+        let mut args = vec!["trace", "--replication", "5", "--layout", "unpaired-pools"];
+        args.extend_from_slice(extra);
+        assert!(edgesim_on(dir.path(), text, out, &args).status.success());
         std::fs::read(dir.path().join(out).join("trace.csv")).unwrap()
     };
     let cells = trace(
-        &with_assumptions(
-            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
-        ),
+        &with_assumptions(AS_WRITTEN_OR_SLOW),
         "cells",
         &["--assumption", "slow-admin"],
     );
