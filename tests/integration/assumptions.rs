@@ -22,6 +22,22 @@ const RETRY_OR_NOT: &str = "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]
 /// The scenario as written, and a slower administrator.
 const AS_WRITTEN_OR_SLOW: &str = "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n";
 
+/// The built-in example's results over its first `replications` replications, in memory.
+fn built_in_study(replications: u64) -> edgesim::results::Results {
+    let loaded =
+        edgesim::scenario::load_file(&crate::project_path("scenarios/contoso-three-site.toml"))
+            .unwrap();
+    let mut scenario = loaded.scenario.clone();
+    scenario.simulation.replications = replications;
+    edgesim::study::study(
+        &scenario,
+        &edgesim::study::Origin::of(&loaded),
+        &edgesim::study::StudyOptions::default(),
+        &mut edgesim::study::Quiet,
+    )
+    .unwrap()
+}
+
 /// Writes `text` as `scenario.toml` in `dir` (one name, so that runs of one text are runs
 /// of the same file) and runs `edgesim ARGS -o dir/out` on it.
 fn edgesim_on(dir: &std::path::Path, text: &str, out: &str, args: &[&str]) -> std::process::Output {
@@ -559,18 +575,7 @@ fn cells_called_equal_by_construction_are_equal_in_every_replication() {
     // The robust choice treats a cell whose service reads what an earlier cell's reads
     // as equal to it (ties, regrets of zero); the built-in example's figures must bear
     // that out in every replication, across layouts and across assumptions.
-    let loaded =
-        edgesim::scenario::load_file(&crate::project_path("scenarios/contoso-three-site.toml"))
-            .unwrap();
-    let mut scenario = loaded.scenario.clone();
-    scenario.simulation.replications = 30;
-    let results = edgesim::study::study(
-        &scenario,
-        &edgesim::study::Origin::of(&loaded),
-        &edgesim::study::StudyOptions::default(),
-        &mut edgesim::study::Quiet,
-    )
-    .unwrap();
+    let results = built_in_study(30);
     let runs = results.study.cell_runs.as_ref().unwrap();
     let mut equal_pairs = 0;
     for cell in 0..results.study.layouts.len() {
@@ -615,18 +620,7 @@ fn cells_called_equal_by_construction_are_equal_in_every_replication() {
 fn cells_labelled_for_the_charts_are_the_results_derived_again_under_those_names() {
     // The charts name each cell "layout · assumption"; the labelled results rename the
     // rows rather than derive them again, which must give what deriving them would.
-    let loaded =
-        edgesim::scenario::load_file(&crate::project_path("scenarios/contoso-three-site.toml"))
-            .unwrap();
-    let mut scenario = loaded.scenario.clone();
-    scenario.simulation.replications = 20;
-    let results = edgesim::study::study(
-        &scenario,
-        &edgesim::study::Origin::of(&loaded),
-        &edgesim::study::StudyOptions::default(),
-        &mut edgesim::study::Quiet,
-    )
-    .unwrap();
+    let results = built_in_study(20);
     let labelled = results.with_cell_labels();
     let mut study = results.study.clone();
     for layout in &mut study.layouts {
