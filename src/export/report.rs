@@ -332,13 +332,7 @@ fn minutes(value: f64) -> String {
 }
 
 fn signed(value: f64) -> String {
-    if value > 0.0 {
-        format!("+{}", crate::format::minutes_label(value))
-    } else if value < 0.0 {
-        format!("−{}", crate::format::minutes_label(-value))
-    } else {
-        "0".to_string()
-    }
+    crate::format::signed_minutes(value)
 }
 
 /// A change with its interval: `+563 min/yr (95% interval +431 to +713)`.
