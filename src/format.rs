@@ -26,6 +26,17 @@ pub fn signed_whole(value: f64) -> String {
     format!("{sign}{}", whole(value))
 }
 
+/// A change in minutes per year with its sign: `+3.2`, `−41`, `0`.
+pub fn signed_minutes(minutes: f64) -> String {
+    if minutes > 0.0 {
+        format!("+{}", minutes_label(minutes))
+    } else if minutes < 0.0 {
+        format!("−{}", minutes_label(-minutes))
+    } else {
+        "0".to_string()
+    }
+}
+
 /// Minutes per year as a short label: `0`, `0.05`, `3.2`, `41`, `1,250`.
 pub fn minutes_label(minutes: f64) -> String {
     if minutes == 0.0 {

@@ -81,6 +81,18 @@ impl RunInfo {
     }
 }
 
+/// `names` in the order first seen, each once (layouts and assumptions of a study's
+/// cells).
+pub fn first_seen<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        if !seen.contains(&name) {
+            seen.push(name);
+        }
+    }
+    seen
+}
+
 /// Everything a study produced, and the tables derived from it.
 #[derive(Clone, Debug)]
 pub struct Results {
@@ -130,15 +142,20 @@ impl Results {
     /// The assumptions the layouts are evaluated under, in scenario order (empty without
     /// `[[assumptions]]`).
     pub fn assumptions(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for layout in &self.study.layouts {
-            if let Some(name) = &layout.assumption
-                && !names.contains(name)
-            {
-                names.push(name.clone());
-            }
-        }
-        names
+        first_seen(
+            self.study
+                .layouts
+                .iter()
+                .filter_map(|l| l.assumption.as_deref()),
+        )
+        .into_iter()
+        .map(String::from)
+        .collect()
+    }
+
+    /// The layouts, each once (a layout is a cell under each assumption), baseline first.
+    pub fn distinct_layouts(&self) -> Vec<&str> {
+        first_seen(self.layouts())
     }
 
     /// The results of the layouts under `assumption` alone, as a run of the scenario with
@@ -162,15 +179,56 @@ impl Results {
     /// of one layout apart); the assumptions stay, so each is still compared with the
     /// baseline under its own assumption.
     pub fn with_cell_labels(&self) -> Results {
-        let mut study = self.study.clone();
-        for layout in &mut study.layouts {
-            if let Some(assumption) = &layout.assumption {
-                layout.layout = format!("{} · {assumption}", layout.layout);
+        // Labels change no figure: the rows are renamed, not derived again (every chart
+        // asks for these results, several times).
+        let label = |layout: &mut String, assumption: &Option<String>| {
+            if let Some(assumption) = assumption {
+                *layout = format!("{layout} · {assumption}");
             }
+        };
+        let study = &self.study;
+        let mut labelled = Results {
+            info: self.info.clone(),
+            description: self.description.clone(),
+            warnings: self.warnings.clone(),
+            study: Study {
+                horizon_micros: study.horizon_micros,
+                layouts: study.layouts.clone(),
+                objective: study.objective.clone(),
+                materiality: study.materiality.clone(),
+                recovery_causes: study.recovery_causes.clone(),
+                // The cells' kept figures serve the matrix of the unlabelled results.
+                cell_runs: None,
+            },
+            summary: self.summary.clone(),
+            causes: self.causes.clone(),
+            pools: self.pools.clone(),
+            comparison: self.comparison.clone(),
+            scores: self.scores.clone(),
+            robust: crate::stats::robust::Robust::default(),
+            precision: self.precision.clone(),
+        };
+        for layout in &mut labelled.study.layouts {
+            label(&mut layout.layout, &layout.assumption);
         }
-        let mut info = self.info.clone();
-        info.layouts = study.layouts.iter().map(|l| l.layout.clone()).collect();
-        Results::new(info, self.description.clone(), self.warnings.clone(), study)
+        for row in &mut labelled.summary {
+            label(&mut row.layout, &row.assumption);
+        }
+        for row in &mut labelled.causes {
+            label(&mut row.layout, &row.assumption);
+        }
+        for row in &mut labelled.pools {
+            label(&mut row.layout, &row.assumption);
+        }
+        for row in &mut labelled.comparison {
+            label(&mut row.layout, &row.assumption);
+            label(&mut row.baseline, &row.assumption);
+        }
+        for row in &mut labelled.scores {
+            label(&mut row.layout, &row.assumption);
+        }
+        labelled.info.layouts = labelled.layouts().map(String::from).collect();
+        labelled
     }
 
     /// The layouts, baseline first.

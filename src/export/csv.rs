@@ -21,7 +21,7 @@ pub const POOLS_HEADER: &str =
 pub const COMPARISON_HEADER: &str = "layout,baseline,service,scope,delta_downtime_min_per_year,ci95_low,ci95_high,replications,replications_differing,interval,replications_needed,material_threshold,verdict,delta_outages_per_year,outages_ci95_low,outages_ci95_high,outages_verdict";
 
 /// `header` with an `assumption` column after `layout` when the study has assumptions.
-fn with_assumption_column(header: &str, assumptions: bool) -> String {
+pub(super) fn with_assumption_column(header: &str, assumptions: bool) -> String {
     if assumptions {
         header.replacen("layout,", "layout,assumption,", 1)
     } else {
@@ -30,7 +30,7 @@ fn with_assumption_column(header: &str, assumptions: bool) -> String {
 }
 
 /// The layout's field, and its assumption's when the study has assumptions.
-fn layout_fields(layout: &str, assumption: Option<&str>, assumptions: bool) -> String {
+pub(super) fn layout_fields(layout: &str, assumption: Option<&str>, assumptions: bool) -> String {
     if assumptions {
         format!(
             "{},{}",

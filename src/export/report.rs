@@ -152,20 +152,7 @@ fn across_assumptions(html: &mut String, results: &Results, matrix: Option<&str>
          (its loss beyond the best layout under the same assumption) is least; each statement names the assumption it rests on, \
          and each margin is a paired 95% interval (docs/output.md, \"Assumptions\").</p>\n<ul class=\"verdict\">"
     );
-    let mut metrics: Vec<&str> = Vec::new();
-    for row in &results.robust.choices {
-        if !metrics.contains(&row.metric) {
-            metrics.push(row.metric);
-        }
-    }
-    if let Some(at) = metrics
-        .iter()
-        .position(|m| *m == crate::stats::SCORE_SERVICE)
-    {
-        let score = metrics.remove(at);
-        metrics.insert(0, score);
-    }
-    for metric in metrics {
+    for metric in results.robust.metrics() {
         let sentences = crate::export::robust::choice_sentences(results, metric);
         let items: Vec<String> = sentences
             .iter()
@@ -196,12 +183,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
         );
     }
     let _ = writeln!(html, "<dl class=\"run\">");
-    let mut layouts: Vec<&str> = Vec::new();
-    for layout in results.layouts() {
-        if !layouts.contains(&layout) {
-            layouts.push(layout);
-        }
-    }
+    let layouts = results.distinct_layouts();
     let assumptions = results.assumptions();
     let crates: Vec<String> = info
         .random_crates
@@ -350,13 +332,7 @@ fn minutes(value: f64) -> String {
 }
 
 fn signed(value: f64) -> String {
-    if value > 0.0 {
-        format!("+{}", crate::format::minutes_label(value))
-    } else if value < 0.0 {
-        format!("−{}", crate::format::minutes_label(-value))
-    } else {
-        "0".to_string()
-    }
+    crate::format::signed_minutes(value)
 }
 
 /// A change with its interval: `+563 min/yr (95% interval +431 to +713)`.

@@ -96,26 +96,37 @@ impl Exporter for RobustCsv {
     }
 }
 
-/// A loss in the unit of `metric`: minutes per year, or weighted user-minutes per year.
-fn amount(metric: &str, value: f64) -> String {
+/// A loss in `metric`'s number format: minutes per year, or whole weighted user-minutes.
+fn bare(metric: &str, value: f64) -> String {
     if metric == crate::stats::SCORE_SERVICE {
-        format!("{} weighted user-min/yr", crate::format::whole(value))
+        crate::format::whole(value)
     } else {
-        format!("{} min/yr", crate::format::minutes_label(value))
+        crate::format::minutes_label(value)
     }
+}
+
+/// A change in `metric`'s number format, with its sign.
+fn signed(metric: &str, value: f64) -> String {
+    if metric == crate::stats::SCORE_SERVICE {
+        crate::format::signed_whole(value)
+    } else {
+        crate::format::signed_minutes(value)
+    }
+}
+
+/// A loss with its unit: `115.7 min/yr`, `98,936,887 weighted user-min/yr`.
+fn amount(metric: &str, value: f64) -> String {
+    let unit = if metric == crate::stats::SCORE_SERVICE {
+        "weighted user-min/yr"
+    } else {
+        "min/yr"
+    };
+    format!("{} {unit}", bare(metric, value))
 }
 
 /// A signed change with its interval in the unit of `metric`.
 fn change(metric: &str, delta: f64, interval: Option<(f64, f64)>) -> String {
-    let number = |v: f64| {
-        if metric == crate::stats::SCORE_SERVICE {
-            crate::format::signed_whole(v)
-        } else if v < 0.0 {
-            format!("−{}", crate::format::minutes_label(-v))
-        } else {
-            format!("+{}", crate::format::minutes_label(v))
-        }
-    };
+    let number = |v: f64| signed(metric, v);
     match interval {
         Some((low, high)) => format!("{} [{}, {}]", number(delta), number(low), number(high)),
         None => number(delta),
@@ -125,16 +136,12 @@ fn change(metric: &str, delta: f64, interval: Option<(f64, f64)>) -> String {
 /// A value with its interval, in the unit of `metric`.
 fn with_interval(metric: &str, value: f64, interval: Option<(f64, f64)>) -> String {
     match interval {
-        Some((low, high)) if low != high => {
-            let bare = |v: f64| {
-                if metric == crate::stats::SCORE_SERVICE {
-                    crate::format::whole(v)
-                } else {
-                    crate::format::minutes_label(v)
-                }
-            };
-            format!("{} [{}, {}]", amount(metric, value), bare(low), bare(high))
-        }
+        Some((low, high)) if low != high => format!(
+            "{} [{}, {}]",
+            amount(metric, value),
+            bare(metric, low),
+            bare(metric, high)
+        ),
         _ => amount(metric, value),
     }
 }

@@ -12,29 +12,6 @@ use crate::topology::Scenario;
 /// The header of `runs.csv`.
 pub const RUNS_HEADER: &str = "layout,replication,service,scope,availability,downtime_min,outages";
 
-/// The header of `runs.csv` for `study`: with an `assumption` column after `layout` when
-/// it has assumptions.
-fn runs_header(study: &Study) -> String {
-    if study.has_assumptions() {
-        RUNS_HEADER.replacen("layout,", "layout,assumption,", 1)
-    } else {
-        RUNS_HEADER.to_string()
-    }
-}
-
-/// A layout's field, and its assumption's when `study` has assumptions.
-fn cell_fields(study: &Study, layout: &str, assumption: Option<&str>) -> String {
-    if study.has_assumptions() {
-        format!(
-            "{},{}",
-            csv_field(layout),
-            csv_field(assumption.unwrap_or_default())
-        )
-    } else {
-        csv_field(layout)
-    }
-}
-
 /// Streams `runs.csv` rows in replication order.
 pub struct RunsWriter<W: std::io::Write> {
     out: W,
@@ -47,7 +24,11 @@ impl<W: std::io::Write> RunsWriter<W> {
     /// Starts the file with its header, for runs of `scenario`.
     pub fn new(mut out: W, scenario: &Scenario) -> std::io::Result<Self> {
         let names = Study::new(scenario);
-        writeln!(out, "{}", runs_header(&names))?;
+        writeln!(
+            out,
+            "{}",
+            super::csv::with_assumption_column(RUNS_HEADER, names.has_assumptions())
+        )?;
         let horizon: SimDuration = scenario.simulation.horizon;
         Ok(RunsWriter {
             out,
@@ -63,7 +44,13 @@ impl<W: std::io::Write> RunsWriter<W> {
         results: &[ReplicationResult],
     ) -> std::io::Result<()> {
         let study = &self.names;
+        let assumptions = study.has_assumptions();
         for (layout, result) in study.layouts.iter().zip(results) {
+            let cell = super::csv::layout_fields(
+                &layout.layout,
+                layout.assumption.as_deref(),
+                assumptions,
+            );
             for ((service, figures), accumulator) in
                 study.figures(result).into_iter().zip(&layout.services)
             {
@@ -73,8 +60,7 @@ impl<W: std::io::Write> RunsWriter<W> {
                         figure.unavailability as f64 / UNAVAILABILITY_SCALE * self.horizon_minutes;
                     writeln!(
                         self.out,
-                        "{},{replication},{},{},{},{},{}",
-                        cell_fields(study, &layout.layout, layout.assumption.as_deref()),
+                        "{cell},{replication},{},{},{},{},{}",
                         service.name(),
                         csv_field(scope),
                         exact_availability(figure.unavailability),
@@ -161,7 +147,7 @@ pub fn interleave(
             })
         })
         .collect();
-    let header_expected = runs_header(study);
+    let header_expected = super::csv::with_assumption_column(RUNS_HEADER, study.has_assumptions());
     // With assumptions, every column after `layout` is one further right.
     let at = usize::from(study.has_assumptions());
     let count = shard_files.len() as u64;
@@ -240,7 +226,7 @@ pub fn interleave(
             writeln!(
                 out,
                 "{},{replication},{service},{},{},{},{}",
-                cell_fields(study, layout, assumption),
+                super::csv::layout_fields(layout, assumption, at == 1),
                 csv_field(scope),
                 &record[4 + at],
                 &record[5 + at],

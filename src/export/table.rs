@@ -51,12 +51,7 @@ fn robust_matrix(results: &Results, assumptions: &[String]) -> String {
     if cells.is_empty() {
         return String::new();
     }
-    let mut layouts: Vec<&str> = Vec::new();
-    for cell in &cells {
-        if !layouts.contains(&cell.layout.as_str()) {
-            layouts.push(&cell.layout);
-        }
-    }
+    let layouts = crate::results::first_seen(cells.iter().map(|c| c.layout.as_str()));
     let (heading, format): (&str, fn(f64) -> String) = if metric == crate::stats::SCORE_SERVICE {
         (
             "Score by layout and assumption (weighted user-minutes lost per year, 95% interval; lower is better):",

@@ -13,7 +13,7 @@ use super::{
     text, text_width, titled,
 };
 use crate::format::{compact, compact_interval};
-use crate::results::Results;
+use crate::results::{Results, first_seen};
 use crate::stats::robust::{ChoiceRow, MatrixCell, Rule};
 
 /// The chart.
@@ -46,17 +46,6 @@ fn metric_title(metric: &str) -> &'static str {
     super::sweep::service_title(metric)
 }
 
-/// The names in order of first appearance.
-fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for name in names {
-        if !out.contains(&name) {
-            out.push(name);
-        }
-    }
-    out
-}
-
 impl Matrix {
     fn label_width(results: &Results) -> i32 {
         let longest = results
@@ -67,20 +56,6 @@ impl Matrix {
             .max()
             .unwrap_or(6);
         text_width(longest, 13) as i32 + 28
-    }
-
-    /// The metrics in the order drawn: the score first (what the planner weighs), then
-    /// the services.
-    fn metrics(results: &Results) -> Vec<&'static str> {
-        let mut metrics = distinct(results.robust.matrix.iter().map(|c| c.metric));
-        if let Some(at) = metrics
-            .iter()
-            .position(|m| *m == crate::stats::SCORE_SERVICE)
-        {
-            let score = metrics.remove(at);
-            metrics.insert(0, score);
-        }
-        metrics
     }
 
     fn draw<DB: DrawingBackend>(
@@ -97,7 +72,7 @@ impl Matrix {
         )?;
         let (x0, mut top) = body.get_base_pixel();
         let left = x0 + Self::label_width(results);
-        for metric in Self::metrics(results) {
+        for metric in results.robust.metrics() {
             let cells: Vec<&MatrixCell> = results
                 .robust
                 .matrix
@@ -111,7 +86,7 @@ impl Matrix {
                 .filter(|c| c.metric == metric)
                 .collect();
             self.panel(area, metric, &cells, &choices, (x0, left, top))?;
-            let layouts = distinct(cells.iter().map(|c| c.layout.as_str())).len() as i32;
+            let layouts = first_seen(cells.iter().map(|c| c.layout.as_str())).len() as i32;
             top += PANEL_HEAD + CELL_HEIGHT * layouts + PANEL_GAP;
         }
         Ok(())
@@ -125,8 +100,8 @@ impl Matrix {
         choices: &[&ChoiceRow],
         (x0, left, top): (i32, i32, i32),
     ) -> DrawResult {
-        let layouts = distinct(cells.iter().map(|c| c.layout.as_str()));
-        let assumptions = distinct(cells.iter().map(|c| c.assumption.as_str()));
+        let layouts = first_seen(cells.iter().map(|c| c.layout.as_str()));
+        let assumptions = first_seen(cells.iter().map(|c| c.assumption.as_str()));
         let most_regret = cells.iter().map(|c| c.regret).fold(0.0f64, f64::max);
         area.draw(&Text::new(
             metric_title(metric),
@@ -251,13 +226,13 @@ impl Chart<Results> for Matrix {
     }
 
     fn size(&self, results: &Results) -> (u32, u32) {
-        let assumptions = distinct(results.robust.matrix.iter().map(|c| c.assumption.as_str()));
+        let assumptions = first_seen(results.robust.matrix.iter().map(|c| c.assumption.as_str()));
         let layouts =
-            distinct(results.robust.matrix.iter().map(|c| c.layout.as_str())).len() as i32;
+            first_seen(results.robust.matrix.iter().map(|c| c.layout.as_str())).len() as i32;
         let width =
             Self::label_width(results) + assumptions.len() as i32 * CELL_WIDTH + CHOICE_WIDTH;
-        let panels =
-            Self::metrics(results).len() as i32 * (PANEL_HEAD + CELL_HEIGHT * layouts + PANEL_GAP);
+        let panels = results.robust.metrics().len() as i32
+            * (PANEL_HEAD + CELL_HEIGHT * layouts + PANEL_GAP);
         (
             width.max(900) as u32,
             (super::title_height(3) as i32 + panels + 10) as u32,

@@ -81,14 +81,6 @@ pub fn choose(losses: &[Vec<f64>]) -> Option<RobustChoice> {
     })
 }
 
-/// The layout after `chosen` by `table`'s values (the next least, ties to the first
-/// listed); `None` with one layout.
-pub fn runner_up(table: &[(f64, usize)], chosen: usize) -> Option<usize> {
-    let others: Vec<usize> = (0..table.len()).filter(|&l| l != chosen).collect();
-    let at = first_min(others.iter().map(|&l| table[l].0));
-    others.get(at).copied()
-}
-
 /// What a robust choice is about: one service for all users, or the `[objective]` score.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
@@ -223,6 +215,24 @@ pub struct Robust {
     pub matrix: Vec<MatrixCell>,
     /// Two rows per metric: best worst case, least regret.
     pub choices: Vec<ChoiceRow>,
+}
+
+impl Robust {
+    /// The metrics in the order a reader meets them: the score first (the one number the
+    /// planner weighs), then the services in report order.
+    pub fn metrics(&self) -> Vec<&'static str> {
+        let mut metrics: Vec<&'static str> = Vec::new();
+        for cell in &self.matrix {
+            if !metrics.contains(&cell.metric) {
+                metrics.push(cell.metric);
+            }
+        }
+        if let Some(at) = metrics.iter().position(|m| *m == SCORE_SERVICE) {
+            let score = metrics.remove(at);
+            metrics.insert(0, score);
+        }
+        metrics
+    }
 }
 
 /// A study's matrix of cells: the layouts (rows) and assumptions (columns) it evaluates,
@@ -414,21 +424,29 @@ pub fn robust(study: &Study) -> Robust {
             continue;
         };
         let n = runs.runs.len() as u64;
-        let means: Vec<Vec<f64>> = grid
+        // Each cell's own mean and interval, from its exact sums.
+        let alone: Vec<Vec<(f64, Interval)>> = grid
             .cells
             .iter()
             .map(|row| {
                 row.iter()
                     .map(|&cell| {
-                        let sum: u128 = runs
-                            .runs
-                            .iter()
-                            .map(|run| u128::from(CellRuns::figure(run, cell, metric.position())))
-                            .sum();
-                        scale.to_unit(sum as f64 / n as f64)
+                        let mut sums = Sums::default();
+                        for run in &runs.runs {
+                            sums.add(CellRuns::figure(run, cell, metric.position()));
+                        }
+                        let interval = mean_interval(&sums.sample(n), scale.caps[cell], ALPHA);
+                        (
+                            scale.to_unit(sums.sum as f64 / n as f64),
+                            scale.unit(interval),
+                        )
                     })
                     .collect()
             })
+            .collect();
+        let means: Vec<Vec<f64>> = alone
+            .iter()
+            .map(|row| row.iter().map(|(mean, _)| *mean).collect())
             .collect();
         let Some(choice) = choose(&means) else {
             continue;
@@ -444,15 +462,7 @@ pub fn robust(study: &Study) -> Robust {
         };
         for (l, layout) in grid.layouts.iter().enumerate() {
             for (a, assumption) in grid.assumptions.iter().enumerate() {
-                let mut sums = Sums::default();
-                for run in &runs.runs {
-                    sums.add(CellRuns::figure(run, cell(l, a), metric.position()));
-                }
-                let interval = scale.unit(mean_interval(
-                    &sums.sample(n),
-                    scale.caps[cell(l, a)],
-                    ALPHA,
-                ));
+                let interval = alone[l][a].1;
                 let (regret, regret_interval, _, _) =
                     paired(runs, metric, &scale, &regret_terms(l, a));
                 robust.matrix.push(MatrixCell {
@@ -487,13 +497,7 @@ pub fn robust(study: &Study) -> Robust {
             };
             let own = terms_of(chosen.layout, chosen.deciding_assumption);
             let (value, interval) = match rule {
-                Rule::BestWorstCase => {
-                    let at = grid.assumptions.len() * chosen.layout + chosen.deciding_assumption;
-                    let index =
-                        robust.matrix.len() - grid.layouts.len() * grid.assumptions.len() + at;
-                    let deciding = &robust.matrix[index];
-                    (deciding.value, deciding.interval)
-                }
+                Rule::BestWorstCase => alone[chosen.layout][chosen.deciding_assumption],
                 Rule::LeastRegret => {
                     let (value, interval, _, _) = paired(runs, metric, &scale, &own);
                     (value, interval)

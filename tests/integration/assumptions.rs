@@ -16,6 +16,42 @@ fn with_assumptions(assumptions: &str) -> String {
     format!("{}\n{assumptions}", contoso())
 }
 
+/// Partners that retry, and partners that never retry.
+const RETRY_OR_NOT: &str = "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n";
+
+/// The scenario as written, and a slower administrator.
+const AS_WRITTEN_OR_SLOW: &str = "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n";
+
+/// The built-in example's results over its first `replications` replications, in memory.
+fn built_in_study(replications: u64) -> edgesim::results::Results {
+    let loaded =
+        edgesim::scenario::load_file(&crate::project_path("scenarios/contoso-three-site.toml"))
+            .unwrap();
+    let mut scenario = loaded.scenario.clone();
+    scenario.simulation.replications = replications;
+    edgesim::study::study(
+        &scenario,
+        &edgesim::study::Origin::of(&loaded),
+        &edgesim::study::StudyOptions::default(),
+        &mut edgesim::study::Quiet,
+    )
+    .unwrap()
+}
+
+/// Writes `text` as `scenario.toml` in `dir` (one name, so that runs of one text are runs
+/// of the same file) and runs `edgesim ARGS -o dir/out` on it.
+fn edgesim_on(dir: &std::path::Path, text: &str, out: &str, args: &[&str]) -> std::process::Output {
+    let file = dir.join("scenario.toml");
+    std::fs::write(&file, text).unwrap();
+    crate::edgesim()
+        .args(args)
+        .arg("-o")
+        .arg(dir.join(out))
+        .arg(&file)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn every_layout_runs_under_every_assumption_and_a_cell_is_the_written_in_run() {
     let text = with_assumptions(
@@ -172,21 +208,15 @@ fn rows_under(dir: &std::path::Path, file: &str, assumption: &str) -> Vec<String
 fn a_cells_rows_are_the_written_in_runs_rows_to_the_byte() {
     let dir = tempfile::tempdir().unwrap();
     let run = |text: &str, out: &str| {
-        let file = dir.path().join(format!("{out}.toml"));
-        std::fs::write(&file, text).unwrap();
-        crate::edgesim()
-            .args(["run", "-n", "30", "--no-charts", "-q", "-o"])
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .assert()
-            .success();
+        let output = edgesim_on(
+            dir.path(),
+            text,
+            out,
+            &["run", "-n", "30", "--no-charts", "-q"],
+        );
+        assert!(output.status.success());
     };
-    run(
-        &with_assumptions(
-            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
-        ),
-        "cells",
-    );
+    run(&with_assumptions(AS_WRITTEN_OR_SLOW), "cells");
     run(&contoso(), "plain");
     run(
         &contoso().replace(
@@ -220,23 +250,16 @@ fn a_cells_rows_are_the_written_in_runs_rows_to_the_byte() {
 #[test]
 fn shards_of_a_run_with_assumptions_merge_into_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cells.toml");
-    std::fs::write(
-        &file,
-        with_assumptions(
-            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
-        ),
-    )
-    .unwrap();
     let run = |extra: &[&str], out: &str| {
-        crate::edgesim()
-            .args(["run", "-n", "20", "--no-charts", "-q"])
-            .args(extra)
-            .arg("-o")
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .assert()
-            .success();
+        let mut args = vec!["run", "-n", "20", "--no-charts", "-q"];
+        args.extend_from_slice(extra);
+        let output = edgesim_on(
+            dir.path(),
+            &with_assumptions(AS_WRITTEN_OR_SLOW),
+            out,
+            &args,
+        );
+        assert!(output.status.success());
     };
     run(&[], "single");
     run(&["--shard", "1/2"], "s1");
@@ -268,14 +291,7 @@ fn shards_of_a_run_with_assumptions_merge_into_the_single_run() {
 fn the_terminal_table_under_an_assumption_is_the_written_in_runs() {
     let dir = tempfile::tempdir().unwrap();
     let table = |text: &str, out: &str| -> String {
-        let file = dir.path().join(format!("{out}.toml"));
-        std::fs::write(&file, text).unwrap();
-        let output = crate::edgesim()
-            .args(["run", "-n", "30", "--no-charts", "-o"])
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .output()
-            .unwrap();
+        let output = edgesim_on(dir.path(), text, out, &["run", "-n", "30", "--no-charts"]);
         assert!(output.status.success());
         String::from_utf8(output.stdout)
             .unwrap()
@@ -284,12 +300,7 @@ fn the_terminal_table_under_an_assumption_is_the_written_in_runs() {
             .map(|line| format!("{line}\n"))
             .collect()
     };
-    let cells = table(
-        &with_assumptions(
-            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
-        ),
-        "cells",
-    );
+    let cells = table(&with_assumptions(AS_WRITTEN_OR_SLOW), "cells");
     let written = table(
         &contoso().replace(
             "[operations]\nresponse = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }\n",
@@ -380,20 +391,12 @@ fn the_report_names_the_assumption_and_says_when_the_best_layout_depends_on_it()
 #[test]
 fn the_score_matrix_shows_each_cells_score_and_the_worst_case() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("beliefs.toml");
-    std::fs::write(
-        &file,
-        with_assumptions(
-            "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n",
-        ),
-    )
-    .unwrap();
-    let output = crate::edgesim()
-        .args(["run", "-n", "40", "--no-charts", "-o"])
-        .arg(dir.path().join("out"))
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = edgesim_on(
+        dir.path(),
+        &with_assumptions(RETRY_OR_NOT),
+        "out",
+        &["run", "-n", "40", "--no-charts"],
+    );
     let stdout = String::from_utf8(output.stdout).unwrap();
     let read = |name: &str| std::fs::read_to_string(dir.path().join("out").join(name)).unwrap();
     let (summary, matrix) = (read("summary.csv"), read("matrix.csv"));
@@ -446,16 +449,11 @@ fn the_score_matrix_shows_each_cells_score_and_the_worst_case() {
 #[test]
 fn a_sweep_names_each_cell() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("beliefs.toml");
-    std::fs::write(
-        &file,
-        with_assumptions(
-            "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n",
-        ),
-    )
-    .unwrap();
-    crate::edgesim()
-        .args([
+    let output = edgesim_on(
+        dir.path(),
+        &with_assumptions(RETRY_OR_NOT),
+        "out",
+        &[
             "sweep",
             "--vary",
             "dns.ttl=5m",
@@ -463,12 +461,9 @@ fn a_sweep_names_each_cell() {
             "10",
             "--no-charts",
             "-q",
-            "-o",
-        ])
-        .arg(dir.path().join("out"))
-        .arg(&file)
-        .assert()
-        .success();
+        ],
+    );
+    assert!(output.status.success());
     let sweep = std::fs::read_to_string(dir.path().join("out/sweep.csv")).unwrap();
     for cell in [
         "distinct-priorities · retry",
@@ -481,21 +476,19 @@ fn a_sweep_names_each_cell() {
 #[test]
 fn diff_pairs_cells_by_layout_and_assumption() {
     let dir = tempfile::tempdir().unwrap();
-    let assumptions = "[[assumptions]]\nname = \"retry\"\n\n[[assumptions]]\nname = \"never-retry\"\nfederation = { inbound = \"single_target\" }\n";
     let run = |text: String, out: &str| {
-        let file = dir.path().join(format!("{out}.toml"));
-        std::fs::write(&file, text).unwrap();
-        crate::edgesim()
-            .args(["run", "-n", "30", "--no-charts", "-q", "-o"])
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .assert()
-            .success();
+        let output = edgesim_on(
+            dir.path(),
+            &text,
+            out,
+            &["run", "-n", "30", "--no-charts", "-q"],
+        );
+        assert!(output.status.success());
     };
-    run(with_assumptions(assumptions), "old");
+    run(with_assumptions(RETRY_OR_NOT), "old");
     // The same, with a shorter TTL: only the cells whose services read it change.
     run(
-        with_assumptions(assumptions).replace("[dns]\nttl = \"1h\"", "[dns]\nttl = \"5m\""),
+        with_assumptions(RETRY_OR_NOT).replace("[dns]\nttl = \"1h\"", "[dns]\nttl = \"5m\""),
         "new",
     );
     let status = crate::edgesim()
@@ -546,22 +539,13 @@ fn diff_pairs_cells_by_layout_and_assumption() {
 fn a_trace_under_an_assumption_is_the_written_in_runs() {
     let dir = tempfile::tempdir().unwrap();
     let trace = |text: &str, out: &str, extra: &[&str]| -> Vec<u8> {
-        let file = dir.path().join(format!("{out}.toml"));
-        std::fs::write(&file, text).unwrap();
-        crate::edgesim()
-            .args(["trace", "--replication", "5", "--layout", "unpaired-pools"])
-            .args(extra)
-            .arg("-o")
-            .arg(dir.path().join(out))
-            .arg(&file)
-            .assert()
-            .success();
+        let mut args = vec!["trace", "--replication", "5", "--layout", "unpaired-pools"];
+        args.extend_from_slice(extra);
+        assert!(edgesim_on(dir.path(), text, out, &args).status.success());
         std::fs::read(dir.path().join(out).join("trace.csv")).unwrap()
     };
     let cells = trace(
-        &with_assumptions(
-            "[[assumptions]]\nname = \"as-written\"\n\n[[assumptions]]\nname = \"slow-admin\"\noperations = { response = \"4h\" }\n",
-        ),
+        &with_assumptions(AS_WRITTEN_OR_SLOW),
         "cells",
         &["--assumption", "slow-admin"],
     );
@@ -591,18 +575,7 @@ fn cells_called_equal_by_construction_are_equal_in_every_replication() {
     // The robust choice treats a cell whose service reads what an earlier cell's reads
     // as equal to it (ties, regrets of zero); the built-in example's figures must bear
     // that out in every replication, across layouts and across assumptions.
-    let loaded =
-        edgesim::scenario::load_file(&crate::project_path("scenarios/contoso-three-site.toml"))
-            .unwrap();
-    let mut scenario = loaded.scenario.clone();
-    scenario.simulation.replications = 30;
-    let results = edgesim::study::study(
-        &scenario,
-        &edgesim::study::Origin::of(&loaded),
-        &edgesim::study::StudyOptions::default(),
-        &mut edgesim::study::Quiet,
-    )
-    .unwrap();
+    let results = built_in_study(30);
     let runs = results.study.cell_runs.as_ref().unwrap();
     let mut equal_pairs = 0;
     for cell in 0..results.study.layouts.len() {
@@ -640,5 +613,41 @@ fn cells_called_equal_by_construction_are_equal_in_every_replication() {
     assert_eq!(
         runs.representative(index("geo-dns", "partners-retry"), inbound),
         index("geo-dns", "partners-retry")
+    );
+}
+
+#[test]
+fn cells_labelled_for_the_charts_are_the_results_derived_again_under_those_names() {
+    // The charts name each cell "layout · assumption"; the labelled results rename the
+    // rows rather than derive them again, which must give what deriving them would.
+    let results = built_in_study(20);
+    let labelled = results.with_cell_labels();
+    let mut study = results.study.clone();
+    for layout in &mut study.layouts {
+        if let Some(assumption) = &layout.assumption {
+            layout.layout = format!("{} · {assumption}", layout.layout);
+        }
+    }
+    study.cell_runs = None;
+    let mut info = results.info.clone();
+    info.layouts = study.layouts.iter().map(|l| l.layout.clone()).collect();
+    let derived = edgesim::results::Results::new(
+        info,
+        results.description.clone(),
+        results.warnings.clone(),
+        study,
+    );
+    assert_eq!(labelled.info, derived.info);
+    assert_eq!(labelled.study, derived.study);
+    assert_eq!(labelled.summary, derived.summary);
+    assert_eq!(labelled.causes, derived.causes);
+    assert_eq!(labelled.pools, derived.pools);
+    assert_eq!(labelled.comparison, derived.comparison);
+    assert_eq!(labelled.scores, derived.scores);
+    assert!(
+        labelled
+            .comparison
+            .iter()
+            .all(|r| r.baseline.ends_with(r.assumption.as_deref().unwrap()))
     );
 }
