@@ -221,6 +221,14 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     }
     let _ = writeln!(html, "</dl>");
 
+    if results.explore.is_some() {
+        let chart = charts
+            .iter()
+            .find(|(chart, _)| chart.file_stem() == "explore")
+            .map(|(_, svg)| svg.as_str());
+        crate::export::explore::section(&mut html, results, chart);
+    }
+
     if assumptions.is_empty() {
         body(&mut html, results, None);
     } else {
@@ -255,7 +263,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
 
     let _ = writeln!(html, "<h2>Charts</h2>");
     for (chart, svg) in charts {
-        if chart.file_stem() != "matrix" {
+        if chart.file_stem() != "matrix" && chart.file_stem() != "explore" {
             figure(&mut html, chart.file_stem(), chart.title(), svg);
         }
     }

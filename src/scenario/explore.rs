@@ -55,6 +55,30 @@ pub struct ExploreSpace {
     /// The most replication-years the search may spend (`None`: the scenario's
     /// replications for every candidate).
     pub budget_replication_years: Option<u64>,
+    /// How a candidate's score is judged across `[[assumptions]]`.
+    pub criterion: Criterion,
+}
+
+/// How `edgesim explore` judges a candidate across assumptions (`[explore] criterion`;
+/// without assumptions both are the score itself, as a ranking).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Criterion {
+    /// Its score under the assumption where it does worst (`"worst_case"`, the default).
+    #[default]
+    WorstCase,
+    /// Its largest regret: how far its score is above the best candidate's under the same
+    /// assumption, at the assumption where that gap is largest (`"regret"`).
+    Regret,
+}
+
+impl Criterion {
+    /// The name a scenario writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Criterion::WorstCase => "worst_case",
+            Criterion::Regret => "regret",
+        }
+    }
 }
 
 /// `[costs]`: what a layout costs a year, in a unit the planner names.
@@ -94,7 +118,14 @@ pub fn read_explore(node: &Node, findings: &mut Findings) -> Option<ExploreSpace
     let table = TableReader::open(
         node,
         "explore",
-        &["reorder", "route", "gateway", "servers", "budget"],
+        &[
+            "reorder",
+            "route",
+            "gateway",
+            "servers",
+            "budget",
+            "criterion",
+        ],
         findings,
     )?;
     let mut space = ExploreSpace::default();
@@ -217,6 +248,20 @@ pub fn read_explore(node: &Node, findings: &mut Findings) -> Option<ExploreSpace
             findings,
         )
         .map(|b| b as u64);
+    }
+    if let Some(criterion) = table.optional("criterion") {
+        let path = table.path_of("criterion");
+        match read_string(criterion, &path, findings).as_deref() {
+            Some("worst_case") => space.criterion = Criterion::WorstCase,
+            Some("regret") => space.criterion = Criterion::Regret,
+            Some(other) => findings.error(
+                &path,
+                criterion.span.clone(),
+                format!("\"{other}\" is not a criterion"),
+                "use \"worst_case\" (a candidate's score under the assumption where it does worst) or \"regret\" (its largest gap to the best candidate under one assumption)",
+            ),
+            None => {}
+        }
     }
     if space.reorder.is_empty()
         && space.route.is_empty()

@@ -386,6 +386,17 @@ pub fn load_str_with(
     text: &str,
     overlay: Option<&Node>,
 ) -> Result<LoadedScenario, LoadError> {
+    load_layouts_with(name, text, overlay, None)
+}
+
+/// [`load_str_with`] keeping only layout `only` (every layout when `None`): an explore
+/// candidate edits the layout explored, and the other layouts need not accept its edits.
+pub fn load_layouts_with(
+    name: &str,
+    text: &str,
+    overlay: Option<&Node>,
+    only: Option<&str>,
+) -> Result<LoadedScenario, LoadError> {
     let source = SourceText::new(name, text);
     let document = match toml_edit::Document::parse(text) {
         Ok(document) => document,
@@ -452,6 +463,8 @@ pub fn load_str_with(
             let base_tree = layout::without_keys(&root, &["layouts"]);
             for (name, materialised, _) in
                 materialise_layouts(&base_tree, layouts_node, &mut diagnostics)
+                    .into_iter()
+                    .filter(|(name, _, _)| only.is_none_or(|only| only == name))
             {
                 let materialised = match overlay {
                     Some(overlay) => layout::merge(&materialised, overlay),
@@ -469,6 +482,8 @@ pub fn load_str_with(
             let base_tree = layout::without_keys(&root, &["layouts"]);
             for (name, materialised, replaced) in
                 materialise_layouts(&base_tree, layouts_node, &mut diagnostics)
+                    .into_iter()
+                    .filter(|(name, _, _)| only.is_none_or(|only| only == name))
             {
                 let mut layout_findings = Findings::default();
                 let materialised = match overlay {

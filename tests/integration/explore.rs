@@ -60,7 +60,7 @@ fn a_candidate_written_as_a_layout_runs_as_the_candidate() {
         &loaded.scenario.layouts[0],
     );
     for candidate in [&all[0], &all[9], &all[23]] {
-        let cells = materialise("space.toml", &text, candidate).unwrap();
+        let cells = materialise("space.toml", &text, "distinct-priorities", candidate).unwrap();
         assert_eq!(cells.len(), 1);
         let cell = &cells[0];
         assert_eq!(cell.layout_name, candidate.name);
@@ -88,7 +88,7 @@ fn a_candidate_written_as_a_layout_runs_as_the_candidate() {
     }
     // The last candidate: edge-redmond first at priority 10, the route in Amsterdam and
     // three servers in Redmond.
-    let cell = &materialise("space.toml", &text, &all[23]).unwrap()[0];
+    let cell = &materialise("space.toml", &text, "distinct-priorities", &all[23]).unwrap()[0];
     let redmond = cell
         .edge_pools
         .iter()
@@ -158,54 +158,89 @@ fn mistakes_in_a_space_name_the_key_and_what_to_change() {
     }
 }
 
-#[test]
-fn the_search_finds_a_best_known_by_construction_and_spends_less_than_every_candidate_in_full() {
-    // Amsterdam's and Redmond's Edge pools are held down for 30 days of every year: the
-    // federation route belongs in Dublin, by about 30 days × 90,000 users of outbound
-    // federation. The search must name it under every seed, and stop before running
-    // every candidate to the scenario's replications.
-    let tables = "[explore]\nroute = [\"edge-amsterdam\", \"edge-redmond\", \"edge-dublin\"]\n\n\
-                  [[outages]]\ntarget = \"edge-amsterdam\"\nstart = \"100d\"\nduration = \"30d\"\n\n\
-                  [[outages]]\ntarget = \"edge-redmond\"\nstart = \"200d\"\nduration = \"30d\"\n";
-    let text = contoso_with(tables);
-    for seed in 1..=5u64 {
-        let mut loaded = load_str("route.toml", &text).unwrap();
-        loaded.scenario.simulation.seed = seed;
-        loaded.scenario.simulation.replications = 160;
-        let all = candidates(
-            loaded.explore.as_ref().unwrap(),
-            &loaded.scenario.layouts[0],
+/// A space whose best candidate is known by construction: Amsterdam's and Redmond's Edge
+/// pools fail every 60 days for 2 days (each pool is down about 3% of the year, so the
+/// federation route belongs in Dublin: outbound federation of 90,000 users), and
+/// Dublin's servers fail every 30 days for a day (a one-server pool is down about 3% of
+/// the year, a two-server pool about 0.1%: the second server pays for itself). Of the
+/// 3 routes × 2 server counts, "route edge-dublin; edge-dublin 2 servers" is best by
+/// millions of weighted user-minutes a year over every other candidate.
+fn known_best_space() -> String {
+    let often = "failures = { edge_pool = { time_to_failure = \"60d\", time_to_repair = \"2d\" } }";
+    let text = crate::contoso_layouts_text()
+        .replace(
+            "next_hop = \"fe-amsterdam\"\n",
+            &format!("next_hop = \"fe-amsterdam\"\n{often}\n"),
+        )
+        .replace(
+            "next_hop = \"fe-redmond\"\n",
+            &format!("next_hop = \"fe-redmond\"\n{often}\n"),
+        )
+        .replace(
+            "next_hop = \"fe-dublin\"\n",
+            "next_hop = \"fe-dublin\"\nfailures = { server = { time_to_failure = \"30d\", time_to_repair = \"1d\" } }\n",
         );
-        let topologies: Vec<_> = all
-            .iter()
-            .map(|c| materialise("route.toml", &text, c).unwrap().remove(0))
-            .collect();
+    format!(
+        "{text}\n[explore]\nroute = [\"edge-amsterdam\", \"edge-redmond\", \"edge-dublin\"]\nservers = {{ edge-dublin = [1, 2] }}\n"
+    )
+}
+
+const KNOWN_BEST: &str = "route edge-dublin; edge-dublin 2 servers";
+
+/// How many of `seeds` searches of [`known_best_space`] (at most `replications` each)
+/// recommend the best, and the replications the searches spent in all.
+fn searches_of_the_known_best(seeds: std::ops::Range<u64>, replications: u64) -> (u64, u64, u64) {
+    let text = known_best_space();
+    let mut loaded = load_str("known-best.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    loaded.scenario.simulation.replications = replications;
+    let all = candidates(
+        loaded.explore.as_ref().unwrap(),
+        &loaded.scenario.layouts[0],
+    );
+    assert_eq!(all.len(), 6);
+    let cells = edgesim::explore::candidate_cells(&loaded, "distinct-priorities", &all).unwrap();
+    let (mut correct, mut spent, mut searches) = (0, 0, 0);
+    for seed in seeds {
+        loaded.scenario.simulation.seed = seed;
         let found = edgesim::explore::search(
             &loaded.scenario,
-            topologies,
-            all,
+            cells.clone(),
+            all.clone(),
             &edgesim::explore::SearchOptions::default(),
         )
         .unwrap();
-        let best = &found.outcomes[found.selected[0]];
-        assert_eq!(best.candidate.changes, "route edge-dublin", "seed {seed}");
-        assert_eq!(found.selected.len(), 1, "seed {seed}");
-        // The other routes are eliminated along the way (each with the stage it ended).
-        for outcome in &found.outcomes {
-            if outcome.candidate.changes != "route edge-dublin" {
-                assert!(
-                    matches!(outcome.status, edgesim::explore::Status::Eliminated { .. }),
-                    "seed {seed}: {:?}",
-                    outcome.status
-                );
-            }
-        }
-        assert!(
-            found.replications_spent < 3 * 160,
-            "seed {seed}: {} replications",
-            found.replications_spent
-        );
+        let recommended = found
+            .recommended()
+            .map(|i| found.outcomes[i].candidate.changes.as_str());
+        correct += u64::from(recommended == Some(KNOWN_BEST));
+        spent += found.replications_spent;
+        searches += 1;
     }
+    (correct, searches, spent)
+}
+
+#[test]
+fn the_search_finds_a_best_known_by_construction_at_the_stated_probability() {
+    // The procedure loses the best with probability at most 5%. Over 30 seeds, more than
+    // 6 misses would happen with probability below 0.2% if it held (binomial, n = 30,
+    // p = 0.05: P(X >= 7) = 0.0017); a separation this large should give none. Deeper:
+    // PCS_SEEDS=1000 (docs/output.md, "Explore", gives the figure).
+    let seeds: u64 = std::env::var("PCS_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    let (correct, searches, spent) = searches_of_the_known_best(1..seeds + 1, 160);
+    eprintln!("PCS: {correct} of {searches}, {spent} replications");
+    let misses = searches - correct;
+    assert!(
+        misses as f64 <= 6.0 * searches as f64 / 30.0,
+        "{misses} of {searches} searches missed the best"
+    );
+    // Every candidate run to the cap would be 6 × 160 replications per search.
+    assert!(
+        spent < searches * 6 * 160 / 2,
+        "{spent} replications over {searches} searches"
+    );
 }
 
 #[test]
@@ -218,10 +253,8 @@ fn a_search_does_not_depend_on_the_threads() {
         loaded.explore.as_ref().unwrap(),
         &loaded.scenario.layouts[0],
     );
-    let topologies: Vec<_> = all
-        .iter()
-        .map(|c| materialise("space.toml", &text, c).unwrap().remove(0))
-        .collect();
+    let topologies =
+        edgesim::explore::candidate_cells(&loaded, "distinct-priorities", &all).unwrap();
     let run = |threads: usize| {
         let found = edgesim::explore::search(
             &loaded.scenario,
