@@ -379,9 +379,21 @@ pub struct Outcome {
     /// Where it ended.
     pub status: Status,
     /// For every candidate but the recommended one: how much worse than the recommended
-    /// one by the criterion, on the candidate's replications (weighted user-minutes per
-    /// year), and the most it can be at 95% (paired, under every assumption jointly).
-    pub gap_to_recommended: Option<(f64, f64)>,
+    /// one by the criterion, on the candidate's replications, with bounds at 95%.
+    pub gap_to_recommended: Option<Gap>,
+}
+
+/// How much worse one candidate is than another by the criterion, paired on the same
+/// replications, weighted user-minutes per year.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gap {
+    /// The difference of their criteria's means.
+    pub mean: f64,
+    /// At 95%, under every assumption jointly: the difference is at least this (the
+    /// least, over assumptions, of their difference under the same assumption).
+    pub low: f64,
+    /// ... and at most this (the largest such difference).
+    pub high: f64,
 }
 
 /// Why a search stopped.
@@ -389,6 +401,8 @@ pub struct Outcome {
 pub enum Stop {
     /// One candidate survived.
     OneLeft,
+    /// Every candidate was eliminated (each misses a target).
+    NoneLeft,
     /// No survivor can be materially better than the leader (the score's threshold).
     WithinThreshold,
     /// The survivors reached the scenario's replications.
@@ -402,6 +416,7 @@ impl Stop {
     pub fn words(self) -> &'static str {
         match self {
             Stop::OneLeft => "one candidate was left",
+            Stop::NoneLeft => "every candidate was shown to miss a target",
             Stop::WithinThreshold => {
                 "no candidate left could be materially better than the leader (the score's threshold)"
             }
@@ -874,7 +889,10 @@ pub fn search_with_progress(
         let survivors: Vec<usize> = (0..count)
             .filter(|&i| status[i] == Status::Survived)
             .collect();
-        if survivors.len() <= 1 {
+        if survivors.is_empty() {
+            break Stop::NoneLeft;
+        }
+        if survivors.len() == 1 {
             break Stop::OneLeft;
         }
         if all_within {
@@ -954,7 +972,9 @@ pub fn search_with_progress(
     // Each candidate against the recommended one: its criterion minus the
     // recommended one's is at most the largest over assumptions of their difference under
     // the same assumption (the recommended one's worst case, or largest regret, is at
-    // least its figure under each), bounded jointly at 95%.
+    // least its figure under each), and at least the least such difference (the
+    // candidate's is at least its figure under the assumption that decides the
+    // recommended one's); bounded jointly at 95%.
     if let Some(best) = results.recommended() {
         let level = 0.05 / per_candidate as f64;
         for i in 0..count {
@@ -964,18 +984,21 @@ pub fn search_with_progress(
                 continue;
             }
             let mean = judge.value(&figures, i, n).0 - judge.value(&figures, best, n).0;
-            let high = (0..per_candidate)
+            let (low, high) = (0..per_candidate)
                 .map(|a| {
                     figures
                         .interval(&judge.difference(i, a, best, a), n, cap, level)
                         .ends()
-                        .map_or(f64::INFINITY, |(_, high)| high)
+                        .unwrap_or((f64::NEG_INFINITY, f64::INFINITY))
                 })
-                .fold(f64::NEG_INFINITY, f64::max);
-            results.outcomes[i].gap_to_recommended = Some((
-                study.score_user_minutes(mean),
-                study.score_user_minutes(high),
-            ));
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), (low, high)| {
+                    (l.min(low), h.max(high))
+                });
+            results.outcomes[i].gap_to_recommended = Some(Gap {
+                mean: study.score_user_minutes(mean),
+                low: study.score_user_minutes(low),
+                high: study.score_user_minutes(high),
+            });
         }
     }
     Ok(results)
@@ -996,10 +1019,6 @@ pub struct ExploreReport {
     pub costs: Vec<Option<f64>>,
     /// The explored layout's yearly cost.
     pub explored_cost: Option<f64>,
-    /// Per candidate, whether no other candidate is at most as costly and at most as
-    /// bad by the criterion's mean, and better in one (the cost–score Pareto front; by
-    /// score alone without `[costs]`).
-    pub pareto: Vec<bool>,
     /// The candidates run again in the confirmation, best first (at most
     /// [`MAX_CONFIRMED`]).
     pub confirmed: Vec<usize>,
@@ -1010,6 +1029,49 @@ pub struct ExploreReport {
     pub confirmation_seed: u64,
     /// The score's materiality threshold, weighted user-minutes per year.
     pub threshold_user_min_per_year: f64,
+}
+
+impl ExploreReport {
+    /// Candidate `index`'s score on the recommended candidate's footing: the recommended
+    /// one's score plus the paired gap on the candidate's replications, with the gap's
+    /// 95% bounds (its own score and interval for the recommended one, or without one).
+    /// Candidates stopped early are then compared on the evidence that stopped them, not
+    /// on means over fewer replications.
+    pub fn on_footing(&self, index: usize) -> (f64, Option<(f64, f64)>) {
+        let outcomes = &self.search.outcomes;
+        let own = || {
+            let outcome = &outcomes[index];
+            let ends = match outcome.score_interval {
+                Interval::TwoSided { low, high } => Some((low, high)),
+                _ => None,
+            };
+            (outcome.score_user_min_per_year, ends)
+        };
+        match (
+            self.search.recommended(),
+            outcomes[index].gap_to_recommended,
+        ) {
+            (Some(best), Some(gap)) => {
+                let base = outcomes[best].score_user_min_per_year;
+                let finite = gap.low.is_finite() && gap.high.is_finite();
+                (
+                    base + gap.mean,
+                    finite.then_some((base + gap.low, base + gap.high)),
+                )
+            }
+            _ => own(),
+        }
+    }
+
+    /// Per candidate, whether it is on the cost–score Pareto front, on the recommended
+    /// candidate's footing ([`ExploreReport::on_footing`]).
+    pub fn front(&self) -> Vec<bool> {
+        pareto_front(
+            &(0..self.search.outcomes.len())
+                .map(|i| (self.costs[i].unwrap_or(0.0), self.on_footing(i).0))
+                .collect::<Vec<_>>(),
+        )
+    }
 }
 
 /// The most candidates a confirmation run and `--emit` carry.

@@ -84,14 +84,6 @@ pub fn explore(options: &ExploreOptions) -> Result<ExploreOutcome, Failure> {
         explore::search_with_progress(scenario, cells.clone(), all, &search_options, &mut progress)
             .map_err(Failure::Failed)?;
     let confirmed = explore::confirmed(&search);
-    let pareto = explore::pareto_front(
-        &search
-            .outcomes
-            .iter()
-            .zip(&costs)
-            .map(|(o, c)| (c.unwrap_or(0.0), o.score_user_min_per_year))
-            .collect::<Vec<_>>(),
-    );
 
     // The confirmation: the explored layout and the best candidates on a seed of their
     // own, so that their figures are not the ones they were chosen on.
@@ -129,7 +121,6 @@ pub fn explore(options: &ExploreOptions) -> Result<ExploreOutcome, Failure> {
         unit: loaded.costs.as_ref().map(|c| c.unit.clone()),
         explored_cost: loaded.costs.as_ref().map(|c| c.of(&explored_cells[0])),
         costs,
-        pareto,
         confirmed,
         search_seed: scenario.simulation.seed,
         confirmation_seed: confirmation.simulation.seed,

@@ -82,8 +82,9 @@ fn csv(report: &ExploreReport) -> String {
     for (service, _) in &search.targets {
         let _ = write!(text, ",target_{}", service.name());
     }
-    text.push_str(",pareto,recommended,confirmed\n");
+    text.push_str(",gap_to_recommended,gap_ci95_low,gap_ci95_high,pareto,recommended,confirmed\n");
     let recommended = search.recommended();
+    let front = report.front();
     for (i, outcome) in search.outcomes.iter().enumerate() {
         let ends = outcome.score_interval.ends();
         let _ = write!(
@@ -106,10 +107,15 @@ fn csv(report: &ExploreReport) -> String {
         for check in &outcome.targets {
             let _ = write!(text, ",{}", check.name());
         }
+        let gap = outcome.gap_to_recommended;
+        let finite = |x: f64| x.is_finite().then_some(x);
         let _ = writeln!(
             text,
-            ",{},{},{}",
-            report.pareto[i],
+            ",{},{},{},{},{},{}",
+            optional(gap.map(|g| g.mean), 1),
+            optional(gap.and_then(|g| finite(g.low)), 1),
+            optional(gap.and_then(|g| finite(g.high)), 1),
+            front[i],
             recommended == Some(i),
             report.confirmed.contains(&i)
         );
@@ -217,13 +223,16 @@ pub fn sentences(report: &ExploreReport) -> Vec<String> {
                     "With probability at least {confidence} it is the best candidate{with_targets} or within the score's threshold ({threshold} weighted user-minutes a year) of it; the candidates left ({}) cannot be materially better.",
                     names(&search.selected)
                 ),
-                Stop::Replications | Stop::Budget => format!(
+                Stop::Replications | Stop::Budget | Stop::NoneLeft => format!(
                     "With probability at least {confidence} the best candidate{with_targets} is among those left ({}), which {} could not separate: it is the best of them by its mean, not proven best; more replications (-n) or a larger [explore] budget would separate them.",
                     names(&search.selected),
                     if search.stop == Stop::Budget { "the budget" } else { "the replications" }
                 ),
             });
         }
+        None if search.selected.is_empty() => lines.push(format!(
+            "Every candidate is shown to miss a target at {confidence} (explore.csv says which, and under which assumption); none is recommended. Relax [objective.targets] or widen [explore]."
+        )),
         None => lines.push(format!(
             "No candidate left ({}) is shown to meet every target at {confidence}; none is recommended. Their targets: {}.",
             names(&search.selected),
@@ -256,7 +265,8 @@ fn cheaper_alternatives(report: &ExploreReport, best: usize) -> Vec<String> {
     let mut cheaper: Vec<(usize, f64, f64, f64)> = (0..search.outcomes.len())
         .filter_map(|i| {
             let cost = report.costs[i]?;
-            let (mean, high) = search.outcomes[i].gap_to_recommended?;
+            let gap = search.outcomes[i].gap_to_recommended?;
+            let (mean, high) = (gap.mean, gap.high);
             let meets = search.outcomes[i]
                 .targets
                 .iter()

@@ -13,7 +13,6 @@ use super::{
 };
 use crate::explore::Status;
 use crate::results::Results;
-use crate::stats::interval::Interval;
 
 /// The chart.
 pub struct Explore;
@@ -44,9 +43,10 @@ impl Explore {
             area,
             self.title(),
             &format!(
-                "Each candidate's score by the search's criterion ({}) with its 95% interval, {}.\n\
-                 Coloured: still in the running at the end; grey: eliminated (after fewer replications, so wider intervals).\n\
-                 The line joins the Pareto front (nothing cheaper is better); the ringed candidate is recommended.",
+                "Each candidate's score by the search's criterion ({}) on the ringed, recommended candidate's footing: its score plus the\n\
+                 candidate's paired difference from it, with that difference's 95% bounds; {}.\n\
+                 Coloured: still in the running at the end; grey: eliminated (after fewer replications, so wider bounds).\n\
+                 The line joins the Pareto front: no candidate as cheap is better.",
                 search.criterion.name(),
                 if has_costs {
                     format!("against its yearly cost in {unit}")
@@ -66,27 +66,32 @@ impl Explore {
         } else {
             1.0
         });
-        let survivors_reach = search
-            .outcomes
-            .iter()
-            .filter(|o| o.status == Status::Survived)
-            .filter_map(|o| match o.score_interval {
-                Interval::TwoSided { high, .. } => Some(high),
-                _ => None,
-            })
+        let points: Vec<(f64, Option<(f64, f64)>)> =
+            (0..count).map(|i| report.on_footing(i)).collect();
+        let survivors_reach = (0..count)
+            .filter(|&i| search.outcomes[i].status == Status::Survived)
+            .filter_map(|i| points[i].1.map(|(_, high)| high))
             .fold(0.0f64, f64::max);
-        let reach = search
-            .outcomes
-            .iter()
-            .map(|o| o.score_user_min_per_year)
-            .fold(survivors_reach, f64::max);
+        let reach = points.iter().map(|p| p.0).fold(survivors_reach, f64::max);
         let reach = if reach > 0.0 { reach * 1.1 } else { 1.0 };
+        // A scatter, not bars: the axis starts near the lowest bound, where the candidates
+        // differ.
+        let floor = points
+            .iter()
+            .map(|p| p.1.map_or(p.0, |(low, _)| low.min(p.0)))
+            .fold(f64::INFINITY, f64::min)
+            .max(0.0);
+        let floor = if floor.is_finite() && floor < reach {
+            floor * 0.9
+        } else {
+            0.0
+        };
         let mut chart = ChartBuilder::on(&body)
             .margin(16)
             .margin_right(40)
             .x_label_area_size(44)
             .y_label_area_size(80)
-            .build_cartesian_2d((x_low - pad)..(x_high + pad), 0.0..reach)
+            .build_cartesian_2d((x_low - pad)..(x_high + pad), floor..reach)
             .map_err(fail)?;
         chart
             .configure_mesh()
@@ -111,8 +116,8 @@ impl Explore {
         for &i in &order {
             let outcome = &search.outcomes[i];
             let survived = outcome.status == Status::Survived;
-            let (x, y) = (x_of(i), outcome.score_user_min_per_year);
-            if let Interval::TwoSided { low, high } = outcome.score_interval {
+            let (x, y) = (x_of(i), points[i].0);
+            if let Some((low, high)) = points[i].1 {
                 let style = if survived {
                     colour.stroke_width(2)
                 } else {
@@ -132,14 +137,15 @@ impl Explore {
             };
             chart.draw_series([point]).map_err(fail)?;
         }
-        let mut front: Vec<usize> = (0..count).filter(|&i| report.pareto[i]).collect();
+        let on_front = report.front();
+        let mut front: Vec<usize> = (0..count).filter(|&i| on_front[i]).collect();
         front.sort_by(|&a, &b| x_of(a).total_cmp(&x_of(b)));
         if front.len() > 1 {
             chart
                 .draw_series([PathElement::new(
                     front
                         .iter()
-                        .map(|&i| (x_of(i), search.outcomes[i].score_user_min_per_year))
+                        .map(|&i| (x_of(i), points[i].0))
                         .collect::<Vec<_>>(),
                     INK.stroke_width(1),
                 )])
@@ -148,8 +154,8 @@ impl Explore {
         let recommended = search.recommended();
         for &i in &front {
             let outcome = &search.outcomes[i];
-            let (px, py) = chart.backend_coord(&(x_of(i), outcome.score_user_min_per_year));
-            body.draw(&Text::new(
+            let (px, py) = chart.backend_coord(&(x_of(i), points[i].0));
+            area.draw(&Text::new(
                 outcome.candidate.name.clone(),
                 (px + 8, py - 8),
                 anchored(text(11, &INK), HPos::Left, VPos::Bottom),
@@ -158,12 +164,12 @@ impl Explore {
         }
         if let Some(best) = recommended {
             let outcome = &search.outcomes[best];
-            let (x, y) = (x_of(best), outcome.score_user_min_per_year);
+            let (x, y) = (x_of(best), points[best].0);
             chart
                 .draw_series([Circle::new((x, y), 10, INK.stroke_width(2))])
                 .map_err(fail)?;
             let (px, py) = chart.backend_coord(&(x, y));
-            body.draw(&Text::new(
+            area.draw(&Text::new(
                 format!("recommended: {}", outcome.candidate.name),
                 (px + 14, py + 6),
                 anchored(text(12, &INK), HPos::Left, VPos::Top),

@@ -280,3 +280,389 @@ fn a_search_does_not_depend_on_the_threads() {
     };
     assert_eq!(run(1), run(2));
 }
+
+/// The built-in example (with its assumptions) with `space` in place of its own
+/// `[explore]`, `[objective.targets]` and `[costs]`.
+fn contoso_under_assumptions_with(space: &str) -> String {
+    let text = include_str!("../../scenarios/contoso-three-site.toml");
+    let end = text
+        .find("# What `edgesim explore` may change")
+        .expect("the example's [explore] follows this comment");
+    format!("{}\n{space}", &text[..end])
+}
+
+#[test]
+fn the_criteria_are_the_worst_case_and_the_largest_regret_of_the_cells_scores() {
+    // One stage of 20 replications for every candidate: each candidate's figure must be
+    // what the cells' scores of an ordinary study of the same topologies give, by hand.
+    let text = contoso_under_assumptions_with(
+        "[explore]\nroute = [\"edge-dublin\", \"edge-amsterdam\", \"edge-redmond\"]\n",
+    );
+    let mut loaded = load_str("criteria.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    loaded.scenario.simulation.replications = 20;
+    let all = candidates(
+        loaded.explore.as_ref().unwrap(),
+        &loaded.scenario.layouts[0],
+    );
+    let cells = edgesim::explore::candidate_cells(&loaded, "distinct-priorities", &all).unwrap();
+    assert_eq!(cells[0].len(), 3, "one cell per assumption");
+    let study = edgesim::study::study(
+        &loaded
+            .scenario
+            .with_variants(cells.iter().flatten().cloned().collect()),
+        &edgesim::study::Origin::of(&loaded),
+        &edgesim::study::StudyOptions::default(),
+        &mut edgesim::study::Quiet,
+    )
+    .unwrap();
+    let score = |candidate: &str, assumption: &str| {
+        study
+            .scores
+            .iter()
+            .find(|r| r.layout == candidate && r.assumption.as_deref() == Some(assumption))
+            .unwrap()
+            .score_user_min_per_year
+    };
+    let assumptions = [
+        "partners-retry",
+        "partners-never-retry",
+        "slow-administrator",
+    ];
+    let best_under = |a: &str| {
+        all.iter()
+            .map(|c| score(&c.name, a))
+            .fold(f64::INFINITY, f64::min)
+    };
+    for criterion in [
+        edgesim::scenario::explore::Criterion::WorstCase,
+        edgesim::scenario::explore::Criterion::Regret,
+    ] {
+        let found = edgesim::explore::search(
+            &loaded.scenario,
+            cells.clone(),
+            all.clone(),
+            &edgesim::explore::SearchOptions {
+                first_stage: 20,
+                criterion,
+                ..edgesim::explore::SearchOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(found.stages, vec![20]);
+        for outcome in &found.outcomes {
+            let name = &outcome.candidate.name;
+            let (expected, deciding) = assumptions
+                .iter()
+                .map(|a| match criterion {
+                    edgesim::scenario::explore::Criterion::WorstCase => (score(name, a), *a),
+                    edgesim::scenario::explore::Criterion::Regret => {
+                        (score(name, a) - best_under(a), *a)
+                    }
+                })
+                .fold(
+                    (f64::NEG_INFINITY, ""),
+                    |m, x| if x.0 > m.0 { x } else { m },
+                );
+            let got = outcome.score_user_min_per_year;
+            assert!(
+                (got - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+                "{criterion:?} {name}: {got} against {expected} by hand"
+            );
+            assert_eq!(outcome.deciding_assumption.as_deref(), Some(deciding));
+        }
+    }
+}
+
+#[test]
+fn a_budget_stops_the_search_before_it_is_spent() {
+    // 6 candidates × 3 assumptions × 1 year: the first stage (10 replications) costs 180
+    // replication-years; a budget of 500 allows it and part of the next, no more.
+    let text = contoso_under_assumptions_with(
+        "[explore]\nroute = [\"edge-dublin\", \"edge-amsterdam\", \"edge-redmond\"]\nservers = { edge-redmond = [2, 3] }\nbudget = 500\n",
+    );
+    let loaded = load_str("budget.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let space = loaded.explore.as_ref().unwrap();
+    let all = candidates(space, &loaded.scenario.layouts[0]);
+    let cells = edgesim::explore::candidate_cells(&loaded, "distinct-priorities", &all).unwrap();
+    let found = edgesim::explore::search(
+        &loaded.scenario,
+        cells.clone(),
+        all.clone(),
+        &edgesim::explore::SearchOptions {
+            budget_replication_years: space.budget_replication_years,
+            ..edgesim::explore::SearchOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        found.replication_years_spent <= 500.0,
+        "{}",
+        found.replication_years_spent
+    );
+    assert!(found.replication_years_spent >= 180.0);
+    assert!(
+        matches!(
+            found.stop,
+            edgesim::explore::Stop::Budget | edgesim::explore::Stop::OneLeft
+        ),
+        "{:?}",
+        found.stop
+    );
+    // A budget below the screening stage is an error that says what to change.
+    let error = edgesim::explore::search(
+        &loaded.scenario,
+        cells,
+        all,
+        &edgesim::explore::SearchOptions {
+            budget_replication_years: Some(20),
+            ..edgesim::explore::SearchOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(error.contains("raise [explore] budget"), "{error}");
+}
+
+/// [`known_best_space`] with yearly costs and a remote-access target of 99.9%.
+fn known_best_with_costs_and_target() -> String {
+    format!(
+        "{}\n[costs]\nunit = \"kEUR\"\nedge_server = 8\nedge_pool = 15\nsite = 60\n\n[objective.targets]\nremote_access = \"99.9%\"\n",
+        known_best_space()
+    )
+}
+
+#[test]
+fn explore_writes_every_candidate_and_a_confirmation_that_a_run_of_the_emitted_layouts_reproduces()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("known-best.toml");
+    std::fs::write(&scenario, known_best_with_costs_and_target()).unwrap();
+    let out = dir.path().join("explore");
+    let emitted = dir.path().join("best.toml");
+    let output = crate::edgesim()
+        .args(["explore", scenario.to_str().unwrap(), "-n", "160", "-o"])
+        .arg(&out)
+        .arg("--emit")
+        .arg(&emitted)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("Recommended: c6 ({KNOWN_BEST})")),
+        "{stdout}"
+    );
+
+    let csv = std::fs::read_to_string(out.join("explore.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with(
+            "candidate,changes,cost,score,score_ci95_low,score_ci95_high,replications,status,"
+        ),
+        "{header}"
+    );
+    assert!(header.contains(",target_remote_access,"), "{header}");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 6);
+    let column = |name: &str| header.split(',').position(|c| c == name).unwrap();
+    let (changes, cost, status, why, target, recommended) = (
+        column("changes"),
+        column("cost"),
+        column("status"),
+        column("why"),
+        column("target_remote_access"),
+        column("recommended"),
+    );
+    let split = |row: &str| -> Vec<String> {
+        // The changes hold a semicolon, not a comma: plain splitting is enough here.
+        row.split(',').map(String::from).collect()
+    };
+    for row in &rows {
+        let fields = split(row);
+        let one_server = fields[changes].contains("edge-dublin 1 servers");
+        // Three pools, five or six servers, three sites: 8 × servers + 45 + 180.
+        let servers = if one_server { 5.0 } else { 6.0 };
+        assert_eq!(fields[cost].parse::<f64>().unwrap(), 8.0 * servers + 225.0);
+        if one_server {
+            assert_eq!(fields[status], "eliminated", "{row}");
+            assert!(
+                fields[why].contains("misses the remote_access target 99.9%")
+                    || fields[why].contains("significantly worse than"),
+                "{row}"
+            );
+        }
+        if fields[changes] == KNOWN_BEST {
+            assert_eq!(fields[recommended], "true", "{row}");
+            assert_eq!(fields[target], "met", "{row}");
+        }
+    }
+    for file in [
+        "summary.csv",
+        "report.html",
+        "explore.svg",
+        "explore.png",
+        "score.svg",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("<h2>Explore</h2>"));
+    assert!(report.contains("id=\"explore\""));
+
+    // The emitted layouts, pasted into the scenario and run on the confirmation's seed,
+    // give the confirmation's rows byte for byte.
+    let text = std::fs::read_to_string(&emitted).unwrap();
+    assert!(text.contains("[[layouts]]\nname = \"c6\""), "{text}");
+    let pasted = dir.path().join("pasted.toml");
+    std::fs::write(
+        &pasted,
+        format!("{}\n{text}", known_best_with_costs_and_target()),
+    )
+    .unwrap();
+    let seed = load_str("s.toml", &known_best_with_costs_and_target())
+        .unwrap()
+        .scenario
+        .simulation
+        .seed
+        + 1;
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut confirmed: Vec<&str> = Vec::new();
+    for line in summary.lines().skip(1) {
+        let layout = line.split(',').next().unwrap();
+        if !confirmed.contains(&layout) {
+            confirmed.push(layout);
+        }
+    }
+    assert_eq!(confirmed[0], "distinct-priorities");
+    assert!(confirmed.contains(&"c6"), "{confirmed:?}");
+    let rerun = dir.path().join("rerun");
+    let mut command = crate::edgesim();
+    command
+        .args([
+            "run",
+            pasted.to_str().unwrap(),
+            "-n",
+            "160",
+            "--no-charts",
+            "--no-runs",
+            "-q",
+        ])
+        .args(["--seed", &seed.to_string(), "-o"])
+        .arg(&rerun);
+    for name in &confirmed {
+        command.args(["--layout", name]);
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(rerun.join("summary.csv")).unwrap(),
+        std::fs::read_to_string(out.join("summary.csv")).unwrap()
+    );
+}
+
+#[test]
+fn explore_gives_the_same_files_with_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("known-best.toml");
+    std::fs::write(&scenario, known_best_with_costs_and_target()).unwrap();
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("j{threads}"));
+        crate::edgesim()
+            .args([
+                "explore",
+                scenario.to_str().unwrap(),
+                "-n",
+                "80",
+                "-q",
+                "--no-charts",
+                "-j",
+                threads,
+                "-o",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        ["explore.csv", "summary.csv", "comparison.csv"]
+            .map(|f| std::fs::read_to_string(out.join(f)).unwrap())
+    };
+    assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn explore_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let without_explore = crate::contoso_layouts();
+    let output = crate::edgesim()
+        .args(["explore", &without_explore, "-o"])
+        .arg(dir.path().join("a"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("has no [explore] table"), "{stderr}");
+    assert!(stderr.contains("reorder = "), "{stderr}");
+    // Without [objective] there is no score to rank candidates by.
+    let no_objective = dir.path().join("no-objective.toml");
+    std::fs::write(
+        &no_objective,
+        known_best_space().replace(
+            "[objective]\nweights = { xmpp_inbound = 0.5, xmpp_outbound = 0.5 }\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let output = crate::edgesim()
+        .args(["explore", no_objective.to_str().unwrap(), "-o"])
+        .arg(dir.path().join("b"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("add [objective]"), "{stderr}");
+}
+
+#[test]
+fn a_target_no_candidate_can_meet_eliminates_them_all_and_nothing_is_recommended() {
+    // Five minutes of remote-access downtime a year: with pools down for days every year,
+    // every candidate's interval lies above it.
+    let text = known_best_with_costs_and_target()
+        .replace("remote_access = \"99.9%\"", "remote_access = \"99.999%\"");
+    let mut loaded = load_str("strict.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    loaded.scenario.simulation.replications = 80;
+    let all = candidates(
+        loaded.explore.as_ref().unwrap(),
+        &loaded.scenario.layouts[0],
+    );
+    let cells = edgesim::explore::candidate_cells(&loaded, "distinct-priorities", &all).unwrap();
+    let found = edgesim::explore::search(
+        &loaded.scenario,
+        cells,
+        all,
+        &edgesim::explore::SearchOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(found.stop, edgesim::explore::Stop::NoneLeft);
+    assert_eq!(found.recommended(), None);
+    for outcome in &found.outcomes {
+        assert!(
+            matches!(
+                outcome.status,
+                edgesim::explore::Status::MissesTarget {
+                    service: Service::RemoteAccess,
+                    ..
+                }
+            ),
+            "{:?}",
+            outcome.status
+        );
+        assert_eq!(outcome.targets, vec![edgesim::explore::TargetCheck::Missed]);
+    }
+}
