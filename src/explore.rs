@@ -21,6 +21,9 @@ pub struct Candidate {
     /// What it changes, in words: `remote-access SRV order edge-a > edge-b; route
     /// edge-b; edge-c 3 servers`.
     pub changes: String,
+    /// Whether every choice is what the layout explored already has (its SRV lists in
+    /// the same order with distinct priorities): the candidate is that layout as it is.
+    pub as_explored: bool,
 }
 
 /// A value of an edit.
@@ -57,8 +60,9 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
     }
 }
 
-/// One dimension of the space: its choices, each a list of edits and a phrase.
-type Dimension = Vec<(Vec<(String, Node)>, String)>;
+/// One dimension of the space: its choices, each a list of edits, a phrase, and whether
+/// it is what the layout already has.
+type Dimension = Vec<(Vec<(String, Node)>, String, bool)>;
 
 /// The choices of each dimension `space` opens on `layout`.
 fn dimensions(space: &ExploreSpace, layout: &Topology) -> Vec<Dimension> {
@@ -70,6 +74,13 @@ fn dimensions(space: &ExploreSpace, layout: &Topology) -> Vec<Dimension> {
             SrvList::Federation => layout.dns.federation.records(),
         };
         let targets: Vec<String> = records.iter().map(|r| pool_id(r.target.index())).collect();
+        // The layout's own order: by priority, when every priority differs.
+        let mut current: Vec<usize> = (0..records.len()).collect();
+        current.sort_by_key(|&r| records[r].priority);
+        let mut priorities: Vec<u16> = records.iter().map(|r| r.priority).collect();
+        priorities.sort_unstable();
+        priorities.dedup();
+        let distinct = priorities.len() == records.len();
         dimensions.push(
             permutations(targets.len())
                 .into_iter()
@@ -85,20 +96,41 @@ fn dimensions(space: &ExploreSpace, layout: &Topology) -> Vec<Dimension> {
                         })
                         .collect();
                     let named: Vec<&str> = order.iter().map(|&r| targets[r].as_str()).collect();
-                    (edits, format!("{} {}", list.title(), named.join(" > ")))
+                    (
+                        edits,
+                        format!("{} {}", list.title(), named.join(" > ")),
+                        distinct && order == current,
+                    )
                 })
                 .collect(),
         );
     }
-    for (key, words, pools) in [
-        ("federation.outbound_route", "route", &space.route),
-        ("federation.xmpp_gateway", "gateway", &space.gateway),
+    for (key, words, pools, current) in [
+        (
+            "federation.outbound_route",
+            "route",
+            &space.route,
+            layout.federation.outbound_route,
+        ),
+        (
+            "federation.xmpp_gateway",
+            "gateway",
+            &space.gateway,
+            layout.federation.xmpp_gateway,
+        ),
     ] {
         if !pools.is_empty() {
+            let current = current.map(|pool| pool_id(pool.index()));
             dimensions.push(
                 pools
                     .iter()
-                    .map(|id| (vec![(key.to_string(), string(id))], format!("{words} {id}")))
+                    .map(|id| {
+                        (
+                            vec![(key.to_string(), string(id))],
+                            format!("{words} {id}"),
+                            current.as_deref() == Some(id.as_str()),
+                        )
+                    })
                     .collect(),
             );
         }
@@ -113,6 +145,10 @@ fn dimensions(space: &ExploreSpace, layout: &Topology) -> Vec<Dimension> {
                             integer(i64::from(servers)),
                         )],
                         format!("{id} {servers} servers"),
+                        layout
+                            .edge_pools
+                            .iter()
+                            .any(|p| &p.id == id && p.servers == servers),
                     )
                 })
                 .collect(),
@@ -137,15 +173,18 @@ pub fn candidates(space: &ExploreSpace, layout: &Topology) -> Vec<Candidate> {
             }
             let mut edits = Vec::new();
             let mut phrases = Vec::new();
+            let mut as_explored = true;
             for (dimension, &pick) in dimensions.iter().zip(&picks) {
-                let (choice_edits, phrase) = &dimension[pick];
+                let (choice_edits, phrase, current) = &dimension[pick];
                 edits.extend(choice_edits.iter().cloned());
                 phrases.push(phrase.clone());
+                as_explored &= current;
             }
             Candidate {
                 name: format!("c{:0width$}", index + 1),
                 edits,
                 changes: phrases.join("; "),
+                as_explored,
             }
         })
         .collect()

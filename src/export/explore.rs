@@ -82,7 +82,9 @@ fn csv(report: &ExploreReport) -> String {
     for (service, _) in &search.targets {
         let _ = write!(text, ",target_{}", service.name());
     }
-    text.push_str(",gap_to_recommended,gap_ci95_low,gap_ci95_high,pareto,recommended,confirmed\n");
+    text.push_str(
+        ",gap_to_recommended,gap_ci95_low,gap_ci95_high,pareto,recommended,confirmed,as_explored\n",
+    );
     let recommended = search.recommended();
     let front = report.front();
     for (i, outcome) in search.outcomes.iter().enumerate() {
@@ -111,16 +113,30 @@ fn csv(report: &ExploreReport) -> String {
         let finite = |x: f64| x.is_finite().then_some(x);
         let _ = writeln!(
             text,
-            ",{},{},{},{},{},{}",
+            ",{},{},{},{},{},{},{}",
             optional(gap.map(|g| g.mean), 1),
             optional(gap.and_then(|g| finite(g.low)), 1),
             optional(gap.and_then(|g| finite(g.high)), 1),
             front[i],
             recommended == Some(i),
-            report.confirmed.contains(&i)
+            report.confirmed.contains(&i),
+            outcome.candidate.as_explored
         );
     }
     text
+}
+
+/// A candidate as the sentences name it: `c10 (route edge-dublin; ...)`, saying so when
+/// it is the layout explored as it is.
+fn named(outcome: &Outcome, explored: &str) -> String {
+    if outcome.candidate.as_explored {
+        format!(
+            "{} ({}: {} as it is)",
+            outcome.candidate.name, outcome.candidate.changes, explored
+        )
+    } else {
+        format!("{} ({})", outcome.candidate.name, outcome.candidate.changes)
+    }
 }
 
 /// A score and its interval: `55.6 M [50.1 M, 61.0 M]`, or `at most ...` for bounds.
@@ -210,9 +226,8 @@ pub fn sentences(report: &ExploreReport) -> Vec<String> {
                 .map(|c| format!(", cost {} {} a year", compact(c), report.unit.as_deref().unwrap_or("")))
                 .unwrap_or_default();
             lines.push(format!(
-                "Recommended: {} ({}): score {}{cost}.",
-                outcome.candidate.name,
-                outcome.candidate.changes,
+                "Recommended: {}: score {}{cost}.",
+                named(outcome, &report.explored),
                 score_text(outcome)
             ));
             lines.push(match search.stop {
@@ -281,10 +296,10 @@ fn cheaper_alternatives(report: &ExploreReport, best: usize) -> Vec<String> {
         .take(3)
         .map(|(i, cost, mean, high)| {
             let outcome = &search.outcomes[i];
+            let explored = &report.explored;
             format!(
-                "Cheaper and not materially worse: {} ({}) costs {} {unit} a year less; its score is {} above the recommended one's, at most {} (95%, paired), below the threshold of {} weighted user-minutes a year.",
-                outcome.candidate.name,
-                outcome.candidate.changes,
+                "Cheaper and not materially worse: {} costs {} {unit} a year less; its score is {} above the recommended one's, at most {} (95%, paired), below the threshold of {} weighted user-minutes a year.",
+                named(outcome, explored),
                 compact(best_cost - cost),
                 crate::format::compact(mean),
                 crate::format::compact(high),
@@ -400,7 +415,7 @@ pub fn section(html: &mut String, results: &Results, chart: Option<&str>) {
     );
     let _ = writeln!(
         html,
-        "<table>\n<thead><tr><th>layout</th><th>changes</th><th>cost</th><th>score</th><th>change against {}</th></tr></thead>\n<tbody>",
+        "<table>\n<thead><tr><th class=\"name\">layout</th><th class=\"text\">changes</th><th>cost</th><th>score</th><th>change against {}</th></tr></thead>\n<tbody>",
         escape(&report.explored)
     );
     for row in &results.scores {
@@ -439,7 +454,7 @@ pub fn section(html: &mut String, results: &Results, chart: Option<&str>) {
         });
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"name\">{}</td><td class=\"text\">{}</td><td>{}</td><td class=\"ci\">{}</td><td class=\"ci\">{}</td></tr>",
             escape(&label),
             escape(&changes),
             cost.map_or(String::new(), compact),
@@ -450,7 +465,7 @@ pub fn section(html: &mut String, results: &Results, chart: Option<&str>) {
     let _ = writeln!(html, "</tbody></table>");
     let _ = writeln!(
         html,
-        "<h3>Candidates</h3>\n<table>\n<thead><tr><th>candidate</th><th>changes</th><th>cost</th><th>score (search)</th><th>replications</th><th>status</th></tr></thead>\n<tbody>"
+        "<h3>Candidates</h3>\n<table>\n<thead><tr><th class=\"name\">candidate</th><th class=\"text\">changes</th><th>cost</th><th>score (search)</th><th>replications</th><th class=\"text\">status</th></tr></thead>\n<tbody>"
     );
     let order = ranked(report);
     for &i in order.iter().take(30) {
@@ -465,7 +480,7 @@ pub fn section(html: &mut String, results: &Results, chart: Option<&str>) {
         };
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"name\">{}</td><td class=\"text\">{}</td><td>{}</td><td class=\"ci\">{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
             escape(&outcome.candidate.name),
             escape(&outcome.candidate.changes),
             report.costs[i].map_or(String::new(), compact),

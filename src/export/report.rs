@@ -77,6 +77,7 @@ th, td { border: 1px solid var(--rule); padding: 4px 8px; text-align: right; ver
 th { background: #f5f5f5; }
 td.name, th.name { text-align: left; overflow-wrap: anywhere; min-width: 110px; max-width: 260px; }
 td.key, th.key { text-align: left; white-space: nowrap; }
+td.text, th.text { text-align: left; min-width: 200px; }
 td.ci { white-space: nowrap; }
 .better { background: var(--better); }
 .worse { background: var(--worse); }

@@ -49,6 +49,14 @@ fn a_space_is_read_and_makes_every_combination_once() {
     changes.sort_unstable();
     changes.dedup();
     assert_eq!(changes.len(), 24, "each combination once");
+    // The example's layout already has that remote-access order (priorities 10, 20, 30),
+    // the route in Dublin and two servers in Redmond: c01 is it, unchanged.
+    let unchanged: Vec<&str> = all
+        .iter()
+        .filter(|c| c.as_explored)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(unchanged, vec!["c01"]);
 }
 
 #[test]
@@ -452,7 +460,9 @@ fn explore_writes_every_candidate_and_a_confirmation_that_a_run_of_the_emitted_l
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        stdout.contains(&format!("Recommended: c6 ({KNOWN_BEST})")),
+        stdout.contains(&format!(
+            "Recommended: c6 ({KNOWN_BEST}: distinct-priorities as it is)"
+        )),
         "{stdout}"
     );
 
