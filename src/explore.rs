@@ -847,11 +847,16 @@ pub fn search_with_progress(
         let alive: Vec<usize> = (0..count)
             .filter(|&i| status[i] == Status::Survived)
             .collect();
-        // Per stage, the tests that could lose the best candidate: its comparison with
-        // the leader (eliminated, or "no better than the leader"): 2 × cells tests; its
-        // targets missed, and the leader's met by mistake: 2 × targets × cells.
+        // Per stage, the tests whose mistake could lose the best candidate k (A cells,
+        // T targets), each one-sided at most at `level`: k eliminated as worse than the
+        // leader needs, under some cell a, every test against the leader's cells to pass,
+        // one of them falsely (A tests); "no survivor materially better than the leader"
+        // is false for k only through the test under the cell that decides the leader's
+        // figure (1); k shown to miss a target it meets (T × A); the leader shown to meet a
+        // target it misses needs the test under the missing cell to pass falsely (T). In
+        // all (A + 1)(T + 1).
         let stage_level = options.alpha / planned_stages as f64;
-        let tests = 2 * per_candidate * (1 + targets.len());
+        let tests = (per_candidate + 1) * (1 + targets.len());
         let level = stage_level / tests as f64;
         for &i in &alive {
             if let Some((t, (_, cell))) = figures
