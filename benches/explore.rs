@@ -60,6 +60,23 @@ fn options(loaded: &LoadedScenario) -> SearchOptions {
     }
 }
 
+/// One search of a prepared space.
+fn search_once(
+    (loaded, all, cells): &(
+        LoadedScenario,
+        Vec<edgesim::explore::Candidate>,
+        Vec<Vec<edgesim::topology::Topology>>,
+    ),
+) -> SearchResults {
+    search(
+        &loaded.scenario,
+        cells.clone(),
+        all.clone(),
+        &options(loaded),
+    )
+    .unwrap()
+}
+
 fn describe(name: &str, found: &[SearchResults], cap: u64) {
     let count = found[0].outcomes.len() as u64;
     let spent: u64 = found.iter().map(|f| f.replications_spent).sum();
@@ -77,33 +94,19 @@ fn describe(name: &str, found: &[SearchResults], cap: u64) {
 }
 
 fn searches(c: &mut Criterion) {
-    let (mut loaded, all, cells) = prepared(&known_best());
-    loaded.scenario.simulation.replications = 160;
+    let mut known = prepared(&known_best());
+    known.0.scenario.simulation.replications = 160;
     let found: Vec<SearchResults> = (1..=20)
         .map(|seed| {
-            loaded.scenario.simulation.seed = seed;
-            search(
-                &loaded.scenario,
-                cells.clone(),
-                all.clone(),
-                &options(&loaded),
-            )
-            .unwrap()
+            known.0.scenario.simulation.seed = seed;
+            search_once(&known)
         })
         .collect();
     describe("known best", &found, 160);
     let mut group = c.benchmark_group("explore");
     group.sample_size(10);
     group.bench_function("known best, 6 candidates, at most 160 replications", |b| {
-        b.iter(|| {
-            search(
-                &loaded.scenario,
-                cells.clone(),
-                all.clone(),
-                &options(&loaded),
-            )
-            .unwrap()
-        })
+        b.iter(|| search_once(&known))
     });
 
     let end = CONTOSO.find("# A candidate is recommended only").unwrap();
@@ -113,25 +116,11 @@ fn searches(c: &mut Criterion) {
         ("built-in example", CONTOSO.to_string()),
         ("built-in example without its target", without_target),
     ] {
-        let (loaded, all, cells) = prepared(&text);
-        let found = search(
-            &loaded.scenario,
-            cells.clone(),
-            all.clone(),
-            &options(&loaded),
-        )
-        .unwrap();
-        describe(name, &[found], loaded.scenario.simulation.replications);
+        let space = prepared(&text);
+        let replications = space.0.scenario.simulation.replications;
+        describe(name, &[search_once(&space)], replications);
         group.bench_function(format!("{name}, 54 candidates × 3 assumptions"), |b| {
-            b.iter(|| {
-                search(
-                    &loaded.scenario,
-                    cells.clone(),
-                    all.clone(),
-                    &options(&loaded),
-                )
-                .unwrap()
-            })
+            b.iter(|| search_once(&space))
         });
     }
     group.finish();

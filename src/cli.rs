@@ -214,6 +214,15 @@ impl StudyArgs {
             ..RunOptions::default()
         }
     }
+
+    /// [`StudyArgs::run_options`] that draw charts when `charts` is set (`sweep`,
+    /// `explore`).
+    fn charted(&self, output: Option<PathBuf>, charts: bool) -> RunOptions {
+        RunOptions {
+            charts,
+            ..self.run_options(output)
+        }
+    }
 }
 
 /// The options of `edgesim run`. Command-line flags override the file.
@@ -641,10 +650,7 @@ fn merge(args: &MergeArgs) -> u8 {
 /// `edgesim sweep`: every point, every chosen layout, one `sweep.csv`.
 fn sweep(args: &SweepArgs) -> u8 {
     let options = commands::sweep::SweepOptions {
-        run: RunOptions {
-            charts: !args.no_charts,
-            ..args.study.run_options(args.output.clone())
-        },
+        run: args.study.charted(args.output.clone(), !args.no_charts),
         varies: args.varies.clone(),
         progress: !args.quiet,
     };
@@ -664,10 +670,7 @@ fn sweep(args: &SweepArgs) -> u8 {
 /// `edgesim explore`: the search, its files and the ranking.
 fn explore(args: &ExploreArgs) -> u8 {
     let options = commands::explore::ExploreOptions {
-        run: RunOptions {
-            charts: !args.no_charts,
-            ..args.study.run_options(args.output.clone())
-        },
+        run: args.study.charted(args.output.clone(), !args.no_charts),
         emit: args.emit.clone(),
         progress: !args.quiet,
     };
