@@ -60,6 +60,42 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
     }
 }
 
+/// Every ranking of `n` records, as each record's rank (0 first): the strict orders, in
+/// the lexicographic order of the records they put first, second, ...; with `ties`, also
+/// every order with equal ranks (weak orders: 13 of 3 records, 4,683 of 6), in the
+/// lexicographic order of the rank vectors.
+fn rankings(n: usize, ties: bool) -> Vec<Vec<usize>> {
+    if !ties {
+        return permutations(n)
+            .into_iter()
+            .map(|order| {
+                let mut ranks = vec![0; n];
+                for (rank, &record) in order.iter().enumerate() {
+                    ranks[record] = rank;
+                }
+                ranks
+            })
+            .collect();
+    }
+    let mut all = Vec::new();
+    let mut ranks = vec![0usize; n];
+    loop {
+        // Keep the rank vectors whose ranks are 0..k with none skipped.
+        let top = ranks.iter().copied().max().unwrap_or(0);
+        if (0..=top).all(|rank| ranks.contains(&rank)) {
+            all.push(ranks.clone());
+        }
+        // The next vector in lexicographic order, each rank below n.
+        let Some(i) = (0..n).rev().find(|&i| ranks[i] + 1 < n) else {
+            return all;
+        };
+        ranks[i] += 1;
+        for rank in &mut ranks[i + 1..] {
+            *rank = 0;
+        }
+    }
+}
+
 /// One dimension of the space: its choices, each a list of edits, a phrase, and whether
 /// it is what the layout already has.
 type Dimension = Vec<(Vec<(String, Node)>, String, bool)>;
@@ -74,36 +110,53 @@ fn dimensions(space: &ExploreSpace, layout: &Topology) -> Vec<Dimension> {
             SrvList::Federation => layout.dns.federation.records(),
         };
         let targets: Vec<String> = records.iter().map(|r| pool_id(r.target.index())).collect();
-        // The layout's own order: by priority, when every priority differs.
-        let mut current: Vec<usize> = (0..records.len()).collect();
-        current.sort_by_key(|&r| records[r].priority);
+        // The layout's own order as ranks: the dense rank of each record's priority.
         let mut priorities: Vec<u16> = records.iter().map(|r| r.priority).collect();
         priorities.sort_unstable();
         priorities.dedup();
-        let distinct = priorities.len() == records.len();
+        let current: Vec<usize> = records
+            .iter()
+            .map(|r| {
+                priorities
+                    .iter()
+                    .position(|&p| p == r.priority)
+                    .unwrap_or(0)
+            })
+            .collect();
         dimensions.push(
-            permutations(targets.len())
+            rankings(targets.len(), space.equal_priorities)
                 .into_iter()
-                .map(|order| {
-                    let edits = order
+                .map(|ranks| {
+                    let edits = ranks
                         .iter()
                         .enumerate()
-                        .map(|(rank, &record)| {
+                        .map(|(record, &rank)| {
                             (
                                 format!("{}.{}.priority", list.key(), targets[record]),
                                 integer(10 * (rank as i64 + 1)),
                             )
                         })
                         .collect();
-                    let named: Vec<&str> = order.iter().map(|&r| targets[r].as_str()).collect();
+                    let groups: Vec<String> = (0..=ranks.iter().copied().max().unwrap_or(0))
+                        .map(|rank| {
+                            (0..ranks.len())
+                                .filter(|&r| ranks[r] == rank)
+                                .map(|r| targets[r].as_str())
+                                .collect::<Vec<_>>()
+                                .join(" = ")
+                        })
+                        .collect();
                     (
                         edits,
-                        format!("{} {}", list.title(), named.join(" > ")),
-                        distinct && order == current,
+                        format!("{} {}", list.title(), groups.join(" > ")),
+                        ranks == current,
                     )
                 })
                 .collect(),
         );
+    }
+    if !space.pairings.is_empty() {
+        dimensions.push(pairing_choices(space, layout));
     }
     for (key, words, pools, current) in [
         (
@@ -155,6 +208,85 @@ fn dimensions(space: &ExploreSpace, layout: &Topology) -> Vec<Dimension> {
         );
     }
     dimensions
+}
+
+/// The pairing plans of `space` as choices: each rewrites the layout's `front_end_pools`
+/// whole, every `backup` removed and the plan's written on the first pool of each pair
+/// (rule D1 pairs both ways).
+fn pairing_choices(space: &ExploreSpace, layout: &Topology) -> Dimension {
+    let index = |id: &str| layout.front_end_pools.iter().position(|p| p.id == id);
+    let mut current: Vec<(usize, usize)> = layout
+        .front_end_pools
+        .iter()
+        .enumerate()
+        .filter_map(|(i, pool)| pool.backup.map(|b| (i.min(b.index()), i.max(b.index()))))
+        .collect();
+    current.sort_unstable();
+    current.dedup();
+    space
+        .pairings
+        .iter()
+        .map(|plan| {
+            let pools: Vec<Node> = match space.front_end_pools.as_ref().map(|n| &n.value) {
+                Some(NodeValue::Array(items)) => items
+                    .iter()
+                    .map(|item| {
+                        let id = match item.get("id").map(|n| &n.value) {
+                            Some(NodeValue::String(id)) => id.clone(),
+                            _ => String::new(),
+                        };
+                        let mut entries: Vec<crate::scenario::tree::Entry> = item
+                            .as_table()
+                            .unwrap_or(&[])
+                            .iter()
+                            .filter(|e| e.key != "backup")
+                            .cloned()
+                            .collect();
+                        if let Some((_, backup)) = plan.iter().find(|(pool, _)| *pool == id) {
+                            entries.push(crate::scenario::tree::Entry {
+                                key: "backup".to_string(),
+                                key_span: None,
+                                node: string(backup),
+                            });
+                        }
+                        Node {
+                            value: NodeValue::Table(entries),
+                            span: None,
+                        }
+                        .without_spans()
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let mut pairs: Vec<(usize, usize)> = plan
+                .iter()
+                .filter_map(|(a, b)| Some((index(a)?.min(index(b)?), index(a)?.max(index(b)?))))
+                .collect();
+            pairs.sort_unstable();
+            let words = if plan.is_empty() {
+                "no Front End pool paired".to_string()
+            } else {
+                format!(
+                    "pairing {}",
+                    plan.iter()
+                        .map(|(a, b)| format!("{a} + {b}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            (
+                vec![(
+                    "front_end_pools".to_string(),
+                    Node {
+                        value: NodeValue::Array(pools),
+                        span: None,
+                    },
+                )],
+                words,
+                pairs == current,
+            )
+        })
+        .collect()
 }
 
 /// Every candidate of `space` on `layout`: the product of its dimensions, the first
@@ -305,6 +437,23 @@ mod tests {
         let mut sorted = permutations(4);
         sorted.dedup();
         assert_eq!(sorted.len(), 24);
+    }
+
+    #[test]
+    fn rankings_with_ties_are_the_weak_orders() {
+        // The ordered Bell (Fubini) numbers: 1, 3, 13, 75, 541, 4683.
+        for (n, count) in [(1, 1), (2, 3), (3, 13), (4, 75), (5, 541), (6, 4683)] {
+            let all = rankings(n, true);
+            assert_eq!(all.len(), count, "{n}");
+            let mut unique = all.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), count);
+        }
+        assert_eq!(rankings(2, true), vec![vec![0, 0], vec![0, 1], vec![1, 0]]);
+        // Without ties, the strict orders: record 0 first, then 1, ...
+        assert_eq!(rankings(2, false), vec![vec![0, 1], vec![1, 0]]);
+        assert_eq!(rankings(3, false)[1], vec![0, 2, 1]);
     }
 }
 

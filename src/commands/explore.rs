@@ -48,7 +48,7 @@ pub fn explore(options: &ExploreOptions) -> Result<ExploreOutcome, Failure> {
     }
     let mut loaded = load_for_run(run_options)?;
     apply_overrides(&mut loaded.scenario, run_options).map_err(Failure::Usage)?;
-    let space = loaded.explore.clone().ok_or_else(|| {
+    let mut space = loaded.explore.clone().ok_or_else(|| {
         Failure::Failed(format!(
             "{} has no [explore] table: add one saying what may change, e.g.\n  [explore]\n  reorder = [\"dns.remote_access\"]\n  route = [\"edge-a\", \"edge-b\"]\n  servers = {{ edge-a = [2, 4] }}\n(docs/scenario.md, \"explore\")",
             loaded.source.name
@@ -62,6 +62,11 @@ pub fn explore(options: &ExploreOptions) -> Result<ExploreOutcome, Failure> {
         .filter(|t| t.layout_name == explored)
         .cloned()
         .collect();
+    if !space.pairings.is_empty() {
+        // The loader took the first layout's pools; --layout may explore another.
+        space.front_end_pools = crate::scenario::layout_tree(&loaded.source.text, &explored)
+            .and_then(|tree| tree.get("front_end_pools").cloned());
+    }
     let all = explore::candidates(&space, &explored_cells[0]);
     let cells = explore::candidate_cells(&loaded, &explored, &all)?;
     let costs: Vec<Option<f64>> = cells

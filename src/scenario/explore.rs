@@ -42,10 +42,19 @@ impl SrvList {
 }
 
 /// What `[explore]` lets change.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct ExploreSpace {
     /// SRV lists whose priority order may change (every order, distinct priorities).
     pub reorder: Vec<SrvList>,
+    /// Whether reordered lists may also give records equal priorities (every weak
+    /// order: records at one priority share its traffic by weight).
+    pub equal_priorities: bool,
+    /// Front End pool pairings to try: each a plan of pairs (pool, backup), in the order
+    /// written; an empty plan pairs no pool.
+    pub pairings: Vec<Vec<(String, String)>>,
+    /// The layout explored's `front_end_pools` as written (its tree), which a pairing
+    /// candidate rewrites whole: a pairing that is not in the plan must go.
+    pub front_end_pools: Option<Node>,
     /// Edge pools that may carry the federation route (empty: the layout's own).
     pub route: Vec<String>,
     /// Edge pools that may carry the XMPP gateway (empty: the layout's own).
@@ -125,6 +134,8 @@ pub fn read_explore(node: &Node, findings: &mut Findings) -> Option<ExploreSpace
             "servers",
             "budget",
             "criterion",
+            "equal_priorities",
+            "pairings",
         ],
         findings,
     )?;
@@ -249,6 +260,61 @@ pub fn read_explore(node: &Node, findings: &mut Findings) -> Option<ExploreSpace
         )
         .map(|b| b as u64);
     }
+    if let Some(equal) = table.optional("equal_priorities") {
+        match &equal.value {
+            NodeValue::Boolean(b) => space.equal_priorities = *b,
+            other => findings.error(
+                &table.path_of("equal_priorities"),
+                equal.span.clone(),
+                format!("expected true or false, found {}", other.type_name()),
+                "write equal_priorities = true to try records at equal priorities too",
+            ),
+        }
+    }
+    if let Some(pairings) = table.optional("pairings") {
+        let path = table.path_of("pairings");
+        let plans = read_array(pairings, &path, findings).unwrap_or(&[]);
+        if plans.len() == 1 {
+            findings.error(
+                &path,
+                pairings.span.clone(),
+                "`pairings` lists one plan: nothing to choose",
+                "list two plans or more, e.g. pairings = [{ fe-a = \"fe-b\" }, {}] ({} pairs no pool)",
+            );
+        }
+        for (i, plan) in plans.iter().enumerate() {
+            let plan_path = format!("{path}[{i}]");
+            let NodeValue::Table(entries) = &plan.value else {
+                findings.error(
+                    &plan_path,
+                    plan.span.clone(),
+                    format!(
+                        "expected a table of pairs, found {}",
+                        plan.value.type_name()
+                    ),
+                    "write each plan as { fe-a = \"fe-b\", fe-c = \"fe-d\" }, or {} for no pairing",
+                );
+                continue;
+            };
+            let mut pairs = Vec::new();
+            for entry in entries {
+                if let Some(backup) =
+                    read_string(&entry.node, &format!("{plan_path}.{}", entry.key), findings)
+                {
+                    pairs.push((entry.key.clone(), backup));
+                }
+            }
+            space.pairings.push(pairs);
+        }
+    }
+    if space.equal_priorities && space.reorder.is_empty() {
+        findings.error(
+            &table.path_of("equal_priorities"),
+            table.optional("equal_priorities").and_then(|n| n.span.clone()),
+            "equal_priorities applies to the lists in reorder, and reorder names none",
+            "add reorder = [\"dns.remote_access\"] (or \"dns.federation\"), or remove equal_priorities",
+        );
+    }
     if let Some(criterion) = table.optional("criterion") {
         let path = table.path_of("criterion");
         match read_string(criterion, &path, findings).as_deref() {
@@ -264,6 +330,7 @@ pub fn read_explore(node: &Node, findings: &mut Findings) -> Option<ExploreSpace
         }
     }
     if space.reorder.is_empty()
+        && space.pairings.is_empty()
         && space.route.is_empty()
         && space.gateway.is_empty()
         && space.servers.is_empty()
@@ -393,6 +460,43 @@ pub fn check_space(space: &ExploreSpace, layout: &Topology, node: &Node, finding
             );
         }
     }
+    let fe_exists = |id: &str| layout.front_end_pools.iter().any(|p| p.id == id);
+    for (i, plan) in space.pairings.iter().enumerate() {
+        let mut paired: Vec<&str> = Vec::new();
+        for (pool, backup) in plan {
+            for id in [pool, backup] {
+                if !fe_exists(id) {
+                    findings.error(
+                        &format!("explore.pairings[{i}]"),
+                        at("pairings"),
+                        format!("no Front End pool \"{id}\" in the layout explored"),
+                        format!(
+                            "use one of {}",
+                            layout
+                                .front_end_pools
+                                .iter()
+                                .map(|p| format!("\"{}\"", p.id))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                }
+            }
+            if pool == backup
+                || paired.contains(&pool.as_str())
+                || paired.contains(&backup.as_str())
+            {
+                findings.error(
+                    &format!("explore.pairings[{i}]"),
+                    at("pairings"),
+                    format!("\"{pool}\" = \"{backup}\": a Front End pool is paired with one other, once per plan"),
+                    "give each pool at most one backup in a plan, never itself",
+                );
+            }
+            paired.push(pool);
+            paired.push(backup);
+        }
+    }
     let count = candidate_count(space, layout);
     if count > MAX_CANDIDATES {
         findings.error(
@@ -406,17 +510,39 @@ pub fn check_space(space: &ExploreSpace, layout: &Topology, node: &Node, finding
 
 /// How many candidates `space` makes of `layout` (saturating).
 pub fn candidate_count(space: &ExploreSpace, layout: &Topology) -> u64 {
+    // Strict orders of n records: n!; with equal priorities, the weak orders (ordered Bell
+    // numbers: a(n) = Σ_k C(n, k) a(n − k)).
     let factorial = |n: usize| (1..=n as u64).fold(1u64, u64::saturating_mul);
+    let weak_orders = |n: usize| {
+        let mut a = vec![1u64; n + 1];
+        for m in 1..=n {
+            let mut binomial = 1u64;
+            let mut sum = 0u64;
+            for k in 1..=m {
+                binomial = binomial * (m - k + 1) as u64 / k as u64;
+                sum = sum.saturating_add(binomial.saturating_mul(a[m - k]));
+            }
+            a[m] = sum;
+        }
+        a[n]
+    };
+    let orders = |n: usize| {
+        if space.equal_priorities {
+            weak_orders(n)
+        } else {
+            factorial(n)
+        }
+    };
     let mut count: u64 = 1;
     for list in &space.reorder {
         let records = match list {
             SrvList::RemoteAccess => layout.dns.remote_access.records().len(),
             SrvList::Federation => layout.dns.federation.records().len(),
         };
-        count = count.saturating_mul(factorial(records));
+        count = count.saturating_mul(orders(records));
     }
-    for pools in [&space.route, &space.gateway] {
-        count = count.saturating_mul(pools.len().max(1) as u64);
+    for choices in [space.route.len(), space.gateway.len(), space.pairings.len()] {
+        count = count.saturating_mul(choices.max(1) as u64);
     }
     for (_, low, high) in &space.servers {
         count = count.saturating_mul(u64::from(high - low + 1));

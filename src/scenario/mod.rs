@@ -528,12 +528,17 @@ pub fn load_layouts_with(
         );
     }
     // The decision space is of the baseline layout (under the first assumption).
+    let mut explore_space = explore_space;
     if let (Some(space), Some(layout), Some(node)) =
-        (&explore_space, topologies.first(), root.get("explore"))
+        (&mut explore_space, topologies.first(), root.get("explore"))
     {
         let mut space_findings = Findings::default();
         explore::check_space(space, layout, node, &mut space_findings);
         diagnostics.extend(space_findings.items);
+        if !space.pairings.is_empty() {
+            space.front_end_pools = layout_tree(text, &layout.layout_name)
+                .and_then(|tree| tree.get("front_end_pools").cloned());
+        }
     }
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(LoadError {
@@ -733,6 +738,22 @@ fn cells_under_assumptions(
         }
     }
     cells
+}
+
+/// The tree of layout `name` as the loader materialises it (the base with the layout's
+/// changes; the base itself for a scenario without `[[layouts]]`), or `None` when the text
+/// does not parse or has no such layout.
+pub fn layout_tree(text: &str, name: &str) -> Option<Node> {
+    let document = toml_edit::Document::parse(text).ok()?;
+    let root = Node::from_document_root(document.as_table());
+    let base_tree = layout::without_keys(&root, &["layouts"]);
+    match root.get("layouts") {
+        None => Some(base_tree),
+        Some(layouts) => materialise_layouts(&base_tree, layouts, &mut Vec::new())
+            .into_iter()
+            .find(|(layout, _, _)| layout == name)
+            .map(|(_, tree, _)| tree),
+    }
 }
 
 /// Checks the `[[layouts]]` entries and returns each layout's name with the base merged

@@ -676,3 +676,140 @@ fn a_target_no_candidate_can_meet_eliminates_them_all_and_nothing_is_recommended
         assert_eq!(outcome.targets, vec![edgesim::explore::TargetCheck::Missed]);
     }
 }
+
+#[test]
+fn equal_priorities_add_the_orders_with_ties() {
+    let text = contoso_with(
+        "[explore]\nreorder = [\"dns.federation\", \"dns.remote_access\"]\nequal_priorities = true\n",
+    );
+    let loaded = load_str("ties.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let space = loaded.explore.as_ref().unwrap();
+    let layout = &loaded.scenario.layouts[0];
+    let all = candidates(space, layout);
+    // 3 weak orders of the two federation records × 13 of the three remote-access ones.
+    assert_eq!(all.len(), 3 * 13);
+    assert_eq!(
+        edgesim::scenario::explore::candidate_count(space, layout),
+        39
+    );
+    assert_eq!(
+        all[0].changes,
+        "federation SRV order edge-dublin = edge-amsterdam; remote-access SRV order edge-dublin = edge-amsterdam = edge-redmond"
+    );
+    // Both federation records at priority 10: the equal-priorities layout's order.
+    let cell = &materialise("ties.toml", &text, "distinct-priorities", &all[0]).unwrap()[0];
+    let priorities: Vec<u16> = cell
+        .dns
+        .federation
+        .records()
+        .iter()
+        .map(|r| r.priority)
+        .collect();
+    assert_eq!(priorities, vec![10, 10]);
+    // The layout as it is (federation Dublin first, remote access Dublin > Amsterdam >
+    // Redmond) is one of them, once.
+    let unchanged: Vec<&str> = all
+        .iter()
+        .filter(|c| c.as_explored)
+        .map(|c| c.changes.as_str())
+        .collect();
+    assert_eq!(
+        unchanged,
+        vec![
+            "federation SRV order edge-dublin > edge-amsterdam; remote-access SRV order edge-dublin > edge-amsterdam > edge-redmond"
+        ]
+    );
+    // Without a list to reorder, equal_priorities is a mistake that says so.
+    let error = load_str(
+        "bad.toml",
+        &contoso_with("[explore]\nroute = [\"edge-dublin\"]\nequal_priorities = true\n"),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(error.contains("explore.equal_priorities"), "{error}");
+    assert!(error.contains("add reorder"), "{error}");
+}
+
+#[test]
+fn pairings_rewrite_the_front_end_pools_and_no_pairing_is_the_unpaired_layout() {
+    let text = contoso_with(
+        "[explore]\npairings = [{ fe-dublin = \"fe-amsterdam\" }, { fe-redmond = \"fe-dublin\" }, {}]\n",
+    );
+    let loaded = load_str("pairings.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let all = candidates(
+        loaded.explore.as_ref().unwrap(),
+        &loaded.scenario.layouts[0],
+    );
+    let changes: Vec<&str> = all.iter().map(|c| c.changes.as_str()).collect();
+    assert_eq!(
+        changes,
+        vec![
+            "pairing fe-dublin + fe-amsterdam",
+            "pairing fe-redmond + fe-dublin",
+            "no Front End pool paired"
+        ]
+    );
+    // The example pairs Dublin with Amsterdam: the first plan is the layout as it is.
+    let unchanged: Vec<bool> = all.iter().map(|c| c.as_explored).collect();
+    assert_eq!(unchanged, vec![true, false, false]);
+    let cells = edgesim::explore::candidate_cells(&loaded, "distinct-priorities", &all).unwrap();
+    let backups = |cell: &edgesim::topology::Topology| -> Vec<Option<usize>> {
+        cell.front_end_pools
+            .iter()
+            .map(|p| p.backup.map(|b| b.index()))
+            .collect()
+    };
+    // Pools in file order: fe-dublin, fe-amsterdam, fe-redmond; pairs both ways (D1).
+    assert_eq!(backups(&cells[0][0]), vec![Some(1), Some(0), None]);
+    assert_eq!(backups(&cells[1][0]), vec![Some(2), None, Some(0)]);
+    assert_eq!(backups(&cells[2][0]), vec![None, None, None]);
+    // No pairing is what the example's unpaired-pools layout writes by hand.
+    let unpaired = loaded
+        .scenario
+        .layouts
+        .iter()
+        .find(|t| t.layout_name == "unpaired-pools")
+        .unwrap();
+    for service in Service::ALL {
+        assert_eq!(
+            service_inputs(&cells[2][0], service),
+            service_inputs(unpaired, service),
+            "{service:?}"
+        );
+    }
+    // Written out as a layout, a pairing candidate runs as the candidate.
+    let written = format!("{text}\n{}", all[1].layout_entry());
+    let written = load_str("written.toml", &written).unwrap_or_else(|e| panic!("{e}"));
+    let layout = written
+        .scenario
+        .layouts
+        .iter()
+        .find(|t| t.layout_name == all[1].name)
+        .unwrap();
+    for replication in 0..3 {
+        let simulation = loaded.scenario.simulation;
+        let a = simulate_replication(&cells[1][0], &simulation, replication, &mut NoObserver);
+        let b = simulate_replication(layout, &simulation, replication, &mut NoObserver);
+        assert!(a == b, "replication {replication}");
+    }
+    // Mistakes name the plan and what to change.
+    for (space, words) in [
+        (
+            "pairings = [{ fe-dublin = \"fe-nowhere\" }, {}]",
+            "no Front End pool \"fe-nowhere\"",
+        ),
+        (
+            "pairings = [{ fe-dublin = \"fe-amsterdam\", fe-redmond = \"fe-dublin\" }, {}]",
+            "paired with one other",
+        ),
+        ("pairings = [{}]", "lists one plan"),
+    ] {
+        let error = load_str("bad.toml", &contoso_with(&format!("[explore]\n{space}\n")))
+            .err()
+            .unwrap_or_else(|| panic!("{space} loads"))
+            .to_string();
+        assert!(error.contains("explore.pairings"), "{error}");
+        assert!(error.contains(words), "{words}: {error}");
+    }
+}
