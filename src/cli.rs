@@ -108,6 +108,23 @@ Exit codes:
        (with --fail-blind), or diff.csv could not be written
   2    the folders cannot be compared (not a run's results, damaged, nothing in common, -o is OLD or NEW)";
 
+const EXPLORE_HELP: &str = "\
+Examples:
+  edgesim explore                                the built-in example's [explore], into output/contoso-three-site-explore/
+  edgesim explore my.toml --emit best.toml       also write the best candidates as [[layouts]] to paste
+  edgesim explore my.toml -n 4000 --seed 7       at most 4,000 replications per candidate
+
+Candidates are the first layout (or the first --layout) with the changes [explore] allows.
+They run on the same random numbers in stages (10 replications, then doubling); after each
+stage a candidate significantly worse than the leader, or shown to miss a target, is
+dropped. The best candidate is lost with probability at most 5%. The search is the same
+with any -j; it cannot run as shards (each stage depends on every candidate's figures).
+
+Exit codes:
+  0    success (warnings allowed)
+  1    invalid scenario, no [explore] or [objective], a budget too small, or a failed write
+  2    usage mistake (unknown flag, -n 0, an unknown layout)";
+
 /// edgesim: how available Lync Server 2013 Edge services stay when Edge pools, servers
 /// and sites fail.
 #[derive(Debug, Parser)]
@@ -139,6 +156,11 @@ pub enum Command {
     /// scope, and whether anything got significantly worse (exit 1 if so).
     #[command(after_help = DIFF_HELP)]
     Diff(DiffArgs),
+    /// Search the layouts the scenario's [explore] allows for the best (by the [objective]
+    /// score, under every assumption), run the best again on a seed of their own, and write
+    /// explore.csv, the cost–score chart and the confirmation run's files.
+    #[command(after_help = EXPLORE_HELP)]
+    Explore(ExploreArgs),
     /// Check scenario files: print what was loaded and any disaster-recovery warnings.
     #[command(after_help = VALIDATE_HELP)]
     Validate {
@@ -190,6 +212,15 @@ impl StudyArgs {
             material: self.material.clone(),
             output,
             ..RunOptions::default()
+        }
+    }
+
+    /// [`StudyArgs::run_options`] that draw charts when `charts` is set (`sweep`,
+    /// `explore`).
+    fn charted(&self, output: Option<PathBuf>, charts: bool) -> RunOptions {
+        RunOptions {
+            charts,
+            ..self.run_options(output)
         }
     }
 }
@@ -278,6 +309,27 @@ pub struct SweepArgs {
     pub quiet: bool,
 }
 
+/// The options of `edgesim explore`.
+#[derive(Debug, clap::Args)]
+pub struct ExploreArgs {
+    /// The scenario and the settings that override it (-n: the most replications a
+    /// candidate may get).
+    #[command(flatten)]
+    pub study: StudyArgs,
+    /// Write the best candidates (at most 3) as [[layouts]] entries to this file.
+    #[arg(long, value_name = "FILE")]
+    pub emit: Option<PathBuf>,
+    /// Output folder; `output/<scenario file stem>-explore/` by default.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Draw no charts and no report.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// No progress and no ranking; warnings and errors still go to stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
 /// The options of `edgesim diff`.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
@@ -336,6 +388,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge(&args),
         Command::Diff(args) => diff(&args),
         Command::Sweep(args) => sweep(&args),
+        Command::Explore(args) => explore(&args),
     };
     ExitCode::from(code)
 }
@@ -597,10 +650,7 @@ fn merge(args: &MergeArgs) -> u8 {
 /// `edgesim sweep`: every point, every chosen layout, one `sweep.csv`.
 fn sweep(args: &SweepArgs) -> u8 {
     let options = commands::sweep::SweepOptions {
-        run: RunOptions {
-            charts: !args.no_charts,
-            ..args.study.run_options(args.output.clone())
-        },
+        run: args.study.charted(args.output.clone(), !args.no_charts),
         varies: args.varies.clone(),
         progress: !args.quiet,
     };
@@ -609,6 +659,37 @@ fn sweep(args: &SweepArgs) -> u8 {
             if !args.quiet {
                 let mut text = crate::export::sweep::SweepTable.render(&outcome.results);
                 text.push_str(&format!("; wrote {}\n", outcome.file.display()));
+                print_out(&text);
+            }
+            EXIT_OK
+        }
+        Err(failure) => failed(&failure),
+    }
+}
+
+/// `edgesim explore`: the search, its files and the ranking.
+fn explore(args: &ExploreArgs) -> u8 {
+    let options = commands::explore::ExploreOptions {
+        run: args.study.charted(args.output.clone(), !args.no_charts),
+        emit: args.emit.clone(),
+        progress: !args.quiet,
+    };
+    match commands::explore::explore(&options) {
+        Ok(outcome) => {
+            if !args.quiet {
+                let mut text = crate::export::explore::ExploreTable.render(&outcome.results);
+                text.push_str(&format!(
+                    "Wrote {} files to {}",
+                    outcome.files.len(),
+                    outcome.folder.display()
+                ));
+                if let Some(path) = &outcome.emitted {
+                    text.push_str(&format!(
+                        "; the best candidates as [[layouts]] to {}",
+                        path.display()
+                    ));
+                }
+                text.push('\n');
                 print_out(&text);
             }
             EXIT_OK

@@ -18,6 +18,7 @@ pub mod commands;
 pub mod diff;
 pub mod distribution;
 pub mod engine;
+pub mod explore;
 pub mod export;
 pub mod format;
 pub mod model;

@@ -39,6 +39,9 @@ pub const OUTPUT_FILES: &[&str] = &[
     "trace.csv",
     "sweep.csv",
     "diff.csv",
+    "explore.csv",
+    "explore.svg",
+    "explore.png",
     "downtime.svg",
     "downtime.png",
     "downtime-distribution.svg",
@@ -75,6 +78,8 @@ pub enum OutputKind {
     Sweep,
     /// `diff`.
     Diff,
+    /// `explore`: the search's files and its confirmation run's.
+    Explore,
 }
 
 impl OutputKind {
@@ -85,6 +90,7 @@ impl OutputKind {
             OutputKind::Trace => "trace",
             OutputKind::Sweep => "sweep",
             OutputKind::Diff => "diff",
+            OutputKind::Explore => "explore",
         }
     }
 }
@@ -115,6 +121,30 @@ fn error_at(path: &Path) -> impl Fn(std::io::Error) -> WriteError + '_ {
     }
 }
 
+/// Writes one file whole or not at all: into a temporary file beside it, synced, then
+/// renamed over it (a failure leaves any previous file as it was).
+pub fn write_file_atomically(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = folder.join(format!(".{name}.edgesim-{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = fs::File::create(&temporary)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written.map_err(error_at(path))
+}
+
 /// The default output folder of a scenario file: `output/<file stem>/`, the stem reduced
 /// to letters, digits, `-`, `_` and `.` and never starting with a dot, so that it is
 /// always a plain child of `output/` (a file called `...toml` gives `output/scenario`).
@@ -125,6 +155,12 @@ pub fn default_folder(scenario_name: &str) -> PathBuf {
 /// The default folder of `edgesim sweep`: `output/<file stem>-sweep/`, beside the run's.
 pub fn default_sweep_folder(scenario_name: &str) -> PathBuf {
     Path::new("output").join(plain_name(scenario_name, "-sweep"))
+}
+
+/// The default folder of `edgesim explore`: `output/<file stem>-explore/`, beside the
+/// run's.
+pub fn default_explore_folder(scenario_name: &str) -> PathBuf {
+    Path::new("output").join(plain_name(scenario_name, "-explore"))
 }
 
 /// The default folder of `edgesim trace`: `output/<file stem>-trace/`, beside the run's.
@@ -242,6 +278,7 @@ fn written_by(folder: &Path) -> Option<OutputKind> {
         OutputKind::Trace,
         OutputKind::Sweep,
         OutputKind::Diff,
+        OutputKind::Explore,
     ]
     .into_iter()
     .find(|&kind| first == owner_line(kind))

@@ -119,6 +119,8 @@ pub struct Results {
     pub robust: crate::stats::robust::Robust,
     /// How a run with a precision target ended (`run --precision`); `None` otherwise.
     pub precision: Option<crate::precision::PrecisionReport>,
+    /// What `edgesim explore` found, when these are its confirmation run's results.
+    pub explore: Option<Box<crate::explore::ExploreReport>>,
 }
 
 impl Results {
@@ -132,6 +134,7 @@ impl Results {
             scores: study.scores(),
             robust: crate::stats::robust::robust(&study),
             precision: None,
+            explore: None,
             info,
             description,
             warnings,
@@ -207,6 +210,8 @@ impl Results {
             scores: self.scores.clone(),
             robust: crate::stats::robust::Robust::default(),
             precision: self.precision.clone(),
+            // The explore chart reads the unlabelled results.
+            explore: None,
         };
         for layout in &mut labelled.study.layouts {
             label(&mut layout.layout, &layout.assumption);

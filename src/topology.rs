@@ -306,6 +306,9 @@ impl Materiality {
 pub struct Objective {
     /// Per service, in report order, the weight of one lost user-minute (default 1).
     pub weights: Vec<(Service, f64)>,
+    /// Per service, the availability of all users a layout must reach (`targets`, e.g.
+    /// remote access 0.9995): met only when the 95% interval says so (`edgesim explore`).
+    pub targets: Vec<(Service, f64)>,
 }
 
 impl Objective {

@@ -4,6 +4,7 @@
 //! arguments, calls these and maps a [`Failure`] to an exit code.
 
 pub mod diff;
+pub mod explore;
 pub mod run;
 pub mod sweep;
 pub mod trace;

@@ -8,6 +8,7 @@
 pub mod charts;
 pub mod csv;
 pub mod diff;
+pub mod explore;
 pub mod json;
 pub mod part;
 pub mod report;

@@ -77,6 +77,7 @@ th, td { border: 1px solid var(--rule); padding: 4px 8px; text-align: right; ver
 th { background: #f5f5f5; }
 td.name, th.name { text-align: left; overflow-wrap: anywhere; min-width: 110px; max-width: 260px; }
 td.key, th.key { text-align: left; white-space: nowrap; }
+td.text, th.text { text-align: left; min-width: 200px; }
 td.ci { white-space: nowrap; }
 .better { background: var(--better); }
 .worse { background: var(--worse); }
@@ -221,6 +222,14 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
     }
     let _ = writeln!(html, "</dl>");
 
+    if results.explore.is_some() {
+        let chart = charts
+            .iter()
+            .find(|(chart, _)| chart.file_stem() == "explore")
+            .map(|(_, svg)| svg.as_str());
+        crate::export::explore::section(&mut html, results, chart);
+    }
+
     if assumptions.is_empty() {
         body(&mut html, results, None);
     } else {
@@ -255,7 +264,7 @@ fn render(results: &Results, charts: &[(Box<dyn Chart<Results>>, String)]) -> St
 
     let _ = writeln!(html, "<h2>Charts</h2>");
     for (chart, svg) in charts {
-        if chart.file_stem() != "matrix" {
+        if chart.file_stem() != "matrix" && chart.file_stem() != "explore" {
             figure(&mut html, chart.file_stem(), chart.title(), svg);
         }
     }

@@ -12,6 +12,7 @@ pub mod comparison;
 pub mod distribution;
 pub mod downtime;
 pub mod edge_pools;
+pub mod explore;
 pub mod front_ends;
 pub mod matrix;
 pub mod raster;
@@ -94,8 +95,10 @@ pub fn study_charts() -> Vec<Box<dyn Chart<Results>>> {
         .into_iter()
         .map(|chart| Box::new(CellLabels(chart)) as Box<dyn Chart<Results>>)
         .collect();
-    // The matrix reads the cells as layouts and assumptions: no cell labels.
+    // The matrix reads the cells as layouts and assumptions, the explore chart the
+    // search: no cell labels.
     charts.push(Box::new(matrix::Matrix));
+    charts.push(Box::new(explore::Explore));
     charts
 }
 

@@ -9,6 +9,7 @@ pub mod budget;
 pub mod decode;
 pub mod diagnostic;
 pub mod distribution;
+pub mod explore;
 pub mod layout;
 pub mod lint;
 pub mod resolve;
@@ -42,6 +43,11 @@ pub struct LoadedScenario {
     pub warnings: Vec<Diagnostic>,
     /// The file's `[[sweeps]]`, each of whose values was checked like a layout.
     pub sweeps: Vec<SweepSpec>,
+    /// The file's `[explore]`: what `edgesim explore` may change in the baseline layout,
+    /// checked against it.
+    pub explore: Option<explore::ExploreSpace>,
+    /// The file's `[costs]`.
+    pub costs: Option<explore::Costs>,
 }
 
 /// One key a sweep varies and the values it takes (`[[sweeps]]` or `sweep --vary`).
@@ -380,6 +386,17 @@ pub fn load_str_with(
     text: &str,
     overlay: Option<&Node>,
 ) -> Result<LoadedScenario, LoadError> {
+    load_layouts_with(name, text, overlay, None)
+}
+
+/// [`load_str_with`] keeping only layout `only` (every layout when `None`): an explore
+/// candidate edits the layout explored, and the other layouts need not accept its edits.
+pub fn load_layouts_with(
+    name: &str,
+    text: &str,
+    overlay: Option<&Node>,
+    only: Option<&str>,
+) -> Result<LoadedScenario, LoadError> {
     let source = SourceText::new(name, text);
     let document = match toml_edit::Document::parse(text) {
         Ok(document) => document,
@@ -422,6 +439,12 @@ pub fn load_str_with(
     } else {
         root
     };
+    let explore_space = root
+        .get("explore")
+        .and_then(|node| explore::read_explore(node, &mut findings));
+    let costs = root
+        .get("costs")
+        .and_then(|node| explore::read_costs(node, &mut findings));
     let raw = schema::read_scenario(&root, &mut findings);
     let base = resolve::resolve_topology(&raw, "base", &mut findings);
     let mut diagnostics = findings.items;
@@ -440,6 +463,8 @@ pub fn load_str_with(
             let base_tree = layout::without_keys(&root, &["layouts"]);
             for (name, materialised, _) in
                 materialise_layouts(&base_tree, layouts_node, &mut diagnostics)
+                    .into_iter()
+                    .filter(|(name, _, _)| only.is_none_or(|only| only == name))
             {
                 let materialised = match overlay {
                     Some(overlay) => layout::merge(&materialised, overlay),
@@ -457,6 +482,8 @@ pub fn load_str_with(
             let base_tree = layout::without_keys(&root, &["layouts"]);
             for (name, materialised, replaced) in
                 materialise_layouts(&base_tree, layouts_node, &mut diagnostics)
+                    .into_iter()
+                    .filter(|(name, _, _)| only.is_none_or(|only| only == name))
             {
                 let mut layout_findings = Findings::default();
                 let materialised = match overlay {
@@ -499,6 +526,19 @@ pub fn load_str_with(
             .with_span(root.get("objective").and_then(|n| n.span.clone()))
             .with_help("give a positive weight to a service the layouts have, e.g. remote_access = 1"),
         );
+    }
+    // The decision space is of the baseline layout (under the first assumption).
+    let mut explore_space = explore_space;
+    if let (Some(space), Some(layout), Some(node)) =
+        (&mut explore_space, topologies.first(), root.get("explore"))
+    {
+        let mut space_findings = Findings::default();
+        explore::check_space(space, layout, node, &mut space_findings);
+        diagnostics.extend(space_findings.items);
+        if !space.pairings.is_empty() {
+            space.front_end_pools = layout_tree(text, &layout.layout_name)
+                .and_then(|tree| tree.get("front_end_pools").cloned());
+        }
     }
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(LoadError {
@@ -548,6 +588,8 @@ pub fn load_str_with(
         },
         warnings,
         sweeps,
+        explore: explore_space,
+        costs,
     })
 }
 
@@ -696,6 +738,22 @@ fn cells_under_assumptions(
         }
     }
     cells
+}
+
+/// The tree of layout `name` as the loader materialises it (the base with the layout's
+/// changes; the base itself for a scenario without `[[layouts]]`), or `None` when the text
+/// does not parse or has no such layout.
+pub fn layout_tree(text: &str, name: &str) -> Option<Node> {
+    let document = toml_edit::Document::parse(text).ok()?;
+    let root = Node::from_document_root(document.as_table());
+    let base_tree = layout::without_keys(&root, &["layouts"]);
+    match root.get("layouts") {
+        None => Some(base_tree),
+        Some(layouts) => materialise_layouts(&base_tree, layouts, &mut Vec::new())
+            .into_iter()
+            .find(|(layout, _, _)| layout == name)
+            .map(|(_, tree, _)| tree),
+    }
 }
 
 /// Checks the `[[layouts]]` entries and returns each layout's name with the base merged

@@ -39,6 +39,8 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "sweeps",
     "objective",
     "materiality",
+    "explore",
+    "costs",
 ];
 
 /// Top-level tables a layout may not change (docs/scenario.md).
@@ -49,6 +51,8 @@ pub const LAYOUT_FORBIDDEN_KEYS: &[&str] = &[
     "sites",
     "objective",
     "materiality",
+    "explore",
+    "costs",
 ];
 
 /// Keys a `[[layouts]]` entry accepts.
@@ -82,6 +86,8 @@ pub const LAYOUT_KEYS_AND_FORBIDDEN: &[&str] = &[
     "sites",
     "objective",
     "materiality",
+    "explore",
+    "costs",
     "layouts",
 ];
 
@@ -456,9 +462,10 @@ fn read_materiality(top: &TableReader<'_>, findings: &mut Findings) -> Materiali
 /// `[objective]`: an optional `weights` table, one non-negative weight per service name.
 fn read_objective(top: &TableReader<'_>, findings: &mut Findings) -> Option<Objective> {
     let node = top.optional("objective")?;
-    let table = TableReader::open(node, "objective", &["weights"], findings)?;
+    let table = TableReader::open(node, "objective", &["weights", "targets"], findings)?;
     let mut objective = Objective {
         weights: Service::ALL.iter().map(|&s| (s, 1.0)).collect(),
+        targets: read_targets(&table, findings),
     };
     let Some(weights_node) = table.optional("weights") else {
         return Some(objective);
@@ -488,6 +495,44 @@ fn read_objective(top: &TableReader<'_>, findings: &mut Findings) -> Option<Obje
         );
     }
     Some(objective)
+}
+
+/// `[objective] targets`: per service, an availability written `"99.95%"` or `0.9995`,
+/// above 0 and below 1.
+fn read_targets(table: &TableReader<'_>, findings: &mut Findings) -> Vec<(Service, f64)> {
+    let Some(node) = table.optional("targets") else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
+    let Some(targets) = TableReader::open(node, &table.path_of("targets"), &names, findings) else {
+        return Vec::new();
+    };
+    let mut read = Vec::new();
+    for service in Service::ALL {
+        let path = targets.path_of(service.name());
+        let Some(value) = targets.optional(service.name()) else {
+            continue;
+        };
+        let availability = match &value.value {
+            NodeValue::String(text) => text
+                .trim()
+                .strip_suffix('%')
+                .and_then(|number| number.trim().parse::<f64>().ok())
+                .map(|percent| percent / 100.0),
+            NodeValue::Float(f) => Some(*f),
+            _ => None,
+        };
+        match availability {
+            Some(a) if a.is_finite() && a > 0.0 && a < 1.0 => read.push((service, a)),
+            _ => findings.error(
+                &path,
+                value.span.clone(),
+                "not an availability edgesim can aim for",
+                "write a percentage below 100, e.g. \"99.95%\", or a fraction below 1, e.g. 0.9995",
+            ),
+        }
+    }
+    read
 }
 
 fn read_simulation(top: &TableReader<'_>, findings: &mut Findings) -> Simulation {

@@ -743,6 +743,31 @@ impl Study {
             .collect()
     }
 
+    /// Layout `index`'s score in one replication's `result`, in the units [`Study::add`]
+    /// sums (10⁻¹⁵ of the reference users over the horizon); `None` without an
+    /// `[objective]`.
+    pub fn score_of(&self, index: usize, result: &ReplicationResult) -> Option<u64> {
+        let score = self.layouts[index].score.as_ref()?;
+        let figures = self.figures(result);
+        Some(weigh(
+            &score.factors,
+            figures.iter().map(|(_, f)| f[0].unavailability as f64),
+        ))
+    }
+
+    /// The most a score of layout `index` can be in one replication: every weighed
+    /// service down for the whole horizon.
+    pub fn score_cap(&self, index: usize) -> f64 {
+        self.layouts[index].score.as_ref().map_or(0.0, |s| {
+            s.factors.iter().sum::<f64>() * UNAVAILABILITY_SCALE
+        })
+    }
+
+    /// Score units as weighted user-minutes per year.
+    pub fn score_user_minutes(&self, units: f64) -> f64 {
+        rows::minutes_per_year(units) * self.objective.as_ref().map_or(0.0, |o| o.reference_users)
+    }
+
     /// Adds replication `replication`: `results` holds each layout's result, in layout
     /// order.
     pub fn add(&mut self, replication: u64, results: &[ReplicationResult]) {

@@ -22,6 +22,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("stats", 6),
     ("montecarlo", 7),
     ("precision", 8),
+    ("explore", 8),
     ("results", 9),
     ("study", 10),
     ("sweep", 11),

@@ -430,3 +430,38 @@ fn the_sweep_report_renders_in_a_headless_browser() {
     let probe = probe_in_browser(browser, &out.join("report.html"), dir.path());
     assert_eq!(assert_renders_cleanly(&probe), ["sweep", "tornado"]);
 }
+
+#[test]
+fn the_explore_report_renders_in_a_headless_browser() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("space.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "{}\n[explore]\nroute = [\"edge-dublin\", \"edge-amsterdam\"]\nservers = {{ edge-dublin = [1, 2] }}\n\n[costs]\nunit = \"kEUR\"\nedge_server = 8\n",
+            crate::contoso_layouts_text()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("explore");
+    edgesim()
+        .args([
+            "explore",
+            scenario.to_str().unwrap(),
+            "-n",
+            "40",
+            "-q",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let probe = probe_in_browser(browser, &out.join("report.html"), dir.path());
+    let figures = assert_renders_cleanly(&probe);
+    // The explore chart first (in its section), then the run's charts for the confirmation.
+    assert_eq!(figures[0], "explore", "{figures:?}");
+    assert!(figures.len() > 5, "{figures:?}");
+}

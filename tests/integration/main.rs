@@ -7,6 +7,7 @@ mod charts;
 mod coverage;
 mod diff;
 mod event_counts;
+mod explore;
 mod fixtures;
 mod hardening;
 mod hostile;

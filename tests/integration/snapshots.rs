@@ -20,7 +20,9 @@ fn stderr_of(args: &[&str]) -> (Option<i32>, String) {
 #[test]
 fn help_texts() {
     insta::assert_snapshot!("help", stdout_of(&["--help"]));
-    for command in ["run", "trace", "validate", "merge", "diff", "sweep"] {
+    for command in [
+        "run", "trace", "validate", "merge", "diff", "sweep", "explore",
+    ] {
         insta::assert_snapshot!(format!("help_{command}"), stdout_of(&[command, "--help"]));
     }
 }
