@@ -402,13 +402,25 @@ pub fn load_layouts_with(
         Ok(document) => document,
         Err(error) => {
             let message = error.message().trim().to_string();
+            let before = error.span().map_or(text.len(), |span| span.start);
+            // An inline table must close on its own line (TOML): one left open is the
+            // mistake, whatever the parser stumbled on next.
+            let diagnostic = match unclosed_inline_table(text, before) {
+                Some((line, span)) => Diagnostic::error(
+                    "",
+                    format!("TOML syntax error: the inline table opened on line {line} is not closed"),
+                )
+                .with_span(Some(span))
+                .with_help(format!(
+                    "add `}}` at the end of line {line}: an inline table {{ ... }} ends on the line it starts (the parser then said: {message})"
+                )),
+                None => Diagnostic::error("", format!("TOML syntax error: {message}"))
+                    .with_span(error.span())
+                    .with_help("see docs/scenario.md for the format; strings need quotes, tables [brackets]"),
+            };
             return Err(LoadError {
                 source,
-                diagnostics: vec![
-                    Diagnostic::error("", format!("TOML syntax error: {message}"))
-                        .with_span(error.span())
-                        .with_help("see docs/scenario.md for the format; strings need quotes, tables [brackets]"),
-                ],
+                diagnostics: vec![diagnostic],
             });
         }
     };
@@ -562,6 +574,12 @@ pub fn load_layouts_with(
         t.assumption.is_some()
             && t.federation.inbound == crate::topology::InboundFederation::SingleTarget
     });
+    let mut layout_names_in_order: Vec<String> = Vec::new();
+    for topology in &topologies {
+        if !layout_names_in_order.contains(&topology.layout_name) {
+            layout_names_in_order.push(topology.layout_name.clone());
+        }
+    }
     for topology in &topologies {
         let name = topology.layout_name.clone();
         let mut found = lint::lint(topology, &raw.simulation);
@@ -569,6 +587,30 @@ pub fn load_layouts_with(
             found.retain(|d| d.rule != Some("F1"));
         }
         merge_findings(&mut warnings, found, &name);
+    }
+    // F1 is about what partners do, which is the same for every layout: one warning (the
+    // first layout's words) naming every layout it holds in, even where their federation
+    // records differ and so would their lists of pools.
+    if let Some(first) = warnings.iter().position(|w| w.rule == Some("F1")) {
+        let mut layouts: Vec<String> = Vec::new();
+        for warning in warnings.iter().filter(|w| w.rule == Some("F1")) {
+            for layout in &warning.layouts {
+                if !layouts.contains(layout) {
+                    layouts.push(layout.clone());
+                }
+            }
+        }
+        let mut index = 0;
+        warnings.retain(|w| {
+            let keep = w.rule != Some("F1") || index == first;
+            index += 1;
+            keep
+        });
+        if let Some(f1) = warnings.iter_mut().find(|w| w.rule == Some("F1")) {
+            // In scenario order.
+            layouts.sort_by_key(|l| layout_names_in_order.iter().position(|n| n == l));
+            f1.layouts = layouts;
+        }
     }
     // A warning that holds in every layout needs no list of layouts.
     for warning in &mut warnings {
@@ -738,6 +780,56 @@ fn cells_under_assumptions(
         }
     }
     cells
+}
+
+/// The last line before byte `before` of `text` that opens an inline table `{` it does
+/// not close (outside strings and comments), with its 1-based number and the span of that
+/// `{`.
+fn unclosed_inline_table(text: &str, before: usize) -> Option<(usize, std::ops::Range<usize>)> {
+    // Multi-line strings may hold braces across lines: leave those to the parser.
+    let head = &text[..before.min(text.len())];
+    if head.contains("\"\"\"") || head.contains("\'\'\'") {
+        return None;
+    }
+    let mut found = None;
+    let mut offset = 0;
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        if offset >= before {
+            break;
+        }
+        let mut open: Vec<usize> = Vec::new();
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        for (i, c) in line.char_indices() {
+            match quote {
+                Some(q) => {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' && q == '"' {
+                        escaped = true;
+                    } else if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '"' | '\'' => quote = Some(c),
+                    '#' => break,
+                    '{' => open.push(offset + i),
+                    '}' => {
+                        open.pop();
+                    }
+                    _ => {}
+                },
+            }
+        }
+        if let Some(&start) = open.first()
+            && start < before
+        {
+            found = Some((number + 1, start..start + 1));
+        }
+        offset += line.len();
+    }
+    found
 }
 
 /// The tree of layout `name` as the loader materialises it (the base with the layout's

@@ -1,0 +1,101 @@
+//! A planner's second hour (a new user's report): messages that point at the mistake,
+//! one F1 warning per scenario, docs that say what a bare duration means.
+
+use edgesim::scenario::load_str;
+
+/// The built-in example without its assumptions, with `replace` applied.
+fn contoso_replacing(from: &str, to: &str) -> String {
+    let text = crate::contoso_layouts_text();
+    assert!(text.contains(from), "the example has {from}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn a_misspelt_value_gets_a_suggestion() {
+    let text = contoso_replacing("inbound = \"srv_priority\"", "inbound = \"geodns\"");
+    let error = load_str("typo.toml", &text).err().unwrap().to_string();
+    assert!(
+        error.contains("\"geodns\" is not one of the accepted values"),
+        "{error}"
+    );
+    assert!(error.contains("did you mean \"geo_dns\"?"), "{error}");
+    // A value nothing like an accepted one gets the list alone.
+    let text = contoso_replacing("inbound = \"srv_priority\"", "inbound = \"carrier-pigeon\"");
+    let error = load_str("far.toml", &text).err().unwrap().to_string();
+    assert!(!error.contains("did you mean"), "{error}");
+    assert!(
+        error.contains("\"srv_priority\", \"single_target\", \"geo_dns\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_unclosed_inline_table_is_named_on_its_own_line() {
+    // The parser stumbles on the next line; the mistake is the missing `}` on this one.
+    let from = "pool_failover = \"30m\"";
+    let text = contoso_replacing(
+        "response = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\" }",
+        "response = { dist = \"lognormal\", median = \"1h\", p95 = \"3h\"",
+    );
+    assert!(text.contains(from));
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("response = { dist = \"lognormal\""))
+        .unwrap()
+        + 1;
+    let error = load_str("brace.toml", &text).err().unwrap().to_string();
+    assert!(
+        error.contains(&format!(
+            "the inline table opened on line {line} is not closed"
+        )),
+        "{error}"
+    );
+    assert!(error.contains(&format!("brace.toml:{line}:")), "{error}");
+    assert!(
+        error.contains(&format!("add `}}` at the end of line {line}")),
+        "{error}"
+    );
+    // A brace inside a string is not a table.
+    let text = contoso_replacing(
+        "description = \"Microsoft's 2014 advice",
+        "description = \"{ Microsoft's 2014 advice",
+    )
+    .replacen("[firewall]", "[firewall\n", 1);
+    let error = load_str("string.toml", &text).err().unwrap().to_string();
+    assert!(!error.contains("inline table opened"), "{error}");
+}
+
+#[test]
+fn f1_is_one_warning_naming_every_layout_it_holds_in() {
+    // A layout with a third federation record lists other pools than the rest: still one
+    // F1, naming all five layouts.
+    let text = format!(
+        "{}\n[[layouts]]\nname = \"three-federation-pools\"\n[[layouts.dns.federation]]\ntarget = \"edge-dublin\"\npriority = 10\nweight = 100\n[[layouts.dns.federation]]\ntarget = \"edge-amsterdam\"\npriority = 20\nweight = 100\n[[layouts.dns.federation]]\ntarget = \"edge-redmond\"\npriority = 30\nweight = 100\n",
+        crate::contoso_layouts_text()
+    );
+    let loaded = load_str("f1.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let f1: Vec<_> = loaded
+        .warnings
+        .iter()
+        .filter(|w| w.rule == Some("F1"))
+        .collect();
+    assert_eq!(f1.len(), 1, "{f1:?}");
+    // geo-dns does not depend on priorities: it is the one layout F1 does not concern.
+    assert_eq!(
+        f1[0].layouts,
+        vec![
+            "distinct-priorities",
+            "equal-priorities",
+            "unpaired-pools",
+            "three-federation-pools"
+        ]
+    );
+}
+
+#[test]
+fn the_scenario_docs_say_what_a_bare_duration_means_and_have_one_defaults_table() {
+    let docs = std::fs::read_to_string(crate::project_path("docs/scenario.md")).unwrap();
+    assert_eq!(docs.matches("| default | value | source |").count(), 1);
+    assert!(docs.contains("A bare duration means two different things"));
+    assert!(docs.contains("**Two keys named federation.**"));
+}
