@@ -398,8 +398,19 @@ pub fn main() -> ExitCode {
 fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out
-        .write_all(terminal_safe(text).as_bytes())
+        .write_all(ascii_minus(&terminal_safe(text)).as_bytes())
         .and_then(|()| out.flush());
+}
+
+/// The terminal writes signs as the ASCII hyphen-minus, as its paired differences always
+/// did, so that every figure it prints pastes into a spreadsheet or a shell as a number
+/// (charts and the report keep the typographic minus sign).
+fn ascii_minus(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\u{2212}') {
+        std::borrow::Cow::Owned(text.replace('\u{2212}', "-"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// Writes `text` and a line break to stderr, ignoring a closed stderr.

@@ -99,3 +99,52 @@ fn the_scenario_docs_say_what_a_bare_duration_means_and_have_one_defaults_table(
     assert!(docs.contains("A bare duration means two different things"));
     assert!(docs.contains("**Two keys named federation.**"));
 }
+
+#[test]
+fn the_terminal_lists_scores_in_rank_order_with_ascii_signs() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = crate::edgesim()
+        .args(["run", "-n", "50", "--no-charts", "--no-runs", "-o"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !stdout.contains('\u{2212}'),
+        "a Unicode minus in:\n{stdout}"
+    );
+    // Each score list (one per assumption) counts 1., 2., 3., 4. in that order.
+    let mut lists = 0;
+    let mut expected = 1;
+    for line in stdout.lines() {
+        let trimmed = line.trim_start();
+        if let Some((rank, _)) = trimmed.split_once(". ")
+            && let Ok(rank) = rank.parse::<usize>()
+            && line.contains("baseline")
+        {
+            if rank == 1 {
+                lists += 1;
+                expected = 1;
+            }
+            assert_eq!(rank, expected, "{line}\n{stdout}");
+            expected += 1;
+        }
+    }
+    assert_eq!(lists, 3, "one score list per assumption:\n{stdout}");
+    assert!(stdout.contains(" -"), "negative changes are written with -");
+}
+
+#[test]
+fn sweep_intervals_are_lines_not_bands_that_blend() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    crate::edgesim()
+        .args(["sweep", "-n", "20", "-q", "--vary", "dns.ttl=5m,1d", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(out.join("sweep.svg")).unwrap();
+    assert!(!svg.contains("<polygon"), "a filled band in sweep.svg");
+    assert!(svg.contains("two thin lines"));
+}
