@@ -148,3 +148,31 @@ fn sweep_intervals_are_lines_not_bands_that_blend() {
     assert!(!svg.contains("<polygon"), "a filled band in sweep.svg");
     assert!(svg.contains("two thin lines"));
 }
+
+#[test]
+fn the_sweep_report_speaks_of_every_layout() {
+    // The traffic manager's detection delay moves inbound federation in geo-dns only: a
+    // sentence about the first layout alone ("no key swept changes it") read as true of
+    // all.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    crate::edgesim()
+        .args(["sweep", &crate::contoso_layouts(), "-n", "40", "-q"])
+        .args(["--vary", "federation.geo_dns_detect=1m,30m", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = &report[report.find("<h3>Inbound federation</h3>").unwrap()..];
+    let section = &section[..section.find("</ul>").unwrap()];
+    assert!(
+        section.contains("In layout geo-dns, federation.geo_dns_detect moves it most"),
+        "{section}"
+    );
+    for layout in ["distinct-priorities", "equal-priorities", "unpaired-pools"] {
+        assert!(
+            section.contains(&format!("In layout {layout}, no key swept changes it.")),
+            "{layout}: {section}"
+        );
+    }
+}
