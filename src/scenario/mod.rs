@@ -14,6 +14,7 @@ pub mod layout;
 pub mod lint;
 pub mod resolve;
 pub mod schema;
+pub mod sweep_scale;
 pub mod tree;
 
 use std::fmt;
@@ -103,6 +104,17 @@ impl SweepSpec {
         }
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         Ok(Node::at_path(&segments, value.clone()))
+    }
+
+    /// [`SweepSpec::overlay`] over the scenario tree `base` (the file as written): a bare
+    /// duration given for a key that holds a distribution there sets that distribution's
+    /// location and keeps its form ([`sweep_scale::scaled`]).
+    pub fn overlay_on(&self, base: &Node, value: &Node) -> Result<Node, String> {
+        let segments = key_path_segments(&self.key)?;
+        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let value = sweep_scale::scaled(sweep_scale::at_path(base, &path), value)
+            .map_err(|message| format!("`{}`: {message}", shown(&self.key)))?;
+        self.overlay(&value)
     }
 }
 
@@ -345,11 +357,17 @@ pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
             source: loaded.source,
         });
     }
+    let file_tree = toml_edit::Document::parse(text)
+        .map(|document| Node::from_document_root(document.as_table()))
+        .ok();
     for (i, spec) in loaded.sweeps.iter().enumerate() {
         for (j, value) in spec.values.iter().enumerate() {
             let path = format!("sweeps[{i}].values[{j}]");
             let point = format!("{} = {}", spec.key, value.to_toml_text());
-            let overlay = match spec.overlay(value) {
+            let overlay = match file_tree
+                .as_ref()
+                .map_or_else(|| spec.overlay(value), |tree| spec.overlay_on(tree, value))
+            {
                 Ok(overlay) => overlay,
                 Err(message) => {
                     diagnostics.push(
