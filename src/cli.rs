@@ -375,6 +375,10 @@ pub struct TraceArgs {
     /// Output folder; `output/<scenario file stem>-trace/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Which events the story tells: first (the first 40), all, longest (the longest time
+    /// some service was not fully served), or a window FROM..TO such as 140d..147d.
+    #[arg(long, value_name = "WHICH", default_value = "first", value_parser = crate::trace::StoryFocus::parse)]
+    pub story: crate::trace::StoryFocus,
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -751,6 +755,7 @@ fn trace(args: &TraceArgs) -> u8 {
         horizon: args.horizon.clone(),
         seed: args.seed,
         output: args.output.clone(),
+        story: args.story,
     };
     match commands::trace(&options) {
         Ok(outcome) => {

@@ -242,3 +242,119 @@ fn sweeping_a_distribution_by_a_duration_keeps_its_shape() {
         assert!(row.ends_with(",unaffected,unaffected"), "{row}");
     }
 }
+
+/// `d263 19:22:36.087`, as the story writes a time, from trace.csv's seconds.
+fn clock_of(seconds: &str) -> String {
+    let (whole, fraction) = seconds.split_once('.').unwrap();
+    let whole: u64 = whole.parse().unwrap();
+    format!(
+        "d{} {:02}:{:02}:{:02}.{}",
+        whole / 86_400,
+        whole % 86_400 / 3_600,
+        whole % 3_600 / 60,
+        whole % 60,
+        &fraction[..3]
+    )
+}
+
+#[test]
+fn the_trace_story_can_tell_every_event_or_the_longest_outage() {
+    // Replication 3 of the large example has 145 failures, repairs and administrator
+    // events: the default story tells 40 and says how to see the rest.
+    let dir = tempfile::tempdir().unwrap();
+    let story = |which: &str| {
+        let out = dir.path().join(which.replace('.', "_"));
+        let output = crate::edgesim()
+            .args([
+                "trace",
+                "scenarios/large-enterprise.toml",
+                "--replication",
+                "3",
+            ])
+            .args(["--story", which, "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (
+            String::from_utf8(output.stdout).unwrap(),
+            out.join("trace.csv"),
+        )
+    };
+    let event_line = |line: &&str| line.starts_with("  d");
+    let (first, csv) = story("first");
+    assert_eq!(first.lines().filter(event_line).count(), 40);
+    assert!(first.contains("... 40 of 145 events told"), "{first}");
+    assert!(first.contains("--story all tells every one"), "{first}");
+    let (all, _) = story("all");
+    assert_eq!(all.lines().filter(event_line).count(), 145);
+
+    // The longest time some service was not fully served, found again from trace.csv's
+    // served columns: the story's heading names it, and tells only events inside it.
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(csv)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let mut since: Option<String> = None;
+    let mut longest: Option<(f64, String, String)> = None;
+    for row in &rows {
+        let time = row[0].to_string();
+        let degraded = (4..row.len())
+            .any(|i| !row[i].is_empty() && row[i].parse::<f64>().unwrap() < 1.0 - 1e-12);
+        match (degraded, &since) {
+            (true, None) => since = Some(time),
+            (false, Some(start)) => {
+                let length = time.parse::<f64>().unwrap() - start.parse::<f64>().unwrap();
+                if longest.as_ref().is_none_or(|(l, _, _)| length > *l) {
+                    longest = Some((length, start.clone(), time));
+                }
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    let (_, start, end) = longest.expect("something was not fully served");
+    let (start, end) = (start.as_str(), end.as_str());
+    let (focused, _) = story("longest");
+    assert!(
+        focused.contains(&format!(
+            "The longest time some service was not fully served, from {} to {}",
+            clock_of(start),
+            clock_of(end)
+        )),
+        "{focused}"
+    );
+    let told: Vec<&str> = focused.lines().filter(event_line).collect();
+    assert!(!told.is_empty());
+    // Each told event's time, back in seconds, lies inside the period.
+    let seconds_of = |clock: &str| -> f64 {
+        let (day, time) = clock.trim_start_matches('d').split_once(' ').unwrap();
+        let parts: Vec<f64> = time.split(':').map(|p| p.parse().unwrap()).collect();
+        day.parse::<f64>().unwrap() * 86_400.0 + parts[0] * 3_600.0 + parts[1] * 60.0 + parts[2]
+    };
+    let (from, to) = (start.parse::<f64>().unwrap(), end.parse::<f64>().unwrap());
+    for line in told {
+        let at = seconds_of(line.trim_start().split("  ").next().unwrap());
+        assert!(
+            at >= from - 0.001 && at <= to + 0.001,
+            "{line} outside {from}..{to}"
+        );
+    }
+    // A window in simulated time, and a window that ends before it starts.
+    let (window, _) = story("100d..300d");
+    assert!(
+        window.contains("From d100 00:00:00.000 to d300 00:00:00.000"),
+        "{window}"
+    );
+    let output = crate::edgesim()
+        .args(["trace", "--story", "5d..1d"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("ends before it starts"));
+}
