@@ -358,3 +358,57 @@ fn the_trace_story_can_tell_every_event_or_the_longest_outage() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("ends before it starts"));
 }
+
+#[test]
+fn progress_moves_while_a_slow_replication_runs_and_promises_no_early_time() {
+    // One replication of 60 years of the large example takes seconds: the log must show
+    // it advancing before it ends, and no time left before 2% of it is done.
+    let output = crate::edgesim()
+        .env("EDGESIM_PROGRESS_EVERY", "100ms")
+        .args([
+            "run",
+            "scenarios/large-enterprise.toml",
+            "--horizon",
+            "60y",
+            "-n",
+            "1",
+        ])
+        .args([
+            "-j",
+            "1",
+            "--layout",
+            "hub-first",
+            "--no-charts",
+            "--no-runs",
+            "-o",
+        ])
+        .arg(tempfile::tempdir().unwrap().path().join("out"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("edgesim: 0/1 replications ("))
+        .collect();
+    let shares: Vec<u64> = lines
+        .iter()
+        .map(|l| {
+            l["edgesim: 0/1 replications (".len()..]
+                .split('%')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        shares.iter().any(|&s| s > 0),
+        "no progress shown within the replication:\n{stderr}"
+    );
+    for (line, share) in lines.iter().zip(&shares) {
+        if *share < 2 {
+            assert!(line.ends_with("warming up"), "{line}");
+        }
+    }
+}
