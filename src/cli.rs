@@ -375,6 +375,10 @@ pub struct TraceArgs {
     /// Output folder; `output/<scenario file stem>-trace/` by default.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Which events the story tells: first (the first 40), all, longest (the longest time
+    /// some service was not fully served), or a window FROM..TO such as 140d..147d.
+    #[arg(long, value_name = "WHICH", default_value = "first", value_parser = crate::trace::StoryFocus::parse)]
+    pub story: crate::trace::StoryFocus,
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -398,8 +402,19 @@ pub fn main() -> ExitCode {
 fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out
-        .write_all(terminal_safe(text).as_bytes())
+        .write_all(ascii_minus(&terminal_safe(text)).as_bytes())
         .and_then(|()| out.flush());
+}
+
+/// The terminal writes signs as the ASCII hyphen-minus, as its paired differences always
+/// did, so that every figure it prints pastes into a spreadsheet or a shell as a number
+/// (charts and the report keep the typographic minus sign).
+fn ascii_minus(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\u{2212}') {
+        std::borrow::Cow::Owned(text.replace('\u{2212}', "-"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// Writes `text` and a line break to stderr, ignoring a closed stderr.
@@ -479,17 +494,88 @@ fn plain_progress_every() -> Duration {
 /// start-up and thread warm-up and would promise nonsense.
 const WARM_UP: Duration = Duration::from_secs(2);
 
+/// The share of the simulated time a run must have done before a time left is shown: a
+/// rate measured on less says little (a log once promised "about 3 h 8 min left" for a
+/// run that ended four minutes later).
+const MIN_SHARE_FOR_TIME_LEFT: f64 = 0.02;
+
+/// How often the display looks at the replications under way (they report their
+/// simulated time every few thousand events), so that it moves however slow one is.
+const TICK: Duration = Duration::from_millis(250);
+
+/// What the progress display knows, shared with the thread that refreshes it.
+struct ProgressState {
+    /// Replications to run (one each of every layout).
+    total: u64,
+    /// Replications done.
+    done: u64,
+    /// Simulated microseconds the run will have simulated when done: replications ×
+    /// layouts × horizon.
+    work_micros: f64,
+    /// [`crate::model::SIMULATED_MICROS`] when the run started.
+    baseline: u64,
+    started: Instant,
+    last_shown: Instant,
+}
+
+impl ProgressState {
+    /// The share of the run's simulated time done, from the replications under way too.
+    fn share(&self) -> f64 {
+        let simulated = crate::model::SIMULATED_MICROS
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .saturating_sub(self.baseline) as f64;
+        let by_replications = self.done as f64 / self.total.max(1) as f64;
+        (simulated / self.work_micros.max(1.0))
+            .max(by_replications)
+            .min(1.0)
+    }
+
+    /// "812 replications/s, about 2 min left" once the rate means something; "warming up"
+    /// before.
+    fn status(&self) -> String {
+        let elapsed = self.started.elapsed();
+        let share = self.share();
+        if elapsed < WARM_UP || share < MIN_SHARE_FOR_TIME_LEFT {
+            return "warming up".to_string();
+        }
+        let left = elapsed.as_secs_f64() * (1.0 - share) / share;
+        let rate = self.total as f64 * share / elapsed.as_secs_f64();
+        let pace = if rate >= 1.0 {
+            format!(
+                "{} replications/s",
+                crate::format::thousands(rate.round() as u64)
+            )
+        } else {
+            format!("{} per replication", rough_duration(1.0 / rate))
+        };
+        format!("{pace}, about {} left", rough_duration(left))
+    }
+
+    /// "edgesim: 7/30 replications (23%), warming up": the percentage is of the simulated
+    /// time, replications under way included.
+    fn plain_line(&self) -> String {
+        format!(
+            "edgesim: {}/{} replications ({}%), {}",
+            crate::format::thousands(self.done),
+            crate::format::thousands(self.total),
+            (self.share() * 100.0).floor() as u64,
+            self.status()
+        )
+    }
+}
+
 /// Progress of a run on stderr: a bar on a terminal, a plain line every few seconds
-/// otherwise, nothing with `-q`. The scenario's warnings are shown either way.
+/// otherwise, nothing with `-q`. The scenario's warnings are shown either way. A thread
+/// refreshes it every [`TICK`] from the simulated time of the replications under way, so
+/// it moves within seconds however long one replication takes.
 struct Progress {
     quiet: bool,
     terminal: bool,
     bar: indicatif::ProgressBar,
-    total: u64,
-    done: u64,
-    started: Instant,
-    last_shown: Instant,
     plain_every: Duration,
+    state: std::sync::Arc<std::sync::Mutex<ProgressState>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ticker: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Progress {
@@ -499,27 +585,53 @@ impl Progress {
             quiet,
             terminal: std::io::stderr().is_terminal(),
             bar: indicatif::ProgressBar::hidden(),
-            total: 0,
-            done: 0,
-            started: now,
-            last_shown: now,
             plain_every: plain_progress_every(),
+            state: std::sync::Arc::new(std::sync::Mutex::new(ProgressState {
+                total: 0,
+                done: 0,
+                work_micros: 0.0,
+                baseline: 0,
+                started: now,
+                last_shown: now,
+            })),
+            stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            ticker: None,
         }
     }
 
-    /// "812 replications/s, about 2 min left", once warmed up.
-    fn status(&self) -> String {
-        let elapsed = self.started.elapsed();
-        if elapsed < WARM_UP || self.done == 0 {
-            return "warming up".to_string();
+    /// Shows the state: the bar's position and message, or a plain line when one is due.
+    fn show(
+        state: &mut ProgressState,
+        bar: &indicatif::ProgressBar,
+        terminal: bool,
+        every: Duration,
+    ) {
+        if terminal {
+            state.last_shown = Instant::now();
+            bar.set_position((state.share() * 1000.0).round() as u64);
+            bar.set_message(format!(
+                "{}/{} replications, {}",
+                crate::format::thousands(state.done),
+                crate::format::thousands(state.total),
+                state.status()
+            ));
+        } else if state.last_shown.elapsed() >= every && state.done < state.total {
+            state.last_shown = Instant::now();
+            print_err(&state.plain_line());
         }
-        let rate = self.done as f64 / elapsed.as_secs_f64();
-        let left = (self.total - self.done) as f64 / rate;
-        format!(
-            "{} replications/s, about {} left",
-            crate::format::thousands(rate.round() as u64),
-            rough_duration(left)
-        )
+    }
+
+    fn stop_ticker(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.join();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.stop_ticker();
     }
 }
 
@@ -528,19 +640,42 @@ impl RunListener for Progress {
         if !loaded.warnings.is_empty() {
             print_err(&loaded.rendered_warnings());
         }
-        self.total = replications;
-        self.started = Instant::now();
-        self.last_shown = self.started;
-        if self.quiet || !self.terminal {
+        let scenario = &loaded.scenario;
+        if let Ok(mut state) = self.state.lock() {
+            let now = Instant::now();
+            state.total = replications;
+            state.done = 0;
+            state.work_micros = replications as f64
+                * scenario.layouts.len() as f64
+                * scenario.simulation.horizon.as_micros() as f64;
+            state.baseline =
+                crate::model::SIMULATED_MICROS.load(std::sync::atomic::Ordering::Relaxed);
+            state.started = now;
+            state.last_shown = now;
+        }
+        if self.quiet {
             return;
         }
-        self.bar = indicatif::ProgressBar::new(replications);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {human_pos}/{human_len} replications, {msg}",
-        ) {
-            self.bar.set_style(style);
+        if self.terminal {
+            self.bar = indicatif::ProgressBar::new(1000);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {msg}") {
+                self.bar.set_style(style);
+            }
+            self.bar.set_message("warming up");
         }
-        self.bar.set_message("warming up");
+        let (state, stop, bar) = (self.state.clone(), self.stop.clone(), self.bar.clone());
+        let (terminal, every) = (self.terminal, self.plain_every);
+        self.ticker = std::thread::Builder::new()
+            .name("edgesim-progress".to_string())
+            .spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(TICK.min(every.max(Duration::from_millis(50))));
+                    if let Ok(mut state) = state.lock() {
+                        Progress::show(&mut state, &bar, terminal, every);
+                    }
+                }
+            })
+            .ok();
     }
 
     fn warning(&mut self, message: &str) {
@@ -548,34 +683,23 @@ impl RunListener for Progress {
     }
 
     fn replication_done(&mut self) {
-        self.done += 1;
-        if self.quiet {
-            return;
-        }
-        if self.terminal {
-            self.bar.inc(1);
-            if self.last_shown.elapsed() >= Duration::from_millis(250) {
-                self.last_shown = Instant::now();
-                self.bar.set_message(self.status());
+        if let Ok(mut state) = self.state.lock() {
+            state.done += 1;
+            if !self.quiet && (!self.terminal || state.last_shown.elapsed() >= TICK) {
+                Progress::show(&mut state, &self.bar, self.terminal, self.plain_every);
             }
-        } else if self.last_shown.elapsed() >= self.plain_every && self.done < self.total {
-            self.last_shown = Instant::now();
-            print_err(&format!(
-                "edgesim: {}/{} replications ({}%), {}",
-                crate::format::thousands(self.done),
-                crate::format::thousands(self.total),
-                self.done * 100 / self.total.max(1),
-                self.status()
-            ));
         }
     }
 
     fn extended(&mut self, replications: u64) {
-        self.total = replications;
-        self.bar.set_length(replications);
+        if let Ok(mut state) = self.state.lock() {
+            state.work_micros *= replications as f64 / state.total.max(1) as f64;
+            state.total = replications;
+        }
     }
 
     fn simulated(&mut self) {
+        self.stop_ticker();
         self.bar.finish_and_clear();
     }
 }
@@ -740,6 +864,7 @@ fn trace(args: &TraceArgs) -> u8 {
         horizon: args.horizon.clone(),
         seed: args.seed,
         output: args.output.clone(),
+        story: args.story,
     };
     match commands::trace(&options) {
         Ok(outcome) => {

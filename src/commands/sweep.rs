@@ -111,6 +111,10 @@ fn variants(base: &LoadedScenario, options: &SweepOptions) -> Result<Vec<SweepVa
             Failure::Failed(message)
         }
     };
+    // The file as written: a duration swept over a distribution scales it (its form kept).
+    let file_tree = toml_edit::Document::parse(&base.source.text)
+        .map(|document| scenario::tree::Node::from_document_root(document.as_table()))
+        .map_err(|e| Failure::Failed(format!("{}: {e}", base.source.name)))?;
     let mut variants = vec![SweepVariant {
         point: SweepPoint {
             label: "base".to_string(),
@@ -127,7 +131,7 @@ fn variants(base: &LoadedScenario, options: &SweepOptions) -> Result<Vec<SweepVa
                 continue;
             }
             let overlay = spec
-                .overlay(value)
+                .overlay_on(&file_tree, value)
                 .map_err(|message| refuse(format!("--vary {label}: {message}")))?;
             let mut loaded: LoadedScenario =
                 scenario::load_str_with(&base.source.name, &base.source.text, Some(&overlay))

@@ -26,6 +26,8 @@ pub struct TraceOptions {
     pub seed: Option<u64>,
     /// Output folder (`output/<scenario file stem>-trace/` when `None`).
     pub output: Option<PathBuf>,
+    /// Which events the printed story tells.
+    pub story: crate::trace::StoryFocus,
 }
 
 /// What `edgesim trace` produced.
@@ -108,6 +110,7 @@ pub fn trace(options: &TraceOptions) -> Result<TraceOutcome, Failure> {
         _ => error.to_string(),
     })?;
     let traced = TracedReplication {
+        focus: options.story,
         topology,
         simulation: &scenario.simulation,
         replication: options.replication,

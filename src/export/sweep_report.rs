@@ -124,18 +124,21 @@ fn round1(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
-/// One service's table and a sentence on the key that moved it most.
+/// One service's table and, for every layout, a sentence on the key that moved it most
+/// (a sentence about one layout would be read as true of all).
 fn section(html: &mut String, outcome: &SweepResults, service: &str) {
     let title = crate::plot::sweep::service_title(service);
     let layouts = outcome.layouts();
     let _ = writeln!(html, "<h3>{}</h3>", escape(title));
-    if let Some(first) = layouts.first() {
+    let _ = writeln!(html, "<ul class=\"verdict\">");
+    for layout in &layouts {
         let _ = writeln!(
             html,
-            "<p>{}</p>",
-            escape(&largest_effect(outcome, first, service))
+            "<li>{}</li>",
+            escape(&largest_effect(outcome, layout, service))
         );
     }
+    let _ = writeln!(html, "</ul>");
     let _ = write!(html, "<table>\n<thead><tr><th>point</th>");
     for layout in &layouts {
         let _ = write!(html, "<th>{}</th>", escape(layout));
@@ -154,7 +157,7 @@ fn section(html: &mut String, outcome: &SweepResults, service: &str) {
     let _ = writeln!(html, "</tbody>\n</table>");
 }
 
-/// Which key's values spread the first layout's downtime most, in words.
+/// Which key's values spread a layout's downtime most, in words.
 fn largest_effect(outcome: &SweepResults, layout: &str, service: &str) -> String {
     let mut best: Option<(&str, f64, f64)> = None;
     for key in outcome.keys() {

@@ -172,7 +172,19 @@ pub fn terminal_table(results: &Results) -> String {
             out,
             "\nScore ([objective]: weighted user-minutes lost per year, 95% interval; lower is better):"
         );
-        for row in &results.scores {
+        // In rank order (with assumptions, each assumption's layouts together, in the
+        // assumptions' order).
+        let assumptions = results.assumptions();
+        let mut rows: Vec<&crate::stats::ScoreRow> = results.scores.iter().collect();
+        rows.sort_by_key(|row| {
+            (
+                row.assumption
+                    .as_ref()
+                    .and_then(|a| assumptions.iter().position(|x| x == a)),
+                row.rank,
+            )
+        });
+        for row in rows {
             let interval = match (row.interval, row.ci95) {
                 (Interval::TwoSided { .. }, Some((low, high))) => {
                     format!("[{}, {}]", whole(low), whole(high))

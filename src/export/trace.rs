@@ -28,6 +28,7 @@ impl TerminalExporter<TracedReplication<'_>> for TraceStory {
             traced.simulation,
             traced.replication,
             traced.trace,
+            traced.focus,
         )
     }
 }

@@ -42,6 +42,12 @@ use services::{SERVICE_COUNT, Service, ServiceAccumulator, ServiceResult, Snapsh
 /// Events between two looks at a replication's cancel flag.
 const CANCEL_CHECK_EVENTS: u64 = 4_096;
 
+/// How far every replication simulated in this process has got, in simulated
+/// microseconds summed over them (a finished replication counts its whole horizon): read
+/// by progress displays, so that they move while slow replications run. No result reads
+/// it, and it is only added to.
+pub static SIMULATED_MICROS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Something that happens at an instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -310,6 +316,8 @@ struct Replication<'t> {
     cancelled: bool,
     /// Whether the event being handled is told in words (a trace is being recorded).
     describe: bool,
+    /// The simulated time already added to [`SIMULATED_MICROS`].
+    reported: SimDuration,
 }
 
 /// Builds a [`Context`] from disjoint fields of the replication.
@@ -448,6 +456,7 @@ impl<'t> Replication<'t> {
             cancel: None,
             cancelled: false,
             describe: false,
+            reported: SimDuration::ZERO,
         };
         let mut ctx = context!(run, &run.derived);
         run.remote.connect_initially(&mut ctx);
@@ -515,15 +524,29 @@ impl<'t> Replication<'t> {
             return false;
         }
         // Reading the flag costs a little, so only every few thousand events.
-        if self.events.is_multiple_of(CANCEL_CHECK_EVENTS)
-            && self
+        if self.events.is_multiple_of(CANCEL_CHECK_EVENTS) {
+            self.report_progress(at);
+            if self
                 .cancel
                 .is_some_and(|cancel| cancel.load(Ordering::Relaxed))
-        {
-            self.cancelled = true;
-            return false;
+            {
+                self.cancelled = true;
+                return false;
+            }
         }
         true
+    }
+
+    /// Adds the simulated time since the last report to [`SIMULATED_MICROS`].
+    fn report_progress(&mut self, at: SimDuration) {
+        let at = at.min(self.horizon);
+        if at > self.reported {
+            SIMULATED_MICROS.fetch_add(
+                at.as_micros() - self.reported.as_micros(),
+                Ordering::Relaxed,
+            );
+            self.reported = at;
+        }
     }
 
     /// Settles the state after an event that happened, if it may have changed it; returns
@@ -617,6 +640,7 @@ impl<'t> Replication<'t> {
 
     fn finish(mut self) -> ReplicationResult {
         let horizon = self.horizon;
+        self.report_progress(horizon);
         self.now = horizon;
         let ctx = context!(self, &self.derived);
         self.remote.materialize(&ctx);

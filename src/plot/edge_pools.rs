@@ -16,6 +16,22 @@ use crate::stats::PoolRow;
 /// The chart.
 pub struct EdgePools;
 
+/// What a pool's row says at its right: how long it was full, or its capacity. A pool
+/// full although no peak reaches its bar was full only while servers were down (its
+/// capacity cut), and says so.
+fn capacity_note(pool: &PoolRow) -> String {
+    if pool.overload_min_per_year > 0.0 && pool.peak_load_max < pool.capacity {
+        format!(
+            "full {} min/yr, with servers down",
+            minutes_label(pool.overload_min_per_year)
+        )
+    } else if pool.overload_min_per_year > 0.0 {
+        format!("full {} min/yr", minutes_label(pool.overload_min_per_year))
+    } else {
+        format!("capacity {}", thousands(pool.capacity))
+    }
+}
+
 const ROW: u32 = 26;
 const PANEL_HEAD: u32 = 28;
 const AXIS: u32 = 34;
@@ -148,11 +164,7 @@ impl EdgePools {
                     draw_marker(area, point, color, shape)?;
                 }
                 let (right, ry) = chart.backend_coord(&(most, y));
-                let note = if pool.overload_min_per_year > 0.0 {
-                    format!("full {} min/yr", minutes_label(pool.overload_min_per_year))
-                } else {
-                    format!("room for {}", thousands(pool.capacity))
-                };
+                let note = capacity_note(pool);
                 area.draw(&Text::new(
                     note,
                     (right + 8, ry),
@@ -205,4 +217,33 @@ impl Chart<Results> for EdgePools {
     }
 
     on_both_backends!(Results);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(peak_load_max: u64, overload_min_per_year: f64) -> PoolRow {
+        PoolRow {
+            layout: "l".to_string(),
+            assumption: None,
+            edge_pool: "edge-a".to_string(),
+            capacity: 24_000,
+            peak_load_p50: 9_000,
+            peak_load_p95: 11_000,
+            peak_load_max,
+            overload_min_per_year,
+        }
+    }
+
+    #[test]
+    fn the_note_says_capacity_and_when_a_pool_filled_only_with_servers_down() {
+        assert_eq!(capacity_note(&pool(12_000, 0.0)), "capacity 24,000");
+        // Its peak never reached 24,000: it was full while a server was down.
+        assert_eq!(
+            capacity_note(&pool(12_000, 73.5)),
+            "full 73.5 min/yr, with servers down"
+        );
+        assert_eq!(capacity_note(&pool(24_000, 73.5)), "full 73.5 min/yr");
+    }
 }

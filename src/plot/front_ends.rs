@@ -18,7 +18,12 @@ pub struct FrontEnds;
 
 const CELL_WIDTH: i32 = 112;
 const CELL_HEIGHT: i32 = 26;
-const PANEL_HEAD: i32 = 56;
+/// Above a panel's columns: its title (this much) and the column labels' lines.
+const PANEL_TITLE: i32 = 20;
+/// One line of a column label.
+const LABEL_LINE: i32 = 18;
+/// A column label's lines at most this long (a cell is 112 px wide at 12 px text).
+const LABEL_CHARACTERS: usize = 16;
 const PANEL_GAP: i32 = 18;
 const SCALE_HEIGHT: i32 = 58;
 
@@ -39,6 +44,54 @@ fn viridis(t: f64) -> RGBColor {
     let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
     let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// A column's label in lines of at most [`LABEL_CHARACTERS`]: the layout's name (up to 30
+/// characters, as every chart names layouts) broken at `-`, `_` or a space where it can,
+/// then the assumption's, the same way.
+fn column_lines(layout: &str) -> Vec<String> {
+    let (name, assumption) = match layout.split_once(" · ") {
+        Some((name, assumption)) => (name, Some(assumption)),
+        None => (layout, None),
+    };
+    let mut lines = wrap(&shorten(name, 30));
+    if let Some(assumption) = assumption {
+        lines.extend(wrap(&shorten(assumption, 30)));
+    }
+    lines
+}
+
+/// `label` in lines of at most [`LABEL_CHARACTERS`], broken after the last `-`, `_` or
+/// space that fits, else where the line is full.
+fn wrap(label: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = label.chars().collect();
+    while rest.len() > LABEL_CHARACTERS {
+        let cut = (2..=LABEL_CHARACTERS)
+            .rev()
+            .find(|&i| matches!(rest[i - 1], '-' | '_' | ' '))
+            .unwrap_or(LABEL_CHARACTERS);
+        lines.push(
+            rest[..cut]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string(),
+        );
+        rest = rest[cut..].to_vec();
+    }
+    lines.push(rest.iter().collect());
+    lines
+}
+
+/// The height above a panel's cells: its title and the tallest column label.
+fn panel_head(results: &Results) -> i32 {
+    let lines = results
+        .layouts()
+        .map(|l| column_lines(l).len())
+        .max()
+        .unwrap_or(1) as i32;
+    PANEL_TITLE + LABEL_LINE * lines
 }
 
 fn per_user_services(results: &Results) -> Vec<Service> {
@@ -87,6 +140,7 @@ impl FrontEnds {
         let front_ends = front_ends(results);
         let services = per_user_services(results);
         let layouts: Vec<&str> = results.layouts().collect();
+        let head = panel_head(results);
         let values = results
             .summary
             .iter()
@@ -143,29 +197,22 @@ impl FrontEnds {
             ))
             .map_err(fail)?;
             for (column, layout) in layouts.iter().enumerate() {
-                // A cell "layout · assumption" on two lines: the layout, then the assumption.
-                let (name, assumption) = match layout.split_once(" · ") {
-                    Some((name, assumption)) => (name, Some(assumption)),
-                    None => (*layout, None),
-                };
+                // The layout's name (and a cell's assumption) in lines, the last just
+                // above the cells.
                 let x = left + column as i32 * CELL_WIDTH + CELL_WIDTH / 2;
-                let lines = [Some(name), assumption];
-                for (line, label) in lines.iter().flatten().enumerate() {
-                    let lift = if assumption.is_some() && line == 0 {
-                        18
-                    } else {
-                        0
-                    };
+                let lines = column_lines(layout);
+                for (line, label) in lines.iter().enumerate() {
+                    let lift = LABEL_LINE * (lines.len() - 1 - line) as i32;
                     area.draw(&Text::new(
-                        shorten(label, 16),
-                        (x, top + PANEL_HEAD - 6 - lift),
+                        label.clone(),
+                        (x, top + head - 6 - lift),
                         anchored(text(12, &INK), HPos::Center, VPos::Bottom),
                     ))
                     .map_err(fail)?;
                 }
             }
             for (row, front_end) in front_ends.iter().enumerate() {
-                let y = top + PANEL_HEAD + row as i32 * CELL_HEIGHT;
+                let y = top + head + row as i32 * CELL_HEIGHT;
                 area.draw(&Text::new(
                     shorten(front_end, 28),
                     (left - 10, y + CELL_HEIGHT / 2),
@@ -192,7 +239,7 @@ impl FrontEnds {
                     .map_err(fail)?;
                 }
             }
-            top += PANEL_HEAD + CELL_HEIGHT * front_ends.len() as i32 + PANEL_GAP;
+            top += head + CELL_HEIGHT * front_ends.len() as i32 + PANEL_GAP;
         }
         Ok(())
     }
@@ -216,9 +263,34 @@ impl Chart<Results> for FrontEnds {
         let layouts = results.layouts().count() as i32;
         let width = (Self::label_width(&front_ends) + layouts * CELL_WIDTH + 32).max(760);
         let panels = per_user_services(results).len() as i32
-            * (PANEL_HEAD + CELL_HEIGHT * front_ends.len() as i32 + PANEL_GAP);
+            * (panel_head(results) + CELL_HEIGHT * front_ends.len() as i32 + PANEL_GAP);
         (width as u32, (58 + SCALE_HEIGHT + panels + 10) as u32)
     }
 
     on_both_backends!(Results);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_labels_keep_names_of_thirty_characters_on_lines_that_fit_a_cell() {
+        assert_eq!(
+            column_lines("distinct-priorities · partners-never-retry"),
+            vec!["distinct-", "priorities", "partners-never-", "retry"]
+        );
+        assert_eq!(column_lines("geo-dns"), vec!["geo-dns"]);
+        assert_eq!(
+            column_lines("unpaired-pools · slow-administrator"),
+            vec!["unpaired-pools", "slow-", "administrator"]
+        );
+        // 30 characters kept whole, over two lines; longer ones shortened with "…".
+        let long = "a-layout-name-of-thirty-chars!";
+        assert_eq!(long.chars().count(), 30);
+        assert_eq!(column_lines(long).concat(), long);
+        for line in column_lines("a-very-long-layout-name-that-goes-on-and-on") {
+            assert!(line.chars().count() <= LABEL_CHARACTERS, "{line}");
+        }
+    }
 }

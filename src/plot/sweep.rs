@@ -1,5 +1,5 @@
 //! The charts of a sweep (`edgesim sweep`): downtime against each varied value, one line
-//! per layout with its 95% interval as a band and the base point as a dashed line; and,
+//! per layout with its 95% interval as two thin lines (its edges) and the base point as a dashed line; and,
 //! with two or more keys, a tornado chart of what each key's lowest and highest value
 //! change against the base, keys sorted by effect.
 
@@ -62,7 +62,7 @@ impl SweepLines {
             area,
             self.title(),
             "Downtime per year of all users at each value (minutes; the score in weighted user-minutes), \
-             95% interval as a band. Dashed: the base point. One key varied at a time.",
+             95% interval as two thin lines. Dashed: the base point. One key varied at a time.",
         )?;
         let layouts = outcome.layouts();
         let (legend, grid) = body.split_vertically(LEGEND as i32);
@@ -187,19 +187,28 @@ impl SweepLines {
                     ))
                     .map_err(fail)?;
             }
-            let band: Vec<(f64, f64)> = rows
+            // The interval's two edges as thin lines of the layout's colour, not a filled
+            // band: overlapping bands of two layouts would blend into a colour that is in
+            // no legend.
+            let edges: Vec<(f64, f64, f64)> = rows
                 .iter()
-                .filter_map(|(x, r)| band_of(r).map(|(_, high)| (*x, high)))
-                .chain(
-                    rows.iter()
-                        .rev()
-                        .filter_map(|(x, r)| band_of(r).map(|(low, _)| (*x, low.max(0.0)))),
-                )
+                .filter_map(|(x, r)| band_of(r).map(|(low, high)| (*x, low.max(0.0), high)))
                 .collect();
-            if band.len() >= 4 {
-                chart
-                    .draw_series([Polygon::new(band, color.mix(0.18).filled())])
-                    .map_err(fail)?;
+            if edges.len() >= 2 {
+                for edge in [
+                    edges
+                        .iter()
+                        .map(|&(x, low, _)| (x, low))
+                        .collect::<Vec<_>>(),
+                    edges
+                        .iter()
+                        .map(|&(x, _, high)| (x, high))
+                        .collect::<Vec<_>>(),
+                ] {
+                    chart
+                        .draw_series(LineSeries::new(edge, color.mix(0.55).stroke_width(1)))
+                        .map_err(fail)?;
+                }
             }
             chart
                 .draw_series(LineSeries::new(

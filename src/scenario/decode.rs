@@ -544,11 +544,15 @@ pub fn read_choice<T: Copy>(
         return Some(*value);
     }
     let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    let allowed: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+    let suggestion = closest(&text, &allowed)
+        .map(|s| format!("did you mean \"{s}\"? "))
+        .unwrap_or_default();
     findings.error(
         path,
         node.span.clone(),
         format!("\"{text}\" is not one of the accepted values"),
-        format!("use one of {}", names.join(", ")),
+        format!("{suggestion}use one of {}", names.join(", ")),
     );
     None
 }

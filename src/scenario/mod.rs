@@ -14,6 +14,7 @@ pub mod layout;
 pub mod lint;
 pub mod resolve;
 pub mod schema;
+pub mod sweep_scale;
 pub mod tree;
 
 use std::fmt;
@@ -103,6 +104,17 @@ impl SweepSpec {
         }
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         Ok(Node::at_path(&segments, value.clone()))
+    }
+
+    /// [`SweepSpec::overlay`] over the scenario tree `base` (the file as written): a bare
+    /// duration given for a key that holds a distribution there sets that distribution's
+    /// location and keeps its form ([`sweep_scale::scaled`]).
+    pub fn overlay_on(&self, base: &Node, value: &Node) -> Result<Node, String> {
+        let segments = key_path_segments(&self.key)?;
+        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let value = sweep_scale::scaled(sweep_scale::at_path(base, &path), value)
+            .map_err(|message| format!("`{}`: {message}", shown(&self.key)))?;
+        self.overlay(&value)
     }
 }
 
@@ -345,11 +357,17 @@ pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, LoadError> {
             source: loaded.source,
         });
     }
+    let file_tree = toml_edit::Document::parse(text)
+        .map(|document| Node::from_document_root(document.as_table()))
+        .ok();
     for (i, spec) in loaded.sweeps.iter().enumerate() {
         for (j, value) in spec.values.iter().enumerate() {
             let path = format!("sweeps[{i}].values[{j}]");
             let point = format!("{} = {}", spec.key, value.to_toml_text());
-            let overlay = match spec.overlay(value) {
+            let overlay = match file_tree
+                .as_ref()
+                .map_or_else(|| spec.overlay(value), |tree| spec.overlay_on(tree, value))
+            {
                 Ok(overlay) => overlay,
                 Err(message) => {
                     diagnostics.push(
@@ -402,13 +420,25 @@ pub fn load_layouts_with(
         Ok(document) => document,
         Err(error) => {
             let message = error.message().trim().to_string();
+            let before = error.span().map_or(text.len(), |span| span.start);
+            // An inline table must close on its own line (TOML): one left open is the
+            // mistake, whatever the parser stumbled on next.
+            let diagnostic = match unclosed_inline_table(text, before) {
+                Some((line, span)) => Diagnostic::error(
+                    "",
+                    format!("TOML syntax error: the inline table opened on line {line} is not closed"),
+                )
+                .with_span(Some(span))
+                .with_help(format!(
+                    "add `}}` at the end of line {line}: an inline table {{ ... }} ends on the line it starts (the parser then said: {message})"
+                )),
+                None => Diagnostic::error("", format!("TOML syntax error: {message}"))
+                    .with_span(error.span())
+                    .with_help("see docs/scenario.md for the format; strings need quotes, tables [brackets]"),
+            };
             return Err(LoadError {
                 source,
-                diagnostics: vec![
-                    Diagnostic::error("", format!("TOML syntax error: {message}"))
-                        .with_span(error.span())
-                        .with_help("see docs/scenario.md for the format; strings need quotes, tables [brackets]"),
-                ],
+                diagnostics: vec![diagnostic],
             });
         }
     };
@@ -562,6 +592,12 @@ pub fn load_layouts_with(
         t.assumption.is_some()
             && t.federation.inbound == crate::topology::InboundFederation::SingleTarget
     });
+    let mut layout_names_in_order: Vec<String> = Vec::new();
+    for topology in &topologies {
+        if !layout_names_in_order.contains(&topology.layout_name) {
+            layout_names_in_order.push(topology.layout_name.clone());
+        }
+    }
     for topology in &topologies {
         let name = topology.layout_name.clone();
         let mut found = lint::lint(topology, &raw.simulation);
@@ -569,6 +605,30 @@ pub fn load_layouts_with(
             found.retain(|d| d.rule != Some("F1"));
         }
         merge_findings(&mut warnings, found, &name);
+    }
+    // F1 is about what partners do, which is the same for every layout: one warning (the
+    // first layout's words) naming every layout it holds in, even where their federation
+    // records differ and so would their lists of pools.
+    if let Some(first) = warnings.iter().position(|w| w.rule == Some("F1")) {
+        let mut layouts: Vec<String> = Vec::new();
+        for warning in warnings.iter().filter(|w| w.rule == Some("F1")) {
+            for layout in &warning.layouts {
+                if !layouts.contains(layout) {
+                    layouts.push(layout.clone());
+                }
+            }
+        }
+        let mut index = 0;
+        warnings.retain(|w| {
+            let keep = w.rule != Some("F1") || index == first;
+            index += 1;
+            keep
+        });
+        if let Some(f1) = warnings.iter_mut().find(|w| w.rule == Some("F1")) {
+            // In scenario order.
+            layouts.sort_by_key(|l| layout_names_in_order.iter().position(|n| n == l));
+            f1.layouts = layouts;
+        }
     }
     // A warning that holds in every layout needs no list of layouts.
     for warning in &mut warnings {
@@ -738,6 +798,56 @@ fn cells_under_assumptions(
         }
     }
     cells
+}
+
+/// The last line before byte `before` of `text` that opens an inline table `{` it does
+/// not close (outside strings and comments), with its 1-based number and the span of that
+/// `{`.
+fn unclosed_inline_table(text: &str, before: usize) -> Option<(usize, std::ops::Range<usize>)> {
+    // Multi-line strings may hold braces across lines: leave those to the parser.
+    let head = &text[..before.min(text.len())];
+    if head.contains("\"\"\"") || head.contains("\'\'\'") {
+        return None;
+    }
+    let mut found = None;
+    let mut offset = 0;
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        if offset >= before {
+            break;
+        }
+        let mut open: Vec<usize> = Vec::new();
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        for (i, c) in line.char_indices() {
+            match quote {
+                Some(q) => {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' && q == '"' {
+                        escaped = true;
+                    } else if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '"' | '\'' => quote = Some(c),
+                    '#' => break,
+                    '{' => open.push(offset + i),
+                    '}' => {
+                        open.pop();
+                    }
+                    _ => {}
+                },
+            }
+        }
+        if let Some(&start) = open.first()
+            && start < before
+        {
+            found = Some((number + 1, start..start + 1));
+        }
+        offset += line.len();
+    }
+    found
 }
 
 /// The tree of layout `name` as the loader materialises it (the base with the layout's

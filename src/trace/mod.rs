@@ -32,8 +32,51 @@ pub const TRACE_HEADER: [&str; 10] = [
 ];
 
 /// The most component and administrator events the printed story lists before
-/// summarising the rest.
+/// summarising the rest (by default: `--story first`).
 pub const STORY_EVENT_LINES: usize = 40;
+
+/// The most failures, repairs, outages and administrator events a trace keeps for its
+/// story (`--story all` lists them; beyond, trace.csv has every one).
+pub const MAX_STORY_EVENTS: usize = 100_000;
+
+/// Which events the printed story tells (`trace --story`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum StoryFocus {
+    /// The first [`STORY_EVENT_LINES`] (`first`, the default).
+    #[default]
+    First,
+    /// Every one (`all`).
+    All,
+    /// Those of the longest period in which some service was not fully served
+    /// (`longest`).
+    Longest,
+    /// Those from one simulated time to another (`FROM..TO`, e.g. `140d..147d`).
+    Window(SimDuration, SimDuration),
+}
+
+impl StoryFocus {
+    /// Reads `first`, `all`, `longest` or `FROM..TO` (durations since the start).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "first" => Ok(StoryFocus::First),
+            "all" => Ok(StoryFocus::All),
+            "longest" => Ok(StoryFocus::Longest),
+            other => {
+                let (from, to) = other.split_once("..").ok_or_else(|| {
+                    format!("`{other}`: write first, all, longest, or a window such as 140d..147d")
+                })?;
+                let at = |t: &str| {
+                    crate::time::parse_duration(t.trim()).map_err(|e| format!("`{other}`: {e}"))
+                };
+                let (from, to) = (at(from)?, at(to)?);
+                if to <= from {
+                    return Err(format!("`{other}`: the window ends before it starts"));
+                }
+                Ok(StoryFocus::Window(from, to))
+            }
+        }
+    }
+}
 
 /// The most events a trace writes (a `trace.csv` of about 240 MB): a trace is read by a
 /// person; beyond this the trace is refused and a shorter horizon suggested.
@@ -95,11 +138,13 @@ impl From<std::io::Error> for TraceError {
 pub struct Trace {
     /// The number of processed events.
     pub events: u64,
-    /// The first [`STORY_EVENT_LINES`] failures, repairs, outages and administrator
-    /// events.
+    /// The failures, repairs, outages and administrator events, in order (at most
+    /// [`MAX_STORY_EVENTS`]).
     pub notable: Vec<TraceRecord>,
     /// How many such events there were in all.
     pub notable_count: u64,
+    /// The longest period in which some service was not fully served: its start and end.
+    pub longest_outage: Option<(SimDuration, SimDuration)>,
     /// What the timeline chart draws.
     pub timeline: TimelineData,
     /// What the replication measured.
@@ -117,6 +162,24 @@ struct StreamingObserver<W: Write> {
     timeline: TimelineData,
     /// When the last event was.
     last: SimDuration,
+    /// Since when some service has not been fully served, if it is not.
+    degraded_since: Option<SimDuration>,
+    /// The longest such period that ended.
+    longest_outage: Option<(SimDuration, SimDuration)>,
+}
+
+impl<W: Write> StreamingObserver<W> {
+    /// Closes a period of degraded service at `end`, keeping it if it is the longest.
+    fn close_outage(&mut self, end: SimDuration) {
+        if let Some(start) = self.degraded_since.take() {
+            let longer = self.longest_outage.is_none_or(|(s, e)| {
+                end.as_micros() - start.as_micros() > e.as_micros() - s.as_micros()
+            });
+            if longer {
+                self.longest_outage = Some((start, end));
+            }
+        }
+    }
 }
 
 impl<W: Write> Observer for StreamingObserver<W> {
@@ -137,9 +200,18 @@ impl<W: Write> Observer for StreamingObserver<W> {
         {
             self.error = Some(error);
         }
+        let degraded = record
+            .served
+            .iter()
+            .any(|served| served.is_some_and(|fraction| fraction < 1.0 - 1e-12));
+        if degraded && self.degraded_since.is_none() {
+            self.degraded_since = Some(record.time);
+        } else if !degraded {
+            self.close_outage(record.time);
+        }
         if is_notable(&record) {
             self.notable_count += 1;
-            if self.notable.len() < STORY_EVENT_LINES {
+            if self.notable.len() < MAX_STORY_EVENTS {
                 self.notable.push(record);
             }
         }
@@ -164,8 +236,11 @@ pub fn trace<W: Write>(
         notable_count: 0,
         timeline: TimelineData::new(topology, simulation.horizon),
         last: SimDuration::ZERO,
+        degraded_since: None,
+        longest_outage: None,
     };
     let result = simulate_replication(topology, simulation, replication, &mut observer);
+    observer.close_outage(simulation.horizon);
     if let Some(error) = observer.error {
         return Err(error.into());
     }
@@ -182,6 +257,7 @@ pub fn trace<W: Write>(
         events: observer.events,
         notable: observer.notable,
         notable_count: observer.notable_count,
+        longest_outage: observer.longest_outage,
         timeline: observer.timeline,
         result,
     })
@@ -284,6 +360,8 @@ fn story_line(record: &TraceRecord) -> String {
 /// One traced replication with what it was a replication of: what the timeline chart
 /// and the story are made from.
 pub struct TracedReplication<'a> {
+    /// Which events the story tells.
+    pub focus: StoryFocus,
     /// The layout.
     pub topology: &'a Topology,
     /// The simulation settings.
@@ -294,12 +372,95 @@ pub struct TracedReplication<'a> {
     pub trace: &'a Trace,
 }
 
-/// A short readable account of the replication.
+/// A duration as days, hours or minutes: `5.6 days`, `3.2 h`, `41 min`.
+fn span_words(micros: u64) -> String {
+    let hours = micros as f64 / MICROS_PER_HOUR as f64;
+    if hours >= 48.0 {
+        format!("{:.1} days", hours / 24.0)
+    } else if hours >= 1.0 {
+        format!("{hours:.1} h")
+    } else {
+        format!("{:.0} min", micros as f64 / MICROS_PER_MINUTE as f64)
+    }
+}
+
+/// The events the story tells, as `focus` chooses, with what it left out.
+fn tell(out: &mut String, trace: &Trace, focus: StoryFocus) {
+    let kept = trace.notable.len() as u64;
+    let longest = trace.longest_outage.map(|(start, end)| {
+        (
+            start,
+            end,
+            format!(
+                "from {} to {}, {}",
+                clock(start),
+                clock(end),
+                span_words(end.as_micros() - start.as_micros())
+            ),
+        )
+    });
+    let window = match (focus, &longest) {
+        (StoryFocus::Window(from, to), _) => Some((from, to)),
+        (StoryFocus::Longest, Some((start, end, _))) => Some((*start, *end)),
+        _ => None,
+    };
+    let heading = match (focus, &longest) {
+        (StoryFocus::Longest, Some((_, _, words))) => format!(
+            "The longest time some service was not fully served, {words}: what failed, what the administrator changed, what came back:"
+        ),
+        (StoryFocus::Longest, None) => {
+            "Every service was fully served throughout; what failed and came back:".to_string()
+        }
+        (StoryFocus::Window(from, to), _) => format!(
+            "From {} to {}: what failed, what the administrator changed, what came back:",
+            clock(from),
+            clock(to)
+        ),
+        _ => "What failed, what the administrator changed, what came back:".to_string(),
+    };
+    let _ = writeln!(out, "{heading}");
+    let lines: Vec<&TraceRecord> = match (focus, window) {
+        (_, Some((from, to))) => trace
+            .notable
+            .iter()
+            .filter(|r| r.time >= from && r.time <= to)
+            .collect(),
+        (StoryFocus::First, _) => trace.notable.iter().take(STORY_EVENT_LINES).collect(),
+        _ => trace.notable.iter().collect(),
+    };
+    if lines.is_empty() {
+        let _ = writeln!(out, "  (no failure, repair or administrator event in it)");
+    }
+    for record in &lines {
+        let _ = writeln!(out, "{}", story_line(record));
+    }
+    let told = lines.len() as u64;
+    if told < trace.notable_count {
+        let mut more = format!(
+            "  ... {} of {} events told (all are in trace.csv)",
+            told, trace.notable_count
+        );
+        if focus == StoryFocus::First {
+            more.push_str("; --story all tells every one");
+            if let Some((_, _, words)) = &longest {
+                more.push_str(&format!(", --story longest the longest outage ({words})"));
+            }
+            more.push_str(", --story FROM..TO a window (e.g. 140d..147d)");
+        }
+        if kept < trace.notable_count && focus == StoryFocus::All {
+            more.push_str(&format!("; the story keeps the first {MAX_STORY_EVENTS}"));
+        }
+        let _ = writeln!(out, "{more}");
+    }
+}
+
+/// A short readable account of the replication, telling the events `focus` chooses.
 pub fn story(
     topology: &Topology,
     simulation: &Simulation,
     replication: u64,
     trace: &Trace,
+    focus: StoryFocus,
 ) -> String {
     let mut out = String::new();
     let under = topology
@@ -314,20 +475,7 @@ pub fn story(
     if trace.notable.is_empty() {
         let _ = writeln!(out, "Nothing failed.");
     } else {
-        let _ = writeln!(
-            out,
-            "What failed, what the administrator changed, what came back:"
-        );
-        for record in &trace.notable {
-            let _ = writeln!(out, "{}", story_line(record));
-        }
-        if trace.notable_count > trace.notable.len() as u64 {
-            let _ = writeln!(
-                out,
-                "  ... and {} more (see trace.csv)",
-                trace.notable_count - trace.notable.len() as u64
-            );
-        }
+        tell(&mut out, trace, focus);
     }
     let horizon = trace.result.horizon;
     if trace.result.services.is_empty() {

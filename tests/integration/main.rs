@@ -23,6 +23,7 @@ mod regressions;
 mod remote_access;
 mod robustness;
 mod run;
+mod second_hour;
 mod snapshots;
 mod study_api;
 mod sweep;
