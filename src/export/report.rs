@@ -78,6 +78,7 @@ th { background: #f5f5f5; }
 td.name, th.name { text-align: left; overflow-wrap: anywhere; min-width: 110px; max-width: 260px; }
 td.key, th.key { text-align: left; white-space: nowrap; }
 td.text, th.text { text-align: left; min-width: 200px; }
+div.scroll { overflow-x: auto; }
 td.ci { white-space: nowrap; }
 .better { background: var(--better); }
 .worse { background: var(--worse); }

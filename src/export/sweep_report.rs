@@ -131,15 +131,45 @@ fn section(html: &mut String, outcome: &SweepResults, service: &str) {
     let layouts = outcome.layouts();
     let _ = writeln!(html, "<h3>{}</h3>", escape(title));
     let _ = writeln!(html, "<ul class=\"verdict\">");
+    // The layouts no key moves, said once together; each other layout with its key.
+    let mut unmoved: Vec<&str> = Vec::new();
     for layout in &layouts {
-        let _ = writeln!(
-            html,
-            "<li>{}</li>",
-            escape(&largest_effect(outcome, layout, service))
-        );
+        match largest_effect(outcome, layout, service) {
+            Some(sentence) => {
+                let _ = writeln!(html, "<li>{}</li>", escape(&sentence));
+            }
+            None => unmoved.push(layout),
+        }
+    }
+    match unmoved.as_slice() {
+        [] => {}
+        [layout] => {
+            let _ = writeln!(
+                html,
+                "<li>{}</li>",
+                escape(&format!("In layout {layout}, no key swept changes it."))
+            );
+        }
+        many if many.len() == layouts.len() => {
+            let _ = writeln!(html, "<li>No key swept changes it, in any layout.</li>");
+        }
+        many => {
+            let _ = writeln!(
+                html,
+                "<li>{}</li>",
+                escape(&format!(
+                    "In layouts {}, no key swept changes it.",
+                    many.join(", ")
+                ))
+            );
+        }
     }
     let _ = writeln!(html, "</ul>");
-    let _ = write!(html, "<table>\n<thead><tr><th>point</th>");
+    // Many layouts make a wide table: it scrolls inside the page, not past its edge.
+    let _ = write!(
+        html,
+        "<div class=\"scroll\"><table>\n<thead><tr><th>point</th>"
+    );
     for layout in &layouts {
         let _ = write!(html, "<th>{}</th>", escape(layout));
     }
@@ -154,11 +184,12 @@ fn section(html: &mut String, outcome: &SweepResults, service: &str) {
         }
         let _ = writeln!(html, "</tr>");
     }
-    let _ = writeln!(html, "</tbody>\n</table>");
+    let _ = writeln!(html, "</tbody>\n</table></div>");
 }
 
-/// Which key's values spread a layout's downtime most, in words.
-fn largest_effect(outcome: &SweepResults, layout: &str, service: &str) -> String {
+/// Which key's values spread a layout's downtime most, in words; `None` when no key
+/// moves it.
+fn largest_effect(outcome: &SweepResults, layout: &str, service: &str) -> Option<String> {
     let mut best: Option<(&str, f64, f64)> = None;
     for key in outcome.keys() {
         let deltas: Vec<f64> = outcome
@@ -175,12 +206,12 @@ fn largest_effect(outcome: &SweepResults, layout: &str, service: &str) -> String
         }
     }
     match best {
-        Some((key, low, high)) if high > low => format!(
+        Some((key, low, high)) if high > low => Some(format!(
             "In layout {layout}, {key} moves it most: from {} to {} {} per year against the base.",
             plot::axis_label(&round1(low)),
             plot::axis_label(&round1(high)),
             plot::sweep::unit_of(service)
-        ),
-        _ => format!("In layout {layout}, no key swept changes it."),
+        )),
+        _ => None,
     }
 }
