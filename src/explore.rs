@@ -959,8 +959,9 @@ pub fn search_with_progress(
                             r,
                             &mut crate::model::NoObserver,
                         );
-                        row.push(study.score_of(index, &result).unwrap_or(0));
+                        // Each cell's figures once, for its score and its targets.
                         let services = study.figures(&result);
+                        row.push(study.score_of_figures(index, &services).unwrap_or(0));
                         for (service, _) in &targets {
                             row.push(
                                 services

@@ -70,6 +70,12 @@ pub fn record_key(items: &[Node]) -> Option<&'static str> {
         .find(|key| !items.is_empty() && items.iter().all(|item| record_id(item, key).is_some()))
 }
 
+/// The record of `items` whose id (by [`record_key`]) is `id`, as an edit by id finds it.
+pub fn record_by_id<'n>(items: &'n [Node], id: &str) -> Option<&'n Node> {
+    let key = record_key(items)?;
+    items.iter().find(|item| record_id(item, key) == Some(id))
+}
+
 fn record_id<'n>(item: &'n Node, key: &str) -> Option<&'n str> {
     match &item.get(key)?.value {
         NodeValue::String(id) => Some(id),

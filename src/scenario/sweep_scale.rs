@@ -102,18 +102,14 @@ pub fn scaled(existing: Option<&Node>, value: &Node) -> Result<Node, String> {
     })
 }
 
-/// The node at `segments` in `tree`, following tables by key and lists by the `id` (or
-/// `target`) of their items, as edits by id do; `None` where nothing is there.
+/// The node at `segments` in `tree`, following tables by key and lists of records by id,
+/// as edits by id do ([`super::layout::record_by_id`]); `None` where nothing is there.
 pub fn at_path<'n>(tree: &'n Node, segments: &[&str]) -> Option<&'n Node> {
     let mut node = tree;
     for segment in segments {
         node = match &node.value {
             NodeValue::Table(_) => node.get(segment)?,
-            NodeValue::Array(items) => items.iter().find(|item| {
-                ["id", "target"].iter().any(|key| {
-                    matches!(item.get(key).map(|n| &n.value), Some(NodeValue::String(s)) if s == segment)
-                })
-            })?,
+            NodeValue::Array(items) => super::layout::record_by_id(items, segment)?,
             _ => return None,
         };
     }

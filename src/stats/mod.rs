@@ -747,8 +747,17 @@ impl Study {
     /// sums (10⁻¹⁵ of the reference users over the horizon); `None` without an
     /// `[objective]`.
     pub fn score_of(&self, index: usize, result: &ReplicationResult) -> Option<u64> {
+        self.score_of_figures(index, &self.figures(result))
+    }
+
+    /// [`Study::score_of`] from the replication's [`Study::figures`], for a caller that
+    /// needs those too.
+    pub fn score_of_figures(
+        &self,
+        index: usize,
+        figures: &[(Service, Vec<RunFigure>)],
+    ) -> Option<u64> {
         let score = self.layouts[index].score.as_ref()?;
-        let figures = self.figures(result);
         Some(weigh(
             &score.factors,
             figures.iter().map(|(_, f)| f[0].unavailability as f64),
