@@ -266,6 +266,53 @@ pub(crate) fn generate(seed: u64) -> Generated {
             Service::EdgeAssociation,
         ],
     ));
+    // Regional answers (rule G1), drawn last so that the draws above stay as they were:
+    // in half the scenarios, one or two regions, each answering some FE pools from its
+    // own list, by SRV or by geo-DNS.
+    if genes.chance(50) {
+        let region_count = 1 + genes.below(fe_count.min(2) as u64) as usize;
+        let mut members: Vec<Vec<usize>> = (0..region_count).map(|r| vec![r]).collect();
+        for fe in region_count..fe_count {
+            let pick = genes.below(region_count as u64 + 1) as usize;
+            if pick < region_count {
+                members[pick].push(fe);
+            }
+        }
+        let mut geo = false;
+        for (r, fes) in members.iter().enumerate() {
+            let mut items: Vec<String> = Vec::new();
+            for i in 0..edge_count {
+                if items.is_empty() && i + 1 == edge_count || genes.chance(70) {
+                    let priority = 10 * (1 + genes.below(3));
+                    let weight = genes.pick(&["0", "10", "50", "100"]);
+                    items.push(format!(
+                        "{{ target = \"edge-{i}\", priority = {priority}, weight = {weight} }}"
+                    ));
+                }
+            }
+            let names: Vec<String> = fes.iter().map(|fe| format!("\"fe-{fe}\"")).collect();
+            let answer = if genes.chance(50) {
+                geo = true;
+                let detect = genes.pick(&["\"0s\"", "\"3m\"", "\"20m\""]);
+                format!("answer = \"geo_dns\"\ngeo_dns_detect = {detect}\n")
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                "[[dns.regions]]\nid = \"region-{r}\"\nfront_end_pools = [{}]\n{answer}remote_access = [ {} ]\n",
+                names.join(", "),
+                items.join(", ")
+            ));
+        }
+        if geo {
+            // The partners' layout changes dns.ttl, which geo-DNS clients read.
+            for (name, invariant) in &mut layouts {
+                if *name == "partners" {
+                    invariant.retain(|&service| service != Service::RemoteAccess);
+                }
+            }
+        }
+    }
     Generated { text, layouts }
 }
 

@@ -3,7 +3,7 @@
 //! event, integrated exactly to the next, and the instant the plan next changes.
 
 use crate::time::SimDuration;
-use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, PerEdge, PerFrontEnd, SrvRecord};
+use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, PerEdge, PerFrontEnd};
 
 use super::grant::{Part, PlanScratch, Walker};
 use super::{Context, RemoteAccess};
@@ -42,7 +42,7 @@ pub(super) struct Plan {
     /// Per Edge pool: planned outflow (users, times g): the room it frees.
     pub(super) outflow: PerEdge<f64>,
     /// Per Edge pool: planned inflow granted to returning users (users, times g).
-    granted: PerEdge<f64>,
+    pub(super) granted: PerEdge<f64>,
     /// Per Edge pool: its role.
     pub(super) role: PerEdge<PoolRole>,
     /// Per Edge pool: a freeing pool asked for more than it frees (its room stays 0).
@@ -236,12 +236,22 @@ impl RemoteAccess {
         self.plan_waiting_mobile(ctx);
         let mut scratch = std::mem::take(&mut self.scratch);
         self.gather_walkers(ctx, &mut scratch);
-        for (rank, group) in ctx.topology.dns.remote_access.priority_groups().enumerate() {
-            for record in group {
-                self.plan.role[record.target] = self.role_of(ctx, record.target);
+        for level in 0..self.dns.levels {
+            // The pools of this rank in any answer, in the order the answers list them.
+            scratch.level_pools.clear();
+            for group in self.dns.groups_at(level) {
+                for record in group {
+                    if !scratch.level_pools.contains(&record.target) {
+                        scratch.level_pools.push(record.target);
+                    }
+                }
             }
-            let rank = u32::try_from(rank).expect("few SRV ranks");
-            self.plan_group(ctx, rank, group, &mut scratch);
+            for position in 0..scratch.level_pools.len() {
+                let edge = scratch.level_pools[position];
+                self.plan.role[edge] = self.role_of(ctx, edge);
+            }
+            let rank = u32::try_from(level).expect("few SRV ranks");
+            self.plan_level(ctx, rank, &mut scratch);
         }
         self.scratch = scratch;
         self.plan_room(ctx);
@@ -266,7 +276,7 @@ impl RemoteAccess {
     /// have room from now on, and who still waits for which pool.
     fn plan_room(&mut self, ctx: &Context<'_>) {
         for edge in self.load.indices() {
-            if self.srv_rank[edge].is_none() {
+            if !self.dns.listed[edge] {
                 self.plan.role[edge] = self.role_of(ctx, edge);
             }
             let role = self.plan.role[edge];
@@ -306,7 +316,10 @@ impl RemoteAccess {
             pools.retain(|&edge| desktop_on[(front_end, edge)] > 0.0);
             scratch.rank_demand.clear();
             for &edge in pools.iter() {
-                let rank = self.srv_rank[edge].expect("off_best holds SRV targets");
+                let rank = self
+                    .dns
+                    .rank(front_end, edge)
+                    .expect("off_best holds SRV targets");
                 let on = desktop_on[(front_end, edge)];
                 match scratch.rank_demand.iter_mut().find(|(r, _)| *r == rank) {
                     Some((_, demand)) => *demand += on,
@@ -332,25 +345,20 @@ impl RemoteAccess {
             && ctx.allows(front_end, edge)
     }
 
-    /// Plans the walkers that reach group `group` (rank `rank`) with users left.
-    fn plan_group(
-        &mut self,
-        ctx: &Context<'_>,
-        rank: u32,
-        group: &[SrvRecord],
-        scratch: &mut PlanScratch,
-    ) {
-        self.gather_parts(ctx, rank, group, scratch);
+    /// Plans the walkers that reach the groups of rank `rank` (each its own answer's)
+    /// with users left.
+    fn plan_level(&mut self, ctx: &Context<'_>, rank: u32, scratch: &mut PlanScratch) {
+        self.gather_parts(ctx, rank, scratch);
         if scratch.parts.is_empty() {
             return;
         }
         self.find_open_later(ctx, rank, scratch);
-        self.grant(group, scratch);
+        self.grant(scratch);
         for part in &scratch.parts {
             if part.granted > 0.0 {
                 self.plan_flows(
                     &scratch.walkers[part.walker],
-                    group[part.position].target,
+                    scratch.level_pools[part.position],
                     part.granted,
                 );
             }
@@ -360,15 +368,9 @@ impl RemoteAccess {
         }
     }
 
-    /// Each walker that reaches `group` with users left asks each of its usable pools
-    /// there for its share by weight (into `scratch.parts`).
-    fn gather_parts(
-        &self,
-        ctx: &Context<'_>,
-        rank: u32,
-        group: &[SrvRecord],
-        scratch: &mut PlanScratch,
-    ) {
+    /// Each walker that reaches its answer's group of rank `rank` with users left asks
+    /// each of its usable pools there for its share by weight (into `scratch.parts`).
+    fn gather_parts(&self, ctx: &Context<'_>, rank: u32, scratch: &mut PlanScratch) {
         scratch.parts.clear();
         scratch.asks.clear();
         for (index, walker) in scratch.walkers.iter().enumerate() {
@@ -376,16 +378,27 @@ impl RemoteAccess {
             if walker.source_rank <= rank || walker.left <= 0.0 {
                 continue;
             }
+            let answer = self.dns.of(walker.front_end);
+            let Some(group) = answer.ranked.priority_groups().nth(rank as usize) else {
+                continue;
+            };
             let options = group
                 .iter()
                 .enumerate()
                 .filter(|(_, record)| self.usable(ctx, walker.front_end, record.target))
-                .map(|(position, record)| (position, record.weight));
+                .map(|(in_group, record)| (in_group, record.weight));
             crate::model::srv::weight_shares_into(options, &mut scratch.shares);
-            for &(position, share) in &scratch.shares {
+            for &(in_group, share) in &scratch.shares {
+                let record = &group[in_group];
+                let position = scratch
+                    .level_pools
+                    .iter()
+                    .position(|&edge| edge == record.target)
+                    .expect("the level holds every answer's group");
                 scratch.parts.push(Part {
                     walker: index,
                     position,
+                    weight: record.weight,
                     share,
                     granted: 0.0,
                 });
@@ -403,19 +416,14 @@ impl RemoteAccess {
                 scratch.open_later.push(false);
                 continue;
             }
-            let later = ctx
-                .topology
-                .dns
-                .remote_access
-                .records()
-                .iter()
-                .any(|record| {
-                    let edge = record.target;
-                    self.srv_rank[edge].is_some_and(|r| r > rank && r < walker.source_rank)
-                        && ctx.edge_up(edge)
-                        && ctx.capacity(edge) - self.load[edge] > 0.0
-                        && ctx.allows(walker.front_end, edge)
-                });
+            let answer = self.dns.of(walker.front_end);
+            let later = answer.ranked.records().iter().any(|record| {
+                let edge = record.target;
+                answer.rank[edge].is_some_and(|r| r > rank && r < walker.source_rank)
+                    && ctx.edge_up(edge)
+                    && ctx.capacity(edge) - self.load[edge] > 0.0
+                    && ctx.allows(walker.front_end, edge)
+            });
             scratch.open_later.push(later);
         }
     }
@@ -427,7 +435,7 @@ impl RemoteAccess {
         let front_end = walker.front_end;
         for &source in &self.off_best[front_end] {
             let on = self.desktop_on[(front_end, source)];
-            if on <= 0.0 || self.srv_rank[source] != Some(walker.source_rank) {
+            if on <= 0.0 || self.dns.rank(front_end, source) != Some(walker.source_rank) {
                 continue;
             }
             let amount = on * granted / walker.demand;
