@@ -471,6 +471,9 @@ pub struct SourceSpans {
     pub edge_next_hops: Vec<Option<SourceSpan>>,
     /// Each `[[dns.regions]]` entry's id.
     pub regions: Vec<Option<SourceSpan>>,
+    /// Per `[[dns.regions]]` entry: its `geo_dns_detect`, where written on a region that
+    /// answers by SRV list (it has no effect there).
+    pub unused_region_detects: Vec<Option<SourceSpan>>,
 }
 
 /// How a component fails and is repaired.

@@ -216,9 +216,23 @@ fn oversized_pools(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
 
 /// G1: a region whose list names one Edge pool gives its users nowhere else to go: under
 /// SRV they walk to that pool only; under geo-DNS the traffic manager has no other pool to
-/// answer.
+/// answer. And a `geo_dns_detect` on a region that answers by SRV list does nothing.
 fn regions(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
     for (index, region) in topology.dns.regions.iter().enumerate() {
+        if let Some(Some(span)) = topology.source.unused_region_detects.get(index) {
+            warnings.push(
+                Diagnostic::warning(
+                    "G1",
+                    format!(
+                        "region \"{}\" sets geo_dns_detect but answers by SRV list: it has no effect",
+                        region.id
+                    ),
+                )
+                .with_key_path(format!("dns.regions[{index}].geo_dns_detect"))
+                .with_span(Some(span.clone()))
+                .with_help("add answer = \"geo_dns\" to the region, or remove geo_dns_detect"),
+            );
+        }
         let [only] = region.remote_access.records() else {
             continue;
         };

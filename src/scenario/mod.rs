@@ -1025,7 +1025,8 @@ fn describe_components(topology: &Topology) -> String {
             } else {
                 String::new()
             };
-            format!(" ({count} regions with {records} more{geo})")
+            let plural = if count == 1 { "" } else { "s" };
+            format!(" ({count} region{plural} with {records} more{geo})")
         }
     };
     format!(

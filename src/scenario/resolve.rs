@@ -578,17 +578,9 @@ fn resolve_regions(
             );
         }
         let answer = match raw_region.answer.value {
-            RawAnswerKind::Srv => {
-                if let Some(detect) = &raw_region.geo_dns_detect {
-                    findings.error(
-                        &detect.path,
-                        detect.span.clone(),
-                        "geo_dns_detect is set but this region answers by SRV list",
-                        "add answer = \"geo_dns\" to the region, or remove geo_dns_detect",
-                    );
-                }
-                RegionAnswer::Srv
-            }
+            // A `geo_dns_detect` here has no effect: a warning (lint), so that a sweep of
+            // it over layouts whose regions answer either way stays possible.
+            RawAnswerKind::Srv => RegionAnswer::Srv,
             RawAnswerKind::GeoDns => RegionAnswer::GeoDns {
                 detect: raw_region.geo_dns_detect.as_ref().map_or(
                     crate::time::SimDuration::from_micros(2 * crate::time::MICROS_PER_MINUTE),
@@ -629,6 +621,15 @@ fn source_spans(raw: &RawScenario, namespace: &Namespace<'_>) -> SourceSpans {
     }
     SourceSpans {
         regions: raw.dns.regions.iter().map(|r| r.id.span.clone()).collect(),
+        unused_region_detects: raw
+            .dns
+            .regions
+            .iter()
+            .map(|r| match (&r.geo_dns_detect, r.answer.value) {
+                (Some(detect), RawAnswerKind::Srv) => detect.span.clone().or(r.span.clone()),
+                _ => None,
+            })
+            .collect(),
         sites: raw.sites.iter().map(|s| s.id.span.clone()).collect(),
         front_end_pools: raw
             .front_end_pools

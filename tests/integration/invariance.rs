@@ -280,16 +280,16 @@ pub(crate) fn generate(seed: u64) -> Generated {
         }
         let mut geo = false;
         for (r, fes) in members.iter().enumerate() {
-            let mut items: Vec<String> = Vec::new();
-            for i in 0..edge_count {
-                if items.is_empty() && i + 1 == edge_count || genes.chance(70) {
+            // Every pool, as in dns.remote_access: the administrator considers pools no
+            // list names in file order (docs/model.md), which the listing-order property
+            // would see.
+            let items: Vec<String> = (0..edge_count)
+                .map(|i| {
                     let priority = 10 * (1 + genes.below(3));
                     let weight = genes.pick(&["0", "10", "50", "100"]);
-                    items.push(format!(
-                        "{{ target = \"edge-{i}\", priority = {priority}, weight = {weight} }}"
-                    ));
-                }
-            }
+                    format!("{{ target = \"edge-{i}\", priority = {priority}, weight = {weight} }}")
+                })
+                .collect();
             let names: Vec<String> = fes.iter().map(|fe| format!("\"fe-{fe}\"")).collect();
             let answer = if genes.chance(50) {
                 geo = true;

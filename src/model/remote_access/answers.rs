@@ -187,6 +187,11 @@ impl Answers {
             .filter_map(move |answer| answer.ranked.priority_groups().nth(level))
     }
 
+    /// Whether one answer is in use: every FE pool's users walk the same ranks.
+    pub(super) fn single(&self) -> bool {
+        self.lists.iter().filter(|answer| answer.in_use).count() <= 1
+    }
+
     /// The regions answering by geo-DNS whose list holds `pool` (by position in
     /// `dns.regions`), with their health-check delay: the traffic managers that must see
     /// its change.

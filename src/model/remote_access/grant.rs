@@ -88,7 +88,7 @@ impl RemoteAccess {
     /// The room a freeing pool frees that earlier ranks have not granted yet (it may be
     /// in several answers' groups, at different ranks).
     fn frees(&self, edge: EdgePoolIndex) -> f64 {
-        self.plan.outflow[edge] - self.plan.granted[edge]
+        self.planned_outflow(edge) - self.plan.granted[edge]
     }
 
     /// Which walkers are captive (every option they have here binds and nothing later is

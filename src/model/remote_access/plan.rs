@@ -9,6 +9,11 @@ use super::grant::{Part, PlanScratch, Walker};
 use super::{Context, RemoteAccess};
 use crate::model::metrics::{NOBODY, WHOLE_USER};
 
+/// The most passes of a plan with several answers (rule G1): far more than a chain of
+/// pools freeing room for one another needs; a swap cycle fed by an open pool converges
+/// geometrically within it.
+const MAX_PLAN_PASSES: usize = 64;
+
 /// Users of one FE pool moving from one Edge pool to another as they sign in again:
 /// `amount` · g(Δ) have moved Δ after the anchor.
 struct Flow {
@@ -41,6 +46,9 @@ pub(super) struct Plan {
     net_inflow: PerEdge<f64>,
     /// Per Edge pool: planned outflow (users, times g): the room it frees.
     pub(super) outflow: PerEdge<f64>,
+    /// Per Edge pool, with several answers: its outflow in the previous pass of the plan
+    /// (see [`RemoteAccess::plan`]); zero otherwise.
+    outflow_hint: PerEdge<f64>,
     /// Per Edge pool: planned inflow granted to returning users (users, times g).
     pub(super) granted: PerEdge<f64>,
     /// Per Edge pool: its role.
@@ -65,6 +73,7 @@ impl Plan {
             flows: Vec::new(),
             net_inflow: PerEdge::default(),
             outflow: PerEdge::default(),
+            outflow_hint: PerEdge::default(),
             granted: PerEdge::default(),
             role: PerEdge::default(),
             binding: PerEdge::default(),
@@ -195,8 +204,14 @@ impl RemoteAccess {
         }
     }
 
+    /// What a pool frees for the walkers of this pass: its outflow planned so far, or
+    /// with several answers its outflow in the previous pass if that was more.
+    pub(super) fn planned_outflow(&self, edge: EdgePoolIndex) -> f64 {
+        self.plan.outflow[edge].max(self.plan.outflow_hint[edge])
+    }
+
     fn role_of(&self, ctx: &Context<'_>, edge: EdgePoolIndex) -> PoolRole {
-        let frees = self.plan.outflow[edge] > 0.0;
+        let frees = self.planned_outflow(edge) > 0.0;
         if !ctx.edge_up(edge) {
             PoolRole::Closed
         } else if self.plan.waiting[edge] > 0.0 {
@@ -231,7 +246,40 @@ impl RemoteAccess {
     /// Every amount planned is proportional to the users it comes from and every
     /// threshold is at exactly zero, so planning again at any later instant continues
     /// the same movement: the plan depends on the state only.
+    ///
+    /// With several answers (rule G1) a pool may be ranked differently by different FE
+    /// pools' answers, so the room it frees can come from walkers planned at the same or a
+    /// later rank. The plan is then made again, each pass seeing every pool's outflow in
+    /// the pass before, until the outflows no longer change (a fixed point reached from
+    /// no movement at all, so full pools that would only swap users never do); at most
+    /// [`MAX_PLAN_PASSES`] passes. With one answer the first pass is that fixed point.
     pub fn plan(&mut self, ctx: &Context<'_>) {
+        let edge_count = self.load.len();
+        self.plan.outflow_hint.reset(edge_count, 0.0);
+        for _ in 0..MAX_PLAN_PASSES {
+            self.plan_pass(ctx);
+            if self.dns.single() || self.outflow_settled() {
+                break;
+            }
+            let outflow = std::mem::take(&mut self.plan.outflow);
+            self.plan
+                .outflow_hint
+                .refill(edge_count, |edge| outflow[edge]);
+            self.plan.outflow = outflow;
+        }
+    }
+
+    /// Whether this pass's outflows are those of the pass before, to rounding.
+    fn outflow_settled(&self) -> bool {
+        self.plan
+            .outflow
+            .iter()
+            .zip(self.plan.outflow_hint.iter())
+            .all(|(&now, &before)| (now - before).abs() <= 1e-12 * now.abs().max(before.abs()))
+    }
+
+    /// One pass of [`RemoteAccess::plan`].
+    fn plan_pass(&mut self, ctx: &Context<'_>) {
         self.plan.clear(self.load.len(), self.remote_users.len());
         self.plan_waiting_mobile(ctx);
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -280,12 +328,15 @@ impl RemoteAccess {
                 self.plan.role[edge] = self.role_of(ctx, edge);
             }
             let role = self.plan.role[edge];
-            // Room a walking client can use from now on: more than nobody now, or growing
-            // by more than nobody (users leave faster than returning users arrive).
+            // Room a walking client can use from now on: more than nobody, now or once the
+            // users leaving it have left (users leave faster than returning users
+            // arrive). Room now plus what the plan still frees stays the same as the plan
+            // moves, so the answer does not change between events; a sum, not either part
+            // alone, which would cross the threshold as the plan moves.
             self.plan.has_room[edge] = match role {
                 PoolRole::Open | PoolRole::Freeing => {
                     !self.plan.binding[edge]
-                        && (self.room(ctx, edge) > NOBODY || -self.plan.net_inflow[edge] > NOBODY)
+                        && self.room(ctx, edge) + (-self.plan.net_inflow[edge]).max(0.0) > NOBODY
                 }
                 PoolRole::Closed | PoolRole::Absorbing => false,
             };
