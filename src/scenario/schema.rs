@@ -1101,22 +1101,10 @@ fn read_id_list(
     key: &str,
     findings: &mut Findings,
 ) -> Vec<Spanned<String>> {
-    let path = table.path_of(key);
-    let Some(node) = table.optional(key) else {
-        return Vec::new();
-    };
-    let Some(items) = read_array(node, &path, findings) else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| {
-            let item_path = index_path(&path, i);
-            let value = read_id(item, &item_path, findings)?;
-            Some(spanned(value, Some(item), item_path))
-        })
-        .collect()
+    read_table_array(table, key, findings, |item, path, findings| {
+        let value = read_id(item, path, findings)?;
+        Some(spanned(value, Some(item), path.to_string()))
+    })
 }
 
 fn read_federation(top: &TableReader<'_>, findings: &mut Findings) -> RawFederation {

@@ -100,6 +100,18 @@ fn clients_inline(kinds: [u64; 3], scale: u64, mobile_share: &str) -> String {
 
 const SHARES: [&str; 4] = ["0.0", "0.3", "0.5", "1.0"];
 
+/// An SRV list naming every one of `edge_count` pools, with drawn priorities and weights.
+fn srv_records(genes: &mut Genes, edge_count: usize) -> String {
+    let items: Vec<String> = (0..edge_count)
+        .map(|i| {
+            let priority = 10 * (1 + genes.below(3));
+            let weight = genes.pick(&["0", "10", "50", "100"]);
+            format!("{{ target = \"edge-{i}\", priority = {priority}, weight = {weight} }}")
+        })
+        .collect();
+    format!("[ {} ]", items.join(", "))
+}
+
 /// A scenario over two or three sites, with one to three FE pools and two to four Edge
 /// pools whose capacity often binds; frequent failures of every kind over 60 days; and
 /// four layouts after `base` that each change one group of settings.
@@ -159,17 +171,8 @@ pub(crate) fn generate(seed: u64) -> Generated {
              external_fqdn = \"sip.edge-{i}.example.com\"\n"
         ));
     }
-    let mut records = || -> String {
-        let items: Vec<String> = (0..edge_count)
-            .map(|i| {
-                let priority = 10 * (1 + genes.below(3));
-                let weight = genes.pick(&["0", "10", "50", "100"]);
-                format!("{{ target = \"edge-{i}\", priority = {priority}, weight = {weight} }}")
-            })
-            .collect();
-        format!("[ {} ]", items.join(", "))
-    };
-    let (remote_access, federation) = (records(), records());
+    let remote_access = srv_records(&mut genes, edge_count);
+    let federation = srv_records(&mut genes, edge_count);
     text.push_str(&format!(
         "[dns]\nttl = \"1h\"\nremote_access = {remote_access}\nfederation = {federation}\n"
     ));
@@ -283,13 +286,7 @@ pub(crate) fn generate(seed: u64) -> Generated {
             // Every pool, as in dns.remote_access: the administrator considers pools no
             // list names in file order (docs/model.md), which the listing-order property
             // would see.
-            let items: Vec<String> = (0..edge_count)
-                .map(|i| {
-                    let priority = 10 * (1 + genes.below(3));
-                    let weight = genes.pick(&["0", "10", "50", "100"]);
-                    format!("{{ target = \"edge-{i}\", priority = {priority}, weight = {weight} }}")
-                })
-                .collect();
+            let list = srv_records(&mut genes, edge_count);
             let names: Vec<String> = fes.iter().map(|fe| format!("\"fe-{fe}\"")).collect();
             let answer = if genes.chance(50) {
                 geo = true;
@@ -299,9 +296,8 @@ pub(crate) fn generate(seed: u64) -> Generated {
                 String::new()
             };
             text.push_str(&format!(
-                "[[dns.regions]]\nid = \"region-{r}\"\nfront_end_pools = [{}]\n{answer}remote_access = [ {} ]\n",
+                "[[dns.regions]]\nid = \"region-{r}\"\nfront_end_pools = [{}]\n{answer}remote_access = {list}\n",
                 names.join(", "),
-                items.join(", ")
             ));
         }
         if geo {

@@ -8,8 +8,7 @@ use edgesim::model::{NoObserver, ReplicationResult, simulate_replication};
 use edgesim::scenario::load_str;
 
 use crate::fixtures;
-
-const SECOND: f64 = 1e6;
+use crate::remote_access::{assert_close, unserved_seconds};
 
 /// Two sites: fe-a (1,000 remote users) at a, fe-b (500) at b; edge-a at a and edge-b at b,
 /// two servers each (room for everyone anywhere); one remote-access list for everyone,
@@ -89,24 +88,6 @@ remote_access = [ {{ target = "edge-b", priority = 10, weight = 100 }},
 fn simulate(text: &str) -> ReplicationResult {
     let (topology, simulation) = fixtures::load(text);
     simulate_replication(&topology, &simulation, 0, &mut NoObserver)
-}
-
-/// Unserved remote-access user-seconds of FE pool `front_end`, from `cause` or all.
-fn unserved_seconds(result: &ReplicationResult, front_end: usize, cause: Option<Cause>) -> f64 {
-    let tally = &result.service(Service::RemoteAccess).unwrap().per_front_end[front_end];
-    let micros = match cause {
-        Some(cause) => tally.unserved_user_micros[cause as usize],
-        None => tally.unserved_total(),
-    };
-    micros / SECOND
-}
-
-fn assert_close(actual: f64, expected: f64, what: &str) {
-    let tolerance = 1e-6 * expected.abs().max(1.0);
-    assert!(
-        (actual - expected).abs() <= tolerance,
-        "{what}: {actual} ≠ {expected}"
-    );
 }
 
 #[test]
