@@ -334,3 +334,76 @@ fn a_region_changes_remote_access_only() {
         assert!(!row.contains("unaffected"), "{row}");
     }
 }
+
+#[test]
+fn explore_reorders_a_regions_list() {
+    // One region (fe-a's site) with three pools: its list has 3! = 6 priority orders, each
+    // a candidate; the one the layout has is marked as explored.
+    let text = two_regions(
+        r#"[[edge_pools]]
+id = "edge-c"
+site = "b"
+servers = 2
+internal_fqdn = "int.c.example.com"
+external_fqdn = "sip.c.example.com"
+[[dns.regions]]
+id = "west"
+sites = ["a"]
+remote_access = [ { target = "edge-a", priority = 10, weight = 100 },
+                  { target = "edge-b", priority = 20, weight = 100 },
+                  { target = "edge-c", priority = 30, weight = 100 } ]
+[objective]
+weights = { remote_access = 1 }
+[explore]
+reorder = ["dns.regions.west"]
+"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("explore.toml");
+    std::fs::write(&scenario, &text).unwrap();
+    crate::edgesim()
+        .arg("explore")
+        .arg(&scenario)
+        .args(["-n", "10", "-q", "-o"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(dir.path().join("out/explore.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 6, "{csv}");
+    assert!(
+        rows.iter()
+            .all(|r| r.contains("region west's remote-access order")),
+        "{csv}"
+    );
+    let explored: Vec<&&str> = rows.iter().filter(|r| r.ends_with(",true")).collect();
+    assert_eq!(explored.len(), 1, "{csv}");
+    assert!(
+        explored[0].contains("edge-a > edge-b > edge-c"),
+        "{}",
+        explored[0]
+    );
+    // A region the layout does not have is named, with the ones it has.
+    std::fs::write(
+        &scenario,
+        text.replace(
+            "reorder = [\"dns.regions.west\"]",
+            "reorder = [\"dns.regions.east\"]",
+        ),
+    )
+    .unwrap();
+    let output = crate::edgesim()
+        .arg("explore")
+        .arg(&scenario)
+        .args(["-n", "10", "-q", "-o"])
+        .arg(dir.path().join("out2"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the layout explored has no [[dns.regions]] entry \"east\"")
+            && stderr.contains("\"dns.regions.west\""),
+        "{stderr}"
+    );
+}
