@@ -4,7 +4,7 @@
 //! ([`Candidate::layout_entry`]) and run on its own, and is materialised through the
 //! scenario loader like a layout ([`materialise`]).
 
-use crate::scenario::explore::{Criterion, ExploreSpace, SrvList};
+use crate::scenario::explore::{Criterion, ExploreSpace};
 use crate::scenario::tree::{Node, NodeValue};
 use crate::scenario::{LoadError, LoadedScenario};
 use crate::stats::interval::Interval;
@@ -105,10 +105,8 @@ fn dimensions(space: &ExploreSpace, layout: &Topology) -> Vec<Dimension> {
     let pool_id = |index: usize| layout.edge_pools[index].id.clone();
     let mut dimensions: Vec<Dimension> = Vec::new();
     for list in &space.reorder {
-        let records = match list {
-            SrvList::RemoteAccess => layout.dns.remote_access.records(),
-            SrvList::Federation => layout.dns.federation.records(),
-        };
+        // check_space made sure the layout has the list.
+        let records = list.records(layout).unwrap_or_default();
         let targets: Vec<String> = records.iter().map(|r| pool_id(r.target.index())).collect();
         // The layout's own order as ranks: the dense rank of each record's priority.
         let mut priorities: Vec<u16> = records.iter().map(|r| r.priority).collect();

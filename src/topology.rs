@@ -469,6 +469,11 @@ pub struct SourceSpans {
     pub front_end_backups: Vec<Option<SourceSpan>>,
     /// Each Edge pool's `next_hop`, where written.
     pub edge_next_hops: Vec<Option<SourceSpan>>,
+    /// Each `[[dns.regions]]` entry's id.
+    pub regions: Vec<Option<SourceSpan>>,
+    /// Per `[[dns.regions]]` entry: its `geo_dns_detect`, where written on a region that
+    /// answers by SRV list (it has no effect there).
+    pub unused_region_detects: Vec<Option<SourceSpan>>,
 }
 
 /// How a component fails and is repaired.
@@ -626,6 +631,52 @@ pub struct Dns {
     pub remote_access: SrvRecords,
     /// `_sipfederationtls._tcp` records (inbound federation, R5).
     pub federation: SrvRecords,
+    /// Regional remote-access answers (rule G1): the users of the FE pools a region names
+    /// get its answer instead of `remote_access`.
+    pub regions: Vec<Region>,
+}
+
+impl Dns {
+    /// The region whose answer FE pool `front_end`'s remote users get, if one names it.
+    pub fn region_of(&self, front_end: FrontEndPoolIndex) -> Option<&Region> {
+        self.regions
+            .iter()
+            .find(|region| region.front_end_pools.contains(&front_end))
+    }
+
+    /// The remote-access SRV records FE pool `front_end`'s users are answered from: their
+    /// region's list, else `dns.remote_access` (rule G1). Under `geo_dns` this is the
+    /// traffic manager's order of preference, not what clients walk.
+    pub fn remote_access_for(&self, front_end: FrontEndPoolIndex) -> &SrvRecords {
+        self.region_of(front_end)
+            .map_or(&self.remote_access, |region| &region.remote_access)
+    }
+}
+
+/// How a region answers its users' remote-access queries (rule G1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionAnswer {
+    /// Split DNS: the region's users get its SRV list and walk it (R3).
+    Srv,
+    /// A health-checked traffic manager names one pool, the first in the list's order
+    /// that it sees up, `detect` late; clients cache the answer for `dns.ttl`.
+    GeoDns {
+        /// Health-check time before the traffic manager sees a pool's change.
+        detect: SimDuration,
+    },
+}
+
+/// One `[[dns.regions]]` entry: the remote-access answer of some FE pools' users (rule G1).
+#[derive(Clone, Debug)]
+pub struct Region {
+    /// Its id.
+    pub id: String,
+    /// The FE pools whose remote users it answers (its sites' pools and the pools named).
+    pub front_end_pools: Vec<FrontEndPoolIndex>,
+    /// The SRV list (under geo_dns: the order of preference).
+    pub remote_access: SrvRecords,
+    /// How it answers.
+    pub answer: RegionAnswer,
 }
 
 /// How partners pick an Edge pool for inbound federation (docs/model.md).

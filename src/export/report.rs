@@ -304,6 +304,12 @@ pub fn cause_phrase(service: Service, cause: Cause) -> &'static str {
         (Cause::AwaitingAdmin, _) => {
             "waiting for an administrator to associate the Front End pool with an Edge pool that is up (faster response or automation helps)"
         }
+        (Cause::DnsCache, Service::RemoteAccess) => {
+            "remote clients' DNS caches still naming the old Edge pool after their region's traffic manager changed its answer (a shorter TTL helps, G1)"
+        }
+        (Cause::DnsDesign, Service::RemoteAccess) => {
+            "remote clients told one Edge pool by their region's traffic manager that cannot take them (down and not yet detected, or full) while another pool of the region could (the DNS design, G1)"
+        }
         (Cause::DnsCache, Service::XmppInbound) => {
             "partners' DNS caches still naming the old XMPP gateway (a shorter TTL helps)"
         }

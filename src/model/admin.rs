@@ -146,7 +146,8 @@ pub struct Administration {
     pool_incidents: PerEdge<u64>,
     association_incidents: PerFrontEnd<u64>,
     federation_order: Vec<EdgePoolIndex>,
-    remote_access_order: Vec<EdgePoolIndex>,
+    /// Per FE pool, the Edge pools in its users' remote-access SRV order (rule G1).
+    remote_access_order: PerFrontEnd<Vec<EdgePoolIndex>>,
     failback: Failback,
     seed: u64,
     replication: u64,
@@ -173,9 +174,14 @@ impl Administration {
             pool_incidents: PerEdge::filled(topology.edge_pools.len(), 0),
             association_incidents: PerFrontEnd::filled(topology.front_end_pools.len(), 0),
             federation_order: preference_order(&topology.dns.federation, topology.edge_pools.len()),
-            remote_access_order: preference_order(
-                &topology.dns.remote_access,
-                topology.edge_pools.len(),
+            remote_access_order: PerFrontEnd::from_fn(
+                topology.front_end_pools.len(),
+                |front_end| {
+                    preference_order(
+                        topology.dns.remote_access_for(front_end),
+                        topology.edge_pools.len(),
+                    )
+                },
             ),
             failback: topology.federation.failback,
             seed,
@@ -391,11 +397,14 @@ impl Administration {
         failed: EdgePoolIndex,
     ) -> Option<EdgePoolIndex> {
         let site_of = |edge: EdgePoolIndex| moment.topology.edge_pools[edge.index()].site;
-        self.remote_access_order.iter().copied().find(|&edge| {
-            moment.edge_up(edge)
-                && site_of(edge) != site_of(failed)
-                && moment.allows(front_end, edge)
-        })
+        self.remote_access_order[front_end]
+            .iter()
+            .copied()
+            .find(|&edge| {
+                moment.edge_up(edge)
+                    && site_of(edge) != site_of(failed)
+                    && moment.allows(front_end, edge)
+            })
     }
 
     fn move_gateway(&mut self, moment: &mut Moment<'_>, to: EdgePoolIndex) {

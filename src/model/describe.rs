@@ -33,6 +33,16 @@ pub(super) enum Happened {
         up: bool,
         answer: EdgePoolIndex,
     },
+    /// Region `region`'s traffic manager (rule G1) sees `pool` up or down; it now
+    /// publishes `answer`.
+    RegionHealthCheck {
+        region: usize,
+        pool: EdgePoolIndex,
+        up: bool,
+        answer: EdgePoolIndex,
+    },
+    /// Region `region`'s clients' cached answer now names `pool` (rule G1).
+    RegionAnswer { region: usize, pool: EdgePoolIndex },
 }
 
 impl Happened {
@@ -102,6 +112,31 @@ impl Happened {
                     ),
                 )
             }
+            Happened::RegionHealthCheck {
+                region,
+                pool,
+                up,
+                answer,
+            } => {
+                let seen = if *up { "up" } else { "down" };
+                (
+                    "geo_dns",
+                    topology.edge_pools[pool.index()].id.clone(),
+                    format!(
+                        "region {}: health checks see it {seen}; its traffic manager answers {}",
+                        topology.dns.regions[*region].id,
+                        topology.edge_pools[answer.index()].id
+                    ),
+                )
+            }
+            Happened::RegionAnswer { region, pool } => (
+                "dns",
+                topology.dns.regions[*region].id.clone(),
+                format!(
+                    "remote users' cached answer now names {}",
+                    topology.edge_pools[pool.index()].id
+                ),
+            ),
         }
     }
 }

@@ -29,8 +29,10 @@ pub fn service_inputs(topology: &Topology, service: Service) -> String {
             let capacity: Vec<u64> = t.edge_pools.iter().map(|p| p.capacity_per_server).collect();
             let _ = write!(
                 text,
-                "remote users {remote:?}\ncapacity {capacity:?}\nrecords {:?}\nfirewall {:?}\nclients {:?}\n",
-                t.dns.remote_access, t.firewall, t.clients
+                "remote users {remote:?}\ncapacity {capacity:?}\nrecords {}\nfirewall {:?}\nclients {:?}\n",
+                remote_access_answers(t),
+                t.firewall,
+                t.clients
             );
             // Mobile users wait for their associated pool, so the administrator matters
             // only when some remote users are mobile.
@@ -89,6 +91,23 @@ pub fn service_inputs(topology: &Topology, service: Service) -> String {
     text
 }
 
+/// The remote-access answer each FE pool's users get (rule G1): its SRV list, and under
+/// geo-DNS the traffic manager's delay and the TTL clients cache its answer for.
+fn remote_access_answers(t: &Topology) -> String {
+    let mut text = String::new();
+    for index in 0..t.front_end_pools.len() {
+        let front_end = crate::topology::PoolIndex::from_index(index);
+        let _ = write!(text, "{:?}", t.dns.remote_access_for(front_end));
+        if let Some(region) = t.dns.region_of(front_end)
+            && let crate::topology::RegionAnswer::GeoDns { detect } = region.answer
+        {
+            let _ = write!(text, " geo_dns detect {detect:?} ttl {:?}", t.dns.ttl);
+        }
+        text.push(';');
+    }
+    text
+}
+
 /// The administrator's inputs for the route and the gateway: candidates in federation SRV
 /// order that the up FE pools may reach, ties broken by their users; when the response
 /// comes and whether changes fail back. (The administrator reads the SRV lists only
@@ -110,7 +129,13 @@ fn administrator_for_association(t: &Topology) -> String {
     let association: Vec<_> = t.front_end_pools.iter().map(|p| p.edge_pool).collect();
     format!(
         "association {association:?}\nremote-access order {:?}\nfirewall {:?}\noperations {:?}\nfailback {:?}\n",
-        preference_order(&t.dns.remote_access, t.edge_pools.len()),
+        (0..t.front_end_pools.len())
+            .map(|i| preference_order(
+                t.dns
+                    .remote_access_for(crate::topology::PoolIndex::from_index(i)),
+                t.edge_pools.len()
+            ))
+            .collect::<Vec<_>>(),
         t.firewall,
         t.operations,
         t.federation.failback

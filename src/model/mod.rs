@@ -102,6 +102,20 @@ pub enum Event {
         /// Whether it is now seen up.
         up: bool,
     },
+    /// A region's geo-DNS traffic manager sees an Edge pool's change (rule G1).
+    RegionHealthCheck {
+        /// The region, by position in `dns.regions`.
+        region: u32,
+        /// The pool.
+        pool: EdgePoolIndex,
+        /// Whether it is now seen up.
+        up: bool,
+    },
+    /// A region's changed geo-DNS answer reaches its remote users' caches (rule G1).
+    RegionAnswer {
+        /// The region, by position in `dns.regions`.
+        region: u32,
+    },
     /// Changes nothing, but makes every part of the model re-plan and take its snapshot
     /// again (invariance tests: see [`simulate_replication_with_ticks`]).
     Tick,
@@ -864,6 +878,35 @@ impl<'t> Replication<'t> {
                 None
             }
             Event::HealthCheck { pool, up } => self.health_check(pool, up),
+            Event::RegionHealthCheck { region, pool, up } => {
+                let region = region as usize;
+                let (expiry, answer) = self.remote.region_health(region, self.now, pool, up)?;
+                if let Some(expiry) = expiry {
+                    self.queue.push(
+                        expiry,
+                        EventClass::Client,
+                        Event::RegionAnswer {
+                            region: components::small(region),
+                        },
+                    );
+                }
+                // Why users wait may change (the answer published is not the one cached).
+                self.remote_changed = true;
+                Some(Happened::RegionHealthCheck {
+                    region,
+                    pool,
+                    up,
+                    answer,
+                })
+            }
+            Event::RegionAnswer { region } => {
+                let region = region as usize;
+                let mut ctx = context!(self, &self.derived);
+                self.remote.materialize(&ctx);
+                let pool = self.remote.region_answer(&mut ctx, region)?;
+                self.remote_changed = true;
+                Some(Happened::RegionAnswer { region, pool })
+            }
         }
     }
 
@@ -1082,6 +1125,22 @@ impl<'t> Replication<'t> {
                     let up = self.came_up(pool);
                     self.queue
                         .push(at, EventClass::Client, Event::HealthCheck { pool, up });
+                }
+            }
+        }
+        for pool in self.lost_fraction.indices() {
+            if self.went_down(pool) || self.came_up(pool) {
+                let up = self.came_up(pool);
+                for (region, detect) in self.remote.watching(pool) {
+                    self.queue.push(
+                        self.now.saturating_add(detect),
+                        EventClass::Client,
+                        Event::RegionHealthCheck {
+                            region: components::small(region),
+                            pool,
+                            up,
+                        },
+                    );
                 }
             }
         }

@@ -177,7 +177,7 @@ impl UpShares {
         let pool = &topology.front_end_pools[front_end.index()];
         // Per site: the chance that none of its reachable targets is up, given it is up.
         let mut none_up_in_site = vec![1.0; topology.sites.len()];
-        for record in topology.dns.remote_access.records() {
+        for record in topology.dns.remote_access_for(front_end).records() {
             if topology.firewall.allows(front_end, record.target) {
                 let site = topology.edge_pools[record.target.index()].site.index();
                 none_up_in_site[site] *= 1.0 - self.edge_pools[record.target.index()];
@@ -196,18 +196,21 @@ impl UpShares {
     }
 }
 
-/// The mean time, in seconds, between two walks of a cohort that nothing answers: its
-/// `retry` wait and a `connect_timeout` per target. `None` when such cohorts never walk
-/// again (`retry = "0s"` waits for an Edge pool to change; a retry or timeout that never
-/// ends).
-pub fn walk_cycle_seconds(topology: &Topology) -> Option<f64> {
+/// The mean time, in seconds, between two walks of a cohort of FE pool `front_end` that
+/// nothing answers: its `retry` wait and a `connect_timeout` per target it walks (one
+/// under geo-DNS, rule G1). `None` when such cohorts never walk again (`retry = "0s"`
+/// waits for an Edge pool to change; a retry or timeout that never ends).
+pub fn walk_cycle_seconds(topology: &Topology, front_end: FrontEndPoolIndex) -> Option<f64> {
     let clients = &topology.clients;
     if clients.retry == Distribution::Fixed(SimDuration::ZERO) {
         return None;
     }
     let retry = clients.retry.mean_hours()?;
     let timeout = clients.connect_timeout.mean_hours()?;
-    let targets = topology.dns.remote_access.records().len() as f64;
+    let targets = match topology.dns.region_of(front_end) {
+        Some(region) if region.answer != crate::topology::RegionAnswer::Srv => 1.0,
+        _ => topology.dns.remote_access_for(front_end).records().len() as f64,
+    };
     Some((retry + targets * timeout) * 3_600.0)
 }
 
@@ -224,21 +227,20 @@ pub fn walk_cycle_seconds(topology: &Topology) -> Option<f64> {
 /// refuses. Users walking because Edge capacity is short are not counted: that is a
 /// planner's question, and bounded by the model's cap on events.
 fn check_client_walks(topology: &Topology, horizon: SimDuration, findings: &mut Findings) {
-    let Some(cycle_seconds) = walk_cycle_seconds(topology) else {
-        return;
-    };
     if topology.clients.mobile_share >= 1.0 {
         // Mobile users wait for their associated pool; they never walk (F2).
         return;
     }
-    let walks_per_share = COHORTS_PER_GROUP as f64 * 8_760.0 * 3_600.0 / cycle_seconds;
     let up_shares = UpShares::new(topology, horizon);
-    let mut most: Option<(f64, usize)> = None;
+    let mut most: Option<(f64, usize, f64, f64)> = None;
     for (index, pool) in topology.front_end_pools.iter().enumerate() {
         let front_end = FrontEndPoolIndex(index as u32);
+        let Some(cycle_seconds) = walk_cycle_seconds(topology, front_end) else {
+            return;
+        };
         let reaches_a_target = topology
             .dns
-            .remote_access
+            .remote_access_for(front_end)
             .records()
             .iter()
             .any(|record| topology.firewall.allows(front_end, record.target));
@@ -246,15 +248,16 @@ fn check_client_walks(topology: &Topology, horizon: SimDuration, findings: &mut 
             // Users the firewall blocks from every target walk once and stop.
             continue;
         }
+        // Walks per year of this FE pool's cohorts.
         let share = up_shares.nothing_answers(topology, front_end);
-        if most.is_none_or(|(largest, _)| share > largest) {
-            most = Some((share, index));
+        let walks = share * COHORTS_PER_GROUP as f64 * 8_760.0 * 3_600.0 / cycle_seconds;
+        if most.is_none_or(|(largest, ..)| walks > largest) {
+            most = Some((walks, index, share, cycle_seconds));
         }
     }
-    let Some((share, index)) = most else {
+    let Some((walks, index, share, cycle_seconds)) = most else {
         return;
     };
-    let walks = share * walks_per_share;
     if walks > MAX_CLIENT_WALKS_PER_YEAR {
         findings.error(
             "failures",

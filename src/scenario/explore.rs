@@ -15,28 +15,46 @@ pub const MAX_REORDERED_RECORDS: usize = 6;
 pub const MAX_CANDIDATES: u64 = 5_000;
 
 /// An SRV list whose priority order may change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SrvList {
     /// `dns.remote_access`.
     RemoteAccess,
     /// `dns.federation`.
     Federation,
+    /// The `remote_access` list of the `[[dns.regions]]` entry with this id (rule G1).
+    Region(String),
 }
 
 impl SrvList {
     /// The key path in a scenario.
-    pub fn key(self) -> &'static str {
+    pub fn key(&self) -> String {
         match self {
-            SrvList::RemoteAccess => "dns.remote_access",
-            SrvList::Federation => "dns.federation",
+            SrvList::RemoteAccess => "dns.remote_access".to_string(),
+            SrvList::Federation => "dns.federation".to_string(),
+            SrvList::Region(id) => format!("dns.regions.{id}.remote_access"),
         }
     }
 
     /// The list's words.
-    pub fn title(self) -> &'static str {
+    pub fn title(&self) -> String {
         match self {
-            SrvList::RemoteAccess => "remote-access SRV order",
-            SrvList::Federation => "federation SRV order",
+            SrvList::RemoteAccess => "remote-access SRV order".to_string(),
+            SrvList::Federation => "federation SRV order".to_string(),
+            SrvList::Region(id) => format!("region {id}'s remote-access order"),
+        }
+    }
+
+    /// Its records in `layout`, if it has the list.
+    pub fn records<'t>(&self, layout: &'t Topology) -> Option<&'t [crate::topology::SrvRecord]> {
+        match self {
+            SrvList::RemoteAccess => Some(layout.dns.remote_access.records()),
+            SrvList::Federation => Some(layout.dns.federation.records()),
+            SrvList::Region(id) => layout
+                .dns
+                .regions
+                .iter()
+                .find(|region| &region.id == id)
+                .map(|region| region.remote_access.records()),
         }
     }
 }
@@ -151,15 +169,20 @@ pub fn read_explore(node: &Node, findings: &mut Findings) -> Option<ExploreSpace
             let Some(key) = read_string(item, &item_path, findings) else {
                 continue;
             };
-            let list = match key.as_str() {
-                "dns.remote_access" => SrvList::RemoteAccess,
-                "dns.federation" => SrvList::Federation,
+            let region = key
+                .strip_prefix("dns.regions.")
+                .map(|rest| rest.strip_suffix(".remote_access").unwrap_or(rest))
+                .filter(|id| !id.is_empty() && !id.contains('.'));
+            let list = match (key.as_str(), region) {
+                ("dns.remote_access", _) => SrvList::RemoteAccess,
+                ("dns.federation", _) => SrvList::Federation,
+                (_, Some(id)) => SrvList::Region(id.to_string()),
                 _ => {
                     findings.error(
                         &item_path,
                         item.span.clone(),
                         format!("\"{key}\" is not an SRV list edgesim can reorder"),
-                        "use \"dns.remote_access\" or \"dns.federation\"",
+                        "use \"dns.remote_access\", \"dns.federation\" or a region's list, \"dns.regions.<id>\"",
                     );
                     continue;
                 }
@@ -399,9 +422,29 @@ pub fn check_space(space: &ExploreSpace, layout: &Topology, node: &Node, finding
             .join(", ")
     };
     for list in &space.reorder {
-        let records = match list {
-            SrvList::RemoteAccess => layout.dns.remote_access.records().len(),
-            SrvList::Federation => layout.dns.federation.records().len(),
+        let Some(records) = list.records(layout).map(<[_]>::len) else {
+            let regions: Vec<String> = layout
+                .dns
+                .regions
+                .iter()
+                .map(|r| format!("\"dns.regions.{}\"", r.id))
+                .collect();
+            findings.error(
+                "explore.reorder",
+                at("reorder"),
+                format!(
+                    "the layout explored has no [[dns.regions]] entry \"{}\"",
+                    list.key()
+                        .trim_start_matches("dns.regions.")
+                        .trim_end_matches(".remote_access")
+                ),
+                if regions.is_empty() {
+                    "the layout explored has no [[dns.regions]]: reorder \"dns.remote_access\" or \"dns.federation\"".to_string()
+                } else {
+                    format!("name one of its regions: {}", regions.join(", "))
+                },
+            );
+            continue;
         };
         if records < 2 {
             findings.error(
@@ -535,10 +578,7 @@ pub fn candidate_count(space: &ExploreSpace, layout: &Topology) -> u64 {
     };
     let mut count: u64 = 1;
     for list in &space.reorder {
-        let records = match list {
-            SrvList::RemoteAccess => layout.dns.remote_access.records().len(),
-            SrvList::Federation => layout.dns.federation.records().len(),
-        };
+        let records = list.records(layout).map_or(0, <[_]>::len);
         count = count.saturating_mul(orders(records));
     }
     for choices in [space.route.len(), space.gateway.len(), space.pairings.len()] {

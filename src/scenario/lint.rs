@@ -18,6 +18,7 @@ pub fn lint(topology: &Topology, simulation: &Simulation) -> Vec<Diagnostic> {
     single_points_of_failure(topology, &mut warnings);
     oversized_pools(topology, &mut warnings);
     capacity(topology, &mut warnings);
+    regions(topology, &mut warnings);
     outages_beyond_horizon(topology, simulation, &mut warnings);
     paired_pools(topology, &mut warnings);
     next_hops(topology, &mut warnings);
@@ -213,12 +214,82 @@ fn oversized_pools(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
     }
 }
 
+/// G1: a region whose list names one Edge pool gives its users nowhere else to go: under
+/// SRV they walk to that pool only; under geo-DNS the traffic manager has no other pool to
+/// answer. And a `geo_dns_detect` on a region that answers by SRV list does nothing.
+fn regions(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
+    for (index, region) in topology.dns.regions.iter().enumerate() {
+        if let Some(Some(span)) = topology.source.unused_region_detects.get(index) {
+            warnings.push(
+                Diagnostic::warning(
+                    "G1",
+                    format!(
+                        "region \"{}\" sets geo_dns_detect but answers by SRV list: it has no effect",
+                        region.id
+                    ),
+                )
+                .with_key_path(format!("dns.regions[{index}].geo_dns_detect"))
+                .with_span(Some(span.clone()))
+                .with_help("add answer = \"geo_dns\" to the region, or remove geo_dns_detect"),
+            );
+        }
+        let [only] = region.remote_access.records() else {
+            continue;
+        };
+        let users: u64 = region
+            .front_end_pools
+            .iter()
+            .map(|&pool| topology.front_end_pools[pool.index()].remote_users)
+            .sum();
+        let other = topology
+            .edge_pools
+            .iter()
+            .enumerate()
+            .find(|(i, pool)| {
+                *i != only.target.index()
+                    && pool.site != topology.edge_pools[only.target.index()].site
+            })
+            .map_or("an Edge pool at another site".to_string(), |(_, pool)| {
+                format!("\"{}\" (another site)", pool.id)
+            });
+        warnings.push(
+            Diagnostic::warning(
+                "G1",
+                format!(
+                    "region \"{}\" answers its {users} remote users with one Edge pool only (\"{}\"): while it is down they have nowhere else to go",
+                    region.id,
+                    pool_id(topology, only.target)
+                ),
+            )
+            .with_key_path(format!("dns.regions[{index}].remote_access"))
+            .with_span(topology.source.regions.get(index).cloned().flatten())
+            .with_help(format!(
+                "add a second record with a higher priority number, e.g. {other}, so the region's users fail over (R3) or its traffic manager has another pool to name"
+            )),
+        );
+    }
+}
+
 /// Capacity: the remote users must fit in the Edge pools that remain when the Edge pools
 /// of one site are lost (the site's DMZ, or the whole site). The advice uses the file's
 /// own figures, and names Edge pools that exist but are missing from dns.remote_access
 /// before it suggests buying servers.
 fn capacity(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
-    let records = topology.dns.remote_access.records();
+    // Every pool some remote users' answer lists (rule G1: regions have their own lists).
+    let mut records: Vec<crate::topology::SrvRecord> = Vec::new();
+    for index in 0..topology.front_end_pools.len() {
+        let front_end = crate::topology::PoolIndex::from_index(index);
+        for record in topology.dns.remote_access_for(front_end).records() {
+            if !records.iter().any(|r| r.target == record.target) {
+                records.push(*record);
+            }
+        }
+    }
+    let lists = if topology.dns.regions.is_empty() {
+        "dns.remote_access"
+    } else {
+        "the remote-access lists (dns.remote_access, dns.regions)"
+    };
     let listed = |pool: usize| records.iter().any(|r| r.target.index() == pool);
     let srv_capacity = |excluded_site: Option<crate::topology::SiteIndex>| -> u64 {
         records
@@ -246,7 +317,7 @@ fn capacity(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
         let (missing, missing_capacity) = unlisted(excluded_site);
         if !missing.is_empty() && missing_capacity >= short {
             return format!(
-                "add {} to dns.remote_access: {} room for {missing_capacity} remote users that no SRV record points at",
+                "add {} to {lists}: {} room for {missing_capacity} remote users that no SRV record points at",
                 quoted_list(missing.iter().copied()),
                 if missing.len() == 1 {
                     "it has"
@@ -280,7 +351,7 @@ fn capacity(topology: &Topology, warnings: &mut Vec<Diagnostic>) {
             Diagnostic::warning(
                 "capacity",
                 format!(
-                    "{total_remote} remote users but the Edge pools in dns.remote_access hold only {full} with every server up"
+                    "{total_remote} remote users but the Edge pools in {lists} hold only {full} with every server up"
                 ),
             )
             .with_key_path("edge_pools")

@@ -1004,8 +1004,33 @@ fn describe_components(topology: &Topology) -> String {
         .iter()
         .map(|p| p.remote_users)
         .sum();
+    // Regional answers (rule G1) are counted with their way of answering.
+    let regions = match topology.dns.regions.len() {
+        0 => String::new(),
+        count => {
+            let geo = topology
+                .dns
+                .regions
+                .iter()
+                .filter(|r| r.answer != crate::topology::RegionAnswer::Srv)
+                .count();
+            let records: usize = topology
+                .dns
+                .regions
+                .iter()
+                .map(|r| r.remote_access.records().len())
+                .sum();
+            let geo = if geo > 0 {
+                format!(", {geo} by geo-DNS")
+            } else {
+                String::new()
+            };
+            let plural = if count == 1 { "" } else { "s" };
+            format!(" ({count} region{plural} with {records} more{geo})")
+        }
+    };
     format!(
-        "{} sites, {} Front End pools ({users} users, {remote} remote), {} Edge pools ({servers} servers, room for {capacity} remote users), {} remote-access and {} federation SRV records, {} injected outages",
+        "{} sites, {} Front End pools ({users} users, {remote} remote), {} Edge pools ({servers} servers, room for {capacity} remote users), {} remote-access{regions} and {} federation SRV records, {} injected outages",
         topology.sites.len(),
         topology.front_end_pools.len(),
         topology.edge_pools.len(),

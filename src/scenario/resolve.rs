@@ -6,11 +6,11 @@ use std::collections::HashMap;
 
 use super::decode::Findings;
 use super::diagnostic::FindingKind;
-use super::schema::{RawFailureSpec, RawScenario, RawSrvRecord, Spanned};
+use super::schema::{RawAnswerKind, RawFailureSpec, RawScenario, RawSrvRecord, Spanned};
 use crate::topology::{
     Dns, EdgePool, EdgePoolIndex, FailureProcess, Federation, Firewall, FrontEndPool,
-    FrontEndPoolIndex, InboundFederation, Outage, OutageTarget, PoolIndex, Site, SiteIndex,
-    SourceSpan, SourceSpans, SrvRecord, SrvRecords, Topology, stream_key_of,
+    FrontEndPoolIndex, InboundFederation, Outage, OutageTarget, PoolIndex, Region, RegionAnswer,
+    Site, SiteIndex, SourceSpan, SourceSpans, SrvRecord, SrvRecords, Topology, stream_key_of,
 };
 
 /// The most sites, Front End pools or Edge pools of each kind in one layout. Far above any
@@ -265,6 +265,7 @@ pub fn resolve_topology(
     let mut front_end_pools = resolve_front_end_pools(raw, &namespace, findings);
     pair_front_end_pools(raw, &mut front_end_pools, findings);
     let (remote_access, federation_records) = resolve_dns(raw, &namespace, findings);
+    let regions = resolve_regions(raw, &namespace, &front_end_pools, findings);
     let federation = resolve_federation(raw, !federation_records.is_empty(), &namespace, findings);
     let firewall = resolve_firewall(raw, &namespace, findings);
     let outages = resolve_outages(raw, &namespace, findings);
@@ -282,6 +283,7 @@ pub fn resolve_topology(
             ttl: raw.dns.ttl,
             remote_access,
             federation: federation_records,
+            regions,
         },
         federation,
         firewall,
@@ -465,21 +467,135 @@ fn resolve_dns(
     );
     let federation_records =
         resolve_srv(&raw.dns.federation, "dns.federation", namespace, findings);
+    // Users a region answers need no global record (rule G1).
+    let in_a_region = |pool: &super::schema::RawFrontEndPool| {
+        raw.dns.regions.iter().any(|region| {
+            region
+                .front_end_pools
+                .iter()
+                .any(|p| p.value == pool.id.value)
+                || region
+                    .sites
+                    .iter()
+                    .any(|site| site.value == pool.site.value)
+        })
+    };
     let remote_users: u64 = raw
         .front_end_pools
         .iter()
+        .filter(|pool| !in_a_region(pool))
         .map(|p| p.remote_users.value)
         .sum();
     if remote_users > 0 && raw.dns.remote_access.is_empty() {
+        let answered = if raw.dns.regions.is_empty() {
+            ""
+        } else {
+            " (of FE pools no [[dns.regions]] entry answers)"
+        };
         findings.error(
             "dns.remote_access",
             None,
-            format!("{remote_users} remote users but no remote access SRV record"),
-            "add [[dns.remote_access]] records (target, priority, weight) naming the Edge pools clients may use (R3)",
+            format!("{remote_users} remote users{answered} but no remote access SRV record"),
+            "add [[dns.remote_access]] records (target, priority, weight) naming the Edge pools clients may use (R3), or name their sites in a [[dns.regions]] entry (G1)",
         );
     }
 
     (remote_access, federation_records)
+}
+
+/// The `[[dns.regions]]` entries (rule G1): each answers the remote users of its sites'
+/// FE pools and of the FE pools it names, from its own SRV list; a FE pool is answered by
+/// one region at most.
+fn resolve_regions(
+    raw: &RawScenario,
+    namespace: &Namespace<'_>,
+    front_end_pools: &[FrontEndPool],
+    findings: &mut Findings,
+) -> Vec<Region> {
+    let mut regions: Vec<Region> = Vec::with_capacity(raw.dns.regions.len());
+    let mut answered_by: HashMap<FrontEndPoolIndex, &str> = HashMap::new();
+    for (index, raw_region) in raw.dns.regions.iter().enumerate() {
+        let id = &raw_region.id;
+        let path = format!("dns.regions[{index}]");
+        if !id.value.is_empty() && regions.iter().any(|r| r.id == id.value) {
+            findings.error(
+                &id.path,
+                id.span.clone(),
+                format!("two [[dns.regions]] entries have the id \"{}\"", id.value),
+                "give each region its own id",
+            );
+        }
+        let mut pools: Vec<FrontEndPoolIndex> = Vec::new();
+        for site in &raw_region.sites {
+            if let Some(site) = namespace.site(site, findings) {
+                pools.extend(
+                    front_end_pools
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, pool)| pool.site == site)
+                        .map(|(i, _)| FrontEndPoolIndex::from_index(i)),
+                );
+            }
+        }
+        for pool in &raw_region.front_end_pools {
+            if let Some(pool) = namespace.front_end_pool(pool, findings) {
+                pools.push(pool);
+            }
+        }
+        pools.sort_unstable();
+        pools.dedup();
+        if pools.is_empty() && raw_region.sites.is_empty() && raw_region.front_end_pools.is_empty()
+        {
+            findings.error(
+                &path,
+                raw_region.span.clone(),
+                format!("region \"{}\" names no site and no Front End pool", id.value),
+                "add sites = [\"<site id>\"] or front_end_pools = [\"<FE pool id>\"]: the users of those FE pools get this region's answer",
+            );
+        }
+        for &pool in &pools {
+            if let Some(other) = answered_by.insert(pool, id.value.as_str()) {
+                findings.error(
+                    &path,
+                    raw_region.span.clone(),
+                    format!(
+                        "Front End pool \"{}\" is in region \"{other}\" and in region \"{}\"",
+                        front_end_pools[pool.index()].id,
+                        id.value
+                    ),
+                    "a FE pool's users get one remote-access answer: name the pool (or its site) in one region only",
+                );
+            }
+        }
+        let list_path = format!("{path}.remote_access");
+        let remote_access = resolve_srv(&raw_region.remote_access, &list_path, namespace, findings);
+        if raw_region.remote_access.is_empty() {
+            findings.error(
+                &list_path,
+                raw_region.span.clone(),
+                format!("region \"{}\" has no remote_access records", id.value),
+                "add remote_access = [{ target = \"<Edge pool id>\", priority = 10, weight = 100 }, ...]: the SRV list this region's users get (under geo_dns, the traffic manager's order of preference)",
+            );
+        }
+        let answer = match raw_region.answer.value {
+            // A `geo_dns_detect` here has no effect: a warning (lint), so that a sweep of
+            // it over layouts whose regions answer either way stays possible.
+            RawAnswerKind::Srv => RegionAnswer::Srv,
+            RawAnswerKind::GeoDns => RegionAnswer::GeoDns {
+                detect: raw_region.geo_dns_detect.as_ref().map_or(
+                    crate::time::SimDuration::from_micros(2 * crate::time::MICROS_PER_MINUTE),
+                    |d| d.value,
+                ),
+            },
+        };
+        regions.push(Region {
+            id: id.value.clone(),
+            front_end_pools: pools,
+            remote_access,
+            answer,
+        });
+    }
+    regions
 }
 
 /// Where the layout's parts were written, for warnings.
@@ -504,6 +620,16 @@ fn source_spans(raw: &RawScenario, namespace: &Namespace<'_>) -> SourceSpans {
         }
     }
     SourceSpans {
+        regions: raw.dns.regions.iter().map(|r| r.id.span.clone()).collect(),
+        unused_region_detects: raw
+            .dns
+            .regions
+            .iter()
+            .map(|r| match (&r.geo_dns_detect, r.answer.value) {
+                (Some(detect), RawAnswerKind::Srv) => detect.span.clone().or(r.span.clone()),
+                _ => None,
+            })
+            .collect(),
         sites: raw.sites.iter().map(|s| s.id.span.clone()).collect(),
         front_end_pools: raw
             .front_end_pools

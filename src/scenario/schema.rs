@@ -252,6 +252,36 @@ pub struct RawDns {
     pub remote_access: Vec<RawSrvRecord>,
     /// `[[dns.federation]]`.
     pub federation: Vec<RawSrvRecord>,
+    /// `[[dns.regions]]`.
+    pub regions: Vec<RawRegion>,
+}
+
+/// How a `[[dns.regions]]` entry answers, as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawAnswerKind {
+    /// `answer = "srv"`.
+    Srv,
+    /// `answer = "geo_dns"`.
+    GeoDns,
+}
+
+/// One `[[dns.regions]]` entry as written (rule G1).
+#[derive(Clone, Debug)]
+pub struct RawRegion {
+    /// `id`.
+    pub id: Spanned<String>,
+    /// `sites`.
+    pub sites: Vec<Spanned<String>>,
+    /// `front_end_pools`.
+    pub front_end_pools: Vec<Spanned<String>>,
+    /// `remote_access`.
+    pub remote_access: Vec<RawSrvRecord>,
+    /// `answer`.
+    pub answer: Spanned<RawAnswerKind>,
+    /// `geo_dns_detect`, if written.
+    pub geo_dns_detect: Option<Spanned<SimDuration>>,
+    /// Where the entry was written.
+    pub span: Option<Span>,
 }
 
 /// `[federation]`.
@@ -995,6 +1025,7 @@ fn read_dns(top: &TableReader<'_>, findings: &mut Findings) -> RawDns {
         ttl: SimDuration::from_hours(1),
         remote_access: Vec::new(),
         federation: Vec::new(),
+        regions: Vec::new(),
     };
     let Some(node) = top.optional("dns") else {
         return dns;
@@ -1002,7 +1033,7 @@ fn read_dns(top: &TableReader<'_>, findings: &mut Findings) -> RawDns {
     let Some(table) = TableReader::open(
         node,
         "dns",
-        &["ttl", "remote_access", "federation"],
+        &["ttl", "remote_access", "federation", "regions"],
         findings,
     ) else {
         return dns;
@@ -1012,7 +1043,68 @@ fn read_dns(top: &TableReader<'_>, findings: &mut Findings) -> RawDns {
     }
     dns.remote_access = read_table_array(&table, "remote_access", findings, read_srv_record);
     dns.federation = read_table_array(&table, "federation", findings, read_srv_record);
+    dns.regions = read_table_array(&table, "regions", findings, read_region);
     dns
+}
+
+/// One `[[dns.regions]]` entry (rule G1).
+fn read_region(node: &Node, path: &str, findings: &mut Findings) -> Option<RawRegion> {
+    let table = TableReader::open(
+        node,
+        path,
+        &[
+            "id",
+            "sites",
+            "front_end_pools",
+            "remote_access",
+            "answer",
+            "geo_dns_detect",
+        ],
+        findings,
+    )?;
+    let id = read_required_id(&table, "id", findings, "\"europe\"");
+    let sites = read_id_list(&table, "sites", findings);
+    let front_end_pools = read_id_list(&table, "front_end_pools", findings);
+    let remote_access = read_table_array(&table, "remote_access", findings, read_srv_record);
+    let answer_path = table.path_of("answer");
+    let answer = match table.optional("answer") {
+        Some(n) => {
+            let choices = [
+                ("srv", RawAnswerKind::Srv),
+                ("geo_dns", RawAnswerKind::GeoDns),
+            ];
+            let value =
+                read_choice(n, &answer_path, &choices, findings).unwrap_or(RawAnswerKind::Srv);
+            spanned(value, Some(n), answer_path)
+        }
+        None => spanned(RawAnswerKind::Srv, None, answer_path),
+    };
+    let geo_dns_detect = table.optional("geo_dns_detect").map(|n| {
+        let path = table.path_of("geo_dns_detect");
+        let value = read_duration(n, &path, findings).unwrap_or_default();
+        spanned(value, Some(n), path)
+    });
+    Some(RawRegion {
+        id,
+        sites,
+        front_end_pools,
+        remote_access,
+        answer,
+        geo_dns_detect,
+        span: table.span(),
+    })
+}
+
+/// An optional list of ids at `key` (`[]` when absent).
+fn read_id_list(
+    table: &TableReader<'_>,
+    key: &str,
+    findings: &mut Findings,
+) -> Vec<Spanned<String>> {
+    read_table_array(table, key, findings, |item, path, findings| {
+        let value = read_id(item, path, findings)?;
+        Some(spanned(value, Some(item), path.to_string()))
+    })
 }
 
 fn read_federation(top: &TableReader<'_>, findings: &mut Findings) -> RawFederation {

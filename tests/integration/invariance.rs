@@ -100,6 +100,18 @@ fn clients_inline(kinds: [u64; 3], scale: u64, mobile_share: &str) -> String {
 
 const SHARES: [&str; 4] = ["0.0", "0.3", "0.5", "1.0"];
 
+/// An SRV list naming every one of `edge_count` pools, with drawn priorities and weights.
+fn srv_records(genes: &mut Genes, edge_count: usize) -> String {
+    let items: Vec<String> = (0..edge_count)
+        .map(|i| {
+            let priority = 10 * (1 + genes.below(3));
+            let weight = genes.pick(&["0", "10", "50", "100"]);
+            format!("{{ target = \"edge-{i}\", priority = {priority}, weight = {weight} }}")
+        })
+        .collect();
+    format!("[ {} ]", items.join(", "))
+}
+
 /// A scenario over two or three sites, with one to three FE pools and two to four Edge
 /// pools whose capacity often binds; frequent failures of every kind over 60 days; and
 /// four layouts after `base` that each change one group of settings.
@@ -159,17 +171,8 @@ pub(crate) fn generate(seed: u64) -> Generated {
              external_fqdn = \"sip.edge-{i}.example.com\"\n"
         ));
     }
-    let mut records = || -> String {
-        let items: Vec<String> = (0..edge_count)
-            .map(|i| {
-                let priority = 10 * (1 + genes.below(3));
-                let weight = genes.pick(&["0", "10", "50", "100"]);
-                format!("{{ target = \"edge-{i}\", priority = {priority}, weight = {weight} }}")
-            })
-            .collect();
-        format!("[ {} ]", items.join(", "))
-    };
-    let (remote_access, federation) = (records(), records());
+    let remote_access = srv_records(&mut genes, edge_count);
+    let federation = srv_records(&mut genes, edge_count);
     text.push_str(&format!(
         "[dns]\nttl = \"1h\"\nremote_access = {remote_access}\nfederation = {federation}\n"
     ));
@@ -266,6 +269,46 @@ pub(crate) fn generate(seed: u64) -> Generated {
             Service::EdgeAssociation,
         ],
     ));
+    // Regional answers (rule G1), drawn last so that the draws above stay as they were:
+    // in half the scenarios, one or two regions, each answering some FE pools from its
+    // own list, by SRV or by geo-DNS.
+    if genes.chance(50) {
+        let region_count = 1 + genes.below(fe_count.min(2) as u64) as usize;
+        let mut members: Vec<Vec<usize>> = (0..region_count).map(|r| vec![r]).collect();
+        for fe in region_count..fe_count {
+            let pick = genes.below(region_count as u64 + 1) as usize;
+            if pick < region_count {
+                members[pick].push(fe);
+            }
+        }
+        let mut geo = false;
+        for (r, fes) in members.iter().enumerate() {
+            // Every pool, as in dns.remote_access: the administrator considers pools no
+            // list names in file order (docs/model.md), which the listing-order property
+            // would see.
+            let list = srv_records(&mut genes, edge_count);
+            let names: Vec<String> = fes.iter().map(|fe| format!("\"fe-{fe}\"")).collect();
+            let answer = if genes.chance(50) {
+                geo = true;
+                let detect = genes.pick(&["\"0s\"", "\"3m\"", "\"20m\""]);
+                format!("answer = \"geo_dns\"\ngeo_dns_detect = {detect}\n")
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                "[[dns.regions]]\nid = \"region-{r}\"\nfront_end_pools = [{}]\n{answer}remote_access = {list}\n",
+                names.join(", "),
+            ));
+        }
+        if geo {
+            // The partners' layout changes dns.ttl, which geo-DNS clients read.
+            for (name, invariant) in &mut layouts {
+                if *name == "partners" {
+                    invariant.retain(|&service| service != Service::RemoteAccess);
+                }
+            }
+        }
+    }
     Generated { text, layouts }
 }
 

@@ -19,6 +19,7 @@ mod pairing;
 mod precision;
 mod properties;
 mod recovery;
+mod regions;
 mod regressions;
 mod remote_access;
 mod robustness;

@@ -35,7 +35,11 @@ fn simulate(text: &str) -> ReplicationResult {
 }
 
 /// Unserved user-seconds of remote access for FE pool `front_end`, from one cause or all.
-fn unserved_seconds(result: &ReplicationResult, front_end: usize, cause: Option<Cause>) -> f64 {
+pub(crate) fn unserved_seconds(
+    result: &ReplicationResult,
+    front_end: usize,
+    cause: Option<Cause>,
+) -> f64 {
     let tally = &result.service(Service::RemoteAccess).unwrap().per_front_end[front_end];
     let micros = match cause {
         Some(cause) => tally.unserved_user_micros[cause as usize],
@@ -59,7 +63,7 @@ fn assert_unserved(
     }
 }
 
-fn assert_close(actual: f64, expected: f64, what: &str) {
+pub(crate) fn assert_close(actual: f64, expected: f64, what: &str) {
     let tolerance = 1e-6 * expected.abs().max(1.0);
     assert!(
         (actual - expected).abs() <= tolerance,

@@ -128,6 +128,7 @@ fn misconfigured_example_yields_every_warning_kind() {
         "warning[F4]",
         "warning[capacity]",
         "warning[U1]",
+        "warning[G1]",
     ] {
         assert!(stdout.contains(kind), "missing {kind} in:\n{stdout}");
     }

@@ -299,11 +299,26 @@ impl RemoteAccess {
 
     /// An Edge pool changed state or capacity: parked cohorts (`retry = 0`) walk now.
     pub fn edge_changed(&mut self, ctx: &mut Context<'_>) {
-        for slot in std::mem::take(&mut self.parked) {
+        self.wake_parked(ctx, |_| true);
+    }
+
+    /// Parked cohorts of the FE pools `wakes` accepts walk now.
+    pub(super) fn wake_parked(
+        &mut self,
+        ctx: &mut Context<'_>,
+        wakes: impl Fn(FrontEndPoolIndex) -> bool,
+    ) {
+        let mut parked = std::mem::take(&mut self.parked);
+        parked.retain(|&slot| {
             let cohort = &mut self.cohorts[slot.index()];
+            if !wakes(cohort.front_end) {
+                return true;
+            }
             cohort.phase = Phase::Retrying;
             schedule(ctx.queue, ctx.now, slot, cohort);
-        }
+            false
+        });
+        self.parked = parked;
     }
 
     /// Handles a cohort's event. Returns `None` for a stale event. `describe` records what
@@ -336,7 +351,7 @@ impl RemoteAccess {
                 Some(self.arrive(ctx, slot, describe))
             }
             Phase::Walking => Some(self.arrive(ctx, slot, describe)),
-            Phase::Exhausted if self.walk_is_futile[ctx.derived.home[front_end]] => {
+            Phase::Exhausted if self.walk_is_futile(ctx, front_end) => {
                 // They stay unserved whatever happens to the Edge pools; walking again
                 // would only repeat this walk, for ever (an event storm with a short retry).
                 self.release(slot);
@@ -350,6 +365,20 @@ impl RemoteAccess {
             Phase::Exhausted => Some(self.walk_ended(ctx, slot)),
             Phase::Free | Phase::Parked => None,
         }
+    }
+
+    /// Whether the firewall blocks, for the FE pool `front_end`'s users are homed on,
+    /// every pool their answer may name, so that walking again can never connect them
+    /// (the firewall does not change during a replication).
+    fn walk_is_futile(&self, ctx: &Context<'_>, front_end: FrontEndPoolIndex) -> bool {
+        let home = ctx.derived.home[front_end];
+        !self
+            .dns
+            .of(front_end)
+            .ranked
+            .records()
+            .iter()
+            .any(|record| ctx.topology.firewall.allows(home, record.target))
     }
 
     /// The cohort's walk ended without room for it: it retries after `retry`, or (with a
@@ -387,7 +416,7 @@ impl RemoteAccess {
         let front_end = self.cohorts[slot.index()].front_end;
         let mut order = std::mem::take(&mut self.cohorts[slot.index()].order);
         crate::model::srv::draw_order(
-            &ctx.topology.dns.remote_access,
+            &self.dns.of(front_end).walk,
             &mut self.streams[front_end],
             &mut self.order_scratch,
             &mut order,

@@ -2,7 +2,7 @@
 //! they sign in again (rule R3): open pools take everyone, freeing pools no more than
 //! they free, captive walkers first.
 
-use crate::topology::{FrontEndPoolIndex, SrvRecord};
+use crate::topology::{EdgePoolIndex, FrontEndPoolIndex};
 
 use super::RemoteAccess;
 use super::plan::PoolRole;
@@ -23,8 +23,10 @@ pub(super) struct Walker {
 pub(super) struct Part {
     /// The walker, in `PlanScratch::walkers`.
     pub(super) walker: usize,
-    /// The pool's position in the group.
+    /// The pool's position in `PlanScratch::level_pools`.
     pub(super) position: usize,
+    /// Its SRV weight in the walker's group.
+    pub(super) weight: u16,
     /// Its share by weight among the walker's options in the group.
     pub(super) share: f64,
     /// What it is granted there.
@@ -35,6 +37,9 @@ pub(super) struct Part {
 #[derive(Default)]
 pub(super) struct PlanScratch {
     pub(super) walkers: Vec<Walker>,
+    /// The pools of the rank being planned, in every answer's group of that rank (one
+    /// group when every FE pool gets the same answer); parts name them by position.
+    pub(super) level_pools: Vec<EdgePoolIndex>,
     pub(super) parts: Vec<Part>,
     /// Per position in the group: the pool binds (asked for more than it frees).
     binding: Vec<bool>,
@@ -63,28 +68,34 @@ impl RemoteAccess {
     /// proportion; the others share what is left and send the rest to their options in
     /// the group that do not bind, by weight, or on to the next groups. Binding pools are
     /// found by repeating until none is newly asked for more than it frees.
-    pub(super) fn grant(&mut self, group: &[SrvRecord], scratch: &mut PlanScratch) {
+    pub(super) fn grant(&mut self, scratch: &mut PlanScratch) {
         scratch.binding.clear();
-        scratch.binding.resize(group.len(), false);
+        scratch.binding.resize(scratch.level_pools.len(), false);
         loop {
-            self.grant_shares(group, scratch);
-            grant_parts(group, scratch);
-            if !self.find_newly_binding(group, scratch) {
+            self.grant_shares(scratch);
+            grant_parts(scratch);
+            if !self.find_newly_binding(scratch) {
                 break;
             }
         }
-        for (position, record) in group.iter().enumerate() {
+        for (position, &edge) in scratch.level_pools.iter().enumerate() {
             if scratch.binding[position] {
-                self.plan.binding[record.target] = true;
+                self.plan.binding[edge] = true;
             }
         }
+    }
+
+    /// The room a freeing pool frees that earlier ranks have not granted yet (it may be
+    /// in several answers' groups, at different ranks).
+    fn frees(&self, edge: EdgePoolIndex) -> f64 {
+        self.planned_outflow(edge) - self.plan.granted[edge]
     }
 
     /// Which walkers are captive (every option they have here binds and nothing later is
     /// open to them), and the share of its request each binding pool grants captive and
     /// free walkers.
-    fn grant_shares(&self, group: &[SrvRecord], scratch: &mut PlanScratch) {
-        let size = group.len();
+    fn grant_shares(&self, scratch: &mut PlanScratch) {
+        let size = scratch.level_pools.len();
         for per_position in [
             &mut scratch.captive_request,
             &mut scratch.free_request,
@@ -113,7 +124,7 @@ impl RemoteAccess {
             }
         }
         for position in (0..size).filter(|&p| binding[p]) {
-            let frees = self.plan.outflow[group[position].target];
+            let frees = self.frees(scratch.level_pools[position]);
             let (captive_request, free_request) = (
                 scratch.captive_request[position],
                 scratch.free_request[position],
@@ -132,10 +143,9 @@ impl RemoteAccess {
 
     /// Marks the freeing pools of the group asked for more than they free; returns
     /// whether there was one.
-    fn find_newly_binding(&self, group: &[SrvRecord], scratch: &mut PlanScratch) -> bool {
+    fn find_newly_binding(&self, scratch: &mut PlanScratch) -> bool {
         let mut newly_binding = false;
-        for (position, record) in group.iter().enumerate() {
-            let edge = record.target;
+        for (position, &edge) in scratch.level_pools.iter().enumerate() {
             if scratch.binding[position] || self.plan.role[edge] != PoolRole::Freeing {
                 continue;
             }
@@ -145,7 +155,7 @@ impl RemoteAccess {
                 .filter(|p| p.position == position)
                 .map(|p| p.granted)
                 .sum();
-            if asked > self.plan.outflow[edge] {
+            if asked > self.frees(edge) {
                 scratch.binding[position] = true;
                 newly_binding = true;
             }
@@ -158,7 +168,7 @@ impl RemoteAccess {
 /// pool's share otherwise; what a binding pool refused goes to the walker's options here
 /// that do not bind, by weight (with none, it walks on to the next groups). Parts are
 /// grouped by walker, in walker order.
-fn grant_parts(group: &[SrvRecord], scratch: &mut PlanScratch) {
+fn grant_parts(scratch: &mut PlanScratch) {
     let mut first = 0;
     while first < scratch.parts.len() {
         let walker = scratch.parts[first].walker;
@@ -184,7 +194,7 @@ fn grant_parts(group: &[SrvRecord], scratch: &mut PlanScratch) {
                 rejected += request - part.granted;
             } else {
                 part.granted = request;
-                free_weight += u64::from(group[part.position].weight);
+                free_weight += u64::from(part.weight);
                 free_count += 1;
             }
         }
@@ -192,11 +202,7 @@ fn grant_parts(group: &[SrvRecord], scratch: &mut PlanScratch) {
             for part in parts.iter_mut() {
                 if !scratch.binding[part.position] {
                     part.granted += rejected
-                        * crate::model::srv::weight_share(
-                            group[part.position].weight,
-                            free_weight,
-                            free_count,
-                        );
+                        * crate::model::srv::weight_share(part.weight, free_weight, free_count);
                 }
             }
         }

@@ -26,6 +26,7 @@
 //! group's room is shared among the users walking to it; `snapshot.rs` who is unserved
 //! and why. SRV ordering and weights are [`super::srv`]'s.
 
+mod answers;
 mod cohorts;
 mod grant;
 mod plan;
@@ -37,6 +38,7 @@ use crate::engine::rng::{Purpose, Stream};
 use crate::time::SimDuration;
 use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, PerCell, PerEdge, PerFrontEnd, Topology};
 
+use self::answers::Answers;
 use self::cohorts::Cohort;
 pub use self::cohorts::{ClientStep, CohortSlot, Refusal, StepReport, WalkOn};
 use self::grant::PlanScratch;
@@ -115,7 +117,8 @@ pub struct RemoteAccess {
     unserved_desktop: PerFrontEnd<f64>,
     unserved_mobile: PerFrontEnd<f64>,
     mobile_waiting: PerFrontEnd<f64>,
-    srv_rank: PerEdge<Option<u32>>,
+    /// The SRV lists (or geo-DNS answers) each FE pool's users get (rules R3, G1).
+    dns: Answers,
     /// Per FE pool: the pools of SRV rank 1 or worse that may hold its desktop users, in
     /// index order (a superset: cells that emptied are dropped when next seen). Only these
     /// users sign in again to better pools, so planning reads only these cells.
@@ -130,9 +133,6 @@ pub struct RemoteAccess {
     plan: Plan,
     scratch: PlanScratch,
     retry_is_zero: bool,
-    /// Per FE pool: the firewall blocks every remote-access target, so walking again can
-    /// never connect its users (the firewall does not change during a replication).
-    walk_is_futile: PerFrontEnd<bool>,
     /// Per Edge pool: whether it could answer no one under the last plan (down, or full
     /// and closed), to know when cohorts must come back to targets they passed over.
     closed: PerEdge<bool>,
@@ -167,12 +167,6 @@ impl RemoteAccess {
     pub fn new(topology: &Topology, seed: u64, replication: u64) -> Self {
         let fe_count = topology.front_end_pools.len();
         let edge_count = topology.edge_pools.len();
-        let mut srv_rank = PerEdge::filled(edge_count, None);
-        for (rank, group) in topology.dns.remote_access.priority_groups().enumerate() {
-            for record in group {
-                srv_rank[record.target] = Some(u32::try_from(rank).expect("few SRV ranks"));
-            }
-        }
         let front_ends = &topology.front_end_pools;
         let per_front_end =
             |entry: &dyn Fn(usize) -> f64| PerFrontEnd::from_fn(fe_count, |fe| entry(fe.index()));
@@ -189,7 +183,7 @@ impl RemoteAccess {
             unserved_mobile: PerFrontEnd::filled(fe_count, 0.0),
             mobile_waiting: PerFrontEnd::filled(fe_count, 0.0),
             off_best: PerFrontEnd::filled(fe_count, Vec::new()),
-            srv_rank,
+            dns: Answers::new(topology),
             cohorts: Vec::new(),
             free_slots: Vec::new(),
             parked: Vec::new(),
@@ -211,14 +205,6 @@ impl RemoteAccess {
             ),
             groups_started: 0,
             look_ahead: true,
-            walk_is_futile: PerFrontEnd::from_fn(fe_count, |front_end| {
-                !topology
-                    .dns
-                    .remote_access
-                    .records()
-                    .iter()
-                    .any(|record| topology.firewall.allows(front_end, record.target))
-            }),
             connecting: ConnectScratch {
                 requests: PerEdge::filled(edge_count, Vec::new()),
                 ..ConnectScratch::default()
@@ -319,9 +305,16 @@ impl RemoteAccess {
             .map(|r| r * (1.0 - self.mobile_share))
             .collect();
         self.connect_mobile(ctx, &mut mobile_left, NOBODY, |_, _| {});
-        for group in ctx.topology.dns.remote_access.priority_groups() {
-            // Spill within the group until demand or room runs out.
-            while self.request_in_group(ctx, group, &desktop_left) {
+        let levels = self
+            .dns
+            .lists
+            .iter()
+            .map(|answer| answer.walk.priority_groups().count())
+            .max()
+            .unwrap_or(0);
+        for level in 0..levels {
+            // Spill within each FE pool's group until demand or room runs out.
+            while self.request_in_level(ctx, level, &desktop_left) {
                 self.grant_requests(ctx, &mut desktop_left);
             }
         }
@@ -339,12 +332,13 @@ impl RemoteAccess {
         }
     }
 
-    /// Each up FE pool's desktop users still to place ask the pools of `group` that answer
-    /// them, by weight (into the connecting scratch). Returns whether anyone asked.
-    fn request_in_group(
+    /// Each up FE pool's desktop users still to place ask the pools of the priority group
+    /// at `level` of their answer that answer them, by weight (into the connecting
+    /// scratch). Returns whether anyone asked.
+    fn request_in_level(
         &mut self,
         ctx: &Context<'_>,
-        group: &[crate::topology::SrvRecord],
+        level: usize,
         desktop_left: &PerFrontEnd<f64>,
     ) -> bool {
         let mut shares = std::mem::take(&mut self.connecting.shares);
@@ -353,6 +347,9 @@ impl RemoteAccess {
             if left <= NOBODY || !ctx.front_end_up(front_end) {
                 continue;
             }
+            let Some(group) = self.dns.of(front_end).walk.priority_groups().nth(level) else {
+                continue;
+            };
             let open = group
                 .iter()
                 .filter(|record| self.answers(ctx, front_end, record.target))
@@ -453,7 +450,7 @@ impl RemoteAccess {
     /// Remembers that `front_end`'s desktop users may be on `edge`, if it is not of the
     /// best SRV rank.
     fn note_off_best(&mut self, front_end: FrontEndPoolIndex, edge: EdgePoolIndex) {
-        if self.srv_rank[edge].is_some_and(|rank| rank >= 1) {
+        if self.dns.rank(front_end, edge).is_some_and(|rank| rank >= 1) {
             let pools = &mut self.off_best[front_end];
             if let Err(at) = pools.binary_search(&edge) {
                 pools.insert(at, edge);

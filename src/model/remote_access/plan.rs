@@ -3,11 +3,16 @@
 //! event, integrated exactly to the next, and the instant the plan next changes.
 
 use crate::time::SimDuration;
-use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, PerEdge, PerFrontEnd, SrvRecord};
+use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, PerEdge, PerFrontEnd};
 
 use super::grant::{Part, PlanScratch, Walker};
 use super::{Context, RemoteAccess};
 use crate::model::metrics::{NOBODY, WHOLE_USER};
+
+/// The most passes of a plan with several answers (rule G1): far more than a chain of
+/// pools freeing room for one another needs; a swap cycle fed by an open pool converges
+/// geometrically within it.
+const MAX_PLAN_PASSES: usize = 64;
 
 /// Users of one FE pool moving from one Edge pool to another as they sign in again:
 /// `amount` · g(Δ) have moved Δ after the anchor.
@@ -41,8 +46,11 @@ pub(super) struct Plan {
     net_inflow: PerEdge<f64>,
     /// Per Edge pool: planned outflow (users, times g): the room it frees.
     pub(super) outflow: PerEdge<f64>,
+    /// Per Edge pool, with several answers: its outflow in the previous pass of the plan
+    /// (see [`RemoteAccess::plan`]); zero otherwise.
+    outflow_hint: PerEdge<f64>,
     /// Per Edge pool: planned inflow granted to returning users (users, times g).
-    granted: PerEdge<f64>,
+    pub(super) granted: PerEdge<f64>,
     /// Per Edge pool: its role.
     pub(super) role: PerEdge<PoolRole>,
     /// Per Edge pool: a freeing pool asked for more than it frees (its room stays 0).
@@ -65,6 +73,7 @@ impl Plan {
             flows: Vec::new(),
             net_inflow: PerEdge::default(),
             outflow: PerEdge::default(),
+            outflow_hint: PerEdge::default(),
             granted: PerEdge::default(),
             role: PerEdge::default(),
             binding: PerEdge::default(),
@@ -195,8 +204,14 @@ impl RemoteAccess {
         }
     }
 
+    /// What a pool frees for the walkers of this pass: its outflow planned so far, or
+    /// with several answers its outflow in the previous pass if that was more.
+    pub(super) fn planned_outflow(&self, edge: EdgePoolIndex) -> f64 {
+        self.plan.outflow[edge].max(self.plan.outflow_hint[edge])
+    }
+
     fn role_of(&self, ctx: &Context<'_>, edge: EdgePoolIndex) -> PoolRole {
-        let frees = self.plan.outflow[edge] > 0.0;
+        let frees = self.planned_outflow(edge) > 0.0;
         if !ctx.edge_up(edge) {
             PoolRole::Closed
         } else if self.plan.waiting[edge] > 0.0 {
@@ -231,17 +246,60 @@ impl RemoteAccess {
     /// Every amount planned is proportional to the users it comes from and every
     /// threshold is at exactly zero, so planning again at any later instant continues
     /// the same movement: the plan depends on the state only.
+    ///
+    /// With several answers (rule G1) a pool may be ranked differently by different FE
+    /// pools' answers, so the room it frees can come from walkers planned at the same or a
+    /// later rank. The plan is then made again, each pass seeing every pool's outflow in
+    /// the pass before, until the outflows no longer change (a fixed point reached from
+    /// no movement at all, so full pools that would only swap users never do); at most
+    /// [`MAX_PLAN_PASSES`] passes. With one answer the first pass is that fixed point.
     pub fn plan(&mut self, ctx: &Context<'_>) {
+        let edge_count = self.load.len();
+        self.plan.outflow_hint.reset(edge_count, 0.0);
+        for _ in 0..MAX_PLAN_PASSES {
+            self.plan_pass(ctx);
+            if self.dns.single() || self.outflow_settled() {
+                break;
+            }
+            let outflow = std::mem::take(&mut self.plan.outflow);
+            self.plan
+                .outflow_hint
+                .refill(edge_count, |edge| outflow[edge]);
+            self.plan.outflow = outflow;
+        }
+    }
+
+    /// Whether this pass's outflows are those of the pass before, to rounding.
+    fn outflow_settled(&self) -> bool {
+        self.plan
+            .outflow
+            .iter()
+            .zip(self.plan.outflow_hint.iter())
+            .all(|(&now, &before)| (now - before).abs() <= 1e-12 * now.abs().max(before.abs()))
+    }
+
+    /// One pass of [`RemoteAccess::plan`].
+    fn plan_pass(&mut self, ctx: &Context<'_>) {
         self.plan.clear(self.load.len(), self.remote_users.len());
         self.plan_waiting_mobile(ctx);
         let mut scratch = std::mem::take(&mut self.scratch);
         self.gather_walkers(ctx, &mut scratch);
-        for (rank, group) in ctx.topology.dns.remote_access.priority_groups().enumerate() {
-            for record in group {
-                self.plan.role[record.target] = self.role_of(ctx, record.target);
+        for level in 0..self.dns.levels {
+            // The pools of this rank in any answer, in the order the answers list them.
+            scratch.level_pools.clear();
+            for group in self.dns.groups_at(level) {
+                for record in group {
+                    if !scratch.level_pools.contains(&record.target) {
+                        scratch.level_pools.push(record.target);
+                    }
+                }
             }
-            let rank = u32::try_from(rank).expect("few SRV ranks");
-            self.plan_group(ctx, rank, group, &mut scratch);
+            for position in 0..scratch.level_pools.len() {
+                let edge = scratch.level_pools[position];
+                self.plan.role[edge] = self.role_of(ctx, edge);
+            }
+            let rank = u32::try_from(level).expect("few SRV ranks");
+            self.plan_level(ctx, rank, &mut scratch);
         }
         self.scratch = scratch;
         self.plan_room(ctx);
@@ -266,16 +324,19 @@ impl RemoteAccess {
     /// have room from now on, and who still waits for which pool.
     fn plan_room(&mut self, ctx: &Context<'_>) {
         for edge in self.load.indices() {
-            if self.srv_rank[edge].is_none() {
+            if !self.dns.listed[edge] {
                 self.plan.role[edge] = self.role_of(ctx, edge);
             }
             let role = self.plan.role[edge];
-            // Room a walking client can use from now on: more than nobody now, or growing
-            // by more than nobody (users leave faster than returning users arrive).
+            // Room a walking client can use from now on: more than nobody, now or once the
+            // users leaving it have left (users leave faster than returning users
+            // arrive). Room now plus what the plan still frees stays the same as the plan
+            // moves, so the answer does not change between events; a sum, not either part
+            // alone, which would cross the threshold as the plan moves.
             self.plan.has_room[edge] = match role {
                 PoolRole::Open | PoolRole::Freeing => {
                     !self.plan.binding[edge]
-                        && (self.room(ctx, edge) > NOBODY || -self.plan.net_inflow[edge] > NOBODY)
+                        && self.room(ctx, edge) + (-self.plan.net_inflow[edge]).max(0.0) > NOBODY
                 }
                 PoolRole::Closed | PoolRole::Absorbing => false,
             };
@@ -306,7 +367,10 @@ impl RemoteAccess {
             pools.retain(|&edge| desktop_on[(front_end, edge)] > 0.0);
             scratch.rank_demand.clear();
             for &edge in pools.iter() {
-                let rank = self.srv_rank[edge].expect("off_best holds SRV targets");
+                let rank = self
+                    .dns
+                    .rank(front_end, edge)
+                    .expect("off_best holds SRV targets");
                 let on = desktop_on[(front_end, edge)];
                 match scratch.rank_demand.iter_mut().find(|(r, _)| *r == rank) {
                     Some((_, demand)) => *demand += on,
@@ -332,25 +396,20 @@ impl RemoteAccess {
             && ctx.allows(front_end, edge)
     }
 
-    /// Plans the walkers that reach group `group` (rank `rank`) with users left.
-    fn plan_group(
-        &mut self,
-        ctx: &Context<'_>,
-        rank: u32,
-        group: &[SrvRecord],
-        scratch: &mut PlanScratch,
-    ) {
-        self.gather_parts(ctx, rank, group, scratch);
+    /// Plans the walkers that reach the groups of rank `rank` (each its own answer's)
+    /// with users left.
+    fn plan_level(&mut self, ctx: &Context<'_>, rank: u32, scratch: &mut PlanScratch) {
+        self.gather_parts(ctx, rank, scratch);
         if scratch.parts.is_empty() {
             return;
         }
         self.find_open_later(ctx, rank, scratch);
-        self.grant(group, scratch);
+        self.grant(scratch);
         for part in &scratch.parts {
             if part.granted > 0.0 {
                 self.plan_flows(
                     &scratch.walkers[part.walker],
-                    group[part.position].target,
+                    scratch.level_pools[part.position],
                     part.granted,
                 );
             }
@@ -360,15 +419,9 @@ impl RemoteAccess {
         }
     }
 
-    /// Each walker that reaches `group` with users left asks each of its usable pools
-    /// there for its share by weight (into `scratch.parts`).
-    fn gather_parts(
-        &self,
-        ctx: &Context<'_>,
-        rank: u32,
-        group: &[SrvRecord],
-        scratch: &mut PlanScratch,
-    ) {
+    /// Each walker that reaches its answer's group of rank `rank` with users left asks
+    /// each of its usable pools there for its share by weight (into `scratch.parts`).
+    fn gather_parts(&self, ctx: &Context<'_>, rank: u32, scratch: &mut PlanScratch) {
         scratch.parts.clear();
         scratch.asks.clear();
         for (index, walker) in scratch.walkers.iter().enumerate() {
@@ -376,16 +429,27 @@ impl RemoteAccess {
             if walker.source_rank <= rank || walker.left <= 0.0 {
                 continue;
             }
+            let answer = self.dns.of(walker.front_end);
+            let Some(group) = answer.ranked.priority_groups().nth(rank as usize) else {
+                continue;
+            };
             let options = group
                 .iter()
                 .enumerate()
                 .filter(|(_, record)| self.usable(ctx, walker.front_end, record.target))
-                .map(|(position, record)| (position, record.weight));
+                .map(|(in_group, record)| (in_group, record.weight));
             crate::model::srv::weight_shares_into(options, &mut scratch.shares);
-            for &(position, share) in &scratch.shares {
+            for &(in_group, share) in &scratch.shares {
+                let record = &group[in_group];
+                let position = scratch
+                    .level_pools
+                    .iter()
+                    .position(|&edge| edge == record.target)
+                    .expect("the level holds every answer's group");
                 scratch.parts.push(Part {
                     walker: index,
                     position,
+                    weight: record.weight,
                     share,
                     granted: 0.0,
                 });
@@ -403,19 +467,14 @@ impl RemoteAccess {
                 scratch.open_later.push(false);
                 continue;
             }
-            let later = ctx
-                .topology
-                .dns
-                .remote_access
-                .records()
-                .iter()
-                .any(|record| {
-                    let edge = record.target;
-                    self.srv_rank[edge].is_some_and(|r| r > rank && r < walker.source_rank)
-                        && ctx.edge_up(edge)
-                        && ctx.capacity(edge) - self.load[edge] > 0.0
-                        && ctx.allows(walker.front_end, edge)
-                });
+            let answer = self.dns.of(walker.front_end);
+            let later = answer.ranked.records().iter().any(|record| {
+                let edge = record.target;
+                answer.rank[edge].is_some_and(|r| r > rank && r < walker.source_rank)
+                    && ctx.edge_up(edge)
+                    && ctx.capacity(edge) - self.load[edge] > 0.0
+                    && ctx.allows(walker.front_end, edge)
+            });
             scratch.open_later.push(later);
         }
     }
@@ -427,7 +486,7 @@ impl RemoteAccess {
         let front_end = walker.front_end;
         for &source in &self.off_best[front_end] {
             let on = self.desktop_on[(front_end, source)];
-            if on <= 0.0 || self.srv_rank[source] != Some(walker.source_rank) {
+            if on <= 0.0 || self.dns.rank(front_end, source) != Some(walker.source_rank) {
                 continue;
             }
             let amount = on * granted / walker.demand;

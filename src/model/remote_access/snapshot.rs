@@ -45,7 +45,7 @@ impl RemoteAccess {
                 let cause = self.desktop_cause(ctx, front_end);
                 level[cause.index()] += desktop;
                 if cause == Cause::Capacity {
-                    for record in ctx.topology.dns.remote_access.records() {
+                    for record in self.dns.of(front_end).ranked.records() {
                         if ctx.edge_up(record.target) && ctx.allows(front_end, record.target) {
                             refused[record.target].level += desktop;
                         }
@@ -74,9 +74,14 @@ impl RemoteAccess {
         self.plan.has_room[edge]
     }
 
-    /// Why unserved desktop users of an up FE pool are unserved from now on.
+    /// Why unserved desktop users of an up FE pool are unserved from now on: the pools
+    /// their answer may name are down, blocked or full; or, under geo-DNS, the pool their
+    /// cached answer names cannot take them while another could (the traffic manager has
+    /// not seen the change yet, or caches hold the old answer: rule G1); or they are on
+    /// their way.
     pub fn desktop_cause(&self, ctx: &Context<'_>, front_end: FrontEndPoolIndex) -> Cause {
-        let records = ctx.topology.dns.remote_access.records();
+        let answer = self.dns.of(front_end);
+        let records = answer.ranked.records();
         let up = |edge: EdgePoolIndex| ctx.edge_up(edge);
         // Only when no target it may reach answers: is one of them up but cut off (D2)?
         let cut_off_or = |cause: Cause| {
@@ -101,6 +106,14 @@ impl RemoteAccess {
             .any(|r| up(r.target) && ctx.allows(front_end, r.target) && self.has_room(r.target))
         {
             Cause::Capacity
+        } else if let Some(named) = answer.named()
+            && !(up(named) && ctx.allows(front_end, named) && self.has_room(named))
+        {
+            if answer.cache_is_stale() {
+                Cause::DnsCache
+            } else {
+                Cause::DnsDesign
+            }
         } else {
             Cause::ClientFailover
         }

@@ -1,0 +1,296 @@
+//! The remote-access answers users get (rules R3, G1; docs/model.md, "Regional answers"):
+//! `dns.remote_access` for the FE pools no region names, else their region's SRV list,
+//! or under `geo_dns` the one pool its traffic manager names, as clients' caches hold it.
+
+use crate::model::dns::TrafficManager;
+use crate::time::SimDuration;
+use crate::topology::{EdgePoolIndex, FrontEndPoolIndex, PerEdge, PerFrontEnd, RegionAnswer};
+use crate::topology::{SrvRecord, SrvRecords, Topology};
+
+use super::{Context, RemoteAccess};
+
+/// The answer of `dns.remote_access` or of one region.
+pub(super) struct Answer {
+    /// What clients walk when they fail over (R3): the SRV list, or under `geo_dns` the
+    /// one pool clients' cached answer names.
+    pub(super) walk: SrvRecords,
+    /// What users signing in again walk towards, by rank: the SRV list's priority groups;
+    /// under `geo_dns`, the cached answer (rank 0) before every other pool of the list
+    /// (rank 1), so that users elsewhere return to the pool named.
+    pub(super) ranked: SrvRecords,
+    /// Per Edge pool, the index of its priority group in `ranked`.
+    pub(super) rank: PerEdge<Option<u32>>,
+    /// Under `geo_dns`: the traffic manager, its health-check delay, and the pools of the
+    /// list in its order of preference.
+    geo: Option<GeoAnswer>,
+    /// Whether some FE pool's users get this answer.
+    pub(super) in_use: bool,
+}
+
+/// A region's traffic manager (rule G1, like F1's for federation).
+struct GeoAnswer {
+    manager: TrafficManager,
+    detect: SimDuration,
+    /// The list's pools in order of preference.
+    preference: Vec<EdgePoolIndex>,
+}
+
+/// Every answer, and which one each FE pool's users get.
+pub(super) struct Answers {
+    /// `dns.remote_access` first, then one per region in file order.
+    pub(super) lists: Vec<Answer>,
+    /// Per FE pool, its answer in `lists`.
+    pub(super) of: PerFrontEnd<usize>,
+    /// Per Edge pool: whether some answer in use lists it.
+    pub(super) listed: PerEdge<bool>,
+    /// The most priority groups of any answer in use's `ranked`.
+    pub(super) levels: usize,
+}
+
+impl Answer {
+    fn srv(records: &SrvRecords, edge_count: usize) -> Self {
+        let mut answer = Answer {
+            walk: records.clone(),
+            ranked: records.clone(),
+            rank: PerEdge::filled(edge_count, None),
+            geo: None,
+            in_use: false,
+        };
+        answer.rank_pools();
+        answer
+    }
+
+    fn geo_dns(records: &SrvRecords, detect: SimDuration, topology: &Topology) -> Self {
+        let edge_count = topology.edge_pools.len();
+        let mut preference = crate::model::srv::preference_order(records, edge_count);
+        preference.truncate(records.records().len());
+        let manager = TrafficManager::new(preference.clone(), edge_count, topology.dns.ttl);
+        let mut answer = Answer {
+            walk: SrvRecords::default(),
+            ranked: SrvRecords::default(),
+            rank: PerEdge::filled(edge_count, None),
+            geo: Some(GeoAnswer {
+                manager,
+                detect,
+                preference,
+            }),
+            in_use: false,
+        };
+        let first = answer.geo.as_ref().map(|geo| geo.preference[0]);
+        answer.name(first.expect("a region has records"));
+        answer
+    }
+
+    /// Under `geo_dns`: clients' caches now hold `pool`.
+    fn name(&mut self, pool: EdgePoolIndex) {
+        let geo = self.geo.as_ref().expect("geo_dns answers name a pool");
+        let record = |target, priority| SrvRecord {
+            target,
+            priority,
+            weight: 1,
+        };
+        self.walk = SrvRecords::new(vec![record(pool, 0)]);
+        self.ranked = SrvRecords::new(
+            geo.preference
+                .iter()
+                .map(|&target| record(target, u16::from(target != pool)))
+                .collect(),
+        );
+        self.rank_pools();
+    }
+
+    fn rank_pools(&mut self) {
+        self.rank.iter_mut().for_each(|rank| *rank = None);
+        for (rank, group) in self.ranked.priority_groups().enumerate() {
+            for record in group {
+                self.rank[record.target] = Some(u32::try_from(rank).expect("few SRV ranks"));
+            }
+        }
+    }
+
+    /// The pool clients' cached answer names, under `geo_dns`.
+    pub(super) fn named(&self) -> Option<EdgePoolIndex> {
+        self.geo.as_ref().map(|_| self.walk.records()[0].target)
+    }
+
+    /// Under `geo_dns`: whether the traffic manager already answers another pool than
+    /// clients' caches hold (they wait for the TTL), rather than not having seen the
+    /// change yet.
+    pub(super) fn cache_is_stale(&self) -> bool {
+        self.geo
+            .as_ref()
+            .is_some_and(|geo| Some(geo.manager.answer.published()) != self.named())
+    }
+}
+
+impl Answers {
+    /// The answers of `topology`'s layout at time 0.
+    pub(super) fn new(topology: &Topology) -> Self {
+        let edge_count = topology.edge_pools.len();
+        let mut lists = vec![Answer::srv(&topology.dns.remote_access, edge_count)];
+        for region in &topology.dns.regions {
+            lists.push(match region.answer {
+                RegionAnswer::Srv => Answer::srv(&region.remote_access, edge_count),
+                RegionAnswer::GeoDns { detect } => {
+                    Answer::geo_dns(&region.remote_access, detect, topology)
+                }
+            });
+        }
+        let of = PerFrontEnd::from_fn(topology.front_end_pools.len(), |front_end| {
+            topology
+                .dns
+                .regions
+                .iter()
+                .position(|region| region.front_end_pools.contains(&front_end))
+                .map_or(0, |region| region + 1)
+        });
+        for &list in &of {
+            lists[list].in_use = true;
+        }
+        let mut answers = Answers {
+            lists,
+            of,
+            listed: PerEdge::filled(edge_count, false),
+            levels: 0,
+        };
+        answers.survey();
+        answers
+    }
+
+    /// Which pools some answer in use lists, and how many ranks the plan walks.
+    fn survey(&mut self) {
+        self.listed.iter_mut().for_each(|listed| *listed = false);
+        self.levels = 0;
+        for answer in self.lists.iter().filter(|answer| answer.in_use) {
+            for record in answer.ranked.records() {
+                self.listed[record.target] = true;
+            }
+            self.levels = self.levels.max(answer.ranked.priority_groups().count());
+        }
+    }
+
+    /// The answer FE pool `front_end`'s users get.
+    pub(super) fn of(&self, front_end: FrontEndPoolIndex) -> &Answer {
+        &self.lists[self.of[front_end]]
+    }
+
+    /// The rank of `edge` among the pools `front_end`'s users sign in again towards.
+    pub(super) fn rank(&self, front_end: FrontEndPoolIndex, edge: EdgePoolIndex) -> Option<u32> {
+        self.of(front_end).rank[edge]
+    }
+
+    /// The answers in use that have a priority group at `level` of `ranked`, with it.
+    pub(super) fn groups_at(&self, level: usize) -> impl Iterator<Item = &[SrvRecord]> {
+        self.lists
+            .iter()
+            .filter(|answer| answer.in_use)
+            .filter_map(move |answer| answer.ranked.priority_groups().nth(level))
+    }
+
+    /// Whether one answer is in use: every FE pool's users walk the same ranks.
+    pub(super) fn single(&self) -> bool {
+        self.lists.iter().filter(|answer| answer.in_use).count() <= 1
+    }
+
+    /// The regions answering by geo-DNS whose list holds `pool` (by position in
+    /// `dns.regions`), with their health-check delay: the traffic managers that must see
+    /// its change.
+    pub(super) fn watching(
+        &self,
+        pool: EdgePoolIndex,
+    ) -> impl Iterator<Item = (usize, SimDuration)> + '_ {
+        self.lists
+            .iter()
+            .enumerate()
+            .filter_map(move |(index, answer)| {
+                let geo = answer.geo.as_ref()?;
+                (answer.in_use && geo.preference.contains(&pool)).then_some((index - 1, geo.detect))
+            })
+    }
+
+    /// Answer `list`'s traffic manager now sees `pool` `up`; returns when clients'
+    /// caches will hold a changed answer, if it changed.
+    pub(super) fn health(
+        &mut self,
+        list: usize,
+        now: SimDuration,
+        pool: EdgePoolIndex,
+        up: bool,
+    ) -> Option<SimDuration> {
+        let geo = self.lists[list].geo.as_mut()?;
+        geo.manager.health(now, pool, up)
+    }
+
+    /// The pool the traffic manager of answer `list` publishes now.
+    pub(super) fn published(&self, list: usize) -> Option<EdgePoolIndex> {
+        self.lists[list]
+            .geo
+            .as_ref()
+            .map(|geo| geo.manager.answer.published())
+    }
+
+    /// Clients' caches of answer `list` are read at `now`: returns the pool they name if
+    /// it changed.
+    pub(super) fn refresh(&mut self, list: usize, now: SimDuration) -> Option<EdgePoolIndex> {
+        let answer = &mut self.lists[list];
+        let cached = answer.geo.as_mut()?.manager.answer.cached(now);
+        if answer.named() == Some(cached) {
+            return None;
+        }
+        answer.name(cached);
+        self.survey();
+        Some(cached)
+    }
+}
+
+impl RemoteAccess {
+    /// The regions answering by geo-DNS whose traffic manager must see `pool`'s change,
+    /// with their health-check delay (rule G1).
+    pub fn watching(&self, pool: EdgePoolIndex) -> impl Iterator<Item = (usize, SimDuration)> + '_ {
+        self.dns.watching(pool)
+    }
+
+    /// Region `region`'s traffic manager sees `pool` `up` (or down) now: returns when its
+    /// remote users' caches will hold a changed answer, if it changed, and the pool it
+    /// publishes now; `None` when what it publishes did not change (nothing any service
+    /// reads changed).
+    pub fn region_health(
+        &mut self,
+        region: usize,
+        now: SimDuration,
+        pool: EdgePoolIndex,
+        up: bool,
+    ) -> Option<(Option<SimDuration>, EdgePoolIndex)> {
+        let before = self.dns.published(region + 1);
+        let expiry = self.dns.health(region + 1, now, pool, up);
+        let published = self.dns.published(region + 1).expect("a geo-DNS region");
+        (before != Some(published)).then_some((expiry, published))
+    }
+
+    /// Region `region`'s remote users' caches are read now (the state must be
+    /// materialized to now): if they name another pool, users sign in again towards it
+    /// and walk to it when they fail over; cohorts waiting for a change walk now. Returns
+    /// the pool named, if it changed (`None`: nothing changed).
+    pub fn region_answer(&mut self, ctx: &mut Context<'_>, region: usize) -> Option<EdgePoolIndex> {
+        let list = region + 1;
+        let named = self.dns.refresh(list, ctx.now)?;
+        // Ranks changed: which cells hold users off the best rank is found anew.
+        for front_end in self.remote_users.indices() {
+            if self.dns.of[front_end] != list {
+                continue;
+            }
+            let mut pools = std::mem::take(&mut self.off_best[front_end]);
+            pools.clear();
+            pools.extend(self.load.indices().filter(|&edge| {
+                self.desktop_on[(front_end, edge)] > 0.0
+                    && self.dns.rank(front_end, edge).is_some_and(|rank| rank >= 1)
+            }));
+            self.off_best[front_end] = pools;
+        }
+        let of = &self.dns.of;
+        let answered = |front_end: FrontEndPoolIndex| of[front_end] == list;
+        let answered: PerFrontEnd<bool> = self.remote_users.indices().map(answered).collect();
+        self.wake_parked(ctx, |front_end| answered[front_end]);
+        Some(named)
+    }
+}
