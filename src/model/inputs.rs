@@ -238,17 +238,73 @@ edge_pools.edge-a.next_hop = "fe"
 name = "next-hop-slower"
 edge_pools.edge-a.next_hop = "fe"
 operations = { pool_failover = "2h" }
+[[layouts]]
+name = "region"
+[[layouts.dns.regions]]
+id = "near"
+sites = ["a"]
+remote_access = [ { target = "edge-b", priority = 10, weight = 100 }, { target = "edge-a", priority = 20, weight = 100 } ]
+[[layouts]]
+name = "geo-region"
+[[layouts.dns.regions]]
+id = "near"
+sites = ["a"]
+answer = "geo_dns"
+remote_access = [ { target = "edge-a", priority = 10, weight = 100 }, { target = "edge-b", priority = 20, weight = 100 } ]
+[[layouts]]
+name = "geo-region-ttl"
+dns.ttl = "5m"
+[[layouts.dns.regions]]
+id = "near"
+sites = ["a"]
+answer = "geo_dns"
+remote_access = [ { target = "edge-a", priority = 10, weight = 100 }, { target = "edge-b", priority = 20, weight = 100 } ]
+[[layouts]]
+name = "geo-region-detect"
+[[layouts.dns.regions]]
+id = "near"
+sites = ["a"]
+answer = "geo_dns"
+geo_dns_detect = "10m"
+remote_access = [ { target = "edge-a", priority = 10, weight = 100 }, { target = "edge-b", priority = 20, weight = 100 } ]
 "#;
 
     /// The services whose inputs differ between the base and layout `name`.
     fn affected(name: &str) -> Vec<Service> {
+        affected_between("base", name)
+    }
+
+    /// The services whose inputs differ between layouts `from` and `to`.
+    fn affected_between(from: &str, to: &str) -> Vec<Service> {
         let loaded = crate::scenario::load_str("inputs.toml", BASE).expect("valid");
         let layouts = &loaded.scenario.layouts;
-        let other = layouts.iter().find(|t| t.layout_name == name).unwrap();
+        let layout = |name: &str| layouts.iter().find(|t| t.layout_name == name).unwrap();
         Service::ALL
             .into_iter()
-            .filter(|&s| service_inputs(&layouts[0], s) != service_inputs(other, s))
+            .filter(|&s| service_inputs(layout(from), s) != service_inputs(layout(to), s))
             .collect()
+    }
+
+    #[test]
+    fn a_region_affects_remote_access_and_the_association_order_only() {
+        // Its own list (rule G1): what fe's users walk, and the order the administrator
+        // re-associates fe in (R8).
+        assert_eq!(
+            affected("region"),
+            vec![Service::RemoteAccess, Service::EdgeAssociation]
+        );
+        // A geo-DNS region with the same list: what clients walk changes, the
+        // administrator's order does not.
+        assert_eq!(affected("geo-region"), vec![Service::RemoteAccess]);
+        // Under it the TTL is read by remote access too; its detection delay only there.
+        assert_eq!(
+            affected_between("geo-region", "geo-region-ttl"),
+            vec![Service::RemoteAccess, Service::XmppInbound]
+        );
+        assert_eq!(
+            affected_between("geo-region", "geo-region-detect"),
+            vec![Service::RemoteAccess]
+        );
     }
 
     #[test]

@@ -294,3 +294,103 @@ impl RemoteAccess {
         Some(named)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = r#"
+name = "answers"
+[simulation]
+horizon = "30d"
+[[sites]]
+id = "a"
+[[sites]]
+id = "b"
+[[front_end_pools]]
+id = "fe-a"
+site = "a"
+users = 1000
+remote_users = 300
+edge_pool = "edge-a"
+[[front_end_pools]]
+id = "fe-b"
+site = "b"
+users = 1000
+remote_users = 300
+edge_pool = "edge-b"
+[[edge_pools]]
+id = "edge-a"
+site = "a"
+servers = 2
+internal_fqdn = "int-a.example.com"
+external_fqdn = "sip-a.example.com"
+[[edge_pools]]
+id = "edge-b"
+site = "b"
+servers = 2
+internal_fqdn = "int-b.example.com"
+external_fqdn = "sip-b.example.com"
+[dns]
+ttl = "10m"
+remote_access = [ { target = "edge-b", priority = 10, weight = 100 }, { target = "edge-a", priority = 20, weight = 100 } ]
+[[dns.regions]]
+id = "west"
+sites = ["a"]
+answer = "geo_dns"
+geo_dns_detect = "2m"
+remote_access = [ { target = "edge-a", priority = 10, weight = 100 }, { target = "edge-b", priority = 20, weight = 100 } ]
+"#;
+
+    const A: EdgePoolIndex = EdgePoolIndex(0);
+    const B: EdgePoolIndex = EdgePoolIndex(1);
+    const FE_A: FrontEndPoolIndex = FrontEndPoolIndex(0);
+    const FE_B: FrontEndPoolIndex = FrontEndPoolIndex(1);
+
+    fn minutes(m: u64) -> SimDuration {
+        SimDuration::from_micros(m * 60_000_000)
+    }
+
+    #[test]
+    fn a_geo_dns_region_ranks_the_pool_its_clients_were_told_first() {
+        let loaded = crate::scenario::load_str("answers.toml", SCENARIO).expect("valid");
+        let mut answers = Answers::new(&loaded.scenario.layouts[0]);
+        // fe-b walks dns.remote_access (edge-b first); fe-a is told edge-a alone, and
+        // returns to it from edge-b as it signs in again.
+        assert_eq!(answers.of(FE_B).walk.records().len(), 2);
+        assert_eq!(
+            (answers.rank(FE_B, B), answers.rank(FE_B, A)),
+            (Some(0), Some(1))
+        );
+        assert_eq!(answers.of(FE_A).named(), Some(A));
+        assert_eq!(answers.of(FE_A).walk.records().len(), 1);
+        assert_eq!(
+            (answers.rank(FE_A, A), answers.rank(FE_A, B)),
+            (Some(0), Some(1))
+        );
+        assert_eq!(answers.levels, 2);
+        // The traffic manager watches both pools of its list, 2 min late.
+        assert_eq!(
+            answers.watching(A).collect::<Vec<_>>(),
+            vec![(0, minutes(2))]
+        );
+        // It sees edge-a down at 5 min: it answers edge-b at once, clients' caches hold
+        // edge-a for the 10 min TTL, so the cache is stale until 15 min.
+        assert_eq!(answers.health(1, minutes(5), A, false), Some(minutes(15)));
+        assert_eq!(answers.published(1), Some(B));
+        assert!(answers.of(FE_A).cache_is_stale());
+        assert_eq!(answers.refresh(1, minutes(14)), None);
+        assert_eq!(answers.refresh(1, minutes(15)), Some(B));
+        assert_eq!(answers.of(FE_A).named(), Some(B));
+        assert!(!answers.of(FE_A).cache_is_stale());
+        assert_eq!(
+            (answers.rank(FE_A, B), answers.rank(FE_A, A)),
+            (Some(0), Some(1))
+        );
+        // Nothing changed for fe-b.
+        assert_eq!(
+            (answers.rank(FE_B, B), answers.rank(FE_B, A)),
+            (Some(0), Some(1))
+        );
+    }
+}
