@@ -1107,7 +1107,8 @@ impl<'t> Replication<'t> {
     }
 
     /// Every Edge pool that came up ends its incidents' pending parts; the traffic
-    /// manager's health checks see every change `geo_dns_detect` later.
+    /// managers' health checks (inbound federation's, F1, and geo-DNS regions', G1) see
+    /// every change their `geo_dns_detect` later.
     fn end_incidents_and_check_health(&mut self) {
         for pool in self.lost_fraction.indices() {
             if !self.next_physical.edge_up(pool) && self.physical.edge_up(pool) {
@@ -1116,21 +1117,20 @@ impl<'t> Replication<'t> {
                 self.note = note;
             }
         }
-        if self.traffic_manager.is_some() {
-            let at = self
-                .now
-                .saturating_add(self.topology.federation.geo_dns_detect);
-            for pool in self.lost_fraction.indices() {
-                if self.went_down(pool) || self.came_up(pool) {
-                    let up = self.came_up(pool);
-                    self.queue
-                        .push(at, EventClass::Client, Event::HealthCheck { pool, up });
-                }
-            }
-        }
+        let federation_at = self
+            .now
+            .saturating_add(self.topology.federation.geo_dns_detect);
         for pool in self.lost_fraction.indices() {
             if self.went_down(pool) || self.came_up(pool) {
                 let up = self.came_up(pool);
+                if self.traffic_manager.is_some() {
+                    self.queue.push(
+                        federation_at,
+                        EventClass::Client,
+                        Event::HealthCheck { pool, up },
+                    );
+                }
+                // Regions' traffic managers that answer remote users (rule G1).
                 for (region, detect) in self.remote.watching(pool) {
                     self.queue.push(
                         self.now.saturating_add(detect),

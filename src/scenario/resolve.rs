@@ -264,8 +264,8 @@ pub fn resolve_topology(
     let edge_pools = resolve_edge_pools(raw, &namespace, findings);
     let mut front_end_pools = resolve_front_end_pools(raw, &namespace, findings);
     pair_front_end_pools(raw, &mut front_end_pools, findings);
-    let (remote_access, federation_records) = resolve_dns(raw, &namespace, findings);
     let regions = resolve_regions(raw, &namespace, &front_end_pools, findings);
+    let (remote_access, federation_records) = resolve_dns(raw, &regions, &namespace, findings);
     let federation = resolve_federation(raw, !federation_records.is_empty(), &namespace, findings);
     let firewall = resolve_firewall(raw, &namespace, findings);
     let outages = resolve_outages(raw, &namespace, findings);
@@ -453,9 +453,16 @@ fn resolve_front_end_pools(
     front_end_pools
 }
 
+/// How long a traffic manager's health checks take to see a pool's change, by default
+/// (federation's and regions' `geo_dns_detect`; docs/scenario.md, "Where the defaults
+/// come from").
+const DEFAULT_GEO_DNS_DETECT: crate::time::SimDuration =
+    crate::time::SimDuration::from_micros(2 * crate::time::MICROS_PER_MINUTE);
+
 /// The remote-access and federation SRV records; remote users need remote-access records.
 fn resolve_dns(
     raw: &RawScenario,
+    regions: &[Region],
     namespace: &Namespace<'_>,
     findings: &mut Findings,
 ) -> (SrvRecords, SrvRecords) {
@@ -468,23 +475,15 @@ fn resolve_dns(
     let federation_records =
         resolve_srv(&raw.dns.federation, "dns.federation", namespace, findings);
     // Users a region answers need no global record (rule G1).
-    let in_a_region = |pool: &super::schema::RawFrontEndPool| {
-        raw.dns.regions.iter().any(|region| {
-            region
-                .front_end_pools
-                .iter()
-                .any(|p| p.value == pool.id.value)
-                || region
-                    .sites
-                    .iter()
-                    .any(|site| site.value == pool.site.value)
-        })
-    };
     let remote_users: u64 = raw
         .front_end_pools
         .iter()
-        .filter(|pool| !in_a_region(pool))
-        .map(|p| p.remote_users.value)
+        .enumerate()
+        .filter(|&(i, _)| {
+            let pool = FrontEndPoolIndex::from_index(i);
+            !regions.iter().any(|r| r.front_end_pools.contains(&pool))
+        })
+        .map(|(_, p)| p.remote_users.value)
         .sum();
     if remote_users > 0 && raw.dns.remote_access.is_empty() {
         let answered = if raw.dns.regions.is_empty() {
@@ -582,10 +581,10 @@ fn resolve_regions(
             // it over layouts whose regions answer either way stays possible.
             RawAnswerKind::Srv => RegionAnswer::Srv,
             RawAnswerKind::GeoDns => RegionAnswer::GeoDns {
-                detect: raw_region.geo_dns_detect.as_ref().map_or(
-                    crate::time::SimDuration::from_micros(2 * crate::time::MICROS_PER_MINUTE),
-                    |d| d.value,
-                ),
+                detect: raw_region
+                    .geo_dns_detect
+                    .as_ref()
+                    .map_or(DEFAULT_GEO_DNS_DETECT, |d| d.value),
             },
         };
         regions.push(Region {
@@ -791,10 +790,10 @@ fn resolve_federation(
         outbound_route,
         xmpp_gateway,
         inbound: settings.inbound.value,
-        geo_dns_detect: settings.geo_dns_detect.as_ref().map_or(
-            crate::time::SimDuration::from_micros(2 * crate::time::MICROS_PER_MINUTE),
-            |d| d.value,
-        ),
+        geo_dns_detect: settings
+            .geo_dns_detect
+            .as_ref()
+            .map_or(DEFAULT_GEO_DNS_DETECT, |d| d.value),
         failback: settings.failback,
     }
 }

@@ -20,6 +20,9 @@ pub(super) struct Answer {
     pub(super) ranked: SrvRecords,
     /// Per Edge pool, the index of its priority group in `ranked`.
     pub(super) rank: PerEdge<Option<u32>>,
+    /// Where each priority group of `ranked` lies in its records, rank by rank (planning
+    /// reads a rank's group for every walker at every event).
+    ranked_groups: Vec<std::ops::Range<usize>>,
     /// Under `geo_dns`: the traffic manager, its health-check delay, and the pools of the
     /// list in its order of preference.
     geo: Option<GeoAnswer>,
@@ -45,6 +48,8 @@ pub(super) struct Answers {
     pub(super) listed: PerEdge<bool>,
     /// The most priority groups of any answer in use's `ranked`.
     pub(super) levels: usize,
+    /// Whether one answer is in use: every FE pool's users walk the same ranks.
+    single: bool,
 }
 
 impl Answer {
@@ -53,6 +58,7 @@ impl Answer {
             walk: records.clone(),
             ranked: records.clone(),
             rank: PerEdge::filled(edge_count, None),
+            ranked_groups: Vec::new(),
             geo: None,
             in_use: false,
         };
@@ -69,6 +75,7 @@ impl Answer {
             walk: SrvRecords::default(),
             ranked: SrvRecords::default(),
             rank: PerEdge::filled(edge_count, None),
+            ranked_groups: Vec::new(),
             geo: Some(GeoAnswer {
                 manager,
                 detect,
@@ -101,11 +108,21 @@ impl Answer {
 
     fn rank_pools(&mut self) {
         self.rank.iter_mut().for_each(|rank| *rank = None);
+        self.ranked_groups.clear();
+        let mut start = 0;
         for (rank, group) in self.ranked.priority_groups().enumerate() {
             for record in group {
                 self.rank[record.target] = Some(u32::try_from(rank).expect("few SRV ranks"));
             }
+            self.ranked_groups.push(start..start + group.len());
+            start += group.len();
         }
+    }
+
+    /// The records of rank `rank` among the pools users sign in again towards.
+    pub(super) fn ranked_group(&self, rank: usize) -> Option<&[SrvRecord]> {
+        let range = self.ranked_groups.get(rank)?.clone();
+        Some(&self.ranked.records()[range])
     }
 
     /// The pool clients' cached answer names, under `geo_dns`.
@@ -147,11 +164,13 @@ impl Answers {
         for &list in &of {
             lists[list].in_use = true;
         }
+        let single = lists.iter().filter(|answer| answer.in_use).count() <= 1;
         let mut answers = Answers {
             lists,
             of,
             listed: PerEdge::filled(edge_count, false),
             levels: 0,
+            single,
         };
         answers.survey();
         answers
@@ -165,7 +184,7 @@ impl Answers {
             for record in answer.ranked.records() {
                 self.listed[record.target] = true;
             }
-            self.levels = self.levels.max(answer.ranked.priority_groups().count());
+            self.levels = self.levels.max(answer.ranked_groups.len());
         }
     }
 
@@ -184,12 +203,12 @@ impl Answers {
         self.lists
             .iter()
             .filter(|answer| answer.in_use)
-            .filter_map(move |answer| answer.ranked.priority_groups().nth(level))
+            .filter_map(move |answer| answer.ranked_group(level))
     }
 
     /// Whether one answer is in use: every FE pool's users walk the same ranks.
     pub(super) fn single(&self) -> bool {
-        self.lists.iter().filter(|answer| answer.in_use).count() <= 1
+        self.single
     }
 
     /// The regions answering by geo-DNS whose list holds `pool` (by position in

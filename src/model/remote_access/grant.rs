@@ -40,6 +40,8 @@ pub(super) struct PlanScratch {
     /// The pools of the rank being planned, in every answer's group of that rank (one
     /// group when every FE pool gets the same answer); parts name them by position.
     pub(super) level_pools: Vec<EdgePoolIndex>,
+    /// Per Edge pool: its position in `level_pools`, if it is of the rank being planned.
+    pub(super) level_position: crate::topology::PerEdge<Option<usize>>,
     pub(super) parts: Vec<Part>,
     /// Per position in the group: the pool binds (asked for more than it frees).
     binding: Vec<bool>,

@@ -73,7 +73,7 @@ impl Plan {
             flows: Vec::new(),
             net_inflow: PerEdge::default(),
             outflow: PerEdge::default(),
-            outflow_hint: PerEdge::default(),
+            outflow_hint: PerEdge::filled(edge_count, 0.0),
             granted: PerEdge::default(),
             role: PerEdge::default(),
             binding: PerEdge::default(),
@@ -254,11 +254,16 @@ impl RemoteAccess {
     /// no movement at all, so full pools that would only swap users never do); at most
     /// [`MAX_PLAN_PASSES`] passes. With one answer the first pass is that fixed point.
     pub fn plan(&mut self, ctx: &Context<'_>) {
+        if self.dns.single() {
+            // The hint stays empty: every pool's outflow is planned before its own rank.
+            self.plan_pass(ctx);
+            return;
+        }
         let edge_count = self.load.len();
         self.plan.outflow_hint.reset(edge_count, 0.0);
         for _ in 0..MAX_PLAN_PASSES {
             self.plan_pass(ctx);
-            if self.dns.single() || self.outflow_settled() {
+            if self.outflow_settled() {
                 break;
             }
             let outflow = std::mem::take(&mut self.plan.outflow);
@@ -285,11 +290,19 @@ impl RemoteAccess {
         let mut scratch = std::mem::take(&mut self.scratch);
         self.gather_walkers(ctx, &mut scratch);
         for level in 0..self.dns.levels {
-            // The pools of this rank in any answer, in the order the answers list them.
+            // The pools of this rank in any answer, in the order the answers list them,
+            // and where each is among them.
+            if scratch.level_position.len() != self.load.len() {
+                scratch.level_position.reset(self.load.len(), None);
+            }
+            for &edge in &scratch.level_pools {
+                scratch.level_position[edge] = None;
+            }
             scratch.level_pools.clear();
             for group in self.dns.groups_at(level) {
                 for record in group {
-                    if !scratch.level_pools.contains(&record.target) {
+                    if scratch.level_position[record.target].is_none() {
+                        scratch.level_position[record.target] = Some(scratch.level_pools.len());
                         scratch.level_pools.push(record.target);
                     }
                 }
@@ -430,7 +443,7 @@ impl RemoteAccess {
                 continue;
             }
             let answer = self.dns.of(walker.front_end);
-            let Some(group) = answer.ranked.priority_groups().nth(rank as usize) else {
+            let Some(group) = answer.ranked_group(rank as usize) else {
                 continue;
             };
             let options = group
@@ -441,10 +454,7 @@ impl RemoteAccess {
             crate::model::srv::weight_shares_into(options, &mut scratch.shares);
             for &(in_group, share) in &scratch.shares {
                 let record = &group[in_group];
-                let position = scratch
-                    .level_pools
-                    .iter()
-                    .position(|&edge| edge == record.target)
+                let position = scratch.level_position[record.target]
                     .expect("the level holds every answer's group");
                 scratch.parts.push(Part {
                     walker: index,
